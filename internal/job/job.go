@@ -1,0 +1,100 @@
+package job
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Job is one artwork submission for one order. The API calls it a job; the
+// seeds and the callback body call it a session (its id starts "ses_").
+type Job struct {
+	ID          string
+	TenantID    string
+	Livemode    bool
+	ExternalID  string
+	Status      Status
+	Metadata    []Metadata
+	Brand       *Brand
+	ArtworkURL  string // where to fetch the artwork from, if the ERP supplied one
+	CallbackURL string // the job's own; empty means the tenant's default
+	Preflight   *Expectations
+	// UploadToken is the secret part of the upload link. It is a capability:
+	// whoever holds the link may upload, so it has 128 bits or more.
+	UploadToken string
+	// Sequence is the sequence number of the job's latest event, 0 before
+	// the first.
+	Sequence         int64
+	CurrentVersionID string
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+	ExpiresAt        time.Time
+}
+
+// Metadata is one order property the ERP wants shown to the customer.
+type Metadata struct {
+	PropertyID   string `json:"propertyId"`
+	PropertyName string `json:"propertyName"`
+	Value        string `json:"value"`
+}
+
+// Brand is how the customer's page looks.
+type Brand struct {
+	Color string `json:"color,omitempty"`
+	Logo  string `json:"logo,omitempty"`
+}
+
+// Expectations are what the order says the artwork should be; preflight checks
+// the file against them on top of the profile.
+type Expectations struct {
+	Profile   string `json:"profile,omitempty"`
+	TrimSize  *Size  `json:"trimSize,omitempty"`
+	PageCount int    `json:"pageCount,omitempty"`
+	Bleed     *Bleed `json:"bleed,omitempty"`
+}
+
+// Size is a page size in a unit: "mm", "in" or "pt".
+type Size struct {
+	Width  float64 `json:"width"`
+	Height float64 `json:"height"`
+	Unit   string  `json:"unit"`
+}
+
+// Bleed is how far artwork must extend past the trim, in a unit.
+type Bleed struct {
+	Size float64 `json:"size"`
+	Unit string  `json:"unit"`
+}
+
+// Units are the length units an order may use, with their size in points.
+var Units = map[string]float64{"mm": 72 / 25.4, "in": 72, "pt": 1}
+
+// Finding is one problem or remark about a job: a preflight finding, or a
+// failure to fetch the artwork. Codes are stable API.
+type Finding struct {
+	Code     string          `json:"code"`
+	Check    string          `json:"check"`
+	Severity string          `json:"severity"` // error | warning | info
+	Message  string          `json:"message"`
+	Page     int             `json:"page,omitempty"`
+	Details  json.RawMessage `json:"details,omitempty"`
+}
+
+// Event is one entry of a job's event log: what happened, in which order. It
+// is what callbacks deliver and what GET /api/jobs/{id}/events returns.
+type Event struct {
+	ID               string
+	JobID            string
+	TenantID         string
+	Livemode         bool
+	Sequence         int64
+	Type             EventType
+	Status           Status // the job's status after the event
+	OrderRef         string // the job's externalId, copied so a payload needs no join
+	ArtworkVersionID string
+	Errors           []Finding
+	// Files names the stored files that existed when the event happened, by
+	// kind ("processed_pdf", "proof", "preflight_report") to blob key. Links
+	// are made from them when the event is sent or read, because links expire.
+	Files      map[string]string
+	OccurredAt time.Time
+}

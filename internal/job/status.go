@@ -1,0 +1,114 @@
+// Package job is the heart of Submit: a job's statuses, the transitions
+// between them and the events each transition records. It knows neither HTTP
+// nor SQL; the workflow package applies it and the store persists it.
+package job
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+)
+
+// Status is where a job stands. The values are API: they appear in job
+// objects, callback bodies and list filters.
+type Status string
+
+// The statuses of the contract, in the order a job usually passes them.
+const (
+	AwaitingUpload  Status = "awaiting_upload"
+	Uploaded        Status = "uploaded"
+	Preflighting    Status = "preflighting"
+	PreflightPassed Status = "preflight_passed"
+	PreflightFailed Status = "preflight_failed"
+	ProofGenerated  Status = "proof_generated"
+	Approved        Status = "approved"
+	Rejected        Status = "rejected"
+	Cancelled       Status = "cancelled"
+	Expired         Status = "expired"
+)
+
+// Statuses lists every status, for validation and documentation.
+var Statuses = []Status{
+	AwaitingUpload, Uploaded, Preflighting, PreflightPassed, PreflightFailed,
+	ProofGenerated, Approved, Rejected, Cancelled, Expired,
+}
+
+// Valid reports whether s is one of the contract's statuses.
+func (s Status) Valid() bool { return slices.Contains(Statuses, s) }
+
+// Final reports whether nothing can happen to a job in this status any more.
+func (s Status) Final() bool { return s == Approved || s == Cancelled || s == Expired }
+
+// EventType names what happened. Every transition records exactly one event,
+// and an event's type is the status it led to: the seeds name callbacks
+// after the status they announce, and a receiver never has to map one onto
+// the other.
+type EventType string
+
+// The event types. Only the first seven are sent as callbacks; see Callback.
+const (
+	EventUploaded        = EventType(Uploaded)
+	EventPreflighting    = EventType(Preflighting)
+	EventPreflightPassed = EventType(PreflightPassed)
+	EventPreflightFailed = EventType(PreflightFailed)
+	EventProofGenerated  = EventType(ProofGenerated)
+	EventApproved        = EventType(Approved)
+	EventRejected        = EventType(Rejected)
+	EventCancelled       = EventType(Cancelled)
+	EventExpired         = EventType(Expired)
+)
+
+// Callback reports whether events of this type are delivered to the job's
+// callback URL. The contract lists seven callback events. Cancellation comes
+// from the ERP itself and expiry is visible in the job and its event log, so
+// neither is pushed (docs/api.md records the decision).
+func (t EventType) Callback() bool {
+	switch t {
+	case EventUploaded, EventPreflighting, EventPreflightPassed, EventPreflightFailed,
+		EventProofGenerated, EventApproved, EventRejected:
+		return true
+	}
+	return false
+}
+
+// transitions is the whole state machine: for each status, the statuses it may
+// move to. A new artwork version may be uploaded while waiting for one, after
+// a failed preflight and after a rejection.
+var transitions = map[Status][]Status{
+	AwaitingUpload:  {Uploaded, Cancelled, Expired},
+	Uploaded:        {Preflighting, Cancelled, Expired},
+	Preflighting:    {PreflightPassed, PreflightFailed, Cancelled, Expired},
+	PreflightPassed: {ProofGenerated, Cancelled, Expired},
+	PreflightFailed: {Uploaded, Cancelled, Expired},
+	ProofGenerated:  {Approved, Rejected, Cancelled, Expired},
+	Rejected:        {Uploaded, Cancelled, Expired},
+	Approved:        nil,
+	Cancelled:       nil,
+	Expired:         nil,
+}
+
+// ErrTransition is wrapped by every refused transition, so callers can map it
+// to a conflict without parsing text.
+var ErrTransition = errors.New("transition not allowed")
+
+// CanMove reports whether a job in status from may move to status to.
+func CanMove(from, to Status) bool { return slices.Contains(transitions[from], to) }
+
+// Move checks one transition and returns the event type it records. The error
+// says, in words an integrator can act on, why the move is refused.
+func Move(from, to Status) (EventType, error) {
+	if !from.Valid() || !to.Valid() {
+		return "", fmt.Errorf("%w: unknown status %q or %q", ErrTransition, from, to)
+	}
+	if CanMove(from, to) {
+		return EventType(to), nil
+	}
+	if from.Final() {
+		return "", fmt.Errorf("%w: the job is %s, which is final", ErrTransition, from)
+	}
+	return "", fmt.Errorf("%w: a job that is %s cannot become %s", ErrTransition, from, to)
+}
+
+// Next lists the statuses a job in status s may move to, for documentation
+// and for pages that decide which actions to offer.
+func Next(s Status) []Status { return slices.Clone(transitions[s]) }

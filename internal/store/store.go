@@ -1,0 +1,343 @@
+// Package store defines how Submit persists its data: one interface, the row
+// types and the sentinel errors. Two implementations, store/sqlite and
+// store/postgres, pass the same conformance suite in store/storetest.
+//
+// A store knows SQL and nothing of HTTP; it does not decide what is allowed
+// (the job and workflow packages do), it only makes each change atomic.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/atomyx/submit/internal/job"
+)
+
+// Sentinel errors. Implementations wrap them; callers test with errors.Is.
+var (
+	// ErrNotFound: no row matches. Never returned as (zero, nil).
+	ErrNotFound = errors.New("not found")
+	// ErrConflict: a unique value is taken (tenant name, idempotency key).
+	ErrConflict = errors.New("conflict")
+	// ErrStale: the row changed since it was read (a transition whose
+	// expected status no longer holds). The caller reloads and decides again.
+	ErrStale = errors.New("stale")
+)
+
+// Store is everything Submit keeps. Every method takes ctx first and a params
+// struct when it needs more than two other arguments.
+type Store interface {
+	// Close releases the database.
+	Close() error
+	// Ping checks that the database answers, for /readyz.
+	Ping(ctx context.Context) error
+
+	// CreateTenant inserts a tenant; ErrConflict if the name is taken.
+	CreateTenant(ctx context.Context, t Tenant) error
+	// Tenant returns a tenant by id.
+	Tenant(ctx context.Context, id string) (Tenant, error)
+	// TenantByName returns a tenant by its unique name.
+	TenantByName(ctx context.Context, name string) (Tenant, error)
+	// ListTenants returns every tenant, oldest first.
+	ListTenants(ctx context.Context) ([]Tenant, error)
+	// UpdateTenantSettings replaces a tenant's defaults.
+	UpdateTenantSettings(ctx context.Context, tenantID string, s TenantSettings) error
+
+	// CreateAPIKey inserts a key; ErrConflict if its lookup is taken.
+	CreateAPIKey(ctx context.Context, k APIKey) error
+	// APIKeyByLookup returns the key whose public lookup part is given,
+	// revoked or not: the caller tells the two apart to explain a 401.
+	APIKeyByLookup(ctx context.Context, lookup string) (APIKey, error)
+	// ListAPIKeys returns a tenant's keys, newest first, revoked ones too.
+	ListAPIKeys(ctx context.Context, tenantID string) ([]APIKey, error)
+	// RevokeAPIKey marks a key revoked at the given time and returns it.
+	// Revoking a revoked key keeps the first time. ErrNotFound if the key
+	// is not the tenant's.
+	RevokeAPIKey(ctx context.Context, tenantID, keyID string, at time.Time) (APIKey, error)
+	// TouchAPIKey records that a key was used. Implementations may skip the
+	// write when the stored time is less than a minute older.
+	TouchAPIKey(ctx context.Context, keyID string, at time.Time) error
+
+	// RotateSigningSecret adds a new active secret for the tenant and makes
+	// every other secret without an expiry expire at p.OldExpiresAt. The
+	// first secret of a tenant is made the same way.
+	RotateSigningSecret(ctx context.Context, p RotateSecretParams) error
+	// SigningSecrets returns the tenant's secrets valid at the given time,
+	// newest first. The first is the one shown to operators.
+	SigningSecrets(ctx context.Context, tenantID string, at time.Time) ([]SigningSecret, error)
+
+	// CreateJob inserts a job. With p.Idempotency set, it also stores the
+	// idempotency record in the same transaction; if the tenant already has
+	// a record with that key and mode, nothing is written and ErrConflict is
+	// returned, so the caller reads the record and replays or refuses.
+	CreateJob(ctx context.Context, p CreateJobParams) error
+	// Job returns a job by id, only if it belongs to the tenant.
+	Job(ctx context.Context, tenantID, jobID string) (Job, error)
+	// JobByUploadToken returns the job whose upload link carries token.
+	JobByUploadToken(ctx context.Context, token string) (Job, error)
+	// ListJobs returns one page of a tenant's jobs in one mode, newest first.
+	ListJobs(ctx context.Context, p ListJobsParams) ([]Job, error)
+	// TransitionJob moves a job from one of p.From to p.Event.Status, bumps
+	// its sequence, inserts the event and, when p.CallbackURL is set, a
+	// pending delivery of it: all in one transaction. It fills in the
+	// event's Sequence and returns it. ErrStale if the job's status is not
+	// in p.From, ErrNotFound if there is no such job.
+	TransitionJob(ctx context.Context, p TransitionParams) (job.Event, error)
+	// ListEvents returns a job's events in sequence order.
+	ListEvents(ctx context.Context, tenantID, jobID string) ([]job.Event, error)
+	// Event returns one event by id.
+	Event(ctx context.Context, eventID string) (job.Event, error)
+	// ExpiredJobs returns up to limit jobs that are not final and whose
+	// ExpiresAt is before the given time.
+	ExpiredJobs(ctx context.Context, before time.Time, limit int) ([]Job, error)
+
+	// IdempotencyRecord returns the record for a tenant, mode and key.
+	IdempotencyRecord(ctx context.Context, p IdempotencyLookup) (IdempotencyRecord, error)
+	// DeleteIdempotencyRecords removes records created before the given
+	// time and returns how many it removed.
+	DeleteIdempotencyRecords(ctx context.Context, before time.Time) (int64, error)
+
+	// ClaimDeliveries leases up to p.Limit due deliveries to one worker until
+	// p.Now + p.Lease and returns them with their event. A delivery is due
+	// when it is pending, its NextAttemptAt has come and no lease on it is
+	// running. A delivery whose job has an earlier pending delivery to the
+	// same URL that was never attempted is not due: events of one job are
+	// first attempted in sequence order. On PostgreSQL several processes
+	// claim at once (FOR UPDATE SKIP LOCKED) and never get the same row.
+	ClaimDeliveries(ctx context.Context, p ClaimParams) ([]ClaimedDelivery, error)
+	// RecordAttempt stores one attempt and updates the delivery in one
+	// transaction: delivered, pending again at p.NextAttemptAt, or failed
+	// for good (an exception). It clears the lease. ErrStale if the lease was
+	// lost (another worker has the delivery now), so the attempt is not
+	// counted twice.
+	RecordAttempt(ctx context.Context, p AttemptParams) (Delivery, error)
+	// Delivery returns one delivery of the tenant's.
+	Delivery(ctx context.Context, tenantID, deliveryID string) (Delivery, error)
+	// ListDeliveries returns a job's deliveries in event sequence order.
+	ListDeliveries(ctx context.Context, tenantID, jobID string) ([]Delivery, error)
+	// ListAttempts returns a delivery's attempts, first first.
+	ListAttempts(ctx context.Context, deliveryID string) ([]Attempt, error)
+	// ListExceptions returns a tenant's deliveries that failed for good and
+	// are not resolved, oldest first.
+	ListExceptions(ctx context.Context, p ListExceptionsParams) ([]Delivery, error)
+	// Redeliver makes a failed, resolved or delivered delivery pending again,
+	// due at p.At, with p.Attempts attempts left; the attempt numbers go on
+	// counting up. It clears any resolution. A pending delivery is returned
+	// unchanged.
+	Redeliver(ctx context.Context, p RedeliverParams) (Delivery, error)
+	// ResolveDelivery closes an exception without delivering it, with a note.
+	ResolveDelivery(ctx context.Context, p ResolveParams) (Delivery, error)
+	// CreateDelivery inserts a delivery that belongs to no transition (a
+	// test ping, a redelivery to a new URL).
+	CreateDelivery(ctx context.Context, d Delivery) error
+	// NextDeliveryAt returns when the earliest pending delivery falls due, so
+	// a worker can sleep until then; ErrNotFound when none is pending.
+	NextDeliveryAt(ctx context.Context) (time.Time, error)
+}
+
+// Tenant is one print business using Submit.
+type Tenant struct {
+	ID        string
+	Name      string
+	Settings  TenantSettings
+	CreatedAt time.Time
+}
+
+// TenantSettings are a tenant's defaults for its jobs.
+type TenantSettings struct {
+	CallbackURL      string
+	Brand            *job.Brand
+	PreflightProfile string
+}
+
+// Key modes. A test key creates test jobs, which never mix with live ones.
+const (
+	ModeLive = "live"
+	ModeTest = "test"
+)
+
+// APIKey is a tenant's credential for the API. Only a hash of the secret is
+// kept; the key itself is shown once, when it is made.
+type APIKey struct {
+	ID       string
+	TenantID string
+	Name     string
+	// Lookup is the public part of the key that finds its row; the hash is
+	// then compared in constant time.
+	Lookup     string
+	Hash       []byte // SHA-256 of the whole key
+	Livemode   bool
+	Scopes     []string
+	CreatedAt  time.Time
+	LastUsedAt *time.Time
+	RevokedAt  *time.Time
+}
+
+// SigningSecret signs callbacks. It is kept in clear because signing needs it.
+type SigningSecret struct {
+	ID        string
+	TenantID  string
+	Secret    string // "whsec_" + base64 of 32 random bytes
+	CreatedAt time.Time
+	ExpiresAt *time.Time // nil while it is the active secret
+}
+
+// RotateSecretParams adds a secret and sets the expiry of the old ones.
+type RotateSecretParams struct {
+	New          SigningSecret
+	OldExpiresAt time.Time
+}
+
+// Job is the stored job.
+type Job = job.Job
+
+// CreateJobParams inserts a job, optionally with its idempotency record.
+type CreateJobParams struct {
+	Job         Job
+	Idempotency *IdempotencyRecord
+}
+
+// ListJobsParams selects one page of jobs. After is the id of the last job of
+// the previous page; ids sort by creation time.
+type ListJobsParams struct {
+	TenantID   string
+	Livemode   bool
+	ExternalID string     // exact match when set
+	Status     job.Status // when set
+	After      string
+	Limit      int
+}
+
+// TransitionParams is one move of the state machine, persisted atomically.
+type TransitionParams struct {
+	TenantID string
+	JobID    string
+	From     []job.Status
+	// Event is the event to record; its Sequence is assigned by the store.
+	// Event.Status is the job's new status.
+	Event job.Event
+	// CurrentVersionID, when set, becomes the job's current artwork version.
+	CurrentVersionID string
+	// CallbackURL, when set, gets a pending delivery of the event, due at
+	// Event.OccurredAt, with DeliveryID as its id and Attempts attempts.
+	CallbackURL string
+	DeliveryID  string
+	Attempts    int
+}
+
+// IdempotencyRecord remembers the response to a POST sent with an
+// Idempotency-Key, so that a retry gets the same answer.
+type IdempotencyRecord struct {
+	TenantID    string
+	Livemode    bool
+	Key         string
+	RequestHash string // SHA-256 of method, path and body
+	StatusCode  int
+	Body        []byte
+	CreatedAt   time.Time
+}
+
+// IdempotencyLookup names one idempotency record.
+type IdempotencyLookup struct {
+	TenantID string
+	Livemode bool
+	Key      string
+}
+
+// Delivery states.
+const (
+	DeliveryPending   = "pending"   // waiting for its next attempt
+	DeliveryDelivered = "delivered" // a 2xx came back
+	DeliveryFailed    = "failed"    // every attempt failed: a workflow exception
+	DeliveryResolved  = "resolved"  // an operator closed the exception
+)
+
+// Delivery is one event on its way to one callback URL. It keeps its id on
+// every attempt (X-Atomyx-Delivery).
+type Delivery struct {
+	ID       string
+	TenantID string
+	JobID    string // empty for a test ping
+	EventID  string // empty for a test ping
+	Livemode bool
+	URL      string
+	State    string
+	// Attempts counts every attempt ever made; AttemptsLeft the ones left in
+	// this round (a redelivery starts a new round).
+	Attempts      int
+	AttemptsLeft  int
+	NextAttemptAt time.Time
+	LastAttemptAt *time.Time
+	LastStatus    int    // HTTP status of the last attempt, 0 if none
+	LastError     string // why the last attempt failed
+	CreatedAt     time.Time
+	DeliveredAt   *time.Time
+	FailedAt      *time.Time
+	ResolvedAt    *time.Time
+	ResolvedNote  string
+	// Sequence is the event's sequence, 0 for a ping; set on reads.
+	Sequence int64
+}
+
+// ClaimParams leases due deliveries.
+type ClaimParams struct {
+	Now   time.Time
+	Lease time.Duration
+	Limit int
+	// Worker names the claimer, so that RecordAttempt can tell a lost lease.
+	Worker string
+}
+
+// ClaimedDelivery is a leased delivery with what is needed to send it.
+type ClaimedDelivery struct {
+	Delivery Delivery
+	Event    *job.Event // nil for a test ping
+}
+
+// AttemptParams records one attempt's outcome.
+type AttemptParams struct {
+	DeliveryID string
+	Worker     string
+	Attempt    Attempt
+	// Outcome is DeliveryDelivered, DeliveryPending (retry at NextAttemptAt)
+	// or DeliveryFailed (no attempts left).
+	Outcome       string
+	NextAttemptAt time.Time
+}
+
+// Attempt is one try at a delivery, kept for operators.
+type Attempt struct {
+	ID         string
+	DeliveryID string
+	Number     int // 1 for the first attempt of the delivery, counting on over redeliveries
+	StartedAt  time.Time
+	Duration   time.Duration
+	StatusCode int    // 0 when no response came
+	Response   string // the first 4 KiB of the response body
+	Error      string // connection error, timeout, redirect refused, …
+}
+
+// ListExceptionsParams selects workflow exceptions.
+type ListExceptionsParams struct {
+	TenantID string
+	Livemode bool
+	URL      string // only those to this callback URL, when set
+	Limit    int
+}
+
+// RedeliverParams starts a new round of attempts for a delivery.
+type RedeliverParams struct {
+	TenantID   string
+	DeliveryID string
+	At         time.Time
+	Attempts   int
+}
+
+// ResolveParams closes an exception.
+type ResolveParams struct {
+	TenantID   string
+	DeliveryID string
+	Note       string
+	At         time.Time
+}
