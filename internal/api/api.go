@@ -1,0 +1,129 @@
+// Package api is Submit's REST surface for ERPs: one route table, a handler
+// file per resource action, RFC 9457 problems for every error.
+//
+// Handlers decode, validate, call the workflow and respond; they never build
+// SQL, and every error reaches the client through writeError.
+package api
+
+import (
+	"embed"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/atomyx/submit/internal/apikey"
+	"github.com/atomyx/submit/internal/store"
+	"github.com/atomyx/submit/internal/workflow"
+)
+
+// Deps is what the API needs; serve wires it by hand.
+type Deps struct {
+	Store    store.Store
+	Workflow *workflow.Service
+	Logger   *slog.Logger
+	Metrics  *Metrics
+	// PublicURL is the base of upload links, without a trailing slash.
+	PublicURL string
+	// AllowInsecureURLs accepts http and private hosts in job URLs.
+	AllowInsecureURLs bool
+	// Profiles are the preflight profile names a job may name; nil accepts
+	// any.
+	Profiles []string
+}
+
+// API serves /api.
+type API struct {
+	store     store.Store
+	flow      *workflow.Service
+	log       *slog.Logger
+	metrics   *Metrics
+	publicURL string
+	validator jobValidator
+	now       func() time.Time
+}
+
+// New returns the API.
+func New(d Deps) *API {
+	log := d.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &API{
+		store: d.Store, flow: d.Workflow, log: log, metrics: d.Metrics, publicURL: d.PublicURL,
+		validator: jobValidator{allowInsecure: d.AllowInsecureURLs, profiles: d.Profiles},
+		now:       time.Now,
+	}
+}
+
+//go:embed openapi.json
+var openapiFS embed.FS
+
+// route is one line of the route table.
+type route struct {
+	method, path string
+	scope        string // "" for public routes
+	handler      http.HandlerFunc
+}
+
+func (a *API) routes() []route {
+	return []route{
+		{"POST", "/api/jobs", apikey.ScopeJobsWrite, a.createJob},
+		{"GET", "/api/jobs", apikey.ScopeJobsRead, a.listJobs},
+		{"GET", "/api/jobs/{id}", apikey.ScopeJobsRead, a.getJob},
+		{"POST", "/api/jobs/{id}/cancel", apikey.ScopeJobsWrite, a.cancelJob},
+		{"GET", "/api/jobs/{id}/events", apikey.ScopeJobsRead, a.listEvents},
+		{"GET", "/api/openapi.json", "", a.openapi},
+	}
+}
+
+// Register adds the API's routes to mux. Each path also gets a catch-all
+// that answers a wrong method with a 405 problem naming the allowed ones,
+// and /api/ answers unknown paths with a 404 problem, so that no API
+// response is ever plain text.
+func (a *API) Register(mux *http.ServeMux) {
+	allowed := map[string][]string{}
+	var paths []string
+	for _, rt := range a.routes() {
+		var h http.Handler = rt.handler
+		if rt.scope != "" {
+			h = a.requireScope(rt.scope, rt.handler)
+		}
+		pattern := rt.method + " " + rt.path
+		mux.Handle(pattern, a.metrics.Instrument(pattern, a.log, h))
+		if _, seen := allowed[rt.path]; !seen {
+			paths = append(paths, rt.path)
+		}
+		allowed[rt.path] = append(allowed[rt.path], rt.method)
+	}
+	for _, p := range paths {
+		methods := strings.Join(allowed[p], ", ")
+		mux.Handle(p, a.metrics.Instrument(p, a.log, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Allow", methods)
+			writeProblem(w, r, problem(http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed",
+				fmt.Sprintf("%s is not allowed on %s; use %s.", r.Method, p, methods)))
+		})))
+	}
+	mux.Handle("/api/", a.metrics.Instrument("/api/", a.log, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, r, errNotFound(fmt.Sprintf("There is no API endpoint %s %s. The API reference is at /api/openapi.json.", r.Method, clip(r.URL.Path, 100))))
+	})))
+}
+
+// Paths lists the route patterns, for tests that check the OpenAPI document
+// covers every route.
+func (a *API) Paths() []string {
+	var out []string
+	for _, rt := range a.routes() {
+		out = append(out, rt.method+" "+rt.path)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func (a *API) openapi(w http.ResponseWriter, r *http.Request) {
+	b, _ := openapiFS.ReadFile("openapi.json")
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(b)
+}

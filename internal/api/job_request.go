@@ -1,0 +1,213 @@
+package api
+
+import (
+	"fmt"
+	"net/netip"
+	"net/url"
+	"regexp"
+	"strings"
+
+	"github.com/atomyx/submit/internal/job"
+)
+
+// createJobRequest is the body of POST /api/jobs, after validation.
+type createJobRequest struct {
+	ExternalID  string
+	Metadata    []job.Metadata
+	Brand       *job.Brand
+	ArtworkURL  string
+	CallbackURL string
+	Preflight   *job.Expectations
+}
+
+// jobValidator holds what validation needs beyond the body itself.
+type jobValidator struct {
+	allowInsecure bool
+	// profiles are the preflight profile names a job may ask for; nil
+	// accepts any name.
+	profiles []string
+}
+
+var hexColor = regexp.MustCompile(`^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$`)
+
+// decodeCreateJob validates a parsed body and reports every problem at once.
+func (jv jobValidator) decodeCreateJob(v any) (createJobRequest, []FieldError) {
+	var c checker
+	var req createJobRequest
+	root, ok := c.object("", v, "externalId", "metadata", "brand", "artwork", "callbackURL", "preflight")
+	if !ok {
+		return req, c.errs
+	}
+	if ext, present := root["externalId"]; !present || ext == nil {
+		c.add("/externalId", "is required: the order reference from your ERP, 1 to 255 characters")
+	} else if s, ok := c.str("/externalId", ext, 1, 255); ok {
+		req.ExternalID = s
+	}
+	if m := root["metadata"]; m != nil {
+		req.Metadata = jv.metadata(&c, m)
+	}
+	if b := root["brand"]; b != nil {
+		req.Brand = jv.brand(&c, b)
+	}
+	if a := root["artwork"]; a != nil {
+		if m, ok := c.object("/artwork", a, "url"); ok {
+			if m["url"] == nil {
+				c.add("/artwork/url", "is required when artwork is given: a link Submit can download the PDF from")
+			} else {
+				req.ArtworkURL = jv.url(&c, "/artwork/url", m["url"])
+			}
+		}
+	}
+	if cb := root["callbackURL"]; cb != nil {
+		req.CallbackURL = jv.url(&c, "/callbackURL", cb)
+	}
+	if p := root["preflight"]; p != nil {
+		req.Preflight = jv.preflight(&c, p)
+	}
+	return req, c.errs
+}
+
+func (jv jobValidator) metadata(c *checker, v any) []job.Metadata {
+	items, ok := v.([]any)
+	if !ok {
+		c.add("/metadata", `must be an array of {"propertyId", "propertyName", "value"} objects, not %s`, kind(v))
+		return nil
+	}
+	if len(items) > 100 {
+		c.add("/metadata", "must have at most 100 properties, not %d", len(items))
+		return nil
+	}
+	out := make([]job.Metadata, 0, len(items))
+	seen := map[string]int{}
+	for i, it := range items {
+		ptr := fmt.Sprintf("/metadata/%d", i)
+		m, ok := c.object(ptr, it, "propertyId", "propertyName", "value")
+		if !ok {
+			continue
+		}
+		var md job.Metadata
+		for _, f := range []struct {
+			name string
+			dst  *string
+			min  int
+			max  int
+		}{{"propertyId", &md.PropertyID, 1, 100}, {"propertyName", &md.PropertyName, 1, 200}, {"value", &md.Value, 0, 1000}} {
+			if s, ok := c.str(field(ptr, f.name), m[f.name], f.min, f.max); ok {
+				*f.dst = s
+			}
+		}
+		if md.PropertyID != "" {
+			if first, dup := seen[md.PropertyID]; dup {
+				c.add(field(ptr, "propertyId"), "repeats %q from /metadata/%d/propertyId; each propertyId must be unique", clip(md.PropertyID, 40), first)
+			}
+			seen[md.PropertyID] = i
+		}
+		out = append(out, md)
+	}
+	return out
+}
+
+func (jv jobValidator) brand(c *checker, v any) *job.Brand {
+	m, ok := c.object("/brand", v, "color", "logo")
+	if !ok {
+		return nil
+	}
+	var b job.Brand
+	if col := m["color"]; col != nil {
+		if s, ok := col.(string); !ok || !hexColor.MatchString(s) {
+			c.add("/brand/color", "must be a hex colour such as #1A73E8 or #17E")
+		} else {
+			b.Color = s
+		}
+	}
+	if logo := m["logo"]; logo != nil {
+		b.Logo = jv.url(c, "/brand/logo", logo)
+	}
+	return &b
+}
+
+func (jv jobValidator) preflight(c *checker, v any) *job.Expectations {
+	m, ok := c.object("/preflight", v, "profile", "trimSize", "pageCount", "bleed")
+	if !ok {
+		return nil
+	}
+	var e job.Expectations
+	if p := m["profile"]; p != nil {
+		if jv.profiles != nil {
+			e.Profile, _ = c.oneOf("/preflight/profile", p, jv.profiles...)
+		} else {
+			e.Profile, _ = c.str("/preflight/profile", p, 1, 64)
+		}
+	}
+	if ts := m["trimSize"]; ts != nil {
+		if t, ok := c.object("/preflight/trimSize", ts, "width", "height", "unit"); ok {
+			var s job.Size
+			s.Width, _ = c.number("/preflight/trimSize/width", t["width"], 1, 10000)
+			s.Height, _ = c.number("/preflight/trimSize/height", t["height"], 1, 10000)
+			s.Unit = unit(c, "/preflight/trimSize/unit", t["unit"])
+			e.TrimSize = &s
+		}
+	}
+	if pc := m["pageCount"]; pc != nil {
+		n, _ := c.integer("/preflight/pageCount", pc, 1, 100000)
+		e.PageCount = int(n)
+	}
+	if bl := m["bleed"]; bl != nil {
+		if b, ok := c.object("/preflight/bleed", bl, "size", "unit"); ok {
+			var s job.Bleed
+			s.Size, _ = c.number("/preflight/bleed/size", b["size"], 0, 100)
+			s.Unit = unit(c, "/preflight/bleed/unit", b["unit"])
+			e.Bleed = &s
+		}
+	}
+	return &e
+}
+
+func unit(c *checker, ptr string, v any) string {
+	if v == nil {
+		c.add(ptr, "is required: mm, in or pt")
+		return ""
+	}
+	s, _ := c.oneOf(ptr, v, "mm", "in", "pt")
+	return s
+}
+
+// url checks an absolute https URL that Submit will fetch or post to. With
+// allowInsecure, plain http and private hosts pass too. Addresses are
+// checked again when Submit connects, after DNS, so this check only catches
+// mistakes early: it is not the SSRF defence.
+func (jv jobValidator) url(c *checker, ptr string, v any) string {
+	s, ok := c.str(ptr, v, 1, 2048)
+	if !ok {
+		return ""
+	}
+	u, err := url.Parse(s)
+	switch {
+	case err != nil || !u.IsAbs() || u.Host == "":
+		c.add(ptr, "must be an absolute URL such as https://example.com/path")
+	case u.User != nil:
+		c.add(ptr, "must not contain a user name or password; use a link that needs no login")
+	case u.Scheme != "https" && !(jv.allowInsecure && u.Scheme == "http"):
+		c.add(ptr, "must use https, not %s", u.Scheme)
+	case !jv.allowInsecure && privateHost(u.Hostname()):
+		c.add(ptr, "must point to a public host; %s is a local or private address", u.Hostname())
+	default:
+		return s
+	}
+	return ""
+}
+
+var cgnat = netip.MustParsePrefix("100.64.0.0/10")
+
+// privateHost catches the obvious local hosts by name or literal address.
+func privateHost(host string) bool {
+	h := strings.ToLower(strings.TrimSuffix(host, "."))
+	if h == "localhost" || strings.HasSuffix(h, ".localhost") || strings.HasSuffix(h, ".internal") {
+		return true
+	}
+	if ip, err := netip.ParseAddr(h); err == nil {
+		ip = ip.Unmap()
+		return !ip.IsGlobalUnicast() || ip.IsPrivate() || cgnat.Contains(ip)
+	}
+	return false
+}

@@ -1,0 +1,157 @@
+// Package config holds Submit's settings: one Config struct, filled from
+// command-line flags and SUBMIT_* environment variables, then validated.
+// There are no globals; every command parses its own.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Config is every setting of `submit serve`. Other commands use the subset
+// they need (most only DataDir and DatabaseURL).
+type Config struct {
+	// DataDir holds the SQLite database and local files. Default ./submit-data.
+	DataDir string
+	// DatabaseURL selects PostgreSQL when it starts with postgres:// or
+	// postgresql://. Default empty: SQLite in DataDir.
+	DatabaseURL string
+	// BlobURL selects where files go: empty for DataDir/files, s3://bucket?…
+	// for S3-compatible storage.
+	BlobURL string
+	// Addr is where the HTTP server listens. Default 127.0.0.1:8080.
+	Addr string
+	// PublicURL is the base of every link Submit hands out (upload pages,
+	// file links). Default http://localhost:8080.
+	PublicURL string
+	// AllowInsecureURLs permits plain http and private addresses for
+	// callbacks, artwork and logos: for local development and tests only.
+	// Default false.
+	AllowInsecureURLs bool
+	// RetrySchedule is when callback attempts are made, as delays from the
+	// first: its length is the number of attempts. Default
+	// 0s,1m,5m,15m,1h,6h,24h.
+	RetrySchedule []time.Duration
+	// LogLevel is debug, info, warn or error. Default info.
+	LogLevel slog.Level
+	// LogFormat is text or json. Default text.
+	LogFormat string
+	// ShutdownTimeout bounds how long shutdown waits for in-flight requests
+	// and work. Default 30s.
+	ShutdownTimeout time.Duration
+}
+
+// DefaultRetrySchedule is the contract's callback schedule.
+const DefaultRetrySchedule = "0s,1m,5m,15m,1h,6h,24h"
+
+// Flags registers the flags every command that opens the database takes.
+func (c *Config) Flags(fs *flag.FlagSet) {
+	fs.StringVar(&c.DataDir, "data-dir", "./submit-data", "directory for the SQLite database and local files")
+	fs.StringVar(&c.DatabaseURL, "database-url", "", "PostgreSQL URL (postgres://…); empty for SQLite in --data-dir")
+}
+
+// ServeFlags registers the flags of `submit serve`, Flags included.
+func (c *Config) ServeFlags(fs *flag.FlagSet) {
+	c.Flags(fs)
+	fs.StringVar(&c.BlobURL, "blob-url", "", "file storage: empty for --data-dir/files, or s3://bucket?region=…&endpoint=…")
+	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "address to listen on")
+	fs.StringVar(&c.PublicURL, "public-url", "http://localhost:8080", "base URL of the links Submit hands out")
+	fs.BoolVar(&c.AllowInsecureURLs, "allow-insecure-urls", false, "allow plain http and private addresses for callbacks, artwork and logos (development and tests only)")
+	fs.Func("callback-retry-schedule", "delays of the callback attempts, comma-separated (default "+DefaultRetrySchedule+")", func(s string) error {
+		d, err := ParseSchedule(s)
+		c.RetrySchedule = d
+		return err
+	})
+	fs.Func("log-level", "debug, info, warn or error (default info)", func(s string) error {
+		return c.LogLevel.UnmarshalText([]byte(s))
+	})
+	fs.StringVar(&c.LogFormat, "log-format", "text", "text or json")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "how long shutdown waits for in-flight work")
+}
+
+// Parse parses args into fs, then fills every flag not given on the command
+// line from its environment variable: --data-dir from SUBMIT_DATA_DIR and so
+// on. A flag on the command line wins over the environment.
+func Parse(fs *flag.FlagSet, args []string, getenv func(string) string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var errs []error
+	fs.VisitAll(func(f *flag.Flag) {
+		if set[f.Name] {
+			return
+		}
+		name := EnvName(f.Name)
+		if v := getenv(name); v != "" {
+			if err := fs.Set(f.Name, v); err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q: %w", name, v, err))
+			}
+		}
+	})
+	return errors.Join(errs...)
+}
+
+// EnvName is the environment variable of a flag: SUBMIT_ and the flag's name
+// in upper case with dashes as underscores.
+func EnvName(flagName string) string {
+	return "SUBMIT_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// Validate checks the settings and fills defaults that flags cannot express.
+func (c *Config) Validate() error {
+	var errs []error
+	if c.RetrySchedule == nil {
+		c.RetrySchedule, _ = ParseSchedule(DefaultRetrySchedule)
+	}
+	if c.DatabaseURL != "" && !c.Postgres() {
+		errs = append(errs, fmt.Errorf("--database-url must start with postgres:// or postgresql:// (leave it empty for SQLite in --data-dir)"))
+	}
+	if c.DataDir == "" {
+		errs = append(errs, errors.New("--data-dir must not be empty"))
+	}
+	if c.PublicURL != "" {
+		u, err := url.Parse(c.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("--public-url %q must be an absolute http or https URL, such as https://submit.example.com", c.PublicURL))
+		}
+		c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	}
+	if c.LogFormat != "" && c.LogFormat != "text" && c.LogFormat != "json" {
+		errs = append(errs, fmt.Errorf("--log-format must be text or json, not %q", c.LogFormat))
+	}
+	return errors.Join(errs...)
+}
+
+// Postgres reports whether the database is PostgreSQL.
+func (c *Config) Postgres() bool {
+	return strings.HasPrefix(c.DatabaseURL, "postgres://") || strings.HasPrefix(c.DatabaseURL, "postgresql://")
+}
+
+// SQLitePath is the database file used when DatabaseURL is empty.
+func (c *Config) SQLitePath() string { return filepath.Join(c.DataDir, "submit.db") }
+
+// ParseSchedule parses "0s,1m,5m" into delays. Each delay counts from the
+// event, so the list must not decrease; its length is the number of attempts.
+func ParseSchedule(s string) ([]time.Duration, error) {
+	parts := strings.Split(s, ",")
+	out := make([]time.Duration, 0, len(parts))
+	for i, p := range parts {
+		d, err := time.ParseDuration(strings.TrimSpace(p))
+		if err != nil {
+			return nil, fmt.Errorf("retry schedule %q: item %d: %w (write delays like 0s,1m,5m)", s, i+1, err)
+		}
+		if d < 0 || (i > 0 && d < out[i-1]) {
+			return nil, fmt.Errorf("retry schedule %q: delays must be zero or more and must not decrease", s)
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}

@@ -1,0 +1,80 @@
+package config
+
+import (
+	"flag"
+	"io"
+	"testing"
+	"time"
+)
+
+func parse(t *testing.T, args []string, env map[string]string) (Config, error) {
+	t.Helper()
+	var c Config
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	c.ServeFlags(fs)
+	if err := Parse(fs, args, func(k string) string { return env[k] }); err != nil {
+		return c, err
+	}
+	return c, c.Validate()
+}
+
+func TestDefaults(t *testing.T) {
+	c, err := parse(t, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DataDir != "./submit-data" || c.Addr != "127.0.0.1:8080" || c.PublicURL != "http://localhost:8080" {
+		t.Errorf("defaults = %q %q %q", c.DataDir, c.Addr, c.PublicURL)
+	}
+	if len(c.RetrySchedule) != 7 || c.RetrySchedule[6] != 24*time.Hour {
+		t.Errorf("schedule = %v", c.RetrySchedule)
+	}
+	if c.Postgres() {
+		t.Error("default must be SQLite")
+	}
+}
+
+func TestEnvironmentAndFlagPrecedence(t *testing.T) {
+	env := map[string]string{
+		"SUBMIT_ADDR":                    "127.0.0.1:9999",
+		"SUBMIT_DATABASE_URL":            "postgres://u@h/db",
+		"SUBMIT_ALLOW_INSECURE_URLS":     "true",
+		"SUBMIT_CALLBACK_RETRY_SCHEDULE": "0s,1s,2s",
+		"SUBMIT_PUBLIC_URL":              "https://submit.example.com/",
+	}
+	c, err := parse(t, []string{"--addr", "127.0.0.1:7000"}, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:7000" {
+		t.Errorf("flag must win over environment, got %q", c.Addr)
+	}
+	if !c.Postgres() || !c.AllowInsecureURLs || len(c.RetrySchedule) != 3 || c.RetrySchedule[2] != 2*time.Second {
+		t.Errorf("environment not applied: %+v", c)
+	}
+	if c.PublicURL != "https://submit.example.com" {
+		t.Errorf("public URL keeps its trailing slash: %q", c.PublicURL)
+	}
+}
+
+func TestInvalid(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		env  map[string]string
+	}{
+		{"bad schedule", []string{"--callback-retry-schedule", "0s,soon"}, nil},
+		{"decreasing schedule", []string{"--callback-retry-schedule", "1m,0s"}, nil},
+		{"bad database", []string{"--database-url", "mysql://x"}, nil},
+		{"bad public url", []string{"--public-url", "localhost:8080"}, nil},
+		{"bad env bool", nil, map[string]string{"SUBMIT_ALLOW_INSECURE_URLS": "maybe"}},
+		{"bad log format", []string{"--log-format", "xml"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := parse(t, tc.args, tc.env); err == nil {
+				t.Error("want an error")
+			}
+		})
+	}
+}

@@ -1,0 +1,150 @@
+// Package vault manages what proves who is who: tenants, their API keys and
+// their callback signing secrets. The CLI, the API and Manage all go through
+// it, so a key made anywhere is made the same way.
+package vault
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/atomyx/submit/internal/apikey"
+	"github.com/atomyx/submit/internal/id"
+	"github.com/atomyx/submit/internal/store"
+)
+
+// RotationOverlap is how long a rotated-out signing secret keeps signing, so
+// receivers can switch to the new one without dropping callbacks.
+const RotationOverlap = 24 * time.Hour
+
+// Vault wraps the store with the rules for keys and secrets.
+type Vault struct {
+	Store store.Store
+	Now   func() time.Time
+}
+
+// New returns a Vault on the given store using the wall clock.
+func New(s store.Store) *Vault { return &Vault{Store: s, Now: time.Now} }
+
+func (v *Vault) now() time.Time { return v.Now().UTC() }
+
+// EnsureTenant returns the tenant with the given name, creating it and its
+// first signing secret if needed. created tells which happened.
+func (v *Vault) EnsureTenant(ctx context.Context, name string) (t store.Tenant, created bool, err error) {
+	name = strings.TrimSpace(name)
+	if name == "" || len(name) > 100 {
+		return t, false, errors.New("a tenant name must have 1 to 100 characters")
+	}
+	t, err = v.Store.TenantByName(ctx, name)
+	if err == nil {
+		return t, false, nil
+	}
+	if !errors.Is(err, store.ErrNotFound) {
+		return t, false, fmt.Errorf("find tenant %q: %w", name, err)
+	}
+	now := v.now()
+	t = store.Tenant{ID: id.NewAt(id.Tenant, now), Name: name, CreatedAt: now}
+	if err := v.Store.CreateTenant(ctx, t); err != nil {
+		if errors.Is(err, store.ErrConflict) { // created meanwhile by another process
+			t, err = v.Store.TenantByName(ctx, name)
+			return t, false, err
+		}
+		return t, false, fmt.Errorf("create tenant %q: %w", name, err)
+	}
+	if _, err := v.RotateSecret(ctx, t.ID); err != nil {
+		return t, true, err
+	}
+	return t, true, nil
+}
+
+// KeyParams describes a new API key.
+type KeyParams struct {
+	TenantID string
+	Name     string
+	Livemode bool
+	Scopes   []string // empty means every scope
+}
+
+// CreateKey makes a key and returns it with the only copy of its secret.
+func (v *Vault) CreateKey(ctx context.Context, p KeyParams) (store.APIKey, string, error) {
+	scopes := p.Scopes
+	if len(scopes) == 0 {
+		scopes = apikey.AllScopes
+	}
+	if len(p.Name) > 100 {
+		return store.APIKey{}, "", errors.New("a key name must have at most 100 characters")
+	}
+	for range 3 { // a lookup collision is astronomically rare; retry anyway
+		secret, lookup, hash := apikey.Generate(p.Livemode)
+		now := v.now()
+		k := store.APIKey{
+			ID: id.NewAt(id.APIKey, now), TenantID: p.TenantID, Name: p.Name, Lookup: lookup,
+			Hash: hash, Livemode: p.Livemode, Scopes: scopes, CreatedAt: now,
+		}
+		err := v.Store.CreateAPIKey(ctx, k)
+		if errors.Is(err, store.ErrConflict) {
+			continue
+		}
+		if err != nil {
+			return k, "", fmt.Errorf("create API key: %w", err)
+		}
+		return k, secret, nil
+	}
+	return store.APIKey{}, "", errors.New("create API key: could not find a free lookup")
+}
+
+// RevokeKey revokes a key of the tenant, found by id or by its lookup (the
+// characters after sk_live_ shown in lists).
+func (v *Vault) RevokeKey(ctx context.Context, tenantID, ref string) (store.APIKey, error) {
+	keyID := ref
+	if !id.HasPrefix(ref, id.APIKey) {
+		lookup := strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(ref, "sk_live_"), "sk_test_"), "…")
+		if len(lookup) > 12 {
+			lookup = lookup[:12]
+		}
+		k, err := v.Store.APIKeyByLookup(ctx, lookup)
+		if err != nil || k.TenantID != tenantID {
+			return store.APIKey{}, fmt.Errorf("no API key %q in this tenant: %w", ref, store.ErrNotFound)
+		}
+		keyID = k.ID
+	}
+	return v.Store.RevokeAPIKey(ctx, tenantID, keyID, v.now())
+}
+
+// RotateSecret makes a new active signing secret; the ones before it keep
+// signing for RotationOverlap. It returns the new secret.
+func (v *Vault) RotateSecret(ctx context.Context, tenantID string) (string, error) {
+	now := v.now()
+	s := store.SigningSecret{ID: id.NewAt(id.Secret, now), TenantID: tenantID, Secret: NewSecret(), CreatedAt: now}
+	err := v.Store.RotateSigningSecret(ctx, store.RotateSecretParams{New: s, OldExpiresAt: now.Add(RotationOverlap)})
+	if err != nil {
+		return "", fmt.Errorf("rotate signing secret: %w", err)
+	}
+	return s.Secret, nil
+}
+
+// ActiveSecret returns the secret operators see and receivers should use.
+func (v *Vault) ActiveSecret(ctx context.Context, tenantID string) (string, error) {
+	ss, err := v.Store.SigningSecrets(ctx, tenantID, v.now())
+	if err != nil {
+		return "", fmt.Errorf("read signing secrets: %w", err)
+	}
+	if len(ss) == 0 {
+		return v.RotateSecret(ctx, tenantID) // a tenant made before secrets existed
+	}
+	return ss[0].Secret, nil
+}
+
+// NewSecret returns a signing secret as the contract shows it: whsec_ and
+// the standard base64 of 32 random bytes.
+func NewSecret() string {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic("vault: crypto/rand failed: " + err.Error())
+	}
+	return "whsec_" + base64.StdEncoding.EncodeToString(b)
+}

@@ -1,0 +1,189 @@
+// Package workflow applies the job state machine to stored jobs. Handlers,
+// pages and workers call it; it calls the store. Every change of status goes
+// through Transition, which records the event and its callback delivery in
+// one transaction and then wakes the callback worker.
+package workflow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/atomyx/submit/internal/id"
+	"github.com/atomyx/submit/internal/job"
+	"github.com/atomyx/submit/internal/store"
+)
+
+// DefaultJobLifetime is how long an upload link stays usable. An ERP that
+// needs longer creates a new job; 30 days covers the slowest approvals.
+const DefaultJobLifetime = 30 * 24 * time.Hour
+
+// Service is the job workflow.
+type Service struct {
+	Store store.Store
+	// Now is the clock; tests set it.
+	Now func() time.Time
+	// Attempts is how many attempts a new callback delivery gets: the
+	// length of the retry schedule.
+	Attempts int
+	// Lifetime is how long a new job lives; DefaultJobLifetime when zero.
+	Lifetime time.Duration
+	// Notify is called after a transition that created a delivery has
+	// committed, to wake the callback worker. May be nil.
+	Notify func()
+}
+
+func (s *Service) now() time.Time { return s.Now().UTC() }
+
+// NewJobParams is what a new job is made of: the validated request.
+type NewJobParams struct {
+	TenantID    string
+	Livemode    bool
+	ExternalID  string
+	Metadata    []job.Metadata
+	Brand       *job.Brand
+	ArtworkURL  string
+	CallbackURL string
+	Preflight   *job.Expectations
+}
+
+// NewJob makes a job waiting for its upload. It is not stored: the caller
+// may need its final form (to remember an idempotent response) before
+// CreateJob stores it.
+func (s *Service) NewJob(p NewJobParams) job.Job {
+	now := s.now()
+	life := s.Lifetime
+	if life == 0 {
+		life = DefaultJobLifetime
+	}
+	return job.Job{
+		ID: id.NewAt(id.Job, now), TenantID: p.TenantID, Livemode: p.Livemode,
+		ExternalID: p.ExternalID, Status: job.AwaitingUpload, Metadata: p.Metadata,
+		Brand: p.Brand, ArtworkURL: p.ArtworkURL, CallbackURL: p.CallbackURL, Preflight: p.Preflight,
+		UploadToken: id.Token(24), CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(life),
+	}
+}
+
+// CreateJob stores a job made by NewJob, with its idempotency record if any.
+// store.ErrConflict means the idempotency key was used meanwhile.
+func (s *Service) CreateJob(ctx context.Context, j job.Job, idem *store.IdempotencyRecord) error {
+	if err := s.Store.CreateJob(ctx, store.CreateJobParams{Job: j, Idempotency: idem}); err != nil {
+		return fmt.Errorf("create job: %w", err)
+	}
+	return nil
+}
+
+// Change is one requested move of a job.
+type Change struct {
+	TenantID         string
+	JobID            string
+	To               job.Status
+	ArtworkVersionID string // the version the event is about, if any
+	Errors           []job.Finding
+	Files            map[string]string
+	// SetCurrentVersion makes ArtworkVersionID the job's current version.
+	SetCurrentVersion bool
+}
+
+// Transition moves a job and records the event, and its callback delivery
+// when the job or its tenant has a callback URL. It returns the event. A
+// refused move wraps job.ErrTransition.
+func (s *Service) Transition(ctx context.Context, c Change) (job.Event, error) {
+	for try := 0; ; try++ {
+		j, err := s.Store.Job(ctx, c.TenantID, c.JobID)
+		if err != nil {
+			return job.Event{}, fmt.Errorf("transition %s: %w", c.JobID, err)
+		}
+		ev, err := s.transitionFrom(ctx, j, c)
+		if errors.Is(err, store.ErrStale) && try < 3 {
+			continue // someone moved the job meanwhile: decide again on fresh state
+		}
+		return ev, err
+	}
+}
+
+func (s *Service) transitionFrom(ctx context.Context, j job.Job, c Change) (job.Event, error) {
+	typ, err := job.Move(j.Status, c.To)
+	if err != nil {
+		return job.Event{}, err
+	}
+	now := s.now()
+	p := store.TransitionParams{
+		TenantID: j.TenantID, JobID: j.ID, From: []job.Status{j.Status},
+		Event: job.Event{
+			ID: id.NewAt(id.Event, now), JobID: j.ID, TenantID: j.TenantID, Livemode: j.Livemode,
+			Type: typ, Status: c.To, OrderRef: j.ExternalID, ArtworkVersionID: c.ArtworkVersionID,
+			Errors: c.Errors, Files: c.Files, OccurredAt: now,
+		},
+	}
+	if c.SetCurrentVersion {
+		p.CurrentVersionID = c.ArtworkVersionID
+	}
+	if typ.Callback() {
+		url, err := s.callbackURL(ctx, j)
+		if err != nil {
+			return job.Event{}, err
+		}
+		if url != "" {
+			p.CallbackURL, p.DeliveryID, p.Attempts = url, id.NewAt(id.Delivery, now), max(s.Attempts, 1)
+		}
+	}
+	ev, err := s.Store.TransitionJob(ctx, p)
+	if err != nil {
+		return job.Event{}, fmt.Errorf("transition %s to %s: %w", j.ID, c.To, err)
+	}
+	if p.CallbackURL != "" && s.Notify != nil {
+		s.Notify()
+	}
+	return ev, nil
+}
+
+// callbackURL is where a job's events go: its own URL, else its tenant's.
+func (s *Service) callbackURL(ctx context.Context, j job.Job) (string, error) {
+	if j.CallbackURL != "" {
+		return j.CallbackURL, nil
+	}
+	t, err := s.Store.Tenant(ctx, j.TenantID)
+	if err != nil {
+		return "", fmt.Errorf("read tenant of %s: %w", j.ID, err)
+	}
+	return t.Settings.CallbackURL, nil
+}
+
+// Cancel cancels a job. Cancelling a cancelled job returns it unchanged, so
+// that an ERP may retry a cancel safely; other final statuses are refused.
+func (s *Service) Cancel(ctx context.Context, tenantID, jobID string) (job.Job, error) {
+	j, err := s.Store.Job(ctx, tenantID, jobID)
+	if err != nil {
+		return j, err
+	}
+	if j.Status == job.Cancelled {
+		return j, nil
+	}
+	if _, err := s.Transition(ctx, Change{TenantID: tenantID, JobID: jobID, To: job.Cancelled}); err != nil {
+		return j, err
+	}
+	return s.Store.Job(ctx, tenantID, jobID)
+}
+
+// ExpireDue moves up to limit jobs whose lifetime has passed to expired and
+// returns how many it moved.
+func (s *Service) ExpireDue(ctx context.Context, limit int) (int, error) {
+	jobs, err := s.Store.ExpiredJobs(ctx, s.now(), limit)
+	if err != nil {
+		return 0, fmt.Errorf("find expired jobs: %w", err)
+	}
+	n := 0
+	for _, j := range jobs {
+		_, err := s.Transition(ctx, Change{TenantID: j.TenantID, JobID: j.ID, To: job.Expired})
+		if errors.Is(err, job.ErrTransition) {
+			continue // became final meanwhile
+		}
+		if err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
