@@ -1,0 +1,171 @@
+// Package sqldb implements store.Store once, on database/sql, for both
+// databases Submit runs on. The store/sqlite and store/postgres packages open
+// the connections and describe their differences in a small Dialect; the
+// queries themselves are written once, in the SQL both databases share, with
+// $N placeholders (SQLite binds $N to the Nth argument too).
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/atomyx/submit/internal/store"
+)
+
+// Dialect is what differs between the databases, kept as small as possible so
+// that every query stays shared.
+type Dialect struct {
+	// Name is "sqlite" or "postgres", for error messages.
+	Name string
+	// Migrations holds the numbered .sql files (migrations/0001_init.sql, …)
+	// of the dialect, applied in name order.
+	Migrations fs.FS
+	// MigrationsTable is the DDL that creates schema_migrations if missing;
+	// column types differ between the databases.
+	MigrationsTable string
+	// MigrateLock and MigrateUnlock, when set, run on the migrating
+	// connection around all migrations so that two processes starting at
+	// once do not both apply them (pg_advisory_lock). SQLite needs none: its
+	// migrations run in BEGIN IMMEDIATE transactions, one writer at a time,
+	// and each checks again whether it was applied.
+	MigrateLock, MigrateUnlock string
+	// ClaimLock ends the query that picks deliveries to claim. PostgreSQL
+	// uses FOR UPDATE SKIP LOCKED so that concurrent claimers skip each
+	// other's rows instead of waiting for them or taking them twice; SQLite
+	// has a single writer, which already serialises claims.
+	ClaimLock string
+	// Time encodes a time argument: a time.Time for PostgreSQL, fixed-width
+	// RFC 3339 text for SQLite, whose text then sorts as the time does. It
+	// gets a UTC time already truncated to the microsecond.
+	Time func(time.Time) any
+	// IsUnique reports whether err is a unique-constraint violation.
+	IsUnique func(error) bool
+}
+
+// DB is a store.Store on database/sql. Writes and transactions go to the
+// writer; plain reads go to the reader, which is a separate pool on SQLite
+// (so that reads never wait for the single writer connection) and the same
+// pool on PostgreSQL.
+type DB struct {
+	w, r *sql.DB
+	d    Dialect
+}
+
+var _ store.Store = (*DB)(nil)
+
+// New returns a DB on the given pools. It takes ownership of both: Close
+// closes them. w and r may be the same pool.
+func New(w, r *sql.DB, d Dialect) *DB {
+	return &DB{w: w, r: r, d: d}
+}
+
+// Writer returns the pool that writes, for dialect-specific code and tests.
+func (db *DB) Writer() *sql.DB { return db.w }
+
+// Close releases both pools.
+func (db *DB) Close() error {
+	err := db.w.Close()
+	if db.r != db.w {
+		err = errors.Join(err, db.r.Close())
+	}
+	if err != nil {
+		return fmt.Errorf("close %s: %w", db.d.Name, err)
+	}
+	return nil
+}
+
+// Ping checks that the database answers, on the writer so that /readyz
+// notices a database that can no longer be written.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.w.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping %s: %w", db.d.Name, err)
+	}
+	return nil
+}
+
+// querier is what *sql.DB and *sql.Tx have in common, so that one helper
+// reads inside or outside a transaction.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// scanner is a *sql.Row or *sql.Rows, so that one function scans a row of
+// either.
+type scanner interface{ Scan(dest ...any) error }
+
+// inTx runs fn in a writer transaction and commits if fn returns nil. On
+// SQLite the transaction begins IMMEDIATE (set in the DSN), so it holds the
+// write lock from the start and never fails half-way on a lock upgrade.
+func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback() // the error from fn is the one that matters
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// conflict maps a unique violation to store.ErrConflict, keeping the
+// driver's message for logs.
+func (db *DB) conflict(err error) error {
+	if err != nil && db.d.IsUnique(err) {
+		return fmt.Errorf("%w: %v", store.ErrConflict, err)
+	}
+	return err
+}
+
+// notFound maps sql.ErrNoRows to store.ErrNotFound.
+func notFound(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.ErrNotFound
+	}
+	return err
+}
+
+// mustAffect returns store.ErrNotFound when res changed no row.
+func mustAffect(res sql.Result) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
+// params numbers placeholders for a query built in pieces, so that optional
+// filters and IN lists need no hand-counted $N.
+type params struct {
+	args []any
+}
+
+// add appends an argument and returns its placeholder.
+func (p *params) add(v any) string {
+	p.args = append(p.args, v)
+	return "$" + strconv.Itoa(len(p.args))
+}
+
+// list appends several arguments and returns their placeholders, comma
+// separated, for an IN list.
+func (p *params) list(vs []string) string {
+	ph := make([]string, len(vs))
+	for i, v := range vs {
+		ph[i] = p.add(v)
+	}
+	return strings.Join(ph, ", ")
+}

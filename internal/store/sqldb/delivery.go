@@ -1,0 +1,351 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/atomyx/submit/internal/job"
+	"github.com/atomyx/submit/internal/store"
+)
+
+// deliverySelect reads deliveries with their event's sequence (0 for a
+// ping, which has no event).
+const deliverySelect = `SELECT d.id, d.tenant_id, d.job_id, d.event_id, d.livemode, d.url, d.state,
+	d.attempts, d.attempts_left, d.next_attempt_at, d.last_attempt_at, d.last_status, d.last_error,
+	d.created_at, d.delivered_at, d.failed_at, d.resolved_at, d.resolved_note, COALESCE(e.sequence, 0)
+	FROM deliveries d LEFT JOIN events e ON e.id = d.event_id`
+
+func scanDelivery(row scanner) (store.Delivery, error) {
+	var d store.Delivery
+	err := row.Scan(&d.ID, &d.TenantID, stringDest{&d.JobID}, stringDest{&d.EventID}, &d.Livemode,
+		&d.URL, &d.State, &d.Attempts, &d.AttemptsLeft, timeDest{&d.NextAttemptAt},
+		nullTimeDest{&d.LastAttemptAt}, &d.LastStatus, &d.LastError, timeDest{&d.CreatedAt},
+		nullTimeDest{&d.DeliveredAt}, nullTimeDest{&d.FailedAt}, nullTimeDest{&d.ResolvedAt},
+		&d.ResolvedNote, &d.Sequence)
+	return d, err
+}
+
+// insertDelivery inserts d with q, inside a transition's transaction or
+// on its own.
+func (db *DB) insertDelivery(ctx context.Context, q querier, d store.Delivery) error {
+	if d.State == "" {
+		d.State = store.DeliveryPending
+	}
+	_, err := q.ExecContext(ctx, `INSERT INTO deliveries (id, tenant_id, job_id, event_id, livemode,
+		url, state, attempts, attempts_left, next_attempt_at, last_attempt_at, last_status, last_error,
+		created_at, delivered_at, failed_at, resolved_at, resolved_note)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+		d.ID, d.TenantID, nullString(d.JobID), nullString(d.EventID), d.Livemode, d.URL, d.State,
+		d.Attempts, d.AttemptsLeft, db.t(d.NextAttemptAt), db.nt(d.LastAttemptAt), d.LastStatus,
+		d.LastError, db.t(d.CreatedAt), db.nt(d.DeliveredAt), db.nt(d.FailedAt), db.nt(d.ResolvedAt),
+		d.ResolvedNote)
+	if err != nil {
+		return fmt.Errorf("insert delivery %s: %w", d.ID, db.conflict(err))
+	}
+	return nil
+}
+
+// CreateDelivery inserts a delivery that belongs to no transition. An empty
+// State is pending.
+func (db *DB) CreateDelivery(ctx context.Context, d store.Delivery) error {
+	if err := db.insertDelivery(ctx, db.w, d); err != nil {
+		return fmt.Errorf("create delivery: %w", err)
+	}
+	return nil
+}
+
+// delivery reads one delivery of the tenant's with q.
+func (db *DB) delivery(ctx context.Context, q querier, tenantID, deliveryID string) (store.Delivery, error) {
+	d, err := scanDelivery(q.QueryRowContext(ctx, deliverySelect+` WHERE d.id = $1 AND d.tenant_id = $2`,
+		deliveryID, tenantID))
+	return d, notFound(err)
+}
+
+// Delivery returns one delivery of the tenant's.
+func (db *DB) Delivery(ctx context.Context, tenantID, deliveryID string) (store.Delivery, error) {
+	d, err := db.delivery(ctx, db.r, tenantID, deliveryID)
+	if err != nil {
+		return store.Delivery{}, fmt.Errorf("delivery %s: %w", deliveryID, err)
+	}
+	return d, nil
+}
+
+// ListDeliveries returns a job's deliveries in event sequence order.
+func (db *DB) ListDeliveries(ctx context.Context, tenantID, jobID string) ([]store.Delivery, error) {
+	rows, err := db.r.QueryContext(ctx, deliverySelect+` WHERE d.job_id = $1 AND d.tenant_id = $2
+		ORDER BY COALESCE(e.sequence, 0), d.created_at, d.id`, jobID, tenantID)
+	if err != nil {
+		return nil, fmt.Errorf("list deliveries of %s: %w", jobID, err)
+	}
+	ds, err := collect(rows, scanDelivery)
+	if err != nil {
+		return nil, fmt.Errorf("list deliveries of %s: %w", jobID, err)
+	}
+	return ds, nil
+}
+
+// ListExceptions returns a tenant's deliveries that failed for good and are
+// not resolved, those that failed first first.
+func (db *DB) ListExceptions(ctx context.Context, p store.ListExceptionsParams) ([]store.Delivery, error) {
+	var q params
+	query := deliverySelect + ` WHERE d.tenant_id = ` + q.add(p.TenantID) +
+		` AND d.livemode = ` + q.add(p.Livemode) + ` AND d.state = ` + q.add(store.DeliveryFailed)
+	if p.URL != "" {
+		query += ` AND d.url = ` + q.add(p.URL)
+	}
+	query += ` ORDER BY d.failed_at, d.id LIMIT ` + q.add(limitOr(p.Limit))
+	rows, err := db.r.QueryContext(ctx, query, q.args...)
+	if err != nil {
+		return nil, fmt.Errorf("list exceptions of %s: %w", p.TenantID, err)
+	}
+	ds, err := collect(rows, scanDelivery)
+	if err != nil {
+		return nil, fmt.Errorf("list exceptions of %s: %w", p.TenantID, err)
+	}
+	return ds, nil
+}
+
+// claimQuery leases the due deliveries. A delivery waits while its job has
+// an earlier event's delivery to the same URL that is pending and was never
+// attempted, so that a job's events are first attempted in sequence order;
+// pings have no job and never wait. $1 worker, $2 lease end, $3 now,
+// $4 pending, $5 limit; the dialect's ClaimLock ends the CTE.
+const claimQuery = `WITH due AS (
+	SELECT d.id FROM deliveries d LEFT JOIN events e ON e.id = d.event_id
+	WHERE d.state = $4 AND d.next_attempt_at <= $3
+		AND (d.lease_until IS NULL OR d.lease_until <= $3)
+		AND NOT EXISTS (
+			SELECT 1 FROM deliveries b JOIN events be ON be.id = b.event_id
+			WHERE b.job_id = d.job_id AND b.url = d.url AND b.state = $4
+				AND b.attempts = 0 AND be.sequence < e.sequence)
+	ORDER BY d.next_attempt_at, d.id
+	LIMIT $5 %s)
+UPDATE deliveries SET lease_owner = $1, lease_until = $2
+FROM due WHERE deliveries.id = due.id
+RETURNING deliveries.id`
+
+// ClaimDeliveries leases up to p.Limit due deliveries to p.Worker until
+// p.Now + p.Lease and returns them, earliest due first, with their event.
+func (db *DB) ClaimDeliveries(ctx context.Context, p store.ClaimParams) ([]store.ClaimedDelivery, error) {
+	if p.Worker == "" {
+		return nil, errors.New("claim deliveries: no worker name")
+	}
+	var claimed []store.ClaimedDelivery
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, fmt.Sprintf(claimQuery, db.d.ClaimLock),
+			p.Worker, db.t(p.Now.Add(p.Lease)), db.t(p.Now), store.DeliveryPending, limitOr(p.Limit))
+		if err != nil {
+			return err
+		}
+		ids, err := collect(rows, func(row scanner) (id string, err error) { return id, row.Scan(&id) })
+		if err != nil || len(ids) == 0 {
+			return err
+		}
+		claimed, err = db.loadClaimed(ctx, tx, ids)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("claim deliveries for %s: %w", p.Worker, err)
+	}
+	return claimed, nil
+}
+
+// loadClaimed reads the claimed deliveries and their events.
+func (db *DB) loadClaimed(ctx context.Context, tx *sql.Tx, ids []string) ([]store.ClaimedDelivery, error) {
+	var q params
+	rows, err := tx.QueryContext(ctx, deliverySelect+` WHERE d.id IN (`+q.list(ids)+`)
+		ORDER BY d.next_attempt_at, d.id`, q.args...)
+	if err != nil {
+		return nil, err
+	}
+	ds, err := collect(rows, scanDelivery)
+	if err != nil {
+		return nil, err
+	}
+	var eventIDs []string
+	for _, d := range ds {
+		if d.EventID != "" {
+			eventIDs = append(eventIDs, d.EventID)
+		}
+	}
+	events := map[string]*job.Event{}
+	if len(eventIDs) > 0 {
+		q = params{}
+		rows, err := tx.QueryContext(ctx, `SELECT `+eventColumns+` FROM events WHERE id IN (`+
+			q.list(eventIDs)+`)`, q.args...)
+		if err != nil {
+			return nil, err
+		}
+		es, err := collect(rows, scanEvent)
+		if err != nil {
+			return nil, err
+		}
+		for i := range es {
+			events[es[i].ID] = &es[i]
+		}
+	}
+	out := make([]store.ClaimedDelivery, len(ds))
+	for i, d := range ds {
+		out[i] = store.ClaimedDelivery{Delivery: d, Event: events[d.EventID]}
+	}
+	return out, nil
+}
+
+// RecordAttempt stores one attempt and the delivery's new state in one
+// transaction, and clears the lease. The attempt's number is the delivery's
+// count of attempts so far plus one, whatever p.Attempt.Number says, so that
+// numbers never repeat.
+func (db *DB) RecordAttempt(ctx context.Context, p store.AttemptParams) (store.Delivery, error) {
+	a := p.Attempt
+	finished := db.t(a.StartedAt.Add(a.Duration))
+	var next, delivered, failed any
+	switch p.Outcome {
+	case store.DeliveryPending:
+		next = db.t(p.NextAttemptAt)
+	case store.DeliveryDelivered:
+		delivered = finished
+	case store.DeliveryFailed:
+		failed = finished
+	default:
+		return store.Delivery{}, fmt.Errorf("record attempt on %s: unknown outcome %q", p.DeliveryID, p.Outcome)
+	}
+	var d store.Delivery
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		var tenantID string
+		// Matching lease_owner is what makes a lost lease ErrStale: once
+		// another worker claims the delivery, this worker's attempt no
+		// longer changes it.
+		err := tx.QueryRowContext(ctx, `UPDATE deliveries SET state = $1, attempts = attempts + 1,
+			attempts_left = CASE WHEN attempts_left > 0 THEN attempts_left - 1 ELSE 0 END,
+			next_attempt_at = COALESCE($2, next_attempt_at), delivered_at = COALESCE($3, delivered_at),
+			failed_at = COALESCE($4, failed_at), last_attempt_at = $5, last_status = $6,
+			last_error = $7, lease_owner = NULL, lease_until = NULL
+			WHERE id = $8 AND lease_owner = $9 AND state = $10
+			RETURNING attempts, tenant_id`,
+			p.Outcome, next, delivered, failed, db.t(a.StartedAt), a.StatusCode, a.Error,
+			p.DeliveryID, p.Worker, store.DeliveryPending).Scan(&a.Number, &tenantID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return whyNotLeased(ctx, tx, p.DeliveryID)
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO delivery_attempts
+			(id, delivery_id, number, started_at, duration_ns, status_code, response, error)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+			a.ID, p.DeliveryID, a.Number, db.t(a.StartedAt), int64(a.Duration), a.StatusCode,
+			a.Response, a.Error); err != nil {
+			return fmt.Errorf("insert attempt %s: %w", a.ID, db.conflict(err))
+		}
+		d, err = db.delivery(ctx, tx, tenantID, p.DeliveryID)
+		return err
+	})
+	if err != nil {
+		return store.Delivery{}, fmt.Errorf("record attempt on %s: %w", p.DeliveryID, err)
+	}
+	return d, nil
+}
+
+// whyNotLeased tells a missing delivery from one whose lease is lost.
+func whyNotLeased(ctx context.Context, tx *sql.Tx, deliveryID string) error {
+	var state string
+	var owner sql.NullString
+	err := tx.QueryRowContext(ctx, `SELECT state, lease_owner FROM deliveries WHERE id = $1`,
+		deliveryID).Scan(&state, &owner)
+	if err != nil {
+		return notFound(err)
+	}
+	return fmt.Errorf("%w: the delivery is %s and leased to %q", store.ErrStale, state, owner.String)
+}
+
+// ListAttempts returns a delivery's attempts, first first.
+func (db *DB) ListAttempts(ctx context.Context, deliveryID string) ([]store.Attempt, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT id, delivery_id, number, started_at, duration_ns,
+		status_code, response, error FROM delivery_attempts WHERE delivery_id = $1 ORDER BY number`,
+		deliveryID)
+	if err != nil {
+		return nil, fmt.Errorf("list attempts of %s: %w", deliveryID, err)
+	}
+	as, err := collect(rows, func(row scanner) (store.Attempt, error) {
+		var a store.Attempt
+		var ns int64
+		err := row.Scan(&a.ID, &a.DeliveryID, &a.Number, timeDest{&a.StartedAt}, &ns,
+			&a.StatusCode, &a.Response, &a.Error)
+		a.Duration = time.Duration(ns)
+		return a, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list attempts of %s: %w", deliveryID, err)
+	}
+	return as, nil
+}
+
+// Redeliver makes a delivery that is not pending pending again, due at
+// p.At with p.Attempts attempts left, and clears how its last round ended.
+// A pending delivery is returned unchanged.
+func (db *DB) Redeliver(ctx context.Context, p store.RedeliverParams) (store.Delivery, error) {
+	var d store.Delivery
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET state = $1, next_attempt_at = $2,
+			attempts_left = $3, delivered_at = NULL, failed_at = NULL, resolved_at = NULL,
+			resolved_note = '', lease_owner = NULL, lease_until = NULL
+			WHERE id = $4 AND tenant_id = $5 AND state <> $1`,
+			store.DeliveryPending, db.t(p.At), p.Attempts, p.DeliveryID, p.TenantID); err != nil {
+			return err
+		}
+		var err error
+		d, err = db.delivery(ctx, tx, p.TenantID, p.DeliveryID)
+		return err
+	})
+	if err != nil {
+		return store.Delivery{}, fmt.Errorf("redeliver %s: %w", p.DeliveryID, err)
+	}
+	return d, nil
+}
+
+// ResolveDelivery closes an exception without delivering it. ErrStale if
+// the delivery is not failed (any more).
+func (db *DB) ResolveDelivery(ctx context.Context, p store.ResolveParams) (store.Delivery, error) {
+	var d store.Delivery
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE deliveries SET state = $1, resolved_at = $2,
+			resolved_note = $3 WHERE id = $4 AND tenant_id = $5 AND state = $6`,
+			store.DeliveryResolved, db.t(p.At), p.Note, p.DeliveryID, p.TenantID, store.DeliveryFailed)
+		if err != nil {
+			return err
+		}
+		changed := mustAffect(res) == nil
+		if d, err = db.delivery(ctx, tx, p.TenantID, p.DeliveryID); err != nil {
+			return err
+		}
+		if !changed {
+			return fmt.Errorf("%w: the delivery is %s, not %s", store.ErrStale, d.State, store.DeliveryFailed)
+		}
+		return nil
+	})
+	if err != nil {
+		return store.Delivery{}, fmt.Errorf("resolve delivery %s: %w", p.DeliveryID, err)
+	}
+	return d, nil
+}
+
+// NextDeliveryAt returns when the earliest pending delivery falls due: its
+// next attempt, or the end of its lease if that is later, since a leased
+// delivery is only due again if its worker never reports back.
+func (db *DB) NextDeliveryAt(ctx context.Context) (time.Time, error) {
+	var t *time.Time
+	err := db.r.QueryRowContext(ctx, `SELECT MIN(CASE
+		WHEN lease_until IS NOT NULL AND lease_until > next_attempt_at THEN lease_until
+		ELSE next_attempt_at END) FROM deliveries WHERE state = $1`,
+		store.DeliveryPending).Scan(nullTimeDest{&t})
+	if err != nil {
+		return time.Time{}, fmt.Errorf("next delivery: %w", err)
+	}
+	if t == nil {
+		return time.Time{}, fmt.Errorf("next delivery: %w", store.ErrNotFound)
+	}
+	return *t, nil
+}

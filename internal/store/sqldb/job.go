@@ -1,0 +1,295 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/atomyx/submit/internal/job"
+	"github.com/atomyx/submit/internal/store"
+)
+
+// defaultLimit bounds a page or batch whose caller asked for no limit, so
+// that a forgotten Limit never reads a whole table.
+const defaultLimit = 100
+
+func limitOr(n int) int {
+	if n <= 0 {
+		return defaultLimit
+	}
+	return n
+}
+
+const jobColumns = `id, tenant_id, livemode, external_id, status, metadata, brand, artwork_url,
+	callback_url, preflight, upload_token, sequence, current_version_id, created_at, updated_at, expires_at`
+
+func scanJob(row scanner) (store.Job, error) {
+	var j store.Job
+	err := row.Scan(&j.ID, &j.TenantID, &j.Livemode, &j.ExternalID, &j.Status,
+		jsonDest{&j.Metadata}, jsonDest{&j.Brand}, &j.ArtworkURL, &j.CallbackURL,
+		jsonDest{&j.Preflight}, &j.UploadToken, &j.Sequence, stringDest{&j.CurrentVersionID},
+		timeDest{&j.CreatedAt}, timeDest{&j.UpdatedAt}, timeDest{&j.ExpiresAt})
+	return j, err
+}
+
+// jobArgs are the arguments of an INSERT of jobColumns, in order.
+func (db *DB) jobArgs(j store.Job) ([]any, error) {
+	var js [3]any
+	for i, v := range []any{j.Metadata, j.Brand, j.Preflight} {
+		var err error
+		if js[i], err = jsonArg(v); err != nil {
+			return nil, err
+		}
+	}
+	return []any{j.ID, j.TenantID, j.Livemode, j.ExternalID, string(j.Status), js[0], js[1],
+		j.ArtworkURL, j.CallbackURL, js[2], j.UploadToken, j.Sequence, nullString(j.CurrentVersionID),
+		db.t(j.CreatedAt), db.t(j.UpdatedAt), db.t(j.ExpiresAt)}, nil
+}
+
+// CreateJob inserts a job and, with p.Idempotency set, its idempotency
+// record in the same transaction. The record goes first: when its key is
+// taken the transaction ends there and nothing is written.
+func (db *DB) CreateJob(ctx context.Context, p store.CreateJobParams) error {
+	args, err := db.jobArgs(p.Job)
+	if err != nil {
+		return fmt.Errorf("create job %s: %w", p.Job.ID, err)
+	}
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
+		if r := p.Idempotency; r != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys
+				(tenant_id, livemode, key, request_hash, status_code, body, created_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+				r.TenantID, r.Livemode, r.Key, r.RequestHash, r.StatusCode, r.Body, db.t(r.CreatedAt)); err != nil {
+				return fmt.Errorf("idempotency key %q: %w", r.Key, db.conflict(err))
+			}
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO jobs (`+jobColumns+`)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`, args...)
+		return db.conflict(err)
+	})
+	if err != nil {
+		return fmt.Errorf("create job %s: %w", p.Job.ID, err)
+	}
+	return nil
+}
+
+// Job returns a job by id, only if it belongs to the tenant.
+func (db *DB) Job(ctx context.Context, tenantID, jobID string) (store.Job, error) {
+	j, err := scanJob(db.r.QueryRowContext(ctx,
+		`SELECT `+jobColumns+` FROM jobs WHERE id = $1 AND tenant_id = $2`, jobID, tenantID))
+	if err != nil {
+		return store.Job{}, fmt.Errorf("job %s: %w", jobID, notFound(err))
+	}
+	return j, nil
+}
+
+// JobByUploadToken returns the job whose upload link carries token.
+func (db *DB) JobByUploadToken(ctx context.Context, token string) (store.Job, error) {
+	j, err := scanJob(db.r.QueryRowContext(ctx,
+		`SELECT `+jobColumns+` FROM jobs WHERE upload_token = $1`, token))
+	if err != nil {
+		// Never the token in the message: it is a capability.
+		return store.Job{}, fmt.Errorf("job by upload token: %w", notFound(err))
+	}
+	return j, nil
+}
+
+// ListJobs returns one page of a tenant's jobs in one mode, newest first.
+// Ids begin with their creation time, so the id is the cursor.
+func (db *DB) ListJobs(ctx context.Context, p store.ListJobsParams) ([]store.Job, error) {
+	var q params
+	query := `SELECT ` + jobColumns + ` FROM jobs WHERE tenant_id = ` + q.add(p.TenantID) +
+		` AND livemode = ` + q.add(p.Livemode)
+	if p.ExternalID != "" {
+		query += ` AND external_id = ` + q.add(p.ExternalID)
+	}
+	if p.Status != "" {
+		query += ` AND status = ` + q.add(string(p.Status))
+	}
+	if p.After != "" {
+		query += ` AND id < ` + q.add(p.After)
+	}
+	query += ` ORDER BY id DESC LIMIT ` + q.add(limitOr(p.Limit))
+	rows, err := db.r.QueryContext(ctx, query, q.args...)
+	if err != nil {
+		return nil, fmt.Errorf("list jobs of %s: %w", p.TenantID, err)
+	}
+	js, err := collect(rows, scanJob)
+	if err != nil {
+		return nil, fmt.Errorf("list jobs of %s: %w", p.TenantID, err)
+	}
+	return js, nil
+}
+
+// ExpiredJobs returns up to limit jobs that are not final and whose
+// ExpiresAt is before the given time, those that expired first first.
+func (db *DB) ExpiredJobs(ctx context.Context, before time.Time, limit int) ([]store.Job, error) {
+	var q params
+	query := `SELECT ` + jobColumns + ` FROM jobs WHERE expires_at < ` + q.add(db.t(before)) +
+		` AND status NOT IN (` + q.list(finalStatuses()) + `)` +
+		` ORDER BY expires_at, id LIMIT ` + q.add(limitOr(limit))
+	rows, err := db.r.QueryContext(ctx, query, q.args...)
+	if err != nil {
+		return nil, fmt.Errorf("expired jobs: %w", err)
+	}
+	js, err := collect(rows, scanJob)
+	if err != nil {
+		return nil, fmt.Errorf("expired jobs: %w", err)
+	}
+	return js, nil
+}
+
+// finalStatuses are the statuses a job never leaves, from the state machine
+// itself so that the query follows it.
+func finalStatuses() []string {
+	var out []string
+	for _, s := range job.Statuses {
+		if s.Final() {
+			out = append(out, string(s))
+		}
+	}
+	return out
+}
+
+// TransitionJob moves a job from one of p.From to p.Event.Status, records
+// the event with the job's next sequence and, when p.CallbackURL is set, a
+// pending delivery of it, in one transaction.
+//
+// The status check and the sequence bump are one conditional UPDATE: on
+// PostgreSQL a concurrent transition waits for the row lock and re-checks
+// the status against the committed row, on SQLite the single writer runs
+// them one after the other, so concurrent transitions get consecutive
+// sequences or ErrStale, never the same sequence.
+func (db *DB) TransitionJob(ctx context.Context, p store.TransitionParams) (job.Event, error) {
+	e := p.Event
+	if len(p.From) == 0 {
+		return job.Event{}, fmt.Errorf("transition job %s: no status to move from", p.JobID)
+	}
+	errs, err := jsonArg(e.Errors)
+	if err != nil {
+		return job.Event{}, fmt.Errorf("transition job %s: %w", p.JobID, err)
+	}
+	files, err := jsonArg(e.Files)
+	if err != nil {
+		return job.Event{}, fmt.Errorf("transition job %s: %w", p.JobID, err)
+	}
+	from := make([]string, len(p.From))
+	for i, s := range p.From {
+		from[i] = string(s)
+	}
+	var q params
+	update := `UPDATE jobs SET status = ` + q.add(string(e.Status)) +
+		`, sequence = sequence + 1, updated_at = ` + q.add(db.t(e.OccurredAt)) +
+		`, current_version_id = COALESCE(` + q.add(nullString(p.CurrentVersionID)) + `, current_version_id)` +
+		` WHERE id = ` + q.add(p.JobID) + ` AND tenant_id = ` + q.add(p.TenantID) +
+		` AND status IN (` + q.list(from) + `) RETURNING sequence, livemode, external_id`
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
+		var externalID string
+		err := tx.QueryRowContext(ctx, update, q.args...).Scan(&e.Sequence, &e.Livemode, &externalID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return whyNoTransition(ctx, tx, p)
+		}
+		if err != nil {
+			return err
+		}
+		e.JobID, e.TenantID = p.JobID, p.TenantID
+		if e.OrderRef == "" {
+			e.OrderRef = externalID
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO events (`+eventColumns+`)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+			e.ID, e.JobID, e.TenantID, e.Livemode, e.Sequence, string(e.Type), string(e.Status),
+			e.OrderRef, nullString(e.ArtworkVersionID), errs, files, db.t(e.OccurredAt)); err != nil {
+			return fmt.Errorf("insert event %s: %w", e.ID, db.conflict(err))
+		}
+		if p.CallbackURL == "" {
+			return nil
+		}
+		return db.insertDelivery(ctx, tx, store.Delivery{
+			ID: p.DeliveryID, TenantID: e.TenantID, JobID: e.JobID, EventID: e.ID,
+			Livemode: e.Livemode, URL: p.CallbackURL, State: store.DeliveryPending,
+			AttemptsLeft: p.Attempts, NextAttemptAt: e.OccurredAt, CreatedAt: e.OccurredAt,
+		})
+	})
+	if err != nil {
+		return job.Event{}, fmt.Errorf("transition job %s to %s: %w", p.JobID, e.Status, err)
+	}
+	return e, nil
+}
+
+// whyNoTransition tells a missing job from one in another status, after a
+// conditional UPDATE matched no row.
+func whyNoTransition(ctx context.Context, tx *sql.Tx, p store.TransitionParams) error {
+	var status job.Status
+	err := tx.QueryRowContext(ctx, `SELECT status FROM jobs WHERE id = $1 AND tenant_id = $2`,
+		p.JobID, p.TenantID).Scan(&status)
+	if err != nil {
+		return notFound(err)
+	}
+	return fmt.Errorf("%w: the job is %s, not one of %v", store.ErrStale, status, p.From)
+}
+
+const eventColumns = `id, job_id, tenant_id, livemode, sequence, type, status, order_ref,
+	artwork_version_id, errors, files, occurred_at`
+
+func scanEvent(row scanner) (job.Event, error) {
+	var e job.Event
+	err := row.Scan(&e.ID, &e.JobID, &e.TenantID, &e.Livemode, &e.Sequence, &e.Type, &e.Status,
+		&e.OrderRef, stringDest{&e.ArtworkVersionID}, jsonDest{&e.Errors}, jsonDest{&e.Files},
+		timeDest{&e.OccurredAt})
+	return e, err
+}
+
+// ListEvents returns a job's events in sequence order; none when the job is
+// not the tenant's.
+func (db *DB) ListEvents(ctx context.Context, tenantID, jobID string) ([]job.Event, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT `+eventColumns+` FROM events
+		WHERE job_id = $1 AND tenant_id = $2 ORDER BY sequence`, jobID, tenantID)
+	if err != nil {
+		return nil, fmt.Errorf("list events of %s: %w", jobID, err)
+	}
+	es, err := collect(rows, scanEvent)
+	if err != nil {
+		return nil, fmt.Errorf("list events of %s: %w", jobID, err)
+	}
+	return es, nil
+}
+
+// Event returns one event by id.
+func (db *DB) Event(ctx context.Context, eventID string) (job.Event, error) {
+	e, err := scanEvent(db.r.QueryRowContext(ctx,
+		`SELECT `+eventColumns+` FROM events WHERE id = $1`, eventID))
+	if err != nil {
+		return job.Event{}, fmt.Errorf("event %s: %w", eventID, notFound(err))
+	}
+	return e, nil
+}
+
+// IdempotencyRecord returns the record for a tenant, mode and key.
+func (db *DB) IdempotencyRecord(ctx context.Context, p store.IdempotencyLookup) (store.IdempotencyRecord, error) {
+	var r store.IdempotencyRecord
+	err := db.r.QueryRowContext(ctx, `SELECT tenant_id, livemode, key, request_hash, status_code, body, created_at
+		FROM idempotency_keys WHERE tenant_id = $1 AND livemode = $2 AND key = $3`,
+		p.TenantID, p.Livemode, p.Key).
+		Scan(&r.TenantID, &r.Livemode, &r.Key, &r.RequestHash, &r.StatusCode, &r.Body, timeDest{&r.CreatedAt})
+	if err != nil {
+		return store.IdempotencyRecord{}, fmt.Errorf("idempotency record %q: %w", p.Key, notFound(err))
+	}
+	return r, nil
+}
+
+// DeleteIdempotencyRecords removes records created before the given time
+// and returns how many it removed.
+func (db *DB) DeleteIdempotencyRecords(ctx context.Context, before time.Time) (int64, error) {
+	res, err := db.w.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE created_at < $1`, db.t(before))
+	if err != nil {
+		return 0, fmt.Errorf("delete idempotency records: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("delete idempotency records: %w", err)
+	}
+	return n, nil
+}
