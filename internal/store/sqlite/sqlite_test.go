@@ -1,0 +1,108 @@
+package sqlite
+
+import (
+	"context"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/atomyx/submit/internal/store"
+	"github.com/atomyx/submit/internal/store/storetest"
+)
+
+// open returns a migrated store in a new file of the test's temporary
+// directory.
+func open(t *testing.T) *DB {
+	t.Helper()
+	db, err := Open(t.Context(), filepath.Join(t.TempDir(), "data", "submit.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			t.Errorf("close: %v", err)
+		}
+	})
+	if _, err := db.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func TestConformance(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T) store.Store { return open(t) })
+}
+
+func TestMigrate(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "nested", "dir", "submit.db")
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	applied, err := db.Migrate(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(applied, []string{"0001_init"}) {
+		t.Fatalf("first Migrate applied %v, want [0001_init]", applied)
+	}
+	if applied, err = db.Migrate(ctx); err != nil || len(applied) != 0 {
+		t.Fatalf("second Migrate applied %v, %v; want nothing", applied, err)
+	}
+	// Another process opening the same file finds it migrated.
+	db2, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db2.Close()
+	if applied, err = db2.Migrate(ctx); err != nil || len(applied) != 0 {
+		t.Fatalf("Migrate on a second handle applied %v, %v; want nothing", applied, err)
+	}
+}
+
+// TestPragmas checks the settings every connection must have: WAL, foreign
+// keys and a busy timeout, and that the readers cannot write.
+func TestPragmas(t *testing.T) {
+	t.Parallel()
+	db := open(t)
+	ctx := t.Context()
+	for _, c := range []struct {
+		pragma string
+		want   string
+	}{
+		{"journal_mode", "wal"},
+		{"foreign_keys", "1"},
+		{"busy_timeout", "10000"},
+		{"synchronous", "1"}, // NORMAL
+	} {
+		var got string
+		if err := db.Writer().QueryRowContext(ctx, "PRAGMA "+c.pragma).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got != c.want {
+			t.Errorf("PRAGMA %s = %s, want %s", c.pragma, got, c.want)
+		}
+	}
+	if err := db.CreateTenant(ctx, store.Tenant{ID: "ten_x", Name: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := db.Writer().ExecContext(ctx, `INSERT INTO api_keys (id, tenant_id, lookup, hash, livemode, created_at)
+		VALUES ('key_x', 'ten_missing', 'l', x'00', 0, '2026-01-01T00:00:00.000000Z')`)
+	if err == nil {
+		t.Error("a key of a missing tenant was inserted: foreign keys are off")
+	}
+}
+
+func TestOpenRejectsURI(t *testing.T) {
+	t.Parallel()
+	for _, p := range []string{"", "file:x.db", "x.db?mode=ro"} {
+		if db, err := Open(t.Context(), p); err == nil {
+			db.Close()
+			t.Errorf("Open(%q) succeeded", p)
+		}
+	}
+}
