@@ -25,7 +25,7 @@ type eventResponse struct {
 
 func newEventResponse(e job.Event) eventResponse {
 	r := eventResponse{
-		EventID: e.ID, EventType: e.Type, OccurredAt: e.OccurredAt.UTC().Truncate(time.Second), SessionID: e.JobID,
+		EventID: e.ID, EventType: e.Type, OccurredAt: seconds(e.OccurredAt), SessionID: e.JobID,
 		OrderRef: e.OrderRef, Status: e.Status, Sequence: e.Sequence, Livemode: e.Livemode,
 		Files: map[string]string{}, Errors: e.Errors,
 	}

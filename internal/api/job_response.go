@@ -48,7 +48,7 @@ func (a *API) jobResponse(j job.Job) jobResponse {
 		ID: j.ID, Object: "job", ExternalID: j.ExternalID, Status: j.Status,
 		UploadURL: UploadURL(a.publicURL, j.UploadToken), Metadata: j.Metadata, Brand: j.Brand,
 		Preflight: j.Preflight, Livemode: j.Livemode,
-		CreatedAt: j.CreatedAt.UTC(), UpdatedAt: j.UpdatedAt.UTC(), ExpiresAt: j.ExpiresAt.UTC(),
+		CreatedAt: seconds(j.CreatedAt), UpdatedAt: seconds(j.UpdatedAt), ExpiresAt: seconds(j.ExpiresAt),
 		// Artwork versions arrive with uploads (docs/api.md lists them as
 		// not built yet); until then a job has none.
 		ArtworkVersions: []versionResponse{}, Files: map[string]string{}, Errors: []job.Finding{},
@@ -61,6 +61,10 @@ func (a *API) jobResponse(j job.Job) jobResponse {
 	}
 	return r
 }
+
+// seconds is how the API shows times: RFC 3339 in UTC to the second, as in
+// the contract's examples.
+func seconds(t time.Time) time.Time { return t.UTC().Truncate(time.Second) }
 
 // listResponse is a page of a list endpoint. NextCursor is set when HasMore.
 type listResponse[T any] struct {

@@ -12,6 +12,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -41,13 +42,40 @@ func New(prefix string) string {
 
 // NewAt is New with the time given, for callers that already hold the
 // creation time and want the identifier to agree with it.
+//
+// Within one process identifiers are strictly increasing: one made in the
+// same millisecond as the previous one (or with an earlier time) continues
+// from it, so that "newest first" lists are exact even under load.
 func NewAt(prefix string, t time.Time) string {
-	var b [16]byte
-	binary.BigEndian.PutUint64(b[:8], uint64(t.UnixMilli())<<16)
-	if _, err := rand.Read(b[6:]); err != nil {
+	var r [10]byte // 80 random bits: hi is the top 16, lo the other 64
+	if _, err := rand.Read(r[:]); err != nil {
 		panic("id: crypto/rand failed: " + err.Error()) // never happens on Linux
 	}
+	ms, hi, lo := uint64(t.UnixMilli()), binary.BigEndian.Uint16(r[:2]), binary.BigEndian.Uint64(r[2:])
+	last.Lock()
+	if ms <= last.ms {
+		// Continue from the previous identifier with a random step of up
+		// to 2^32, so the low bits stay unpredictable.
+		step := lo>>32 + 1
+		ms, hi, lo = last.ms, last.hi, last.lo+step
+		if lo < step {
+			hi++
+		}
+	}
+	last.ms, last.hi, last.lo = ms, hi, lo
+	last.Unlock()
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], ms<<16|uint64(hi))
+	binary.BigEndian.PutUint64(b[8:], lo)
 	return prefix + "_" + crockford.EncodeToString(b[:])
+}
+
+// last is the previous identifier's time and random part.
+var last struct {
+	sync.Mutex
+	ms uint64
+	hi uint16
+	lo uint64
 }
 
 // HasPrefix reports whether s is an identifier of the given kind. It only

@@ -22,6 +22,21 @@ func TestNewSortsByTime(t *testing.T) {
 	}
 }
 
+func TestNewIsStrictlyIncreasingWithinAMillisecond(t *testing.T) {
+	at := time.Date(2026, 5, 11, 10, 0, 0, 0, time.UTC)
+	prev := NewAt(Job, at)
+	for range 10000 {
+		next := NewAt(Job, at)
+		if next <= prev {
+			t.Fatalf("%s after %s", next, prev)
+		}
+		prev = next
+	}
+	if earlier := NewAt(Job, at.Add(-time.Hour)); earlier <= prev {
+		t.Errorf("a clock step back must not break the order: %s after %s", earlier, prev)
+	}
+}
+
 func TestHasPrefix(t *testing.T) {
 	good := New(Event)
 	for s, want := range map[string]bool{

@@ -30,7 +30,7 @@ type Vault struct {
 // New returns a Vault on the given store using the wall clock.
 func New(s store.Store) *Vault { return &Vault{Store: s, Now: time.Now} }
 
-func (v *Vault) now() time.Time { return v.Now().UTC() }
+func (v *Vault) now() time.Time { return v.Now().UTC().Truncate(time.Microsecond) }
 
 // EnsureTenant returns the tenant with the given name, creating it and its
 // first signing secret if needed. created tells which happened.

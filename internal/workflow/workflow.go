@@ -34,7 +34,9 @@ type Service struct {
 	Notify func()
 }
 
-func (s *Service) now() time.Time { return s.Now().UTC() }
+// now is the clock in UTC at the precision both databases keep, so that a
+// job read back equals the job created.
+func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
 
 // NewJobParams is what a new job is made of: the validated request.
 type NewJobParams struct {

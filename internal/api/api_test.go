@@ -1,0 +1,194 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/atomyx/submit/internal/api"
+	"github.com/atomyx/submit/internal/store"
+	"github.com/atomyx/submit/internal/store/pgtest"
+	"github.com/atomyx/submit/internal/store/postgres"
+	"github.com/atomyx/submit/internal/store/sqlite"
+	"github.com/atomyx/submit/internal/vault"
+	"github.com/atomyx/submit/internal/workflow"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// env is a running API on a real database with a tenant and keys.
+type env struct {
+	t        *testing.T
+	srv      *httptest.Server
+	store    store.Store
+	vault    *vault.Vault
+	tenantID string
+	live     string // a live key with every scope
+	test     string // a test key with every scope
+}
+
+type migrator interface {
+	store.Store
+	Migrate(context.Context) ([]string, error)
+}
+
+// setup starts the API on SQLite in a temporary directory.
+func setup(t *testing.T) *env {
+	t.Helper()
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "submit.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return start(t, db)
+}
+
+// setupPostgres starts the API on a fresh PostgreSQL schema, or skips.
+func setupPostgres(t *testing.T) *env {
+	t.Helper()
+	db, err := postgres.Open(context.Background(), pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return start(t, db)
+}
+
+func start(t *testing.T, db migrator) *env {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	v := vault.New(db)
+	tn, _, err := v.EnsureTenant(ctx, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, live, err := v.CreateKey(ctx, vault.KeyParams{TenantID: tn.ID, Name: "erp", Livemode: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, test, err := v.CreateKey(ctx, vault.KeyParams{TenantID: tn.ID, Name: "erp test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	flow := &workflow.Service{Store: db, Now: time.Now, Attempts: 7}
+	mux := http.NewServeMux()
+	api.New(api.Deps{
+		Store: db, Workflow: flow, Metrics: api.NewMetrics(prometheus.NewRegistry()),
+		PublicURL: "https://submit.example.com",
+	}).Register(mux)
+	srv := httptest.NewServer(api.WithRequestID(mux))
+	t.Cleanup(srv.Close)
+	return &env{t: t, srv: srv, store: db, vault: v, tenantID: tn.ID, live: live, test: test}
+}
+
+// response is a decoded answer.
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r response) json(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.body, &m); err != nil {
+		t.Fatalf("response is not a JSON object: %v\n%s", err, r.body)
+	}
+	return m
+}
+
+// do sends a request; headers come in pairs.
+func (e *env) do(method, path, body string, headers ...string) response {
+	e.t.Helper()
+	req, err := http.NewRequest(method, e.srv.URL+path, strings.NewReader(body))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return response{status: res.StatusCode, header: res.Header, body: b}
+}
+
+// post sends JSON with the given key.
+func (e *env) post(path, body, key string, headers ...string) response {
+	e.t.Helper()
+	return e.do("POST", path, body, append([]string{"Authorization", "Bearer " + key, "Content-Type", "application/json"}, headers...)...)
+}
+
+func (e *env) get(path, key string) response {
+	e.t.Helper()
+	return e.do("GET", path, "", "Authorization", "Bearer "+key)
+}
+
+// createJob creates a job and returns its id.
+func (e *env) createJob(key, externalID string) string {
+	e.t.Helper()
+	r := e.post("/api/jobs", `{"externalId":"`+externalID+`"}`, key)
+	if r.status != http.StatusCreated {
+		e.t.Fatalf("create job: %d %s", r.status, r.body)
+	}
+	return r.json(e.t)["id"].(string)
+}
+
+// wantProblem checks a problem response and returns it.
+func wantProblem(t *testing.T, r response, status int, slug string) map[string]any {
+	t.Helper()
+	if r.status != status {
+		t.Fatalf("status = %d, want %d; body %s", r.status, status, r.body)
+	}
+	if ct := r.header.Get("Content-Type"); ct != "application/problem+json" {
+		t.Errorf("Content-Type = %q, want application/problem+json", ct)
+	}
+	p := r.json(t)
+	if p["type"] != api.ProblemBase+slug || p["status"] != float64(status) || p["title"] == "" || p["detail"] == "" {
+		t.Errorf("problem = %v, want type %s", p, slug)
+	}
+	if p["requestId"] == "" || p["requestId"] != r.header.Get("X-Request-Id") {
+		t.Errorf("problem requestId %v must equal the X-Request-Id header %q", p["requestId"], r.header.Get("X-Request-Id"))
+	}
+	return p
+}
+
+// pointers returns the pointer → detail map of a validation problem.
+func pointers(p map[string]any) map[string]string {
+	out := map[string]string{}
+	errs, _ := p["errors"].([]any)
+	for _, e := range errs {
+		m := e.(map[string]any)
+		out[m["pointer"].(string)] = m["detail"].(string)
+	}
+	return out
+}
+
+func countJobs(t *testing.T, e *env, livemode bool) int {
+	t.Helper()
+	jobs, err := e.store.ListJobs(context.Background(), store.ListJobsParams{TenantID: e.tenantID, Livemode: livemode, Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(jobs)
+}
+
+func compactJSON(t *testing.T, b []byte) string {
+	t.Helper()
+	var out bytes.Buffer
+	if err := json.Compact(&out, b); err != nil {
+		t.Fatal(err)
+	}
+	return out.String()
+}
