@@ -75,12 +75,8 @@ func (db *DB) Delivery(ctx context.Context, tenantID, deliveryID string) (store.
 
 // ListDeliveries returns a job's deliveries in event sequence order.
 func (db *DB) ListDeliveries(ctx context.Context, tenantID, jobID string) ([]store.Delivery, error) {
-	rows, err := db.r.QueryContext(ctx, deliverySelect+` WHERE d.job_id = $1 AND d.tenant_id = $2
+	ds, err := queryAll(ctx, db.r, scanDelivery, deliverySelect+` WHERE d.job_id = $1 AND d.tenant_id = $2
 		ORDER BY COALESCE(e.sequence, 0), d.created_at, d.id`, jobID, tenantID)
-	if err != nil {
-		return nil, fmt.Errorf("list deliveries of %s: %w", jobID, err)
-	}
-	ds, err := collect(rows, scanDelivery)
 	if err != nil {
 		return nil, fmt.Errorf("list deliveries of %s: %w", jobID, err)
 	}
@@ -97,11 +93,7 @@ func (db *DB) ListExceptions(ctx context.Context, p store.ListExceptionsParams) 
 		query += ` AND d.url = ` + q.add(p.URL)
 	}
 	query += ` ORDER BY d.failed_at, d.id LIMIT ` + q.add(limitOr(p.Limit))
-	rows, err := db.r.QueryContext(ctx, query, q.args...)
-	if err != nil {
-		return nil, fmt.Errorf("list exceptions of %s: %w", p.TenantID, err)
-	}
-	ds, err := collect(rows, scanDelivery)
+	ds, err := queryAll(ctx, db.r, scanDelivery, query, q.args...)
 	if err != nil {
 		return nil, fmt.Errorf("list exceptions of %s: %w", p.TenantID, err)
 	}
@@ -135,12 +127,8 @@ func (db *DB) ClaimDeliveries(ctx context.Context, p store.ClaimParams) ([]store
 	}
 	var claimed []store.ClaimedDelivery
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, fmt.Sprintf(claimQuery, db.d.ClaimLock),
+		ids, err := queryAll(ctx, tx, scanID, fmt.Sprintf(claimQuery, db.d.ClaimLock),
 			p.Worker, db.t(p.Now.Add(p.Lease)), db.t(p.Now), store.DeliveryPending, limitOr(p.Limit))
-		if err != nil {
-			return err
-		}
-		ids, err := collect(rows, func(row scanner) (id string, err error) { return id, row.Scan(&id) })
 		if err != nil || len(ids) == 0 {
 			return err
 		}
@@ -153,15 +141,15 @@ func (db *DB) ClaimDeliveries(ctx context.Context, p store.ClaimParams) ([]store
 	return claimed, nil
 }
 
+func scanID(row scanner) (id string, err error) {
+	return id, row.Scan(&id)
+}
+
 // loadClaimed reads the claimed deliveries and their events.
 func (db *DB) loadClaimed(ctx context.Context, tx *sql.Tx, ids []string) ([]store.ClaimedDelivery, error) {
 	var q params
-	rows, err := tx.QueryContext(ctx, deliverySelect+` WHERE d.id IN (`+q.list(ids)+`)
+	ds, err := queryAll(ctx, tx, scanDelivery, deliverySelect+` WHERE d.id IN (`+q.list(ids)+`)
 		ORDER BY d.next_attempt_at, d.id`, q.args...)
-	if err != nil {
-		return nil, err
-	}
-	ds, err := collect(rows, scanDelivery)
 	if err != nil {
 		return nil, err
 	}
@@ -174,12 +162,8 @@ func (db *DB) loadClaimed(ctx context.Context, tx *sql.Tx, ids []string) ([]stor
 	events := map[string]*job.Event{}
 	if len(eventIDs) > 0 {
 		q = params{}
-		rows, err := tx.QueryContext(ctx, `SELECT `+eventColumns+` FROM events WHERE id IN (`+
+		es, err := queryAll(ctx, tx, scanEvent, `SELECT `+eventColumns+` FROM events WHERE id IN (`+
 			q.list(eventIDs)+`)`, q.args...)
-		if err != nil {
-			return nil, err
-		}
-		es, err := collect(rows, scanEvent)
 		if err != nil {
 			return nil, err
 		}
@@ -261,22 +245,20 @@ func whyNotLeased(ctx context.Context, tx *sql.Tx, deliveryID string) error {
 	return fmt.Errorf("%w: the delivery is %s and leased to %q", store.ErrStale, state, owner.String)
 }
 
+func scanAttempt(row scanner) (store.Attempt, error) {
+	var a store.Attempt
+	var ns int64
+	err := row.Scan(&a.ID, &a.DeliveryID, &a.Number, timeDest{&a.StartedAt}, &ns,
+		&a.StatusCode, &a.Response, &a.Error)
+	a.Duration = time.Duration(ns)
+	return a, err
+}
+
 // ListAttempts returns a delivery's attempts, first first.
 func (db *DB) ListAttempts(ctx context.Context, deliveryID string) ([]store.Attempt, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT id, delivery_id, number, started_at, duration_ns,
-		status_code, response, error FROM delivery_attempts WHERE delivery_id = $1 ORDER BY number`,
-		deliveryID)
-	if err != nil {
-		return nil, fmt.Errorf("list attempts of %s: %w", deliveryID, err)
-	}
-	as, err := collect(rows, func(row scanner) (store.Attempt, error) {
-		var a store.Attempt
-		var ns int64
-		err := row.Scan(&a.ID, &a.DeliveryID, &a.Number, timeDest{&a.StartedAt}, &ns,
-			&a.StatusCode, &a.Response, &a.Error)
-		a.Duration = time.Duration(ns)
-		return a, err
-	})
+	as, err := queryAll(ctx, db.r, scanAttempt, `SELECT id, delivery_id, number, started_at,
+		duration_ns, status_code, response, error FROM delivery_attempts
+		WHERE delivery_id = $1 ORDER BY number`, deliveryID)
 	if err != nil {
 		return nil, fmt.Errorf("list attempts of %s: %w", deliveryID, err)
 	}

@@ -112,11 +112,7 @@ func (db *DB) ListJobs(ctx context.Context, p store.ListJobsParams) ([]store.Job
 		query += ` AND id < ` + q.add(p.After)
 	}
 	query += ` ORDER BY id DESC LIMIT ` + q.add(limitOr(p.Limit))
-	rows, err := db.r.QueryContext(ctx, query, q.args...)
-	if err != nil {
-		return nil, fmt.Errorf("list jobs of %s: %w", p.TenantID, err)
-	}
-	js, err := collect(rows, scanJob)
+	js, err := queryAll(ctx, db.r, scanJob, query, q.args...)
 	if err != nil {
 		return nil, fmt.Errorf("list jobs of %s: %w", p.TenantID, err)
 	}
@@ -130,11 +126,7 @@ func (db *DB) ExpiredJobs(ctx context.Context, before time.Time, limit int) ([]s
 	query := `SELECT ` + jobColumns + ` FROM jobs WHERE expires_at < ` + q.add(db.t(before)) +
 		` AND status NOT IN (` + q.list(finalStatuses()) + `)` +
 		` ORDER BY expires_at, id LIMIT ` + q.add(limitOr(limit))
-	rows, err := db.r.QueryContext(ctx, query, q.args...)
-	if err != nil {
-		return nil, fmt.Errorf("expired jobs: %w", err)
-	}
-	js, err := collect(rows, scanJob)
+	js, err := queryAll(ctx, db.r, scanJob, query, q.args...)
 	if err != nil {
 		return nil, fmt.Errorf("expired jobs: %w", err)
 	}
@@ -245,12 +237,8 @@ func scanEvent(row scanner) (job.Event, error) {
 // ListEvents returns a job's events in sequence order; none when the job is
 // not the tenant's.
 func (db *DB) ListEvents(ctx context.Context, tenantID, jobID string) ([]job.Event, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT `+eventColumns+` FROM events
+	es, err := queryAll(ctx, db.r, scanEvent, `SELECT `+eventColumns+` FROM events
 		WHERE job_id = $1 AND tenant_id = $2 ORDER BY sequence`, jobID, tenantID)
-	if err != nil {
-		return nil, fmt.Errorf("list events of %s: %w", jobID, err)
-	}
-	es, err := collect(rows, scanEvent)
 	if err != nil {
 		return nil, fmt.Errorf("list events of %s: %w", jobID, err)
 	}

@@ -56,12 +56,8 @@ func (db *DB) TenantByName(ctx context.Context, name string) (store.Tenant, erro
 
 // ListTenants returns every tenant, oldest first.
 func (db *DB) ListTenants(ctx context.Context) ([]store.Tenant, error) {
-	rows, err := db.r.QueryContext(ctx,
+	ts, err := queryAll(ctx, db.r, scanTenant,
 		`SELECT `+tenantColumns+` FROM tenants ORDER BY created_at, id`)
-	if err != nil {
-		return nil, fmt.Errorf("list tenants: %w", err)
-	}
-	ts, err := collect(rows, scanTenant)
 	if err != nil {
 		return nil, fmt.Errorf("list tenants: %w", err)
 	}
@@ -126,12 +122,8 @@ func (db *DB) APIKeyByLookup(ctx context.Context, lookup string) (store.APIKey, 
 
 // ListAPIKeys returns a tenant's keys, newest first, revoked ones too.
 func (db *DB) ListAPIKeys(ctx context.Context, tenantID string) ([]store.APIKey, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT `+apiKeyColumns+` FROM api_keys
+	ks, err := queryAll(ctx, db.r, scanAPIKey, `SELECT `+apiKeyColumns+` FROM api_keys
 		WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC`, tenantID)
-	if err != nil {
-		return nil, fmt.Errorf("list api keys of %s: %w", tenantID, err)
-	}
-	ks, err := collect(rows, scanAPIKey)
 	if err != nil {
 		return nil, fmt.Errorf("list api keys of %s: %w", tenantID, err)
 	}
@@ -207,25 +199,27 @@ func (db *DB) RotateSigningSecret(ctx context.Context, p store.RotateSecretParam
 // SigningSecrets returns the tenant's secrets valid at the given time,
 // newest first.
 func (db *DB) SigningSecrets(ctx context.Context, tenantID string, at time.Time) ([]store.SigningSecret, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT id, tenant_id, secret, created_at, expires_at
+	ss, err := queryAll(ctx, db.r, scanSecret, `SELECT id, tenant_id, secret, created_at, expires_at
 		FROM signing_secrets WHERE tenant_id = $1 AND (expires_at IS NULL OR expires_at > $2)
 		ORDER BY created_at DESC, id DESC`, tenantID, db.t(at))
-	if err != nil {
-		return nil, fmt.Errorf("signing secrets of %s: %w", tenantID, err)
-	}
-	ss, err := collect(rows, func(row scanner) (store.SigningSecret, error) {
-		var s store.SigningSecret
-		err := row.Scan(&s.ID, &s.TenantID, &s.Secret, timeDest{&s.CreatedAt}, nullTimeDest{&s.ExpiresAt})
-		return s, err
-	})
 	if err != nil {
 		return nil, fmt.Errorf("signing secrets of %s: %w", tenantID, err)
 	}
 	return ss, nil
 }
 
-// collect scans every row with scan and closes rows.
-func collect[T any](rows *sql.Rows, scan func(scanner) (T, error)) ([]T, error) {
+func scanSecret(row scanner) (store.SigningSecret, error) {
+	var s store.SigningSecret
+	err := row.Scan(&s.ID, &s.TenantID, &s.Secret, timeDest{&s.CreatedAt}, nullTimeDest{&s.ExpiresAt})
+	return s, err
+}
+
+// queryAll runs a query with q and scans every row with scan.
+func queryAll[T any](ctx context.Context, q querier, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
 	defer rows.Close()
 	var out []T
 	for rows.Next() {

@@ -185,7 +185,7 @@ func testExpiredJobs(t *testing.T, s store.Store) {
 	}
 	late := mk(at(0), 2*time.Hour, false)
 	early := mk(at(time.Second), time.Hour, false)
-	mk(at(2*time.Second), time.Hour, true)   // approved: never expires
+	mk(at(2*time.Second), time.Hour, true)    // approved: never expires
 	mk(at(3*time.Second), 5*time.Hour, false) // not yet
 	got, err := s.ExpiredJobs(ctx, at(3*time.Hour), 10)
 	if err != nil {
