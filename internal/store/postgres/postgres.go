@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 
+	"github.com/atomyx/submit/internal/store"
 	"github.com/atomyx/submit/internal/store/sqldb"
 )
 
@@ -34,6 +35,8 @@ const (
 type DB struct {
 	*sqldb.DB
 }
+
+var _ store.Store = (*DB)(nil)
 
 // Open connects to the database at dsn, a postgres:// URL or a key=value
 // string as libpq takes them; runtime parameters such as search_path may be

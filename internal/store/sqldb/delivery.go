@@ -88,7 +88,7 @@ func (db *DB) ListDeliveries(ctx context.Context, tenantID, jobID string) ([]sto
 func (db *DB) ListExceptions(ctx context.Context, p store.ListExceptionsParams) ([]store.Delivery, error) {
 	var q params
 	query := deliverySelect + ` WHERE d.tenant_id = ` + q.add(p.TenantID) +
-		` AND d.livemode = ` + q.add(p.Livemode) + ` AND d.state = ` + q.add(store.DeliveryFailed)
+		` AND d.livemode = ` + q.add(p.Livemode) + ` AND d.state = 'failed'`
 	if p.URL != "" {
 		query += ` AND d.url = ` + q.add(p.URL)
 	}
@@ -104,17 +104,19 @@ func (db *DB) ListExceptions(ctx context.Context, p store.ListExceptionsParams) 
 // an earlier event's delivery to the same URL that is pending and was never
 // attempted, so that a job's events are first attempted in sequence order;
 // pings have no job and never wait. $1 worker, $2 lease end, $3 now,
-// $4 pending, $5 limit; the dialect's ClaimLock ends the CTE.
+// $4 limit; the dialect's ClaimLock ends the CTE. States are literals, not
+// arguments, here and wherever a partial index is meant to serve the query:
+// PostgreSQL matches a partial index only against constants.
 const claimQuery = `WITH due AS (
 	SELECT d.id FROM deliveries d LEFT JOIN events e ON e.id = d.event_id
-	WHERE d.state = $4 AND d.next_attempt_at <= $3
+	WHERE d.state = 'pending' AND d.next_attempt_at <= $3
 		AND (d.lease_until IS NULL OR d.lease_until <= $3)
 		AND NOT EXISTS (
 			SELECT 1 FROM deliveries b JOIN events be ON be.id = b.event_id
-			WHERE b.job_id = d.job_id AND b.url = d.url AND b.state = $4
+			WHERE b.job_id = d.job_id AND b.url = d.url AND b.state = 'pending'
 				AND b.attempts = 0 AND be.sequence < e.sequence)
 	ORDER BY d.next_attempt_at, d.id
-	LIMIT $5 %s)
+	LIMIT $4 %s)
 UPDATE deliveries SET lease_owner = $1, lease_until = $2
 FROM due WHERE deliveries.id = due.id
 RETURNING deliveries.id`
@@ -128,7 +130,7 @@ func (db *DB) ClaimDeliveries(ctx context.Context, p store.ClaimParams) ([]store
 	var claimed []store.ClaimedDelivery
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		ids, err := queryAll(ctx, tx, scanID, fmt.Sprintf(claimQuery, db.d.ClaimLock),
-			p.Worker, db.t(p.Now.Add(p.Lease)), db.t(p.Now), store.DeliveryPending, limitOr(p.Limit))
+			p.Worker, db.t(p.Now.Add(p.Lease)), db.t(p.Now), limitOr(p.Limit))
 		if err != nil || len(ids) == 0 {
 			return err
 		}
@@ -321,8 +323,7 @@ func (db *DB) NextDeliveryAt(ctx context.Context) (time.Time, error) {
 	var t *time.Time
 	err := db.r.QueryRowContext(ctx, `SELECT MIN(CASE
 		WHEN lease_until IS NOT NULL AND lease_until > next_attempt_at THEN lease_until
-		ELSE next_attempt_at END) FROM deliveries WHERE state = $1`,
-		store.DeliveryPending).Scan(nullTimeDest{&t})
+		ELSE next_attempt_at END) FROM deliveries WHERE state = 'pending'`).Scan(nullTimeDest{&t})
 	if err != nil {
 		return time.Time{}, fmt.Errorf("next delivery: %w", err)
 	}

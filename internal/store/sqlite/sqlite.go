@@ -23,6 +23,7 @@ import (
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
+	"github.com/atomyx/submit/internal/store"
 	"github.com/atomyx/submit/internal/store/sqldb"
 )
 
@@ -39,6 +40,8 @@ const busyTimeout = 10 * time.Second
 type DB struct {
 	*sqldb.DB
 }
+
+var _ store.Store = (*DB)(nil)
 
 // Open opens (and creates, with its parent directories) the database file
 // at path. It does not migrate: call Migrate before use.
