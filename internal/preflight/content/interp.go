@@ -1,0 +1,372 @@
+package content
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// Limits bound the work one interpretation may do, so that a hostile file
+// (endless forms, billions of operators, deep q nesting) ends as a finding
+// instead of a hang.
+type Limits struct {
+	// MaxOps is the number of operators interpreted in all, over every
+	// stream given to one Interpreter. Default 50 million.
+	MaxOps int
+	// MaxFormDepth is how deeply forms may nest. Default 32.
+	MaxFormDepth int
+	// MaxSaveDepth is how deeply q may nest. Default 512.
+	MaxSaveDepth int
+}
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxOps <= 0 {
+		l.MaxOps = 50_000_000
+	}
+	if l.MaxFormDepth <= 0 {
+		l.MaxFormDepth = 32
+	}
+	if l.MaxSaveDepth <= 0 {
+		l.MaxSaveDepth = 512
+	}
+	return l
+}
+
+// ErrLimit reports that interpretation stopped at one of the Limits.
+var ErrLimit = errors.New("content too complex")
+
+type gstate struct {
+	ctm                    Matrix
+	lineWidth              float64
+	stroke, fill           Color
+	strokePat, fillPat     *ColorSpace // colour space a pattern paints in
+	strokeOP, fillOP       bool
+	opm                    int
+	strokeAlpha, fillAlpha float64
+	softMask               bool
+	blend                  string
+	font                   FontInfo
+	fontSet                bool
+	fontSize               float64
+	charSpace, wordSpace   float64
+	hscale, leading, rise  float64
+	renderMode             int
+}
+
+func newGState(ctm Matrix) gstate {
+	return gstate{
+		ctm: ctm, lineWidth: 1, hscale: 1, strokeAlpha: 1, fillAlpha: 1,
+		stroke: Color{Space: Device(DeviceGray), Values: []float64{0}},
+		fill:   Color{Space: Device(DeviceGray), Values: []float64{0}},
+	}
+}
+
+// Interpreter follows the graphics state through content streams.
+type Interpreter struct {
+	v      Visitor
+	limits Limits
+	ops    int
+	ctx    context.Context
+
+	gs       gstate
+	stack    []gstate
+	forms    []string // IDs of the forms being drawn, to catch cycles
+	res      Resources
+	operands []Object
+
+	// text object state
+	tm, tlm Matrix
+
+	// current path
+	path     Rect
+	pathOpen bool
+
+	paint Paint // reused for every event
+}
+
+// NewInterpreter returns an interpreter that reports to v.
+func NewInterpreter(v Visitor, l Limits) *Interpreter {
+	return &Interpreter{v: v, limits: l.withDefaults()}
+}
+
+// Ops returns the number of operators interpreted so far.
+func (in *Interpreter) Ops() int { return in.ops }
+
+// Run interprets one page (or annotation appearance): content with res,
+// starting from the matrix ctm. It returns ErrLimit (wrapped) when a limit
+// is reached and ctx.Err() when ctx ends; syntax errors are reported to the
+// Visitor and do not stop the caller.
+func (in *Interpreter) Run(ctx context.Context, content []byte, res Resources, ctm Matrix) error {
+	in.ctx = ctx
+	in.gs = newGState(ctm)
+	in.stack = in.stack[:0]
+	in.forms = in.forms[:0]
+	in.res = res
+	return in.run(content)
+}
+
+func (in *Interpreter) run(content []byte) error {
+	lx := NewLexer(content)
+	base := len(in.stack)
+	defer func() {
+		// An unbalanced q inside a stream must not leak into its caller.
+		if len(in.stack) > base {
+			in.gs = in.stack[base]
+			in.stack = in.stack[:base]
+		}
+	}()
+	in.operands = in.operands[:0]
+	for {
+		tok, op, isOp, ok, err := lx.Next()
+		if err != nil {
+			in.v.Problem(fmt.Errorf("at byte %d: %w", lx.Pos(), err))
+			return nil
+		}
+		if !ok {
+			return nil
+		}
+		if !isOp {
+			if len(in.operands) < 64 {
+				in.operands = append(in.operands, tok)
+			}
+			continue
+		}
+		in.ops++
+		if in.ops > in.limits.MaxOps {
+			return fmt.Errorf("%w: more than %d operators", ErrLimit, in.limits.MaxOps)
+		}
+		if in.ops&0xfff == 0 {
+			if err := in.ctx.Err(); err != nil {
+				return err
+			}
+		}
+		if err := in.do(op, lx); err != nil {
+			return err
+		}
+		in.operands = in.operands[:0]
+	}
+}
+
+// nums returns the operands as n numbers, or ok false.
+func (in *Interpreter) nums(n int) ([]float64, bool) {
+	if len(in.operands) < n {
+		return nil, false
+	}
+	ops := in.operands[len(in.operands)-n:]
+	out := make([]float64, n)
+	for i, o := range ops {
+		f, ok := o.(float64)
+		if !ok {
+			return nil, false
+		}
+		out[i] = f
+	}
+	return out, true
+}
+
+func (in *Interpreter) num() (float64, bool) {
+	v, ok := in.nums(1)
+	if !ok {
+		return 0, false
+	}
+	return v[0], true
+}
+
+func (in *Interpreter) name() (Name, bool) {
+	if len(in.operands) == 0 {
+		return "", false
+	}
+	n, ok := in.operands[len(in.operands)-1].(Name)
+	return n, ok
+}
+
+func (in *Interpreter) do(op string, lx *Lexer) error {
+	switch op {
+	case "q":
+		if len(in.stack) < in.limits.MaxSaveDepth {
+			in.stack = append(in.stack, in.gs)
+		}
+	case "Q":
+		if n := len(in.stack); n > 0 {
+			in.gs = in.stack[n-1]
+			in.stack = in.stack[:n-1]
+		}
+	case "cm":
+		if m, ok := in.nums(6); ok {
+			in.gs.ctm = Matrix(m).Mul(in.gs.ctm)
+		}
+	case "w":
+		if w, ok := in.num(); ok {
+			in.gs.lineWidth = w
+		}
+	case "gs":
+		in.extGState()
+	case "Do":
+		return in.doXObject()
+	case "BI":
+		d, err := lx.InlineImage()
+		if err != nil {
+			in.v.Problem(err)
+			return nil
+		}
+		in.inlineImage(d)
+	case "sh":
+		in.shading()
+	default:
+		if in.pathOp(op) || in.colourOp(op) || in.textOp(op) {
+			return nil
+		}
+	}
+	return nil
+}
+
+func (in *Interpreter) extGState() {
+	n, ok := in.name()
+	if !ok || in.res == nil {
+		return
+	}
+	g, ok := in.res.ExtGState(n)
+	if !ok {
+		in.v.Problem(fmt.Errorf("graphics state /%s is missing", n))
+		return
+	}
+	if g.LineWidth != nil {
+		in.gs.lineWidth = *g.LineWidth
+	}
+	if g.StrokeOP != nil {
+		in.gs.strokeOP = *g.StrokeOP
+		if g.FillOP == nil { // op defaults to OP
+			in.gs.fillOP = *g.StrokeOP
+		}
+	}
+	if g.FillOP != nil {
+		in.gs.fillOP = *g.FillOP
+	}
+	if g.OPM != nil {
+		in.gs.opm = *g.OPM
+	}
+	if g.StrokeAlpha != nil {
+		in.gs.strokeAlpha = *g.StrokeAlpha
+	}
+	if g.FillAlpha != nil {
+		in.gs.fillAlpha = *g.FillAlpha
+	}
+	if g.SoftMask != nil {
+		in.gs.softMask = *g.SoftMask
+	}
+	if g.BlendMode != nil {
+		in.gs.blend = *g.BlendMode
+	}
+	if g.FontSize != nil {
+		in.gs.fontSize = *g.FontSize
+	}
+}
+
+// transparency names what makes painting with the given alphas transparent.
+func (in *Interpreter) transparency(stroke, fill bool) string {
+	switch {
+	case in.gs.softMask:
+		return "soft mask"
+	case stroke && in.gs.strokeAlpha < 1, fill && in.gs.fillAlpha < 1:
+		return "opacity"
+	case in.gs.blend != "" && in.gs.blend != "Normal" && in.gs.blend != "Compatible":
+		return "blend mode " + in.gs.blend
+	}
+	return ""
+}
+
+// begin resets the shared Paint event with the current state.
+func (in *Interpreter) begin(k Kind) *Paint {
+	p := &in.paint
+	*p = Paint{
+		Kind: k, CTM: in.gs.ctm,
+		StrokeColor: in.gs.stroke, FillColor: in.gs.fill,
+		StrokeOP: in.gs.strokeOP, FillOP: in.gs.fillOP, OPM: in.gs.opm,
+	}
+	if in.gs.strokePat != nil {
+		p.StrokeColor = Color{Space: *in.gs.strokePat}
+	}
+	if in.gs.fillPat != nil {
+		p.FillColor = Color{Space: *in.gs.fillPat}
+	}
+	return p
+}
+
+func (in *Interpreter) doXObject() error {
+	n, ok := in.name()
+	if !ok || in.res == nil {
+		return nil
+	}
+	x, ok := in.res.XObject(n)
+	if !ok {
+		in.v.Problem(fmt.Errorf("object /%s is missing", n))
+		return nil
+	}
+	switch {
+	case x.Image != nil:
+		in.image(x.Image, false)
+	case x.Form != nil:
+		return in.form(x.Form)
+	}
+	return nil
+}
+
+func (in *Interpreter) image(img *ImageInfo, inline bool) {
+	p := in.begin(KindImage)
+	p.Fill = true
+	p.Image = img
+	p.Inline = inline
+	p.Bounds = Rect{0, 0, 1, 1}.Transform(in.gs.ctm)
+	p.Transparency = in.transparency(false, true)
+	if p.Transparency == "" && (img.HasSMask || img.SMaskInData) {
+		p.Transparency = "soft mask"
+	}
+	in.v.Paint(p)
+}
+
+func (in *Interpreter) form(f *FormInfo) error {
+	if len(in.forms) >= in.limits.MaxFormDepth {
+		return fmt.Errorf("%w: forms nested more than %d deep", ErrLimit, in.limits.MaxFormDepth)
+	}
+	for _, id := range in.forms {
+		if id != "" && id == f.ID {
+			in.v.Problem(fmt.Errorf("form %s draws itself", f.ID))
+			return nil
+		}
+	}
+	data, err := f.Content()
+	if err != nil {
+		in.v.Problem(fmt.Errorf("form %s: %w", f.ID, err))
+		return nil
+	}
+	saved, savedRes, savedOperands := in.gs, in.res, in.operands
+	savedTm, savedTlm := in.tm, in.tlm
+	in.gs.ctm = f.Matrix.Mul(in.gs.ctm)
+	if f.Resources != nil {
+		in.res = f.Resources
+	}
+	in.forms = append(in.forms, f.ID)
+	in.operands = nil
+	err = in.run(data)
+	in.forms = in.forms[:len(in.forms)-1]
+	in.gs, in.res, in.operands = saved, savedRes, savedOperands[:0]
+	in.tm, in.tlm = savedTm, savedTlm
+	return err
+}
+
+func (in *Interpreter) shading() {
+	n, ok := in.name()
+	if !ok || in.res == nil {
+		return
+	}
+	cs, ok := in.res.Shading(n)
+	if !ok {
+		in.v.Problem(fmt.Errorf("shading /%s is missing", n))
+		return
+	}
+	p := in.begin(KindShading)
+	p.Fill = true
+	p.FillColor = Color{Space: cs}
+	p.Transparency = in.transparency(false, true)
+	in.v.Paint(p)
+}

@@ -1,0 +1,179 @@
+package preflight
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+)
+
+// maxResourceDepth bounds the walk through nested resource dictionaries.
+const maxResourceDepth = 16
+
+// fontEntry is a font in the inventory, keyed like fontKey.
+type fontEntry struct {
+	key  string
+	info FontInfo
+}
+
+// fontWalker lists fonts the way pdffonts does: every font in the
+// resources of each page, of the forms, patterns and Type 3 fonts those
+// resources hold, and of annotation appearances.
+type fontWalker struct {
+	x     *model.XRefTable
+	fonts map[string]*fontEntry
+	order []string
+	seen  map[int]bool // resource dictionaries already walked for this page
+}
+
+func collectFonts(x *model.XRefTable, pages []page) ([]FontInfo, map[string]string) {
+	w := &fontWalker{x: x, fonts: map[string]*fontEntry{}}
+	for _, pg := range pages {
+		w.seen = map[int]bool{}
+		w.resources(pg.res, pg.number, 0)
+		w.annotations(pg.dict, pg.number)
+	}
+	out := make([]FontInfo, 0, len(w.order))
+	keys := map[string]string{}
+	for _, k := range w.order {
+		out = append(out, w.fonts[k].info)
+		keys[k] = w.fonts[k].info.Name
+	}
+	return out, keys
+}
+
+func (w *fontWalker) resources(res types.Dict, page, depth int) {
+	if res == nil || depth > maxResourceDepth {
+		return
+	}
+	if fonts, err := w.x.DereferenceDict(res["Font"]); err == nil {
+		for _, name := range sortedKeys(fonts) {
+			w.font(fonts[name], page, depth)
+		}
+	}
+	for _, cat := range []string{"XObject", "Pattern"} {
+		d, err := w.x.DereferenceDict(res[cat])
+		if err != nil {
+			continue
+		}
+		for _, name := range sortedKeys(d) {
+			w.nested(d[name], page, depth)
+		}
+	}
+}
+
+// nested walks the resources of a form, pattern or appearance stream.
+func (w *fontWalker) nested(o types.Object, page, depth int) {
+	if n := objNr(o); n > 0 {
+		if w.seen[n] {
+			return
+		}
+		w.seen[n] = true
+	}
+	o, err := w.x.Dereference(o)
+	if err != nil {
+		return
+	}
+	var d types.Dict
+	switch v := o.(type) {
+	case types.StreamDict:
+		d = v.Dict
+	case types.Dict:
+		d = v
+	default:
+		return
+	}
+	if res, err := w.x.DereferenceDict(d["Resources"]); err == nil {
+		w.resources(res, page, depth+1)
+	}
+}
+
+func (w *fontWalker) font(o types.Object, page, depth int) {
+	d, err := w.x.DereferenceDict(o)
+	if err != nil || d == nil {
+		return
+	}
+	f := fontInfo(w.x, objID(o), d)
+	key := fontKey(f)
+	e, ok := w.fonts[key]
+	if !ok {
+		e = &fontEntry{key: key, info: FontInfo{Name: f.Name, Type: f.Type, Embedded: f.Embedded}}
+		w.fonts[key] = e
+		w.order = append(w.order, key)
+	}
+	if n := len(e.info.Pages); n == 0 || e.info.Pages[n-1] != page {
+		e.info.Pages = append(e.info.Pages, page)
+	}
+	if f.Type3 {
+		if res, err := w.x.DereferenceDict(d["Resources"]); err == nil {
+			w.resources(res, page, depth+1)
+		}
+	}
+}
+
+func (w *fontWalker) annotations(pageDict types.Dict, page int) {
+	annots, err := w.x.DereferenceArray(pageDict["Annots"])
+	if err != nil {
+		return
+	}
+	for _, a := range annots {
+		ad, err := w.x.DereferenceDict(a)
+		if err != nil || ad == nil {
+			continue
+		}
+		ap, err := w.x.DereferenceDict(ad["AP"])
+		if err != nil || ap == nil {
+			continue
+		}
+		n, err := w.x.Dereference(ap["N"])
+		if err != nil {
+			continue
+		}
+		if states, ok := n.(types.Dict); ok { // appearance states: /On, /Off
+			for _, k := range sortedKeys(states) {
+				w.nested(states[k], page, 0)
+			}
+			continue
+		}
+		w.nested(ap["N"], page, 0)
+	}
+}
+
+// checkFonts reports fonts that are used for visible text and not in the
+// file. Fonts only listed in resources, or used only for invisible text
+// (OCR layers, render mode 3), do not print and are not reported.
+func checkFonts(rep *Report, p Profile, used map[string][]int, names map[string]string) {
+	byName := map[string]bool{}
+	for _, f := range rep.Inventory.Fonts {
+		if !f.Embedded {
+			byName[f.Name] = true
+		}
+	}
+	reported := map[string]bool{}
+	keys := make([]string, 0, len(used))
+	for k := range used {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		name, ok := names[k]
+		if !ok || !byName[name] || reported[name] {
+			continue
+		}
+		reported[name] = true
+		pages := used[k]
+		rep.add(Finding{Code: CodeFontNotEmbedded, Check: chkFonts, Severity: p.FontNotEmbedded, Page: pages[0],
+			Message: fmt.Sprintf("The font %q is not included in the file, so the printer would substitute another font. Export the PDF with all fonts embedded (or convert text to outlines).", displayFont(name)),
+			Details: withPages(map[string]any{"font": name, "measured": "not embedded", "threshold": "embedded"}, pages, -1)})
+	}
+}
+
+// displayFont strips the subset tag ("ABCDEF+Helvetica" → "Helvetica").
+func displayFont(name string) string {
+	if i := strings.IndexByte(name, '+'); i == 6 {
+		return name[7:]
+	}
+	return name
+}

@@ -1,0 +1,152 @@
+// Package preflight checks PDF artwork for print: it reads a PDF, measures
+// what makes artwork unprintable (damage, size, bleed, image resolution,
+// fonts, colour, thin lines, small text, overprint, transparency) against a
+// Profile and the order's Expectations, and returns a Report of findings in
+// plain words with an inventory of pages, images and fonts.
+//
+// The package knows neither HTTP nor SQL: PDF in, report out.
+package preflight
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"runtime/debug"
+	"time"
+)
+
+// Options bound the work done for one file. Zero values take the defaults.
+type Options struct {
+	// Timeout is the wall-clock limit for one file. Default 60 s.
+	Timeout time.Duration
+	// MaxFileSize is the largest file accepted. The PDF reader keeps the
+	// encoded bytes of streams in memory, so this is also the memory
+	// bound. Default 1 GiB.
+	MaxFileSize int64
+	// MaxPages is the largest page count checked. Default 5000.
+	MaxPages int
+	// MaxStreamBytes bounds one stream, encoded or decoded: a
+	// decompression bomb stops here. Default 256 MiB.
+	MaxStreamBytes int64
+	// MaxOperators bounds the content-stream operators interpreted per
+	// file. Default 50 million.
+	MaxOperators int
+}
+
+func (o Options) withDefaults() Options {
+	if o.Timeout <= 0 {
+		o.Timeout = 60 * time.Second
+	}
+	if o.MaxFileSize <= 0 {
+		o.MaxFileSize = 1 << 30
+	}
+	if o.MaxPages <= 0 {
+		o.MaxPages = 5000
+	}
+	if o.MaxStreamBytes <= 0 {
+		o.MaxStreamBytes = 256 << 20
+	}
+	if o.MaxOperators <= 0 {
+		o.MaxOperators = 50_000_000
+	}
+	return o
+}
+
+// Engine checks files. It is safe for concurrent use; one Engine serves
+// many files.
+type Engine struct {
+	opts Options
+}
+
+// New returns an Engine with the given limits.
+func New(opts Options) (*Engine, error) {
+	return &Engine{opts: opts.withDefaults()}, nil
+}
+
+// Close releases the engine's resources.
+func (e *Engine) Close() error { return nil }
+
+// Check preflights the PDF of the given size read through r. Damaged,
+// locked or hostile input is a finding in the report, never an error; the
+// error is only for a failure of the engine itself or a cancelled ctx.
+func (e *Engine) Check(ctx context.Context, r io.ReaderAt, size int64, p Profile, exp Expectations) (*Report, error) {
+	if r == nil {
+		return nil, errors.New("preflight: nil reader")
+	}
+	if p.Name == "" {
+		return nil, errors.New("preflight: profile without a name; use LoadProfile")
+	}
+	rep := &Report{Profile: p.Name}
+	if size > e.opts.MaxFileSize {
+		rep.add(fileTooLarge(size, e.opts.MaxFileSize))
+		rep.finish()
+		return rep, nil
+	}
+	tctx, cancel := context.WithTimeout(ctx, e.opts.Timeout)
+	defer cancel()
+
+	type result struct {
+		rep *Report
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		defer func() {
+			if v := recover(); v != nil {
+				done <- result{err: fmt.Errorf("preflight: internal error: %v\n%s", v, debug.Stack())}
+			}
+		}()
+		r, err := e.check(tctx, r, size, p, exp)
+		done <- result{r, err}
+	}()
+	// The worker runs under tctx, so on a timeout it stops at its next
+	// cancellation check; its partial report is dropped, not shared.
+	select {
+	case res := <-done:
+		if res.err == nil || ctx.Err() != nil || !errors.Is(res.err, context.DeadlineExceeded) {
+			return res.rep, res.err
+		}
+	case <-tctx.Done():
+	}
+	if ctx.Err() != nil {
+		return nil, fmt.Errorf("preflight: %w", ctx.Err())
+	}
+	rep.add(checkTimeout(e.opts.Timeout.String()))
+	rep.finish()
+	return rep, nil
+}
+
+func (e *Engine) check(ctx context.Context, r io.ReaderAt, size int64, p Profile, exp Expectations) (*Report, error) {
+	rep := &Report{Profile: p.Name}
+	defer rep.finish()
+	doc, pages, err := e.openDocument(ctx, r, size, rep)
+	if err != nil {
+		return rep, rep.addUnusable(err)
+	}
+	rep.Pages = len(pages)
+	for _, pg := range pages {
+		rep.Inventory.Pages = append(rep.Inventory.Pages, pg.info)
+	}
+	checkGeometry(rep, pages, p, exp)
+	checkOutputIntent(doc, rep, p)
+	used, err := e.scanPages(ctx, doc, pages, p, rep)
+	if err != nil {
+		return rep, rep.addUnusable(err)
+	}
+	var names map[string]string
+	rep.Inventory.Fonts, names = collectFonts(doc.XRefTable, pages)
+	checkFonts(rep, p, used, names)
+	return rep, nil
+}
+
+// addUnusable turns an *errUnusable into its finding and returns nil;
+// other errors (a cancelled context) are returned.
+func (r *Report) addUnusable(err error) error {
+	var u *errUnusable
+	if errors.As(err, &u) {
+		r.add(u.f)
+		return nil
+	}
+	return err
+}

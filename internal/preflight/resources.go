@@ -1,0 +1,334 @@
+package preflight
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/atomyx/submit/internal/preflight/content"
+	"github.com/pdfcpu/pdfcpu/pkg/filter"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+)
+
+// maxSpaceDepth bounds colour spaces built from other colour spaces.
+const maxSpaceDepth = 8
+
+// errStreamLimit marks a stream that decodes to more than the limit: a
+// decompression bomb, or content too large to check.
+var errStreamLimit = errors.New("stream larger than the limit")
+
+// docCache shares what was read from one document between pages, so that
+// a logo on every page of a book is parsed once.
+type docCache struct {
+	x        *model.XRefTable
+	limit    int64
+	spaces   map[int]content.ColorSpace
+	xobjects map[int]content.XObject
+	fonts    map[int]content.FontInfo
+}
+
+func newDocCache(x *model.XRefTable, limit int64) *docCache {
+	return &docCache{x: x, limit: limit, spaces: map[int]content.ColorSpace{},
+		xobjects: map[int]content.XObject{}, fonts: map[int]content.FontInfo{}}
+}
+
+// resources implements content.Resources over one resource dictionary.
+type resources struct {
+	c    *docCache
+	dict types.Dict
+}
+
+func (c *docCache) resources(d types.Dict) *resources { return &resources{c: c, dict: d} }
+
+// entry looks up name in the resource category (e.g. "Font").
+func (r *resources) entry(category string, name content.Name) (types.Object, bool) {
+	if r.dict == nil {
+		return nil, false
+	}
+	cat, err := r.c.x.DereferenceDict(r.dict[category])
+	if err != nil || cat == nil {
+		return nil, false
+	}
+	o, ok := cat[string(name)]
+	return o, ok && o != nil
+}
+
+func objNr(o types.Object) int {
+	if ir, ok := o.(types.IndirectRef); ok {
+		return ir.ObjectNumber.Value()
+	}
+	return 0
+}
+
+func objID(o types.Object) string {
+	if ir, ok := o.(types.IndirectRef); ok {
+		return fmt.Sprintf("%d %d", ir.ObjectNumber.Value(), ir.GenerationNumber.Value())
+	}
+	return ""
+}
+
+// ColorSpace implements content.Resources.
+func (r *resources) ColorSpace(name content.Name) (content.ColorSpace, bool) {
+	o, ok := r.entry("ColorSpace", name)
+	if !ok {
+		return content.ColorSpace{}, false
+	}
+	return r.c.space(o, 0), true
+}
+
+func (c *docCache) space(o types.Object, depth int) content.ColorSpace {
+	if n := objNr(o); n > 0 {
+		if cs, ok := c.spaces[n]; ok {
+			return cs
+		}
+		cs := c.parseSpace(o, depth)
+		c.spaces[n] = cs
+		return cs
+	}
+	return c.parseSpace(o, depth)
+}
+
+func (c *docCache) parseSpace(o types.Object, depth int) content.ColorSpace {
+	if depth > maxSpaceDepth {
+		return content.ColorSpace{}
+	}
+	o, err := c.x.Dereference(o)
+	if err != nil {
+		return content.ColorSpace{}
+	}
+	switch v := o.(type) {
+	case types.Name:
+		return deviceSpace(string(v))
+	case types.Array:
+		if len(v) == 0 {
+			return content.ColorSpace{}
+		}
+		fam, _ := c.x.DereferenceName(v[0], model.V10, nil)
+		return c.arraySpace(string(fam), v, depth)
+	}
+	return content.ColorSpace{}
+}
+
+func deviceSpace(n string) content.ColorSpace {
+	switch n {
+	case "DeviceGray", "G", "CalGray":
+		return content.Device(content.DeviceGray)
+	case "DeviceRGB", "RGB":
+		return content.Device(content.DeviceRGB)
+	case "DeviceCMYK", "CMYK":
+		return content.Device(content.DeviceCMYK)
+	case "Pattern":
+		return content.ColorSpace{Family: content.Pattern}
+	}
+	return content.ColorSpace{}
+}
+
+func (c *docCache) arraySpace(fam string, v types.Array, depth int) content.ColorSpace {
+	at := func(i int) types.Object {
+		if i < len(v) {
+			return v[i]
+		}
+		return nil
+	}
+	base := func(i int) *content.ColorSpace {
+		if at(i) == nil {
+			return nil
+		}
+		b := c.space(at(i), depth+1)
+		return &b
+	}
+	switch fam {
+	case "CalRGB", "CalGray", "Lab":
+		return content.Device(content.Family(fam))
+	case "ICCBased":
+		cs := content.ColorSpace{Family: content.ICCBased}
+		if sd, _, err := c.x.DereferenceStreamDict(at(1)); err == nil && sd != nil {
+			if n := sd.IntEntry("N"); n != nil {
+				cs.N = *n
+			}
+			if alt, ok := sd.Find("Alternate"); ok {
+				cs.Base = base0(c.space(alt, depth+1))
+			}
+		}
+		return cs
+	case "Indexed", "I":
+		return content.ColorSpace{Family: content.Indexed, N: 1, Base: base(1)}
+	case "Pattern":
+		return content.ColorSpace{Family: content.Pattern, Base: base(1)}
+	case "Separation":
+		n, _ := c.x.DereferenceName(at(1), model.V10, nil)
+		return content.ColorSpace{Family: content.Separation, N: 1, Colorants: []string{string(n)}, Base: base(2)}
+	case "DeviceN":
+		cs := content.ColorSpace{Family: content.DeviceN, Base: base(2)}
+		if names, err := c.x.DereferenceArray(at(1)); err == nil {
+			for _, o := range names {
+				if n, err := c.x.DereferenceName(o, model.V10, nil); err == nil {
+					cs.Colorants = append(cs.Colorants, string(n))
+				}
+			}
+		}
+		cs.N = len(cs.Colorants)
+		return cs
+	}
+	return deviceSpace(fam)
+}
+
+func base0(cs content.ColorSpace) *content.ColorSpace { return &cs }
+
+// ExtGState implements content.Resources.
+func (r *resources) ExtGState(name content.Name) (content.ExtGState, bool) {
+	o, ok := r.entry("ExtGState", name)
+	if !ok {
+		return content.ExtGState{}, false
+	}
+	d, err := r.c.x.DereferenceDict(o)
+	if err != nil || d == nil {
+		return content.ExtGState{}, false
+	}
+	x := r.c.x
+	var g content.ExtGState
+	num := func(key string) *float64 {
+		if v, ok := d.Find(key); ok {
+			if f, err := x.DereferenceNumber(v); err == nil {
+				return &f
+			}
+		}
+		return nil
+	}
+	flag := func(key string) *bool {
+		if v, ok := d.Find(key); ok {
+			if b, err := x.DereferenceBoolean(v, model.V10); err == nil && b != nil {
+				bv := bool(*b)
+				return &bv
+			}
+		}
+		return nil
+	}
+	g.LineWidth, g.StrokeAlpha, g.FillAlpha = num("LW"), num("CA"), num("ca")
+	g.StrokeOP, g.FillOP = flag("OP"), flag("op")
+	if f := num("OPM"); f != nil {
+		m := int(*f)
+		g.OPM = &m
+	}
+	if sm, ok := d.Find("SMask"); ok {
+		o, _ := x.Dereference(sm)
+		n, isName := o.(types.Name)
+		on := o != nil && !(isName && n == "None")
+		g.SoftMask = &on
+	}
+	if bm, ok := d.Find("BM"); ok {
+		o, _ := x.Dereference(bm)
+		if a, isArr := o.(types.Array); isArr && len(a) > 0 {
+			o, _ = x.Dereference(a[0])
+		}
+		if n, isName := o.(types.Name); isName {
+			s := string(n)
+			g.BlendMode = &s
+		}
+	}
+	return g, true
+}
+
+// Shading implements content.Resources.
+func (r *resources) Shading(name content.Name) (content.ColorSpace, bool) {
+	o, ok := r.entry("Shading", name)
+	if !ok {
+		return content.ColorSpace{}, false
+	}
+	return r.c.shadingSpace(o)
+}
+
+func (c *docCache) shadingSpace(o types.Object) (content.ColorSpace, bool) {
+	o, err := c.x.Dereference(o)
+	if err != nil || o == nil {
+		return content.ColorSpace{}, false
+	}
+	var d types.Dict
+	switch v := o.(type) {
+	case types.Dict:
+		d = v
+	case types.StreamDict:
+		d = v.Dict
+	default:
+		return content.ColorSpace{}, false
+	}
+	return c.space(d["ColorSpace"], 0), true
+}
+
+// Pattern implements content.Resources: shading patterns paint in their
+// shading's colour space; tiling patterns are not followed.
+func (r *resources) Pattern(name content.Name) (content.ColorSpace, bool) {
+	o, ok := r.entry("Pattern", name)
+	if !ok {
+		return content.ColorSpace{}, false
+	}
+	o, err := r.c.x.Dereference(o)
+	if err != nil {
+		return content.ColorSpace{}, false
+	}
+	if d, isDict := o.(types.Dict); isDict {
+		if t := d.IntEntry("PatternType"); t != nil && *t == 2 {
+			return r.c.shadingSpace(d["Shading"])
+		}
+	}
+	return content.ColorSpace{}, false
+}
+
+// decode returns the decoded bytes of a stream, refusing more than the
+// limit.
+func (c *docCache) decode(sd *types.StreamDict) ([]byte, error) {
+	if err := sd.DecodeWithLimit(c.limit); err != nil {
+		if errors.Is(err, filter.ErrDecodeLimitExceeded) {
+			return nil, fmt.Errorf("%w: %v", errStreamLimit, err)
+		}
+		return nil, err
+	}
+	return sd.Content, nil
+}
+
+// pageContent decodes and joins the page's content streams.
+func (c *docCache) pageContent(d types.Dict) ([]byte, error) {
+	o, err := c.x.Dereference(d["Contents"])
+	if err != nil || o == nil {
+		return nil, err
+	}
+	var parts types.Array
+	switch v := o.(type) {
+	case types.Array:
+		parts = v
+	default:
+		parts = types.Array{d["Contents"]}
+	}
+	var buf bytes.Buffer
+	var errs []string
+	for _, p := range parts {
+		sd, _, err := c.x.DereferenceStreamDict(p)
+		if err != nil || sd == nil {
+			continue
+		}
+		data, err := c.decode(sd)
+		if errors.Is(err, errStreamLimit) {
+			return nil, err
+		}
+		if err != nil {
+			errs = append(errs, err.Error())
+			continue
+		}
+		if int64(buf.Len()+len(data)) > c.limit {
+			return nil, fmt.Errorf("%w: page content", errStreamLimit)
+		}
+		buf.Write(data)
+		buf.WriteByte('\n')
+	}
+	if len(errs) > 0 {
+		return buf.Bytes(), &damagedContent{reason: strings.Join(errs, "; ")}
+	}
+	return buf.Bytes(), nil
+}
+
+// damagedContent is content that could be read only in part.
+type damagedContent struct{ reason string }
+
+func (e *damagedContent) Error() string { return "damaged content: " + e.reason }
