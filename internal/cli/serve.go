@@ -1,0 +1,175 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/atomyx/submit/internal/api"
+	"github.com/atomyx/submit/internal/config"
+	"github.com/atomyx/submit/internal/store"
+	"github.com/atomyx/submit/internal/vault"
+	"github.com/atomyx/submit/internal/workflow"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// service is a background worker of serve: started after the database is
+// ready, stopped after the HTTP server has drained.
+type service interface {
+	Start(ctx context.Context) error
+	Stop()
+}
+
+// runServe wires every part of Submit by hand, in one place, and runs it
+// until SIGINT or SIGTERM.
+func runServe(ctx context.Context, args []string, env Env) int {
+	var cfg config.Config
+	fs := newFlagSet("serve", env)
+	cfg.ServeFlags(fs)
+	if err := config.Parse(fs, args, env.Getenv); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return fail(env, "%v", err)
+	}
+	if err := cfg.Validate(); err != nil {
+		return fail(env, "%v", err)
+	}
+	log := newLogger(env.Stderr, &cfg)
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if err := serve(ctx, &cfg, log, env.Stdout); err != nil {
+		log.Error("submit stopped", slog.Any("error", err))
+		return 1
+	}
+	return 0
+}
+
+func newLogger(w io.Writer, cfg *config.Config) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.Writer) error {
+	st, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := bootstrap(ctx, st, stdout); err != nil {
+		return err
+	}
+
+	flow := &workflow.Service{Store: st, Now: time.Now, Attempts: len(cfg.RetrySchedule)}
+	services := []service{&workflow.Sweeper{Service: flow, Logger: log}}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := api.NewMetrics(reg)
+
+	mux := http.NewServeMux()
+	api.New(api.Deps{
+		Store: st, Workflow: flow, Logger: log, Metrics: metrics,
+		PublicURL: cfg.PublicURL, AllowInsecureURLs: cfg.AllowInsecureURLs,
+	}).Register(mux)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		pctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := st.Ping(pctx); err != nil {
+			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ready")
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (is another server running there? choose one with --addr)", cfg.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           api.WithRequestID(mux),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+
+	// Background services get their own context: they stop after the HTTP
+	// server has drained, so requests in flight can still hand them work.
+	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopBG()
+	for _, s := range services {
+		if err := s.Start(bg); err != nil {
+			return fmt.Errorf("start %T: %w", s, err)
+		}
+	}
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("submit is listening", slog.String("addr", ln.Addr().String()), slog.String("public_url", cfg.PublicURL),
+		slog.Bool("postgres", cfg.Postgres()), slog.String("version", Version))
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing requests and work in flight")
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		log.Warn("http shutdown", slog.Any("error", err))
+	}
+	for i := len(services) - 1; i >= 0; i-- {
+		services[i].Stop()
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// bootstrap makes a first tenant with a live key when the database has no
+// tenant at all, and prints the key once, so that one command is enough to
+// start using Submit.
+func bootstrap(ctx context.Context, st store.Store, stdout io.Writer) error {
+	tenants, err := st.ListTenants(ctx)
+	if err != nil {
+		return fmt.Errorf("list tenants: %w", err)
+	}
+	if len(tenants) > 0 {
+		return nil
+	}
+	v := vault.New(st)
+	t, created, err := v.EnsureTenant(ctx, "default")
+	if err != nil || !created {
+		return err // another process bootstrapped meanwhile when !created
+	}
+	_, key, err := v.CreateKey(ctx, vault.KeyParams{TenantID: t.ID, Name: "first key", Livemode: true})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, `
+Submit made a first tenant, "default", with this live API key.
+It is shown only this once: keep it somewhere safe.
+
+    %s
+
+Create more with:        submit key create --tenant default [--test]
+Callback signing secret: submit secret show --tenant default
+
+`, key)
+	return nil
+}
