@@ -25,9 +25,12 @@ type Job struct {
 	// the first.
 	Sequence         int64
 	CurrentVersionID string
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
-	ExpiresAt        time.Time
+	// ArtworkFetch is where fetching ArtworkURL stands: "" when there is no
+	// URL, else "pending", "done" or "failed".
+	ArtworkFetch string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+	ExpiresAt    time.Time
 }
 
 // Metadata is one order property the ERP wants shown to the customer.

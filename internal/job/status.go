@@ -74,8 +74,14 @@ func (t EventType) Callback() bool {
 // transitions is the whole state machine: for each status, the statuses it may
 // move to. A new artwork version may be uploaded while waiting for one, after
 // a failed preflight and after a rejection.
+//
+// One edge goes beyond the contract's list: awaiting_upload to
+// preflight_failed, taken when the artwork URL given at creation cannot be
+// fetched. The ERP then gets a preflight_failed callback whose errors say
+// ARTWORK_FETCH_FAILED, instead of a job that waits for ever, and the
+// customer can still upload a file (preflight_failed to uploaded).
 var transitions = map[Status][]Status{
-	AwaitingUpload:  {Uploaded, Cancelled, Expired},
+	AwaitingUpload:  {Uploaded, PreflightFailed, Cancelled, Expired},
 	Uploaded:        {Preflighting, Cancelled, Expired},
 	Preflighting:    {PreflightPassed, PreflightFailed, Cancelled, Expired},
 	PreflightPassed: {ProofGenerated, Cancelled, Expired},

@@ -19,6 +19,7 @@ func TestMoveAllPairs(t *testing.T) {
 		{ProofGenerated, Rejected}:        true,
 		{PreflightFailed, Uploaded}:       true, // a new version after a failed preflight
 		{Rejected, Uploaded}:              true, // a new version after a rejection
+		{AwaitingUpload, PreflightFailed}: true, // the artwork URL could not be fetched
 	}
 	for _, from := range Statuses {
 		if !from.Final() {

@@ -224,6 +224,12 @@ type TransitionParams struct {
 	CallbackURL string
 	DeliveryID  string
 	Attempts    int
+	// NewVersion, when set, is inserted in the same transaction before the
+	// event, whose ArtworkVersionID names it. When Event.ArtworkVersionID is
+	// set, that version's status becomes Event.Status, its errors become
+	// Event.Errors when those are non-nil, and Event.Files are merged into
+	// its files: a version always agrees with the job's last event about it.
+	NewVersion *ArtworkVersion
 }
 
 // IdempotencyRecord remembers the response to a POST sent with an

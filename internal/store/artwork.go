@@ -1,0 +1,65 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/atomyx/submit/internal/job"
+)
+
+// ArtworkStore keeps artwork versions and the leases of the pipeline that
+// processes them. sqldb.DB implements it; it joins Store once the customer
+// flow lands.
+type ArtworkStore interface {
+	// ArtworkVersions returns a job's versions, oldest first.
+	ArtworkVersions(ctx context.Context, tenantID, jobID string) ([]ArtworkVersion, error)
+	// ArtworkVersion returns one version of the tenant's.
+	ArtworkVersion(ctx context.Context, tenantID, versionID string) (ArtworkVersion, error)
+
+	// ClaimJobWork leases up to p.Limit jobs that the pipeline must move on
+	// to p.Worker until p.Now + p.Lease: jobs in status uploaded,
+	// preflighting or preflight_passed, and jobs awaiting upload whose
+	// artwork URL has not been fetched yet (ArtworkFetch "pending"), whose
+	// lease is free or has run out. A job whose worker died is claimed again
+	// when its lease runs out: that is how work survives a crash. On
+	// PostgreSQL, FOR UPDATE SKIP LOCKED.
+	ClaimJobWork(ctx context.Context, p ClaimParams) ([]Job, error)
+	// RenewJobWork extends a lease the worker still holds; ErrStale if it
+	// lost it.
+	RenewJobWork(ctx context.Context, jobID, worker string, until time.Time) error
+	// ReleaseJobWork ends a lease the worker holds (no error if it does not).
+	ReleaseJobWork(ctx context.Context, jobID, worker string) error
+	// SetArtworkFetch records the state of fetching a job's artwork URL:
+	// "pending", "done" or "failed".
+	SetArtworkFetch(ctx context.Context, jobID, state string) error
+}
+
+// ArtworkVersion is one file uploaded for a job (or the failed attempt to
+// fetch one). Its Status follows the job's while it is the current version
+// and keeps its last value after a newer version arrives.
+type ArtworkVersion struct {
+	ID       string
+	JobID    string
+	TenantID string
+	Filename string
+	Size     int64
+	SHA256   string // hex; empty when no file arrived
+	// BlobKey names the original file in blob storage; empty when no file
+	// arrived.
+	BlobKey string
+	Status  job.Status
+	Errors  []job.Finding
+	// Files maps a kind ("processed_pdf", "proof", "preflight_report") to a
+	// blob key. Proof pages are stored under the "proof" key as a prefix.
+	Files map[string]string
+	// Pages is the page count preflight found, 0 before.
+	Pages     int
+	CreatedAt time.Time
+}
+
+// Artwork fetch states of a job created with an artwork URL.
+const (
+	FetchPending = "pending"
+	FetchDone    = "done"
+	FetchFailed  = "failed"
+)

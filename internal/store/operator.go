@@ -1,0 +1,94 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/atomyx/submit/internal/job"
+)
+
+// OperatorStore keeps what Manage needs: operators, their sign-in sessions,
+// the audit log and the dashboard's counts. sqldb.DB implements it; it joins
+// Store once Manage lands.
+type OperatorStore interface {
+	// CreateUser inserts an operator; ErrConflict if the email is taken
+	// (emails are unique across tenants: sign-in starts from the email).
+	CreateUser(ctx context.Context, u User) error
+	// UserByEmail finds an operator by email, compared case-insensitively.
+	UserByEmail(ctx context.Context, email string) (User, error)
+	// User returns an operator by id.
+	User(ctx context.Context, userID string) (User, error)
+	// ListUsers returns a tenant's operators, oldest first.
+	ListUsers(ctx context.Context, tenantID string) ([]User, error)
+
+	// CreateSession inserts a sign-in session.
+	CreateSession(ctx context.Context, s Session) error
+	// Session returns the session whose token hashes to tokenHash, if it has
+	// not expired at the given time.
+	Session(ctx context.Context, tokenHash []byte, at time.Time) (Session, error)
+	// DeleteSession ends a session (sign-out); no error if it is gone.
+	DeleteSession(ctx context.Context, tokenHash []byte) error
+	// DeleteExpiredSessions removes sessions expired before the given time.
+	DeleteExpiredSessions(ctx context.Context, before time.Time) (int64, error)
+
+	// AppendAudit records who did what.
+	AppendAudit(ctx context.Context, e AuditEntry) error
+	// ListAudit returns a tenant's newest audit entries first.
+	ListAudit(ctx context.Context, tenantID string, limit int) ([]AuditEntry, error)
+
+	// JobCounts counts a tenant's jobs in one mode by status.
+	JobCounts(ctx context.Context, tenantID string, livemode bool) (map[job.Status]int, error)
+	// DeliveryCounts counts a tenant's deliveries in one mode that were
+	// delivered, and that failed for good, since the given time; and the
+	// open exceptions, whenever they failed.
+	DeliveryCounts(ctx context.Context, tenantID string, livemode bool, since time.Time) (DeliveryCounts, error)
+}
+
+// Operator roles. Admins manage keys, secrets, settings and users;
+// operators work on jobs and exceptions.
+const (
+	RoleAdmin    = "admin"
+	RoleOperator = "operator"
+)
+
+// User is an operator of one tenant.
+type User struct {
+	ID           string
+	TenantID     string
+	Email        string
+	PasswordHash string // argon2id or bcrypt, in its encoded form
+	Role         string
+	CreatedAt    time.Time
+}
+
+// Session is a signed-in browser. The cookie holds a random token; only its
+// SHA-256 is stored, so a database leak signs nobody in.
+type Session struct {
+	TokenHash []byte
+	UserID    string
+	TenantID  string
+	// CSRFToken is the session's token for state-changing forms.
+	CSRFToken string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// AuditEntry is one action taken in Manage or the CLI.
+type AuditEntry struct {
+	ID       string
+	TenantID string
+	// Actor is a user id, or "cli" for commands run on the server.
+	Actor      string
+	ActorEmail string
+	Action     string // e.g. "key.create", "secret.rotate", "delivery.redeliver"
+	Target     string // the object acted on, e.g. "key_…"
+	Detail     string
+	At         time.Time
+}
+
+// DeliveryCounts are the dashboard's delivery figures.
+type DeliveryCounts struct {
+	Delivered      int
+	Failed         int
+	OpenExceptions int
+}
