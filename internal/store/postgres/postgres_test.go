@@ -61,8 +61,8 @@ func TestMigrateConcurrently(t *testing.T) {
 	}
 	wg.Wait()
 	all := slices.Concat(results...)
-	if !slices.Equal(all, []string{"0001_init"}) {
-		t.Fatalf("migrations applied %v, want 0001_init once", results)
+	if !slices.Equal(all, []string{"0001_init", "0002_job_artwork_fetch"}) {
+		t.Fatalf("migrations applied %v, want each migration once", results)
 	}
 	if again, err := dbs[0].Migrate(t.Context()); err != nil || len(again) != 0 {
 		t.Fatalf("Migrate when up to date applied %v, %v", again, err)

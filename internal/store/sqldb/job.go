@@ -23,14 +23,15 @@ func limitOr(n int) int {
 }
 
 const jobColumns = `id, tenant_id, livemode, external_id, status, metadata, brand, artwork_url,
-	callback_url, preflight, upload_token, sequence, current_version_id, created_at, updated_at, expires_at`
+	callback_url, preflight, upload_token, sequence, current_version_id, artwork_fetch,
+	created_at, updated_at, expires_at`
 
 func scanJob(row scanner) (store.Job, error) {
 	var j store.Job
 	err := row.Scan(&j.ID, &j.TenantID, &j.Livemode, &j.ExternalID, &j.Status,
 		jsonDest{&j.Metadata}, jsonDest{&j.Brand}, &j.ArtworkURL, &j.CallbackURL,
 		jsonDest{&j.Preflight}, &j.UploadToken, &j.Sequence, stringDest{&j.CurrentVersionID},
-		timeDest{&j.CreatedAt}, timeDest{&j.UpdatedAt}, timeDest{&j.ExpiresAt})
+		&j.ArtworkFetch, timeDest{&j.CreatedAt}, timeDest{&j.UpdatedAt}, timeDest{&j.ExpiresAt})
 	return j, err
 }
 
@@ -45,7 +46,7 @@ func (db *DB) jobArgs(j store.Job) ([]any, error) {
 	}
 	return []any{j.ID, j.TenantID, j.Livemode, j.ExternalID, string(j.Status), js[0], js[1],
 		j.ArtworkURL, j.CallbackURL, js[2], j.UploadToken, j.Sequence, nullString(j.CurrentVersionID),
-		db.t(j.CreatedAt), db.t(j.UpdatedAt), db.t(j.ExpiresAt)}, nil
+		j.ArtworkFetch, db.t(j.CreatedAt), db.t(j.UpdatedAt), db.t(j.ExpiresAt)}, nil
 }
 
 // CreateJob inserts a job and, with p.Idempotency set, its idempotency
@@ -66,7 +67,7 @@ func (db *DB) CreateJob(ctx context.Context, p store.CreateJobParams) error {
 			}
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO jobs (`+jobColumns+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`, args...)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`, args...)
 		return db.conflict(err)
 	})
 	if err != nil {
@@ -150,6 +151,10 @@ func (db *DB) TransitionJob(ctx context.Context, p store.TransitionParams) (job.
 	e := p.Event
 	if len(p.From) == 0 {
 		return job.Event{}, fmt.Errorf("transition job %s: no status to move from", p.JobID)
+	}
+	if p.NewVersion != nil {
+		// Refused rather than dropped: artwork versions have no table yet.
+		return job.Event{}, fmt.Errorf("transition job %s: artwork versions are not stored yet", p.JobID)
 	}
 	errs, err := jsonArg(e.Errors)
 	if err != nil {
