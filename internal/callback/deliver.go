@@ -1,0 +1,129 @@
+package callback
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"github.com/atomyx/submit/internal/id"
+	"github.com/atomyx/submit/internal/store"
+)
+
+// recordTimeout bounds the store writes after an attempt; they run even
+// while the worker stops.
+const recordTimeout = 10 * time.Second
+
+// deliver makes one attempt of a claimed delivery and records it.
+func (w *Worker) deliver(ctx context.Context, c store.ClaimedDelivery) {
+	d := c.Delivery
+	q, err := w.prepare(ctx, c)
+	if err != nil {
+		// Not an attempt: nothing was sent. The delivery stays leased and
+		// is tried again when the lease ends, by when the store may be back.
+		w.cfg.Logger.Error("callback not sent", "delivery", d.ID, "err", err)
+		return
+	}
+	r := send(ctx, w.cfg.Client, w.cfg.Version, w.cfg.Timeout, q)
+	outcome, next := w.decide(d, r)
+	w.record(ctx, d, q, r, outcome, next)
+}
+
+// prepare builds the request of the next attempt of a claimed delivery.
+func (w *Worker) prepare(ctx context.Context, c store.ClaimedDelivery) (request, error) {
+	d := c.Delivery
+	q := request{url: d.URL, deliveryID: d.ID, attempt: d.Attempts + 1}
+	var p Payload
+	if c.Event != nil {
+		var files map[string]string
+		if w.cfg.Files != nil {
+			files = w.cfg.Files(*c.Event)
+		}
+		p = NewPayload(*c.Event, q.attempt, files)
+	} else {
+		p = PingPayload(d, q.attempt)
+	}
+	q.eventType = p.EventType
+	body, err := p.Body()
+	if err != nil {
+		return q, err
+	}
+	q.body = body
+	q.secrets, err = w.cfg.Secrets(ctx, d.TenantID)
+	return q, err
+}
+
+// decide turns an attempt's result into the delivery's next state.
+func (w *Worker) decide(d store.Delivery, r Result) (outcome string, next time.Time) {
+	if r.OK() {
+		return store.DeliveryDelivered, time.Time{}
+	}
+	wait, ok := w.cfg.Schedule.Next(d.AttemptsLeft, r.RetryAfter, rand.Float64())
+	if !ok {
+		return store.DeliveryFailed, time.Time{}
+	}
+	return store.DeliveryPending, time.Now().Add(wait)
+}
+
+// record stores the attempt, logs it and, when a retry falls due before the
+// loop would wake, wakes it.
+func (w *Worker) record(ctx context.Context, d store.Delivery, q request, r Result, outcome string, next time.Time) {
+	ctx, cancel := context.WithTimeout(ctx, recordTimeout)
+	defer cancel()
+	p := store.AttemptParams{
+		DeliveryID: d.ID, Worker: w.cfg.Name, Outcome: outcome, NextAttemptAt: next,
+		Attempt: store.Attempt{
+			ID: id.NewAt(id.Attempt, r.StartedAt), DeliveryID: d.ID, Number: q.attempt,
+			StartedAt: r.StartedAt, Duration: r.Duration, StatusCode: r.StatusCode,
+			Response: r.Response, Error: r.Error,
+		},
+	}
+	_, err := w.cfg.Store.RecordAttempt(ctx, p)
+	attrs := []any{
+		"delivery", d.ID, "event", q.eventType, "attempt", q.attempt, "host", hostKey(d.URL),
+		"status", r.StatusCode, "duration", r.Duration.Round(time.Millisecond), "outcome", outcome,
+	}
+	if r.Error != "" {
+		attrs = append(attrs, "error", r.Error)
+	}
+	if outcome == store.DeliveryPending {
+		attrs = append(attrs, "next_attempt_at", next.UTC().Format(time.RFC3339))
+	}
+	switch {
+	case errors.Is(err, store.ErrStale):
+		w.cfg.Logger.Warn("callback attempt made after the lease ran out; another worker has the delivery", attrs...)
+	case err != nil:
+		w.cfg.Logger.Error("record callback attempt; the delivery is retried when its lease ends", append(attrs, "err", err)...)
+	default:
+		level := slog.LevelInfo
+		if outcome == store.DeliveryFailed {
+			level = slog.LevelWarn
+		}
+		w.cfg.Logger.Log(ctx, level, "callback attempt", attrs...)
+		switch {
+		case d.Attempts == 0 && d.EventID != "":
+			// The first attempt of an event lets the job's next event go.
+			w.Notify()
+		case outcome == store.DeliveryPending:
+			w.wakeBy(next)
+		}
+	}
+}
+
+// wakeBy makes sure the loop looks for due deliveries no later than t. A
+// cycle under way may have read the next due time before this retry was
+// recorded, so it is told; a sleeping loop is woken to ask again.
+func (w *Worker) wakeBy(t time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.inCycle {
+		if w.earliest.IsZero() || t.Before(w.earliest) {
+			w.earliest = t
+		}
+		return
+	}
+	if t.Before(w.nextWake) {
+		w.Notify()
+	}
+}

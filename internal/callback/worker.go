@@ -1,0 +1,284 @@
+package callback
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/atomyx/submit/internal/id"
+	"github.com/atomyx/submit/internal/job"
+	"github.com/atomyx/submit/internal/netguard"
+	"github.com/atomyx/submit/internal/store"
+)
+
+// Timeout is how long one attempt may take, answer included: the contract's
+// 10 s.
+const Timeout = 10 * time.Second
+
+// Config is what a Worker needs. Only Store is required.
+type Config struct {
+	Store store.Store
+	// Client sends the callbacks. Default: netguard.NewClient with the
+	// address check on, no proxy and no redirects.
+	Client *http.Client
+	// Schedule is when attempts are made. Default DefaultSchedule. New
+	// deliveries get Schedule.Attempts() attempts from the workflow.
+	Schedule Schedule
+	// Secrets returns a tenant's valid signing secrets, newest first.
+	// Default: Store.SigningSecrets at the current time.
+	Secrets func(ctx context.Context, tenantID string) ([]string, error)
+	// Files makes the links of an event's files ("proof" → https://…).
+	// Default nil: no links, the body's files is {}.
+	Files func(job.Event) map[string]string
+	// Version goes into User-Agent: AtomyxSubmit/<Version>. Default "dev".
+	Version string
+	// Logger gets one line per attempt. Default: discard.
+	Logger *slog.Logger
+	// Concurrency bounds the attempts in flight and the deliveries held by
+	// this worker. Default 16.
+	Concurrency int
+	// PerHost bounds the attempts in flight to one host (host:port), so a
+	// slow receiver holds only its own slots. Default 4.
+	PerHost int
+	// Lease is how long a claimed delivery stays this worker's. When a
+	// process dies its deliveries are claimed again after the lease, so it
+	// bounds how late a crash makes them; it must exceed Timeout by far, or
+	// a slow attempt could be made twice at once. Default 1m, at least 2×
+	// Timeout.
+	Lease time.Duration
+	// PollInterval is the longest the worker sleeps without looking for due
+	// deliveries; Notify and due retries wake it earlier. It is what picks
+	// up deliveries made by other processes. Default 2s.
+	PollInterval time.Duration
+	// Timeout bounds one attempt. Default Timeout (10s).
+	Timeout time.Duration
+	// Name identifies this worker in leases. Default host-pid-random.
+	Name string
+}
+
+// Worker sends due deliveries: it claims them from the store, sends them with
+// bounded concurrency per host and records every attempt. Make one with New.
+type Worker struct {
+	cfg  Config
+	wake chan struct{}
+
+	mu       sync.Mutex
+	running  bool
+	stopping bool
+	cancel   context.CancelFunc
+	loopDone chan struct{}
+	sends    sync.WaitGroup
+	sendCtx  context.Context
+	nextWake time.Time // when the loop wakes by itself
+	inCycle  bool      // the loop is claiming, not sleeping
+	earliest time.Time // the earliest retry recorded during this cycle
+	slots              // the in-flight and queued deliveries, guarded by mu
+}
+
+// New checks cfg, fills its defaults and returns a worker that is not yet
+// running.
+func New(cfg Config) (*Worker, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("callback worker: no store")
+	}
+	if cfg.Schedule == nil {
+		cfg.Schedule = DefaultSchedule
+	}
+	if err := cfg.Schedule.Validate(); err != nil {
+		return nil, fmt.Errorf("callback worker: %w", err)
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = Timeout
+	}
+	if cfg.Client == nil {
+		cfg.Client = netguard.NewClient(netguard.Options{Timeout: cfg.Timeout})
+	}
+	if cfg.Secrets == nil {
+		st := cfg.Store
+		cfg.Secrets = func(ctx context.Context, tenantID string) ([]string, error) {
+			return storeSecrets(ctx, st, tenantID)
+		}
+	}
+	if cfg.Version == "" {
+		cfg.Version = "dev"
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	cfg.Concurrency = cmp(cfg.Concurrency, 16)
+	cfg.PerHost = min(cmp(cfg.PerHost, 4), cfg.Concurrency)
+	cfg.Lease = max(cmp(cfg.Lease, time.Minute), 2*cfg.Timeout)
+	cfg.PollInterval = cmp(cfg.PollInterval, 2*time.Second)
+	if cfg.Name == "" {
+		host, _ := os.Hostname()
+		cfg.Name = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), id.Token(4))
+	}
+	w := &Worker{cfg: cfg, wake: make(chan struct{}, 1)}
+	w.slots.init(cfg.Concurrency, cfg.PerHost)
+	return w, nil
+}
+
+// cmp returns v, or def when v is zero or less.
+func cmp[T int | time.Duration](v, def T) T {
+	if v <= 0 {
+		return def
+	}
+	return v
+}
+
+func storeSecrets(ctx context.Context, st store.Store, tenantID string) ([]string, error) {
+	ss, err := st.SigningSecrets(ctx, tenantID, time.Now())
+	if err != nil {
+		return nil, fmt.Errorf("read signing secrets of %s: %w", tenantID, err)
+	}
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = s.Secret
+	}
+	return out, nil
+}
+
+// Start runs the worker until ctx ends or Stop is called. Attempts under way
+// then are finished, not cut off.
+func (w *Worker) Start(ctx context.Context) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.running {
+		return errors.New("callback worker: already started")
+	}
+	loopCtx, cancel := context.WithCancel(ctx)
+	w.running, w.stopping, w.cancel = true, false, cancel
+	w.sendCtx = context.WithoutCancel(ctx) // Stop lets attempts finish
+	w.loopDone = make(chan struct{})
+	go w.run(loopCtx)
+	w.cfg.Logger.Debug("callback worker started", "worker", w.cfg.Name)
+	return nil
+}
+
+// Stop stops claiming, waits for the attempts under way to finish and
+// records them. Deliveries claimed but not yet started stay leased and are
+// claimed again when the lease runs out. Stop on a stopped worker does
+// nothing.
+func (w *Worker) Stop() {
+	w.mu.Lock()
+	if !w.running {
+		w.mu.Unlock()
+		return
+	}
+	w.stopping = true
+	w.cancel()
+	done := w.loopDone
+	w.dropQueued()
+	w.mu.Unlock()
+	<-done
+	w.sends.Wait()
+	w.mu.Lock()
+	w.running = false
+	w.mu.Unlock()
+}
+
+// Notify wakes the worker to look for due deliveries now. The workflow calls
+// it after a transition that made a delivery has committed. It never blocks.
+func (w *Worker) Notify() {
+	select {
+	case w.wake <- struct{}{}:
+	default: // a wake-up is already pending; one is enough
+	}
+}
+
+func (w *Worker) run(ctx context.Context) {
+	defer close(w.loopDone)
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-w.wake:
+		case <-timer.C:
+		}
+		w.mu.Lock()
+		w.inCycle, w.earliest = true, time.Time{}
+		w.mu.Unlock()
+		wait := w.cycle(ctx)
+		w.mu.Lock()
+		if !w.earliest.IsZero() { // a retry recorded during the cycle
+			wait = max(min(wait, time.Until(w.earliest)), 0)
+		}
+		w.inCycle, w.nextWake = false, time.Now().Add(wait)
+		w.mu.Unlock()
+		timer.Reset(wait)
+	}
+}
+
+// maxRounds bounds the claims of one cycle, so that a long backlog to a
+// saturated host cannot keep the loop from sleeping.
+const maxRounds = 8
+
+// cycle claims what it can hold and returns how long to sleep.
+func (w *Worker) cycle(ctx context.Context) time.Duration {
+	for range maxRounds {
+		now := time.Now()
+		w.mu.Lock()
+		w.pump(now)
+		budget := w.budget()
+		w.wantSlot = budget == 0
+		w.mu.Unlock()
+		if budget == 0 || ctx.Err() != nil {
+			return w.sleep(now) // a finishing attempt wakes the loop
+		}
+		claimed, err := w.cfg.Store.ClaimDeliveries(ctx, store.ClaimParams{
+			Now: now, Lease: w.cfg.Lease, Limit: budget, Worker: w.cfg.Name,
+		})
+		if err != nil {
+			if ctx.Err() == nil {
+				w.cfg.Logger.Error("claim callback deliveries", "err", err)
+			}
+			return w.cfg.PollInterval
+		}
+		w.mu.Lock()
+		for _, c := range claimed {
+			w.offer(c, now, now.Add(w.cfg.Lease))
+		}
+		w.mu.Unlock()
+		if len(claimed) < budget {
+			return w.untilDue(ctx, now)
+		}
+	}
+	return 0
+}
+
+// sleep is the wait while this worker is full: short when deliveries wait
+// in a queue, whose age decides whether they are dropped.
+func (w *Worker) sleep(time.Time) time.Duration {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.queued > 0 {
+		return min(queueWait, w.cfg.PollInterval)
+	}
+	return w.cfg.PollInterval
+}
+
+// untilDue asks the store when the next delivery falls due and sleeps until
+// then, or PollInterval at most. A due time already past means a delivery
+// that cannot be claimed now (leased elsewhere, or waiting for an earlier
+// event of its job), so it is left to the poll.
+func (w *Worker) untilDue(ctx context.Context, now time.Time) time.Duration {
+	wait := w.sleep(now)
+	next, err := w.cfg.Store.NextDeliveryAt(ctx)
+	if err != nil {
+		if !errors.Is(err, store.ErrNotFound) && ctx.Err() == nil {
+			w.cfg.Logger.Error("find next callback delivery", "err", err)
+		}
+		return wait
+	}
+	if d := next.Sub(now); d > 0 && d < wait {
+		return d
+	}
+	return wait
+}
