@@ -40,8 +40,19 @@ type OperatorStore interface {
 	JobCounts(ctx context.Context, tenantID string, livemode bool) (map[job.Status]int, error)
 	// DeliveryCounts counts a tenant's deliveries in one mode that were
 	// delivered, and that failed for good, since the given time; and the
-	// open exceptions, whenever they failed.
+	// open exceptions, whenever they failed. Test pings are not counted.
 	DeliveryCounts(ctx context.Context, tenantID string, livemode bool, since time.Time) (DeliveryCounts, error)
+	// FetchFailures returns a tenant's jobs in one mode whose artwork URL
+	// could not be fetched (ArtworkFetch "failed") and that are not final,
+	// the most recently updated first: the other kind of workflow exception.
+	FetchFailures(ctx context.Context, p FetchFailuresParams) ([]Job, error)
+}
+
+// FetchFailuresParams selects jobs whose artwork could not be fetched.
+type FetchFailuresParams struct {
+	TenantID string
+	Livemode bool
+	Limit    int
 }
 
 // Operator roles. Admins manage keys, secrets, settings and users;

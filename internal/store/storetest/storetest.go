@@ -51,6 +51,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 			tt.fn(t, open(t))
 		})
 	}
+	runOperator(t, open)
 }
 
 // at returns a fixed time plus d. Tests use fixed times, whole
