@@ -1,0 +1,1018 @@
+package api_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"mime"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/atomyx/submit/internal/api"
+	"github.com/atomyx/submit/internal/apikey"
+	"github.com/atomyx/submit/internal/job"
+	"github.com/atomyx/submit/internal/vault"
+	"github.com/atomyx/submit/internal/workflow"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+)
+
+// The tests in this file keep internal/api/openapi.json true: it must
+// describe every route, and the real answers of the running API, and the
+// validation of a job request, must match its schemas.
+
+// docLoc is where the compiler finds the document; schemas are compiled
+// from locations such as docLoc + "#/components/schemas/Job".
+const docLoc = "openapi.json"
+
+// openAPI is the OpenAPI document with a JSON Schema 2020-12 compiler over
+// it.
+type openAPI struct {
+	doc      map[string]any
+	compiler *jsonschema.Compiler
+	compiled map[string]*jsonschema.Schema
+}
+
+// newOpenAPI parses the document. strict adds unevaluatedProperties: false
+// to every object schema of components/schemas that does not close itself,
+// so that a test also catches members the document does not declare. The
+// published document leaves response objects open, so clients tolerate new
+// members.
+func newOpenAPI(t *testing.T, raw []byte, strict bool) *openAPI {
+	t.Helper()
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatalf("openapi.json is not JSON: %v", err)
+	}
+	doc, ok := v.(map[string]any)
+	if !ok {
+		t.Fatalf("openapi.json is not a JSON object")
+	}
+	if strict {
+		schemas, _ := lookup(doc, "/components/schemas")
+		m, _ := schemas.(map[string]any)
+		for _, s := range m {
+			tighten(s)
+		}
+	}
+	c := jsonschema.NewCompiler()
+	c.DefaultDraft(jsonschema.Draft2020)
+	c.AssertFormat()
+	if err := c.AddResource(docLoc, doc); err != nil {
+		t.Fatalf("add openapi.json to the compiler: %v", err)
+	}
+	return &openAPI{doc: doc, compiler: c, compiled: map[string]*jsonschema.Schema{}}
+}
+
+// fileOpenAPI reads the document from the package directory.
+func fileOpenAPI(t *testing.T, strict bool) *openAPI {
+	t.Helper()
+	raw, err := os.ReadFile("openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newOpenAPI(t, raw, strict)
+}
+
+// servedOpenAPI fetches the document the API serves.
+func servedOpenAPI(t *testing.T, e *env, strict bool) *openAPI {
+	t.Helper()
+	r := e.do("GET", "/api/openapi.json", "")
+	if r.status != http.StatusOK {
+		t.Fatalf("GET /api/openapi.json: %d %s", r.status, r.body)
+	}
+	return newOpenAPI(t, r.body, strict)
+}
+
+// tighten closes every object schema with properties, except inside
+// conditions (if, not), whose subschemas only test.
+func tighten(v any) {
+	switch x := v.(type) {
+	case map[string]any:
+		_, hasProps := x["properties"]
+		_, closedA := x["additionalProperties"]
+		_, closedU := x["unevaluatedProperties"]
+		if hasProps && !closedA && !closedU {
+			x["unevaluatedProperties"] = false
+		}
+		for k, sub := range x {
+			if k != "if" && k != "not" && k != "examples" {
+				tighten(sub)
+			}
+		}
+	case []any:
+		for _, sub := range x {
+			tighten(sub)
+		}
+	}
+}
+
+var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")
+
+// esc escapes one JSON Pointer token.
+func esc(s string) string { return pointerEscaper.Replace(s) }
+
+// lookup returns the value at a JSON Pointer into v.
+func lookup(v any, ptr string) (any, bool) {
+	if ptr == "" {
+		return v, true
+	}
+	for _, tok := range strings.Split(strings.TrimPrefix(ptr, "/"), "/") {
+		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
+		switch x := v.(type) {
+		case map[string]any:
+			var ok bool
+			if v, ok = x[tok]; !ok {
+				return nil, false
+			}
+		case []any:
+			i, err := strconv.Atoi(tok)
+			if err != nil || i < 0 || i >= len(x) {
+				return nil, false
+			}
+			v = x[i]
+		default:
+			return nil, false
+		}
+	}
+	return v, true
+}
+
+func (o *openAPI) at(ptr string) (any, bool) { return lookup(o.doc, ptr) }
+
+// object returns the JSON object at ptr, or nil.
+func (o *openAPI) object(ptr string) map[string]any {
+	v, _ := o.at(ptr)
+	m, _ := v.(map[string]any)
+	return m
+}
+
+// deref follows an OpenAPI $ref ("#/components/responses/NotFound") from the
+// object at ptr and returns the pointer of the object it names.
+func (o *openAPI) deref(ptr string) string {
+	for range 5 {
+		r, ok := o.object(ptr)["$ref"].(string)
+		if !ok || !strings.HasPrefix(r, "#") {
+			return ptr
+		}
+		ptr = strings.TrimPrefix(r, "#")
+	}
+	return ptr
+}
+
+// schema compiles the schema at ptr.
+func (o *openAPI) schema(ptr string) (*jsonschema.Schema, error) {
+	if s, ok := o.compiled[ptr]; ok {
+		return s, nil
+	}
+	if _, ok := o.at(ptr); !ok {
+		return nil, fmt.Errorf("openapi.json has nothing at %s", ptr)
+	}
+	s, err := o.compiler.Compile(docLoc + "#" + ptr)
+	if err != nil {
+		return nil, fmt.Errorf("compile %s: %w", ptr, err)
+	}
+	o.compiled[ptr] = s
+	return s, nil
+}
+
+// validate checks a JSON value (decoded by jsonschema.UnmarshalJSON, or
+// built of the same types) against the schema at ptr.
+func (o *openAPI) validate(ptr string, v any) error {
+	s, err := o.schema(ptr)
+	if err != nil {
+		return err
+	}
+	return s.Validate(v)
+}
+
+// validateJSON is validate for raw JSON.
+func (o *openAPI) validateJSON(ptr string, raw []byte) error {
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+	if err != nil {
+		return fmt.Errorf("not JSON: %w", err)
+	}
+	return o.validate(ptr, v)
+}
+
+var httpMethods = []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+
+// operations lists the document's operations as "METHOD /path", sorted, as
+// api.API.Paths lists routes.
+func (o *openAPI) operations() []string {
+	var out []string
+	for path, item := range o.object("/paths") {
+		m, _ := item.(map[string]any)
+		for _, method := range httpMethods {
+			if _, ok := m[method]; ok {
+				out = append(out, strings.ToUpper(method)+" "+path)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// operation returns the pointer of the operation op ("POST /api/jobs").
+func (o *openAPI) operation(op string) (string, error) {
+	method, path, _ := strings.Cut(op, " ")
+	ptr := "/paths/" + esc(path) + "/" + strings.ToLower(method)
+	if o.object(ptr) == nil {
+		return "", fmt.Errorf("openapi.json has no operation %s", op)
+	}
+	return ptr, nil
+}
+
+// response returns the pointer of the response that op documents for a
+// status, after any $ref.
+func (o *openAPI) response(op string, status int) (string, error) {
+	ptr, err := o.operation(op)
+	if err != nil {
+		return "", err
+	}
+	rptr := ptr + "/responses/" + strconv.Itoa(status)
+	if o.object(rptr) == nil {
+		return "", fmt.Errorf("openapi.json does not document status %d for %s", status, op)
+	}
+	return o.deref(rptr), nil
+}
+
+// scope returns the scope an operation needs, "" for a public one.
+func (o *openAPI) scope(op string) string {
+	ptr, _ := o.operation(op)
+	sec, _ := o.at(ptr + "/security/0/bearer/0")
+	s, _ := sec.(string)
+	return s
+}
+
+// checkResponse checks a real response against the response at rptr: its
+// Content-Type is documented, its body matches the schema, its required
+// headers are present and every documented header it has matches its
+// schema.
+func (o *openAPI) checkResponse(rptr string, r response) error {
+	var errs []string
+	mt, _, err := mime.ParseMediaType(r.header.Get("Content-Type"))
+	if err != nil {
+		return fmt.Errorf("Content-Type %q: %v", r.header.Get("Content-Type"), err)
+	}
+	content := o.object(rptr + "/content")
+	if _, ok := content[mt]; !ok {
+		return fmt.Errorf("Content-Type %s is not documented at %s (documented: %v)", mt, rptr, keys(content))
+	}
+	if err := o.validateJSON(rptr+"/content/"+esc(mt)+"/schema", r.body); err != nil {
+		errs = append(errs, fmt.Sprintf("the body does not match the document: %v\nbody: %s", err, r.body))
+	}
+	for name := range o.object(rptr + "/headers") {
+		hptr := o.deref(rptr + "/headers/" + esc(name))
+		value := r.header.Get(name)
+		if value == "" {
+			if o.object(hptr)["required"] == true {
+				errs = append(errs, "the required header "+name+" is missing")
+			}
+			continue
+		}
+		if err := o.validate(hptr+"/schema", value); err != nil {
+			errs = append(errs, fmt.Sprintf("header %s: %q does not match the document: %v", name, value, err))
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("%s", strings.Join(errs, "\n"))
+	}
+	return nil
+}
+
+func keys(m map[string]any) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// TestOpenAPIDocument checks the document's frame: OpenAPI 3.1 in the JSON
+// Schema 2020-12 dialect, every $ref resolves, every schema compiles.
+func TestOpenAPIDocument(t *testing.T) {
+	t.Parallel()
+	for _, strict := range []bool{false, true} {
+		o := fileOpenAPI(t, strict)
+		if v, _ := o.doc["openapi"].(string); !strings.HasPrefix(v, "3.1") {
+			t.Fatalf("openapi = %q, want 3.1.x", v)
+		}
+		if d := o.doc["jsonSchemaDialect"]; d != "https://json-schema.org/draft/2020-12/schema" {
+			t.Errorf("jsonSchemaDialect = %v", d)
+		}
+		if v, _ := o.at("/info/version"); v != "1.0.0" {
+			t.Errorf("info.version = %v, want 1.0.0", v)
+		}
+		if o.object("/components/securitySchemes/bearer")["scheme"] != "bearer" {
+			t.Error("components.securitySchemes.bearer must be an http bearer scheme")
+		}
+		var refs []string
+		var walk func(ptr string, v any)
+		walk = func(ptr string, v any) {
+			switch x := v.(type) {
+			case map[string]any:
+				if r, ok := x["$ref"].(string); ok {
+					refs = append(refs, ptr+" → "+r)
+				}
+				for k, sub := range x {
+					walk(ptr+"/"+esc(k), sub)
+				}
+			case []any:
+				for i, sub := range x {
+					walk(ptr+"/"+strconv.Itoa(i), sub)
+				}
+			}
+		}
+		walk("", o.doc)
+		if len(refs) < 20 {
+			t.Fatalf("only %d $refs found; is the document the placeholder?", len(refs))
+		}
+		for _, r := range refs {
+			_, target, _ := strings.Cut(r, " → ")
+			if !strings.HasPrefix(target, "#/") {
+				t.Errorf("%s: only local references are used", r)
+			} else if _, ok := o.at(strings.TrimPrefix(target, "#")); !ok {
+				t.Errorf("%s: the reference does not resolve", r)
+			}
+		}
+		for name := range o.object("/components/schemas") {
+			if _, err := o.schema("/components/schemas/" + esc(name)); err != nil {
+				t.Errorf("schema %s (strict %v): %v", name, strict, err)
+			}
+		}
+	}
+}
+
+// TestOpenAPIPaths checks that the document and the route table list the
+// same operations, and that every operation documents what any route may
+// answer: 405 for another method on its path; 401, 403 and 500 when it
+// needs a key; 404 when its path names a job.
+func TestOpenAPIPaths(t *testing.T) {
+	t.Parallel()
+	o := fileOpenAPI(t, false)
+	routes := api.New(api.Deps{}).Paths()
+	docOps := o.operations()
+	if !slices.Equal(routes, docOps) {
+		for _, r := range routes {
+			if !slices.Contains(docOps, r) {
+				t.Errorf("route %s is not in openapi.json", r)
+			}
+		}
+		for _, d := range docOps {
+			if !slices.Contains(routes, d) {
+				t.Errorf("openapi.json documents %s, which is not a route", d)
+			}
+		}
+	}
+	for _, op := range docOps {
+		want := []int{http.StatusMethodNotAllowed}
+		if o.scope(op) != "" {
+			want = append(want, http.StatusUnauthorized, http.StatusForbidden, http.StatusInternalServerError)
+		}
+		if strings.Contains(op, "{id}") {
+			want = append(want, http.StatusNotFound)
+		}
+		for _, status := range want {
+			if _, err := o.response(op, status); err != nil {
+				t.Error(err)
+			}
+		}
+		ptr, _ := o.operation(op)
+		if id, _ := o.object(ptr)["operationId"].(string); id == "" {
+			t.Errorf("%s has no operationId", op)
+		}
+	}
+	if o.scope("POST /api/jobs") != apikey.ScopeJobsWrite || o.scope("GET /api/openapi.json") != "" {
+		t.Error("scopes: POST /api/jobs needs jobs:write and GET /api/openapi.json no key")
+	}
+}
+
+// TestOpenAPIExamples validates every example in the document against its
+// schema: media types, parameters and the examples of component schemas.
+func TestOpenAPIExamples(t *testing.T) {
+	t.Parallel()
+	o := fileOpenAPI(t, true)
+	n := 0
+	var walk func(ptr string, v any)
+	walk = func(ptr string, v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if _, ok := x["schema"]; ok {
+				if ex, ok := x["example"]; ok {
+					n++
+					if err := o.validate(ptr+"/schema", ex); err != nil {
+						t.Errorf("example at %s: %v", ptr, err)
+					}
+				}
+				named, _ := x["examples"].(map[string]any)
+				for name, ex := range named {
+					n++
+					val, _ := ex.(map[string]any)
+					if err := o.validate(ptr+"/schema", val["value"]); err != nil {
+						t.Errorf("example %s at %s: %v", name, ptr, err)
+					}
+				}
+			}
+			for k, sub := range x {
+				walk(ptr+"/"+esc(k), sub)
+			}
+		case []any:
+			for i, sub := range x {
+				walk(ptr+"/"+strconv.Itoa(i), sub)
+			}
+		}
+	}
+	walk("", o.doc)
+	for name, s := range o.object("/components/schemas") {
+		exs, _ := s.(map[string]any)["examples"].([]any)
+		for i, ex := range exs {
+			n++
+			if err := o.validate("/components/schemas/"+esc(name), ex); err != nil {
+				t.Errorf("example %d of schema %s: %v", i, name, err)
+			}
+		}
+	}
+	if n < 20 {
+		t.Errorf("only %d examples checked", n)
+	}
+}
+
+// apiCase is one request whose real response is checked against the
+// document.
+type apiCase struct {
+	name string
+	// op is the documented operation that answers, as "POST /api/jobs";
+	// empty to check against respPtr instead.
+	op      string
+	respPtr string
+	// status is the status the API must answer with; 0 accepts any but
+	// those in notStatus.
+	status    int
+	notStatus []int
+	send      func() response
+	// headers must be in the response and documented for it.
+	headers []string
+	// check, when set, looks further at the decoded body.
+	check func(t *testing.T, body map[string]any)
+}
+
+// TestOpenAPIResponses checks real answers of the API on SQLite against
+// the document.
+func TestOpenAPIResponses(t *testing.T) {
+	t.Parallel()
+	checkResponses(t, setup(t))
+}
+
+// TestOpenAPIResponsesPostgres is TestOpenAPIResponses on PostgreSQL, when
+// SUBMIT_TEST_DATABASE_URL is set.
+func TestOpenAPIResponsesPostgres(t *testing.T) {
+	t.Parallel()
+	checkResponses(t, setupPostgres(t))
+}
+
+func checkResponses(t *testing.T, e *env) {
+	o := servedOpenAPI(t, e, true)
+	ctx := t.Context()
+
+	onlyRead := keyWith(t, e, apikey.ScopeJobsRead)
+	getMe := e.createJob(e.live, "OAS-GET")
+	cancelMe := e.createJob(e.live, "OAS-CANCEL")
+	expired := e.createJob(e.live, "OAS-EXPIRED")
+	flow := &workflow.Service{Store: e.store, Now: time.Now, Attempts: 1}
+	if _, err := flow.Transition(ctx, workflow.Change{TenantID: e.tenantID, JobID: expired, To: job.Expired}); err != nil {
+		t.Fatal(err)
+	}
+	idem := `{"externalId":"OAS-IDEM"}`
+	if r := e.post("/api/jobs", idem, e.live, "Idempotency-Key", "oas-1"); r.status != http.StatusCreated {
+		t.Fatalf("first idempotent create: %d %s", r.status, r.body)
+	}
+	full := `{
+	  "externalId": "TEST-ORDER-10001",
+	  "metadata": [{"propertyId": "orderNumber", "propertyName": "Order number", "value": "TEST-ORDER-10001"}],
+	  "brand": {"color": "#1A73E8", "logo": "https://example.com/assets/logo.png"},
+	  "artwork": {"url": "https://example.com/files/artwork.pdf"},
+	  "callbackURL": "https://erp.example.com/hooks/submit",
+	  "preflight": {"profile": "default", "trimSize": {"width": 210, "height": 297, "unit": "mm"}, "pageCount": 2, "bleed": {"size": 3, "unit": "mm"}}
+	}`
+	nonEmpty := func(t *testing.T, body map[string]any) {
+		if d, _ := body["data"].([]any); len(d) == 0 {
+			t.Errorf("data is empty, want items: %v", body)
+		}
+	}
+	empty := func(t *testing.T, body map[string]any) {
+		if d, ok := body["data"].([]any); !ok || len(d) != 0 {
+			t.Errorf("data = %v, want []", body["data"])
+		}
+	}
+	big := `{"externalId":"X","metadata":[` + strings.Repeat(`{"propertyId":"p","propertyName":"n","value":"v"},`, 30000) + `]}`
+
+	cases := []apiCase{
+		{name: "create minimal", op: "POST /api/jobs", status: 201, send: func() response {
+			return e.post("/api/jobs", `{"externalId":"TEST-ORDER-10001"}`, e.live)
+		}},
+		{name: "create full", op: "POST /api/jobs", status: 201, send: func() response { return e.post("/api/jobs", full, e.live) }},
+		{name: "create in test mode", op: "POST /api/jobs", status: 201, send: func() response {
+			return e.post("/api/jobs", `{"externalId":"OAS-TEST"}`, e.test)
+		}},
+		{name: "create replayed", op: "POST /api/jobs", status: 201, send: func() response {
+			return e.post("/api/jobs", idem, e.live, "Idempotency-Key", "oas-1")
+		}, headers: []string{"Idempotent-Replayed", "Location"}},
+		{name: "get", op: "GET /api/jobs/{id}", status: 200, send: func() response { return e.get("/api/jobs/"+getMe, e.live) }},
+		{name: "list with more", op: "GET /api/jobs", status: 200, send: func() response { return e.get("/api/jobs?limit=1", e.live) },
+			check: func(t *testing.T, body map[string]any) {
+				nonEmpty(t, body)
+				if body["hasMore"] != true {
+					t.Errorf("hasMore = %v, want true", body["hasMore"])
+				}
+			}},
+		{name: "list filtered", op: "GET /api/jobs", status: 200, send: func() response {
+			return e.get("/api/jobs?status=awaiting_upload&externalId=OAS-GET&limit=100", e.live)
+		}, check: nonEmpty},
+		{name: "list empty", op: "GET /api/jobs", status: 200, send: func() response {
+			return e.get("/api/jobs?externalId=NO-SUCH-ORDER", e.live)
+		}, check: empty},
+		{name: "cancel", op: "POST /api/jobs/{id}/cancel", status: 200, send: func() response {
+			return e.post("/api/jobs/"+cancelMe+"/cancel", "", e.live)
+		}},
+		{name: "cancel again", op: "POST /api/jobs/{id}/cancel", status: 200, send: func() response {
+			return e.post("/api/jobs/"+cancelMe+"/cancel", "", e.live)
+		}},
+		{name: "events after cancel", op: "GET /api/jobs/{id}/events", status: 200, send: func() response {
+			return e.get("/api/jobs/"+cancelMe+"/events", e.live)
+		}, check: nonEmpty},
+		{name: "events of an expired job", op: "GET /api/jobs/{id}/events", status: 200, send: func() response {
+			return e.get("/api/jobs/"+expired+"/events", e.live)
+		}, check: nonEmpty},
+		{name: "events none", op: "GET /api/jobs/{id}/events", status: 200, send: func() response {
+			return e.get("/api/jobs/"+getMe+"/events", e.live)
+		}, check: empty},
+		{name: "validation", op: "POST /api/jobs", status: 400, send: func() response {
+			return e.post("/api/jobs", `{"externalId":"","callbackUrl":"https://e.com","metadata":[{"propertyId":"a"}]}`, e.live)
+		}},
+		{name: "not an object", op: "POST /api/jobs", status: 400, send: func() response { return e.post("/api/jobs", `[1]`, e.live) }},
+		{name: "invalid JSON", op: "POST /api/jobs", status: 400, send: func() response {
+			return e.post("/api/jobs", "{\n  \"externalId\": \"X\",\n}", e.live)
+		}},
+		{name: "empty body", op: "POST /api/jobs", status: 400, send: func() response { return e.post("/api/jobs", "", e.live) }},
+		{name: "invalid Idempotency-Key", op: "POST /api/jobs", status: 400, send: func() response {
+			return e.post("/api/jobs", idem, e.live, "Idempotency-Key", strings.Repeat("k", 256))
+		}},
+		{name: "invalid list parameter", op: "GET /api/jobs", status: 400, send: func() response {
+			return e.get("/api/jobs?limit=0&status=done", e.live)
+		}},
+		{name: "401 wrong scheme", op: "GET /api/jobs", status: 401, send: func() response {
+			return e.do("GET", "/api/jobs", "", "Authorization", "Token "+e.live)
+		}, headers: []string{"WWW-Authenticate"}},
+		{name: "401 unknown key", op: "GET /api/jobs", status: 401, send: func() response {
+			unknown, _, _ := apikey.Generate(true)
+			return e.get("/api/jobs", unknown)
+		}},
+		{name: "403 create with a read-only key", op: "POST /api/jobs", status: 403, send: func() response {
+			return e.post("/api/jobs", idem, onlyRead)
+		}},
+		{name: "404 unknown job", op: "GET /api/jobs/{id}", status: 404, send: func() response {
+			return e.get("/api/jobs/ses_01jd7k0000000000000000000a", e.live)
+		}},
+		{name: "404 malformed id", op: "GET /api/jobs/{id}", status: 404, send: func() response { return e.get("/api/jobs/42", e.live) }},
+		{name: "404 other mode", op: "GET /api/jobs/{id}", status: 404, send: func() response { return e.get("/api/jobs/"+getMe, e.test) }},
+		{name: "404 unknown path", respPtr: "/components/responses/NotFound", status: 404, send: func() response {
+			return e.get("/api/nothing/here", e.live)
+		}},
+		{name: "404 artwork upload, not built yet", respPtr: "/components/responses/NotFound", status: 404, send: func() response {
+			return e.do("PUT", "/api/jobs/"+getMe+"/artwork", "%PDF-1.7", "Authorization", "Bearer "+e.live, "Content-Type", "application/pdf")
+		}},
+		{name: "405", op: "POST /api/jobs", status: 405, send: func() response {
+			return e.do("DELETE", "/api/jobs", "", "Authorization", "Bearer "+e.live)
+		}, headers: []string{"Allow"}},
+		{name: "409 cancel an expired job", op: "POST /api/jobs/{id}/cancel", status: 409, send: func() response {
+			return e.post("/api/jobs/"+expired+"/cancel", "", e.live)
+		}},
+		{name: "413", op: "POST /api/jobs", status: 413, send: func() response { return e.post("/api/jobs", big, e.live) }},
+		{name: "415", op: "POST /api/jobs", status: 415, send: func() response {
+			return e.do("POST", "/api/jobs", idem, "Authorization", "Bearer "+e.live, "Content-Type", "text/plain")
+		}},
+		{name: "422", op: "POST /api/jobs", status: 422, send: func() response {
+			return e.post("/api/jobs", `{"externalId":"OAS-OTHER"}`, e.live, "Idempotency-Key", "oas-1")
+		}},
+		{name: "openapi.json", op: "GET /api/openapi.json", status: 200, send: func() response {
+			return e.do("GET", "/api/openapi.json", "")
+		}},
+	}
+
+	// Every operation also gets the answers every route gives: 401 without
+	// a key, 403 with a key lacking its scope, a success with a key that
+	// has only its scope, 405 for another method and, on a job's path,
+	// 404 for an unknown job.
+	target := e.createJob(e.live, "OAS-ROUTES")
+	for _, op := range o.operations() {
+		method, pattern, _ := strings.Cut(op, " ")
+		path := strings.ReplaceAll(pattern, "{id}", target)
+		if scope := o.scope(op); scope != "" {
+			cases = append(cases,
+				apiCase{name: op + " without key", op: op, status: 401, send: func() response {
+					return e.do(method, path, "{}", "Content-Type", "application/json")
+				}},
+				apiCase{name: op + " without " + scope, op: op, status: 403, send: func() response {
+					key := keyWith(t, e, othersThan(scope)...)
+					return e.do(method, path, "{}", "Authorization", "Bearer "+key, "Content-Type", "application/json")
+				}, check: func(t *testing.T, body map[string]any) {
+					if d, _ := body["detail"].(string); !strings.Contains(d, scope) {
+						t.Errorf("the 403 must name the scope %s: %q", scope, d)
+					}
+				}},
+				// A key with just the documented scope gets through: the
+				// answer is not 401 or 403, and whatever it is, documented.
+				apiCase{name: op + " with only " + scope, op: op, send: func() response {
+					key := keyWith(t, e, scope)
+					return e.do(method, path, "{}", "Authorization", "Bearer "+key, "Content-Type", "application/json")
+				}, notStatus: []int{http.StatusUnauthorized, http.StatusForbidden}},
+			)
+		}
+		cases = append(cases, apiCase{name: op + " wrong method", op: op, status: 405, send: func() response {
+			return e.do("PATCH", path, "", "Authorization", "Bearer "+e.live)
+		}, check: func(t *testing.T, body map[string]any) {
+			if !strings.Contains(body["detail"].(string), method) {
+				t.Errorf("405 detail should name the allowed methods: %v", body["detail"])
+			}
+		}})
+		if strings.Contains(pattern, "{id}") {
+			unknown := strings.ReplaceAll(pattern, "{id}", "ses_00000000000000000000000000")
+			cases = append(cases, apiCase{name: op + " unknown job", op: op, status: 404, send: func() response {
+				return e.do(method, unknown, "", "Authorization", "Bearer "+e.live)
+			}})
+		}
+	}
+
+	covered := map[string]bool{}
+	for _, tc := range cases {
+		r := tc.send()
+		if tc.status == 0 && slices.Contains(tc.notStatus, r.status) || tc.status != 0 && r.status != tc.status {
+			t.Errorf("%s: status %d, want %d; body %s", tc.name, r.status, tc.status, r.body)
+			continue
+		}
+		rptr := tc.respPtr
+		if tc.op != "" {
+			var err error
+			if rptr, err = o.response(tc.op, r.status); err != nil {
+				t.Errorf("%s: %v", tc.name, err)
+				continue
+			}
+			covered[tc.op+" "+strconv.Itoa(r.status)] = true
+		}
+		if err := o.checkResponse(rptr, r); err != nil {
+			t.Errorf("%s: %d: %v", tc.name, r.status, err)
+		}
+		for _, h := range tc.headers {
+			if r.header.Get(h) == "" {
+				t.Errorf("%s: no %s header", tc.name, h)
+			}
+			if o.object(rptr+"/headers/"+esc(h)) == nil {
+				t.Errorf("%s: the %s header is not documented at %s", tc.name, h, rptr)
+			}
+		}
+		if tc.check != nil {
+			tc.check(t, r.json(t))
+		}
+	}
+
+	// The document promises no answer the API does not give: every
+	// documented status but 500 was produced above.
+	for _, op := range o.operations() {
+		ptr, _ := o.operation(op)
+		for code := range o.object(ptr + "/responses") {
+			if code != "500" && !covered[op+" "+code] {
+				t.Errorf("%s documents %s, but no request here produced it", op, code)
+			}
+		}
+	}
+
+	served := e.do("GET", "/api/openapi.json", "")
+	file, err := os.ReadFile("openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(served.body, file) {
+		t.Error("GET /api/openapi.json does not serve internal/api/openapi.json")
+	}
+}
+
+// keyWith makes a live key of the tenant with exactly the given scopes.
+func keyWith(t *testing.T, e *env, scopes ...string) string {
+	t.Helper()
+	_, key, err := e.vault.CreateKey(t.Context(), vault.KeyParams{TenantID: e.tenantID, Name: "oas", Livemode: true, Scopes: scopes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key
+}
+
+// othersThan lists every scope but one.
+func othersThan(scope string) []string {
+	var out []string
+	for _, s := range apikey.AllScopes {
+		if s != scope {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// TestOpenAPISchemasCatchMistakes shows that the schemas can fail: a real
+// job altered in each way is refused.
+func TestOpenAPISchemasCatchMistakes(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	strict, open := servedOpenAPI(t, e, true), servedOpenAPI(t, e, false)
+	created := e.post("/api/jobs", `{"externalId":"OAS-WRONG"}`, e.live)
+	const jobSchema = "/components/schemas/Job"
+	if err := strict.validateJSON(jobSchema, created.body); err != nil {
+		t.Fatalf("the real job must be valid before it is altered: %v", err)
+	}
+	alter := func(f func(m map[string]any)) map[string]any {
+		v, err := jsonschema.UnmarshalJSON(bytes.NewReader(created.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := v.(map[string]any)
+		f(m)
+		return m
+	}
+	for _, tc := range []struct {
+		name    string
+		doc     *openAPI
+		ptr     string
+		value   any
+		wantErr bool
+	}{
+		{"missing required member", strict, jobSchema, alter(func(m map[string]any) { delete(m, "expiresAt") }), true},
+		{"missing nullable member", strict, jobSchema, alter(func(m map[string]any) { delete(m, "callbackURL") }), true},
+		{"unknown status", strict, jobSchema, alter(func(m map[string]any) { m["status"] = "done" }), true},
+		{"wrong id prefix", strict, jobSchema, alter(func(m map[string]any) { m["id"] = "job_" + m["id"].(string)[4:] }), true},
+		{"null list", strict, jobSchema, alter(func(m map[string]any) { m["metadata"] = nil }), true},
+		{"bad timestamp", strict, jobSchema, alter(func(m map[string]any) { m["createdAt"] = "yesterday" }), true},
+		{"undeclared member, strict", strict, jobSchema, alter(func(m map[string]any) { m["surprise"] = true }), true},
+		{"undeclared member, published", open, jobSchema, alter(func(m map[string]any) { m["surprise"] = true }), false},
+		{"list without hasMore", strict, "/components/schemas/JobList", map[string]any{"object": "list", "data": []any{}}, true},
+		{"list with more but no cursor", strict, "/components/schemas/JobList", map[string]any{"object": "list", "data": []any{}, "hasMore": true}, true},
+		{"event without sequence", strict, "/components/schemas/Event", map[string]any{
+			"event_id": "evt_06h0kr3vq5bm7a4k9dxe2wzt1c", "event_type": "cancelled", "occurred_at": "2026-05-11T11:02:13Z",
+			"session_id": "ses_06h0kkqpfntnf0jr5wcqjghycg", "order_ref": "X", "artwork_version_id": nil, "status": "cancelled",
+			"livemode": true, "files": map[string]any{}, "errors": []any{}}, true},
+		{"finding with unknown severity", strict, "/components/schemas/Finding", map[string]any{
+			"code": "X", "check": "x", "severity": "fatal", "message": "m"}, true},
+		{"problem with an unknown type", strict, "/components/schemas/Problem", map[string]any{
+			"type": api.ProblemBase + "teapot", "title": "t", "status": json.Number("418"), "detail": "d"}, true},
+		{"401 that is not unauthorized", strict, "/components/responses/Unauthorized/content/application~1problem+json/schema", map[string]any{
+			"type": api.ProblemBase + "not-found", "title": "t", "status": json.Number("401"), "detail": "d"}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.doc.validate(tc.ptr, tc.value)
+			if (err != nil) != tc.wantErr {
+				t.Errorf("validation error = %v, want error: %v", err, tc.wantErr)
+			}
+		})
+	}
+	if _, err := strict.response("POST /api/jobs", http.StatusTeapot); err == nil {
+		t.Error("an undocumented status must not be found")
+	}
+	if _, err := strict.response("DELETE /api/jobs", http.StatusOK); err == nil {
+		t.Error("an undocumented operation must not be found")
+	}
+}
+
+// TestOpenAPIRequestSchema sends job requests to the API and checks that
+// the document's CreateJobRequest schema accepts exactly those the API
+// accepts, except for the rules a schema cannot state, which are listed.
+func TestOpenAPIRequestSchema(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	o := servedOpenAPI(t, e, false)
+	const reqSchema = "/components/schemas/CreateJobRequest"
+	long := func(n int, s string) string { return strings.Repeat(s, n) }
+	withExt := func(members string) string { return `{"externalId":"X",` + members + `}` }
+	valid := []string{
+		`{"externalId":"TEST-ORDER-10001"}`,
+		`{"externalId":"TEST-ORDER-10001","metadata":[{"propertyId":"orderNumber","propertyName":"Order number","value":"TEST-ORDER-10001"}],"brand":{"color":"#1A73E8","logo":"https://example.com/assets/logo.png"},"artwork":{"url":"https://example.com/files/artwork.pdf"},"callbackURL":"https://erp.example.com/hooks/submit","preflight":{"profile":"default","trimSize":{"width":210,"height":297,"unit":"mm"},"pageCount":2,"bleed":{"size":3,"unit":"mm"}}}`,
+		`{"externalId":"X","metadata":null,"brand":null,"artwork":null,"callbackURL":null,"preflight":null}`,
+		`{"externalId":"` + long(255, "é") + `"}`,
+		`{"externalId":" A\u00a0B "}`,
+		withExt(`"metadata":[]`),
+		withExt(`"metadata":[{"propertyId":"a","propertyName":"A","value":""},{"propertyId":"b","propertyName":"B","value":"` + long(1000, "v") + `"}]`),
+		withExt(`"brand":{}`),
+		withExt(`"brand":{"color":"#17e","logo":null}`),
+		withExt(`"brand":{"color":null,"logo":"HTTPS://example.com/l.png"}`),
+		withExt(`"artwork":{"url":"https://example.com/a.pdf?sig=1#p"}`),
+		withExt(`"callbackURL":"https://erp.example.com:8443/hooks"`),
+		withExt(`"preflight":{}`),
+		withExt(`"preflight":{"profile":null,"trimSize":null,"pageCount":null,"bleed":null}`),
+		withExt(`"preflight":{"profile":"` + long(64, "p") + `","trimSize":{"width":1,"height":10000,"unit":"in"},"pageCount":100000,"bleed":{"size":0,"unit":"pt"}}`),
+		withExt(`"preflight":{"trimSize":{"width":210.5,"height":297.25,"unit":"mm"},"bleed":{"size":100,"unit":"mm"}}`),
+	}
+	invalid := []string{
+		`{}`, `[]`, `"x"`, `null`, `42`,
+		`{"externalId":""}`, `{"externalId":"   "}`, `{"externalId":"\u3000"}`, `{"externalId":null}`, `{"externalId":42}`,
+		`{"externalId":"` + long(256, "x") + `"}`, `{"externalId":"A\tB"}`, `{"externalId":"A\nB"}`, `{"externalId":"A\u007fB"}`,
+		withExt(`"callbackUrl":"https://erp.example.com/hook"`), withExt(`"colour":"#fff"`),
+		withExt(`"metadata":{}`), withExt(`"metadata":[null]`), withExt(`"metadata":[1]`),
+		withExt(`"metadata":[` + strings.TrimSuffix(strings.Repeat(`{"propertyId":"p","propertyName":"P","value":"v"},`, 101), ",") + `]`),
+		withExt(`"metadata":[{"propertyId":"a","propertyName":"A"}]`),
+		withExt(`"metadata":[{"propertyId":"a","propertyName":"A","value":"1","extra":1}]`),
+		withExt(`"metadata":[{"propertyId":"a","propertyName":"","value":"1"}]`),
+		withExt(`"metadata":[{"propertyId":" ","propertyName":"A","value":"1"}]`),
+		withExt(`"metadata":[{"propertyId":"a","propertyName":"A","value":5}]`),
+		withExt(`"metadata":[{"propertyId":"a","propertyName":"A","value":"1\n2"}]`),
+		withExt(`"metadata":[{"propertyId":"` + long(101, "a") + `","propertyName":"A","value":"1"}]`),
+		withExt(`"metadata":[{"propertyId":"a","propertyName":"` + long(201, "a") + `","value":"1"}]`),
+		withExt(`"metadata":[{"propertyId":"a","propertyName":"A","value":"` + long(1001, "v") + `"}]`),
+		withExt(`"brand":[]`), withExt(`"brand":{"color":"blue"}`), withExt(`"brand":{"color":"#12345"}`),
+		withExt(`"brand":{"colour":"#123"}`), withExt(`"brand":{"logo":"http://example.com/l.png"}`),
+		withExt(`"artwork":{}`), withExt(`"artwork":{"url":null}`), withExt(`"artwork":"https://example.com/a.pdf"`),
+		withExt(`"artwork":{"url":"https://example.com/a.pdf","name":"a"}`),
+		withExt(`"callbackURL":"ftp://example.com/x"`), withExt(`"callbackURL":"http://erp.example.com/hook"`),
+		withExt(`"callbackURL":"https://user:pw@example.com/hook"`), withExt(`"callbackURL":"/hooks/submit"`),
+		withExt(`"callbackURL":""`), withExt(`"callbackURL":5`),
+		withExt(`"callbackURL":"https://example.com/` + long(2030, "x") + `"`),
+		withExt(`"preflight":[]`), withExt(`"preflight":{"dpi":300}`),
+		withExt(`"preflight":{"profile":""}`), withExt(`"preflight":{"profile":"` + long(65, "p") + `"}`),
+		withExt(`"preflight":{"pageCount":0}`), withExt(`"preflight":{"pageCount":1.5}`), withExt(`"preflight":{"pageCount":"2"}`),
+		withExt(`"preflight":{"pageCount":100001}`),
+		withExt(`"preflight":{"trimSize":{"width":210,"height":297}}`),
+		withExt(`"preflight":{"trimSize":{"width":210,"height":297,"unit":"cm"}}`),
+		withExt(`"preflight":{"trimSize":{"width":0,"height":297,"unit":"mm"}}`),
+		withExt(`"preflight":{"trimSize":{"width":210,"height":10001,"unit":"mm"}}`),
+		withExt(`"preflight":{"trimSize":{"width":"210","height":297,"unit":"mm"}}`),
+		withExt(`"preflight":{"trimSize":{"width":210,"height":297,"unit":"mm","depth":1}}`),
+		withExt(`"preflight":{"bleed":{"size":3}}`), withExt(`"preflight":{"bleed":{"unit":"mm"}}`),
+		withExt(`"preflight":{"bleed":{"size":-1,"unit":"mm"}}`), withExt(`"preflight":{"bleed":{"size":101,"unit":"mm"}}`),
+	}
+	// Rules that only the server can apply. If one of these starts to be
+	// expressed in the schema, or the server drops it, move the case.
+	serverOnly := []string{
+		withExt(`"metadata":[{"propertyId":"a","propertyName":"A","value":"1"},{"propertyId":"a","propertyName":"B","value":"2"}]`), // unique propertyId
+		withExt(`"callbackURL":"https://localhost/hook"`),       // local host
+		withExt(`"callbackURL":"https://10.1.2.3/hook"`),        // private address
+		withExt(`"artwork":{"url":"https://169.254.169.254/"}`), // link-local (metadata) address
+		withExt(`"preflight":{"pageCount":2.0}`),                // JSON Schema counts 2.0 as an integer
+	}
+	verdict := func(body string) (server bool, schema error) {
+		t.Helper()
+		r := e.post("/api/jobs", body, e.live)
+		switch r.status {
+		case http.StatusCreated:
+			server = true
+		case http.StatusBadRequest:
+			wantProblem(t, r, http.StatusBadRequest, "validation")
+		default:
+			t.Fatalf("%s: status %d %s", shorten(body), r.status, r.body)
+		}
+		return server, o.validateJSON(reqSchema, []byte(body))
+	}
+	for _, body := range valid {
+		if server, schema := verdict(body); !server || schema != nil {
+			t.Errorf("%s: server accepts: %v, schema error: %v; want both to accept", shorten(body), server, schema)
+		}
+	}
+	for _, body := range invalid {
+		if server, schema := verdict(body); server || schema == nil {
+			t.Errorf("%s: server accepts: %v, schema error: %v; want both to refuse", shorten(body), server, schema)
+		}
+	}
+	for _, body := range serverOnly {
+		if server, schema := verdict(body); server || schema != nil {
+			t.Errorf("%s: server accepts: %v, schema error: %v; want the server alone to refuse", shorten(body), server, schema)
+		}
+	}
+}
+
+func shorten(s string) string {
+	if len(s) > 120 {
+		return s[:120] + "…"
+	}
+	return s
+}
+
+// TestOpenAPIMatchesCode checks the lists that the document and docs/api.md
+// copy from the code: statuses, event types, callback events, problem
+// types, and the table of allowed transitions.
+func TestOpenAPIMatchesCode(t *testing.T) {
+	t.Parallel()
+	o := fileOpenAPI(t, false)
+	enum := func(ptr string) []string {
+		v, _ := o.at(ptr)
+		var out []string
+		for _, x := range v.([]any) {
+			out = append(out, x.(string))
+		}
+		return out
+	}
+	var statuses, events, callbacks []string
+	reached := map[job.Status]bool{}
+	for _, s := range job.Statuses {
+		statuses = append(statuses, string(s))
+		for _, next := range job.Next(s) {
+			reached[next] = true
+		}
+	}
+	for _, s := range job.Statuses {
+		if reached[s] {
+			events = append(events, string(s))
+			if job.EventType(s).Callback() {
+				callbacks = append(callbacks, string(s))
+			}
+		}
+	}
+	for _, tc := range []struct {
+		ptr  string
+		want []string
+	}{
+		{"/components/schemas/JobStatus/enum", statuses},
+		{"/components/schemas/EventType/enum", events},
+		{"/components/schemas/CallbackEventType/enum", callbacks},
+	} {
+		if got := enum(tc.ptr); !slices.Equal(got, tc.want) {
+			t.Errorf("%s = %v, want %v", tc.ptr, got, tc.want)
+		}
+	}
+
+	// Problem types: every slug the code uses is in the Problem schema's
+	// enum and described in docs/api.md, and the enum has no other.
+	slugRE := regexp.MustCompile(`problem\(http\.Status\w+,\s*"([a-z-]+)"`)
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var slugs []string
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range slugRE.FindAllStringSubmatch(string(src), -1) {
+			if !slices.Contains(slugs, m[1]) {
+				slugs = append(slugs, m[1])
+			}
+		}
+	}
+	if len(slugs) < 10 {
+		t.Fatalf("found only %d problem slugs in the code: %v", len(slugs), slugs)
+	}
+	var docSlugs []string
+	for _, u := range enum("/components/schemas/Problem/properties/type/enum") {
+		docSlugs = append(docSlugs, strings.TrimPrefix(u, api.ProblemBase))
+	}
+	slices.Sort(slugs)
+	slices.Sort(docSlugs)
+	if !slices.Equal(slugs, docSlugs) {
+		t.Errorf("problem types: the code uses %v, openapi.json lists %v", slugs, docSlugs)
+	}
+	md, err := os.ReadFile(filepath.Join("..", "..", "docs", "api.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range slugs {
+		if !bytes.Contains(md, []byte("`"+s+"`")) {
+			t.Errorf("docs/api.md does not describe the problem type `%s`", s)
+		}
+	}
+
+	// The transitions table of docs/api.md: one row per status, "| `from` |
+	// `to`, `to` |", with "none" for final statuses.
+	tick := regexp.MustCompile("`([a-z_]+)`")
+	for _, s := range job.Statuses {
+		prefix := "| `" + string(s) + "` |"
+		var row string
+		for _, line := range strings.Split(string(md), "\n") {
+			if strings.HasPrefix(line, prefix) {
+				row = strings.TrimPrefix(line, prefix)
+				break
+			}
+		}
+		if row == "" {
+			t.Errorf("docs/api.md has no transitions row for %s", s)
+			continue
+		}
+		cell, _, _ := strings.Cut(row, "|")
+		var got []string
+		for _, m := range tick.FindAllStringSubmatch(cell, -1) {
+			got = append(got, m[1])
+		}
+		var want []string
+		for _, n := range job.Next(s) {
+			want = append(want, string(n))
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("docs/api.md: %s may become %v, the state machine says %v", s, got, want)
+		}
+	}
+}
