@@ -29,15 +29,7 @@ func forEachStore(t *testing.T, fn func(t *testing.T, st store.Store)) {
 	t.Helper()
 	t.Run("sqlite", func(t *testing.T) {
 		t.Parallel()
-		db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "submit.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		if _, err := db.Migrate(t.Context()); err != nil {
-			t.Fatal(err)
-		}
-		fn(t, db)
+		fn(t, openSQLite(t))
 	})
 	t.Run("postgres", func(t *testing.T) {
 		t.Parallel()
@@ -52,6 +44,20 @@ func forEachStore(t *testing.T, fn func(t *testing.T, st store.Store)) {
 		}
 		fn(t, db)
 	})
+}
+
+// openSQLite returns a migrated SQLite store in a temporary directory.
+func openSQLite(t *testing.T) store.Store {
+	t.Helper()
+	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "submit.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	return db
 }
 
 // tenant is a tenant with its signing secret.

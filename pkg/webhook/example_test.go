@@ -1,12 +1,15 @@
 package webhook_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log"
 	"net/http"
+	"net/http/httptest"
 	"os"
+	"testing"
 	"time"
 
 	"github.com/atomyx/submit/pkg/webhook"
@@ -72,4 +75,34 @@ func ExampleVerifier() {
 	// Output:
 	// true
 	// true
+}
+
+// TestDocsReceiver runs the receiver shown in docs/callbacks.md.
+func TestDocsReceiver(t *testing.T) {
+	t.Parallel()
+	secret := webhook.NewSecret()
+	var stored []string
+	h := callbackHandler(&webhook.Verifier{Secrets: []string{secret}}, func(eventID string, seq int64, _ []byte) error {
+		stored = append(stored, fmt.Sprintf("%s#%d", eventID, seq))
+		return nil
+	})
+	body := []byte(`{"event_id":"evt_1","sequence":3}`)
+	signed := httptest.NewRequest(http.MethodPost, "/hooks/submit", bytes.NewReader(body))
+	if err := webhook.Sign(signed.Header, webhook.Message{ID: "del_1", Timestamp: time.Now(), Body: body}, []string{secret}); err != nil {
+		t.Fatal(err)
+	}
+	unsigned := httptest.NewRequest(http.MethodPost, "/hooks/submit", bytes.NewReader(body))
+	for _, c := range []struct {
+		r    *http.Request
+		want int
+	}{{signed, http.StatusNoContent}, {unsigned, http.StatusUnauthorized}} {
+		rec := httptest.NewRecorder()
+		h(rec, c.r)
+		if rec.Code != c.want {
+			t.Errorf("status %d, want %d", rec.Code, c.want)
+		}
+	}
+	if len(stored) != 1 || stored[0] != "evt_1#3" {
+		t.Errorf("stored %v, want the signed event once", stored)
+	}
 }
