@@ -46,6 +46,10 @@ type Dialect struct {
 	Time func(time.Time) any
 	// IsUnique reports whether err is a unique-constraint violation.
 	IsUnique func(error) bool
+	// GroupCommit lets concurrent write transactions share one commit
+	// (see groupCommit). For SQLite, whose single writer makes the commit
+	// the bottleneck; PostgreSQL commits in parallel on its own.
+	GroupCommit bool
 }
 
 // DB is a store.Store on database/sql. Writes and transactions go to the
@@ -55,6 +59,7 @@ type Dialect struct {
 type DB struct {
 	w, r *sql.DB
 	d    Dialect
+	gc   *groupCommit // nil unless the dialect asks for group commit
 }
 
 var _ store.Store = (*DB)(nil)
@@ -62,7 +67,11 @@ var _ store.Store = (*DB)(nil)
 // New returns a DB on the given pools. It takes ownership of both: Close
 // closes them. w and r may be the same pool.
 func New(w, r *sql.DB, d Dialect) *DB {
-	return &DB{w: w, r: r, d: d}
+	db := &DB{w: w, r: r, d: d}
+	if d.GroupCommit {
+		db.gc = newGroupCommit(w)
+	}
+	return db
 }
 
 // Writer returns the pool that writes, for dialect-specific code and tests.
@@ -70,6 +79,9 @@ func (db *DB) Writer() *sql.DB { return db.w }
 
 // Close releases both pools.
 func (db *DB) Close() error {
+	if db.gc != nil {
+		db.gc.close()
+	}
 	err := db.w.Close()
 	if db.r != db.w {
 		err = errors.Join(err, db.r.Close())
@@ -104,7 +116,13 @@ type scanner interface{ Scan(dest ...any) error }
 // inTx runs fn in a writer transaction and commits if fn returns nil. On
 // SQLite the transaction begins IMMEDIATE (set in the DSN), so it holds the
 // write lock from the start and never fails half-way on a lock upgrade.
+//
+// With group commit, fn may share the transaction with other callers, inside
+// a savepoint of its own; it must then not commit or roll back itself.
 func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if db.gc != nil {
+		return db.gc.run(ctx, fn)
+	}
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)

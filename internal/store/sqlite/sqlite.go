@@ -57,10 +57,8 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	// writer, opened and pinged first, is enough; synchronous=NORMAL is safe
 	// in WAL mode (a crash may lose the last commits, never corrupt) and
 	// saves an fsync per commit.
-	w, err := sql.Open("sqlite", common+"&_journal_mode=WAL&_synchronous=NORMAL&_txlock=immediate")
-	if err != nil {
-		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
-	}
+	drv := &sqlite.Driver{}
+	w := sql.OpenDB(connector{dsn: common + "&_journal_mode=WAL&_synchronous=NORMAL&_txlock=immediate", drv: drv})
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
@@ -69,11 +67,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	r, err := sql.Open("sqlite", common+"&_query_only=1")
-	if err != nil {
-		w.Close()
-		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
-	}
+	r := sql.OpenDB(connector{dsn: common + "&_query_only=1", drv: drv})
 	n := max(4, runtime.NumCPU())
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
@@ -87,8 +81,9 @@ func dialect() sqldb.Dialect {
 		Migrations: migrations,
 		MigrationsTable: `CREATE TABLE IF NOT EXISTS schema_migrations (
 		name TEXT PRIMARY KEY, applied_at TEXT NOT NULL) STRICT`,
-		Time:     func(t time.Time) any { return t.Format(sqldb.SQLiteTimeLayout) },
-		IsUnique: isUnique,
+		Time:        func(t time.Time) any { return t.Format(sqldb.SQLiteTimeLayout) },
+		IsUnique:    isUnique,
+		GroupCommit: true,
 	}
 }
 
