@@ -66,6 +66,8 @@ func (w *Worker) offer(c store.ClaimedDelivery, now, leaseUntil time.Time) {
 		w.hosts[key] = h
 	}
 	switch {
+	case w.stopping:
+		w.drop(c, "the worker is stopping")
 	case h.active < w.perHost && w.active < w.limit:
 		w.start(h, c)
 	case now.Before(h.slowUntil):

@@ -230,7 +230,7 @@ func (w *Worker) cycle(ctx context.Context) time.Duration {
 		w.wantSlot = budget == 0
 		w.mu.Unlock()
 		if budget == 0 || ctx.Err() != nil {
-			return w.sleep(now) // a finishing attempt wakes the loop
+			return w.sleep() // a finishing attempt wakes the loop
 		}
 		claimed, err := w.cfg.Store.ClaimDeliveries(ctx, store.ClaimParams{
 			Now: now, Lease: w.cfg.Lease, Limit: budget, Worker: w.cfg.Name,
@@ -255,7 +255,7 @@ func (w *Worker) cycle(ctx context.Context) time.Duration {
 
 // sleep is the wait while this worker is full: short when deliveries wait
 // in a queue, whose age decides whether they are dropped.
-func (w *Worker) sleep(time.Time) time.Duration {
+func (w *Worker) sleep() time.Duration {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.queued > 0 {
@@ -269,7 +269,7 @@ func (w *Worker) sleep(time.Time) time.Duration {
 // that cannot be claimed now (leased elsewhere, or waiting for an earlier
 // event of its job), so it is left to the poll.
 func (w *Worker) untilDue(ctx context.Context, now time.Time) time.Duration {
-	wait := w.sleep(now)
+	wait := w.sleep()
 	next, err := w.cfg.Store.NextDeliveryAt(ctx)
 	if err != nil {
 		if !errors.Is(err, store.ErrNotFound) && ctx.Err() == nil {
