@@ -2,10 +2,16 @@ package api_test
 
 import (
 	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"mime"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -17,9 +23,11 @@ import (
 
 	"github.com/atomyx/submit/internal/api"
 	"github.com/atomyx/submit/internal/apikey"
+	"github.com/atomyx/submit/internal/callback"
 	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/vault"
 	"github.com/atomyx/submit/internal/workflow"
+	"github.com/atomyx/submit/pkg/webhook"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
@@ -1014,5 +1022,139 @@ func TestOpenAPIMatchesCode(t *testing.T) {
 		if !slices.Equal(got, want) {
 			t.Errorf("docs/api.md: %s may become %v, the state machine says %v", s, got, want)
 		}
+	}
+}
+
+// captured is a request the test receiver got.
+type captured struct {
+	header http.Header
+	body   []byte
+}
+
+// TestOpenAPIWebhooks sends a real job event and a real test ping through
+// the callback worker to a receiver here, and checks each request against
+// the document's webhooks: body schema, every header, and the signature
+// computed the way the document describes it.
+func TestOpenAPIWebhooks(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	o := fileOpenAPI(t, true)
+	got := make(chan captured, 4)
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got <- captured{header: r.Header.Clone(), body: b}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(receiver.Close)
+	// Two secrets, as during a rotation, newest first.
+	secrets := []string{webhook.NewSecret(), webhook.NewSecret()}
+	w, err := callback.New(callback.Config{
+		Store: e.store, Client: receiver.Client(), Version: "1.2.3", PollInterval: 50 * time.Millisecond,
+		Secrets: func(context.Context, string) ([]string, error) { return secrets, nil },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.Stop)
+
+	// A job event: the job is made through the workflow, because the API
+	// refuses the receiver's loopback URL.
+	flow := &workflow.Service{Store: e.store, Now: time.Now, Attempts: 1, Notify: w.Notify}
+	j := flow.NewJob(workflow.NewJobParams{TenantID: e.tenantID, Livemode: true, ExternalID: "OAS-HOOK", CallbackURL: receiver.URL})
+	if err := flow.CreateJob(t.Context(), j, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := flow.Transition(t.Context(), workflow.Change{TenantID: e.tenantID, JobID: j.ID, To: job.Uploaded}); err != nil {
+		t.Fatal(err)
+	}
+	event := receive(t, got)
+	checkWebhook(t, o, "jobEvent", event, secrets)
+	var body map[string]any
+	if err := json.Unmarshal(event.body, &body); err != nil {
+		t.Fatal(err)
+	}
+	if body["session_id"] != j.ID || body["event_type"] != "uploaded" || event.header.Get("X-Atomyx-Event") != "uploaded" {
+		t.Errorf("callback = %s %v", event.body, event.header)
+	}
+
+	// A test ping.
+	if _, _, err := w.Ping(t.Context(), callback.PingParams{TenantID: e.tenantID, Livemode: true, URL: receiver.URL}); err != nil {
+		t.Fatal(err)
+	}
+	checkWebhook(t, o, "ping", receive(t, got), secrets)
+
+	// The checks can fail: a callback body that lacks its sequence is
+	// refused.
+	delete(body, "sequence")
+	if err := o.validate("/webhooks/jobEvent/post/requestBody/content/application~1json/schema", body); err == nil {
+		t.Error("a callback body without sequence passed")
+	}
+}
+
+func receive(t *testing.T, got <-chan captured) captured {
+	t.Helper()
+	select {
+	case c := <-got:
+		return c
+	case <-time.After(10 * time.Second):
+		t.Fatal("no callback arrived within 10 s")
+		return captured{}
+	}
+}
+
+// checkWebhook checks a received request against the webhook named name.
+func checkWebhook(t *testing.T, o *openAPI, name string, c captured, secrets []string) {
+	t.Helper()
+	ptr := "/webhooks/" + esc(name) + "/post"
+	if o.object(ptr) == nil {
+		t.Fatalf("openapi.json has no webhook %s", name)
+	}
+	if mt, _, _ := mime.ParseMediaType(c.header.Get("Content-Type")); o.object(ptr+"/requestBody/content/"+esc(mt)) == nil {
+		t.Errorf("%s: Content-Type %q is not documented", name, c.header.Get("Content-Type"))
+	} else if err := o.validateJSON(ptr+"/requestBody/content/"+esc(mt)+"/schema", c.body); err != nil {
+		t.Errorf("%s: the body does not match the document: %v\n%s", name, err, c.body)
+	}
+	params, _ := o.at(ptr + "/parameters")
+	list, _ := params.([]any)
+	if len(list) < 9 {
+		t.Fatalf("%s documents only %d headers", name, len(list))
+	}
+	for i, p := range list {
+		param := p.(map[string]any)
+		hname, _ := param["name"].(string)
+		value := c.header.Get(hname)
+		if value == "" {
+			if param["required"] == true {
+				t.Errorf("%s: the required header %s is missing", name, hname)
+			}
+			continue
+		}
+		sptr := ptr + "/parameters/" + strconv.Itoa(i) + "/schema"
+		var v any = value
+		if typ, _ := o.object(sptr)["type"].(string); typ == "integer" {
+			v = json.Number(value)
+		}
+		if err := o.validate(sptr, v); err != nil {
+			t.Errorf("%s: header %s: %q does not match the document: %v", name, hname, value, err)
+		}
+	}
+	// X-Atomyx-Signature as the document says: one sha256= entry per secret,
+	// the hex HMAC-SHA256 of timestamp + "." + body keyed with the secret
+	// as shown.
+	ts := c.header.Get("X-Atomyx-Timestamp")
+	var want []string
+	for _, s := range secrets {
+		m := hmac.New(sha256.New, []byte(s))
+		m.Write([]byte(ts + "." + string(c.body)))
+		want = append(want, "sha256="+hex.EncodeToString(m.Sum(nil)))
+	}
+	if got := c.header.Get("X-Atomyx-Signature"); got != strings.Join(want, ",") {
+		t.Errorf("%s: X-Atomyx-Signature = %q, want %q", name, got, strings.Join(want, ","))
+	}
+	if c.header.Get("webhook-id") != c.header.Get("X-Atomyx-Delivery") {
+		t.Errorf("%s: webhook-id %q must be the delivery id %q", name, c.header.Get("webhook-id"), c.header.Get("X-Atomyx-Delivery"))
 	}
 }
