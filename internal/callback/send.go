@@ -95,7 +95,7 @@ func send(ctx context.Context, client *http.Client, version string, timeout time
 		if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
 			r.RetryAfter = RetryAfter(resp.Header.Get("Retry-After"), time.Now())
 		}
-	case err != nil && !errors.Is(err, io.EOF):
+	case err != nil:
 		// The receiver said 2xx; a body cut short does not change that.
 		r.Response += " [answer cut short: " + describe(err, timeout) + "]"
 	}

@@ -1,6 +1,7 @@
 package callback
 
 import (
+	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -47,13 +48,19 @@ func (s *slots) init(limit, perHost int) {
 // budget is how many more deliveries the worker may claim.
 func (s *slots) budget() int { return max(s.limit-s.active-s.queued, 0) }
 
-// hostKey is what PerHost counts by: the URL's host and port, lower case.
+// hostKey is what PerHost counts by: the URL's host and port, lower case,
+// with the scheme's default port written out, so that two spellings of one
+// receiver share its slots.
 func hostKey(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return ""
 	}
-	return strings.ToLower(u.Host)
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[strings.ToLower(u.Scheme)]
+	}
+	return net.JoinHostPort(strings.ToLower(u.Hostname()), port)
 }
 
 // offer starts a claimed delivery, queues it behind its host, or drops it
