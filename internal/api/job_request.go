@@ -2,12 +2,10 @@ package api
 
 import (
 	"fmt"
-	"net/netip"
-	"net/url"
 	"regexp"
-	"strings"
 
 	"github.com/atomyx/submit/internal/job"
+	"github.com/atomyx/submit/internal/netguard"
 )
 
 // createJobRequest is the body of POST /api/jobs, after validation.
@@ -172,42 +170,18 @@ func unit(c *checker, ptr string, v any) string {
 	return s
 }
 
-// url checks an absolute https URL that Submit will fetch or post to. With
-// allowInsecure, plain http and private hosts pass too. Addresses are
+// url checks a URL that Submit will fetch or post to (netguard.ValidateURL:
+// absolute https, no credentials, no literal private address). Addresses are
 // checked again when Submit connects, after DNS, so this check only catches
 // mistakes early: it is not the SSRF defence.
 func (jv jobValidator) url(c *checker, ptr string, v any) string {
-	s, ok := c.str(ptr, v, 1, 2048)
+	s, ok := c.str(ptr, v, 1, netguard.MaxURLLength)
 	if !ok {
 		return ""
 	}
-	u, err := url.Parse(s)
-	switch {
-	case err != nil || !u.IsAbs() || u.Host == "":
-		c.add(ptr, "must be an absolute URL such as https://example.com/path")
-	case u.User != nil:
-		c.add(ptr, "must not contain a user name or password; use a link that needs no login")
-	case u.Scheme != "https" && !(jv.allowInsecure && u.Scheme == "http"):
-		c.add(ptr, "must use https, not %s", u.Scheme)
-	case !jv.allowInsecure && privateHost(u.Hostname()):
-		c.add(ptr, "must point to a public host; %s is a local or private address", u.Hostname())
-	default:
-		return s
+	if _, err := netguard.ValidateURL(s, jv.allowInsecure); err != nil {
+		c.add(ptr, "%s", err.Error())
+		return ""
 	}
-	return ""
-}
-
-var cgnat = netip.MustParsePrefix("100.64.0.0/10")
-
-// privateHost catches the obvious local hosts by name or literal address.
-func privateHost(host string) bool {
-	h := strings.ToLower(strings.TrimSuffix(host, "."))
-	if h == "localhost" || strings.HasSuffix(h, ".localhost") || strings.HasSuffix(h, ".internal") {
-		return true
-	}
-	if ip, err := netip.ParseAddr(h); err == nil {
-		ip = ip.Unmap()
-		return !ip.IsGlobalUnicast() || ip.IsPrivate() || cgnat.Contains(ip)
-	}
-	return false
+	return s
 }

@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/atomyx/submit/internal/callback"
 )
 
 // Config is every setting of `submit serve`. Other commands use the subset
@@ -37,7 +39,7 @@ type Config struct {
 	// RetrySchedule is when callback attempts are made, as delays from the
 	// first: its length is the number of attempts. Default
 	// 0s,1m,5m,15m,1h,6h,24h.
-	RetrySchedule []time.Duration
+	RetrySchedule callback.Schedule
 	// LogLevel is debug, info, warn or error. Default info.
 	LogLevel slog.Level
 	// LogFormat is text or json. Default text.
@@ -47,7 +49,8 @@ type Config struct {
 	ShutdownTimeout time.Duration
 }
 
-// DefaultRetrySchedule is the contract's callback schedule.
+// DefaultRetrySchedule is the contract's callback schedule, as the flag
+// takes it.
 const DefaultRetrySchedule = "0s,1m,5m,15m,1h,6h,24h"
 
 // Flags registers the flags every command that opens the database takes.
@@ -64,7 +67,7 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.PublicURL, "public-url", "http://localhost:8080", "base URL of the links Submit hands out")
 	fs.BoolVar(&c.AllowInsecureURLs, "allow-insecure-urls", false, "allow plain http and private addresses for callbacks, artwork and logos (development and tests only)")
 	fs.Func("callback-retry-schedule", "delays of the callback attempts, comma-separated (default "+DefaultRetrySchedule+")", func(s string) error {
-		d, err := ParseSchedule(s)
+		d, err := callback.ParseSchedule(s)
 		c.RetrySchedule = d
 		return err
 	})
@@ -109,7 +112,7 @@ func EnvName(flagName string) string {
 func (c *Config) Validate() error {
 	var errs []error
 	if c.RetrySchedule == nil {
-		c.RetrySchedule, _ = ParseSchedule(DefaultRetrySchedule)
+		c.RetrySchedule = callback.DefaultSchedule
 	}
 	if c.DatabaseURL != "" && !c.Postgres() {
 		errs = append(errs, fmt.Errorf("--database-url must start with postgres:// or postgresql:// (leave it empty for SQLite in --data-dir)"))
@@ -137,21 +140,3 @@ func (c *Config) Postgres() bool {
 
 // SQLitePath is the database file used when DatabaseURL is empty.
 func (c *Config) SQLitePath() string { return filepath.Join(c.DataDir, "submit.db") }
-
-// ParseSchedule parses "0s,1m,5m" into delays. Each delay counts from the
-// event, so the list must not decrease; its length is the number of attempts.
-func ParseSchedule(s string) ([]time.Duration, error) {
-	parts := strings.Split(s, ",")
-	out := make([]time.Duration, 0, len(parts))
-	for i, p := range parts {
-		d, err := time.ParseDuration(strings.TrimSpace(p))
-		if err != nil {
-			return nil, fmt.Errorf("retry schedule %q: item %d: %w (write delays like 0s,1m,5m)", s, i+1, err)
-		}
-		if d < 0 || (i > 0 && d < out[i-1]) {
-			return nil, fmt.Errorf("retry schedule %q: delays must be zero or more and must not decrease", s)
-		}
-		out = append(out, d)
-	}
-	return out, nil
-}
