@@ -140,3 +140,7 @@ func hasCode(r *Report, code string) *Finding {
 	}
 	return nil
 }
+
+func contextWithCancel() (context.Context, context.CancelFunc) {
+	return context.WithCancel(context.Background())
+}

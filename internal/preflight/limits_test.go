@@ -1,0 +1,115 @@
+package preflight
+
+import (
+	"bytes"
+	"compress/zlib"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// busyPDF has one page with about n path operators.
+func busyPDF(n int) []byte {
+	w := &pdfWriter{}
+	w.page(pageSpec{media: "[0 0 100 100]", content: strings.Repeat("0 0 m 1 1 l S\n", n/3)})
+	return w.bytes("")
+}
+
+// bombPDF has a page whose content inflates from a few kilobytes to size.
+func bombPDF(size int) []byte {
+	var z bytes.Buffer
+	zw := zlib.NewWriter(&z)
+	zw.Write(bytes.Repeat([]byte{' '}, size))
+	zw.Close()
+	w := &pdfWriter{}
+	c := w.stream("/Filter /FlateDecode", z.Bytes())
+	w.add(fmt.Sprintf("<< /Type /Page /Parent %%PARENT%% /MediaBox [0 0 100 100] /Contents %d 0 R >>", c))
+	w.pages = append(w.pages, len(w.objs))
+	return w.bytes("")
+}
+
+// manyPagesPDF claims count pages in its tree but has real leaves.
+func manyPagesPDF(real, count int) []byte {
+	w := &pdfWriter{}
+	for range real {
+		w.page(pageSpec{media: "[0 0 100 100]"})
+	}
+	out := w.bytes("")
+	return bytes.Replace(out, []byte(fmt.Sprintf("/Count %d", real)), []byte(fmt.Sprintf("/Count %d", count)), 1)
+}
+
+// loopPDF has a page tree whose node lists itself, and a form that draws
+// itself.
+func loopPDF() []byte {
+	w := &pdfWriter{}
+	fm := w.reserve()
+	w.set(fm, fmt.Sprintf("<< /Type /XObject /Subtype /Form /BBox [0 0 10 10] /Resources << /XObject << /Fm %d 0 R >> >> /Length 7 >>\nstream\n/Fm Do\n\nendstream", fm))
+	w.page(pageSpec{media: "[0 0 100 100]", resources: fmt.Sprintf("<< /XObject << /Fm %d 0 R >> >>", fm), content: "/Fm Do"})
+	out := w.bytes("")
+	// Make the page tree list itself as a second kid.
+	return bytes.Replace(out, []byte("/Kids [3 0 R]"), []byte("/Kids [3 0 R 4 0 R]"), 1)
+}
+
+// deepPDF nests arrays depth levels deep in the page dictionary and in
+// the content stream.
+func deepPDF(depth int) []byte {
+	w := &pdfWriter{}
+	w.page(pageSpec{media: "[0 0 100 100]", resources: "<< /Junk " + strings.Repeat("[", depth) + strings.Repeat("]", depth) + " >>",
+		content: strings.Repeat("[", depth) + " 1 w"})
+	return w.bytes("")
+}
+
+func TestLimitsTurnHostileFilesIntoFindings(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		opts Options
+		pdf  []byte
+		want string // a finding code; "" = checked without an unusable finding
+	}{
+		{"time limit", Options{Timeout: time.Millisecond}, busyPDF(3_000_000), CodeCheckTimeout},
+		{"operator limit", Options{MaxOperators: 1000}, busyPDF(3000), CodeTooComplex},
+		{"decompression bomb", Options{MaxStreamBytes: 1 << 20}, bombPDF(8 << 20), CodeTooComplex},
+		{"claimed million pages", Options{}, manyPagesPDF(2, 1_000_000), CodeTooManyPages},
+		{"real pages over the limit", Options{MaxPages: 10}, manyPagesPDF(11, 11), CodeTooManyPages},
+		{"pages over the limit behind a lying count", Options{MaxPages: 10}, manyPagesPDF(20, 1), CodeTooManyPages},
+		{"file too large", Options{MaxFileSize: 100}, busyPDF(30), CodeFileTooLarge},
+		{"reference loops", Options{}, loopPDF(), ""},
+		{"absurdly deep nesting", Options{}, deepPDF(100_000), CodeFileDamaged},
+		{"deep nesting", Options{}, deepPDF(40), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e, err := New(tt.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, _ := LoadProfile("default")
+			start := time.Now()
+			rep := checkBytes(t, e, tt.pdf, p, Expectations{})
+			if d := time.Since(start); d > 20*time.Second {
+				t.Errorf("took %v", d)
+			}
+			switch {
+			case tt.want == "" && rep.Unusable():
+				t.Errorf("unusable: %v", findingCodes(rep))
+			case tt.want != "" && hasCode(rep, tt.want) == nil:
+				t.Errorf("findings %v, want %s", findingCodes(rep), tt.want)
+			case tt.want != "" && (!rep.Unusable() || rep.Status != StatusFailed):
+				t.Errorf("%s must make the file unusable and failed", tt.want)
+			}
+		})
+	}
+}
+
+func TestCheckHonoursCancellation(t *testing.T) {
+	t.Parallel()
+	e, p := setup(t)
+	ctx, cancel := contextWithCancel()
+	cancel()
+	if _, err := e.Check(ctx, bytes.NewReader(busyPDF(300)), int64(len(busyPDF(300))), p, Expectations{}); err == nil {
+		t.Error("Check with a cancelled context returned no error")
+	}
+}
