@@ -1,0 +1,34 @@
+package manage
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/atomyx/submit/internal/id"
+	"github.com/atomyx/submit/internal/store"
+)
+
+// AuditIDPrefix starts the ids of audit entries. They are never shown in
+// the API, so the prefix is Manage's own.
+const AuditIDPrefix = "aud"
+
+// audit records an action of the signed-in operator. The action has
+// happened already, so a failure to record it is logged, not shown.
+func (m *Manage) audit(ctx context.Context, c *call, action, target, detail string) {
+	now := m.now()
+	e := store.AuditEntry{ID: id.NewAt(AuditIDPrefix, now), TenantID: c.user.TenantID, Actor: c.user.ID,
+		ActorEmail: c.user.Email, Action: action, Target: target, Detail: detail, At: now}
+	if err := m.ops.AppendAudit(context.WithoutCancel(ctx), e); err != nil {
+		m.log.ErrorContext(ctx, "manage: audit entry lost", slog.String("action", action),
+			slog.String("target", target), slog.Any("error", err))
+	}
+}
+
+func (m *Manage) auditPage(w http.ResponseWriter, r *http.Request, c *call) error {
+	es, err := m.ops.ListAudit(r.Context(), c.user.TenantID, 200)
+	if err != nil {
+		return err
+	}
+	return m.render(w, r, c, http.StatusOK, "audit", map[string]any{"Title": "Audit log", "Entries": es})
+}

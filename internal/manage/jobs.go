@@ -1,0 +1,172 @@
+package manage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/atomyx/submit/internal/api"
+	"github.com/atomyx/submit/internal/id"
+	"github.com/atomyx/submit/internal/job"
+	"github.com/atomyx/submit/internal/store"
+)
+
+const jobsPerPage = 50
+
+func (m *Manage) jobs(w http.ResponseWriter, r *http.Request, c *call) error {
+	q := r.URL.Query()
+	search, status := strings.TrimSpace(q.Get("q")), job.Status(q.Get("status"))
+	if id.HasPrefix(search, id.Job) {
+		return redirect(w, r, "/manage/jobs/"+url.PathEscape(search)) // a job id pasted into the search
+	}
+	if status != "" && !status.Valid() {
+		status = ""
+	}
+	js, err := m.st.ListJobs(r.Context(), store.ListJobsParams{TenantID: c.user.TenantID, Livemode: c.live,
+		ExternalID: search, Status: status, After: q.Get("after"), Limit: jobsPerPage})
+	if err != nil {
+		return err
+	}
+	next := ""
+	if len(js) == jobsPerPage {
+		v := url.Values{"after": {js[len(js)-1].ID}}
+		if search != "" {
+			v.Set("q", search)
+		}
+		if status != "" {
+			v.Set("status", string(status))
+		}
+		next = "/manage/jobs?" + v.Encode()
+	}
+	return m.render(w, r, c, http.StatusOK, "jobs", map[string]any{
+		"Title": "Jobs", "Jobs": js, "Query": search, "Status": string(status), "Statuses": job.Statuses,
+		"Next": next, "Paged": q.Get("after") != "",
+	})
+}
+
+// eventView is one event of the timeline with its deliveries.
+type eventView struct {
+	Event      job.Event
+	Deliveries []deliveryView
+}
+
+// deliveryView is a delivery with every attempt made.
+type deliveryView struct {
+	Delivery store.Delivery
+	Attempts []store.Attempt
+}
+
+// versionLister is the part of store.ArtworkStore the job page uses; the
+// page says so when the store has no artwork versions yet.
+type versionLister interface {
+	ArtworkVersions(ctx context.Context, tenantID, jobID string) ([]store.ArtworkVersion, error)
+}
+
+func (m *Manage) jobPage(w http.ResponseWriter, r *http.Request, c *call) error {
+	ctx, tenant := r.Context(), c.user.TenantID
+	j, err := m.st.Job(ctx, tenant, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	timeline, err := m.timeline(ctx, tenant, j.ID)
+	if err != nil {
+		return err
+	}
+	data := map[string]any{
+		"Title": "Job " + j.ExternalID, "Job": j, "Timeline": timeline,
+		"UploadURL": api.UploadURL(m.d.PublicURL, j.UploadToken), "CanCancel": !j.Status.Final(),
+		"CanRefetch": j.ArtworkFetch == store.FetchFailed && !j.Status.Final() && m.fetchSetter() != nil,
+	}
+	if vl, ok := m.st.(versionLister); ok {
+		vs, err := vl.ArtworkVersions(ctx, tenant, j.ID)
+		if err != nil {
+			return err
+		}
+		data["Versions"], data["VersionsKept"] = vs, true
+	}
+	if j.CallbackURL == "" {
+		t, err := m.st.Tenant(ctx, tenant)
+		if err != nil {
+			return err
+		}
+		data["DefaultCallback"] = t.Settings.CallbackURL
+	}
+	return m.render(w, r, c, http.StatusOK, "job", data)
+}
+
+// timeline returns a job's events, newest first, each with its deliveries
+// and their attempts.
+func (m *Manage) timeline(ctx context.Context, tenant, jobID string) ([]eventView, error) {
+	events, err := m.st.ListEvents(ctx, tenant, jobID)
+	if err != nil {
+		return nil, err
+	}
+	ds, err := m.st.ListDeliveries(ctx, tenant, jobID)
+	if err != nil {
+		return nil, err
+	}
+	byEvent := map[string][]deliveryView{}
+	for _, d := range ds {
+		as, err := m.st.ListAttempts(ctx, d.ID)
+		if err != nil {
+			return nil, err
+		}
+		byEvent[d.EventID] = append(byEvent[d.EventID], deliveryView{Delivery: d, Attempts: as})
+	}
+	out := make([]eventView, 0, len(events))
+	for i := len(events) - 1; i >= 0; i-- {
+		e := events[i]
+		out = append(out, eventView{Event: e, Deliveries: byEvent[e.ID]})
+	}
+	return out, nil
+}
+
+func (m *Manage) cancelJob(w http.ResponseWriter, r *http.Request, c *call) error {
+	jobID := r.PathValue("id")
+	j, err := m.d.Workflow.Cancel(r.Context(), c.user.TenantID, jobID)
+	if errors.Is(err, job.ErrTransition) {
+		m.errorPage(w, r, c, http.StatusConflict, "This job cannot be cancelled",
+			fmt.Sprintf("The job is %s: that is final, so it can no longer be cancelled.", statusLabel(j.Status)))
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	m.audit(r.Context(), c, "job.cancel", j.ID, j.ExternalID)
+	return redirect(w, r, withDone("/manage/jobs/"+url.PathEscape(j.ID), "cancelled"))
+}
+
+// fetchSetter returns the store's SetArtworkFetch when it keeps artwork
+// (store.ArtworkStore), else nil.
+func (m *Manage) fetchSetter() func(ctx context.Context, jobID, state string) error {
+	if s, ok := m.st.(interface {
+		SetArtworkFetch(ctx context.Context, jobID, state string) error
+	}); ok {
+		return s.SetArtworkFetch
+	}
+	return nil
+}
+
+// refetch asks the pipeline to fetch a job's artwork URL again, after the
+// file's owner fixed whatever made the fetch fail.
+func (m *Manage) refetch(w http.ResponseWriter, r *http.Request, c *call) error {
+	j, err := m.st.Job(r.Context(), c.user.TenantID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	set := m.fetchSetter()
+	if set == nil || j.ArtworkFetch != store.FetchFailed || j.Status.Final() {
+		m.errorPage(w, r, c, http.StatusConflict, "Nothing to fetch again",
+			"Only a job that is still open and whose artwork could not be fetched can be fetched again.")
+		return nil
+	}
+	if err := set(r.Context(), j.ID, store.FetchPending); err != nil {
+		return err
+	}
+	// Not the URL in the log: artwork URLs often carry access tokens.
+	m.audit(r.Context(), c, "job.refetch", j.ID, j.ExternalID)
+	return redirect(w, r, withDone(localPath(r.PostFormValue("back"), "/manage/jobs/"+url.PathEscape(j.ID)), "refetch"))
+}

@@ -1,0 +1,278 @@
+// Package manage is Manage, the operators' console: sign-in, jobs with their
+// event timelines, workflow exceptions, Vault (API keys and the callback
+// signing secret), tenant settings and the audit log. Pages are rendered on
+// the server with html/template; the little CSS and JavaScript they use is
+// embedded, so there is no build step.
+//
+// Every page is scoped to the signed-in operator's tenant: ids of another
+// tenant's objects are not found, exactly like ids that do not exist.
+package manage
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/atomyx/submit/internal/api"
+	"github.com/atomyx/submit/internal/callback"
+	"github.com/atomyx/submit/internal/store"
+	"github.com/atomyx/submit/internal/vault"
+	"github.com/atomyx/submit/internal/workflow"
+)
+
+// Deps is what Manage needs. Store, Workflow and Vault are required.
+type Deps struct {
+	Store store.Store
+	// Operators keeps users, sessions and the audit log. Default: Store,
+	// when it implements store.OperatorStore.
+	Operators store.OperatorStore
+	Workflow  *workflow.Service
+	Vault     *vault.Vault
+	Logger    *slog.Logger
+	Metrics   *api.Metrics
+	// PublicURL is the base of links (upload links) and decides the
+	// session cookie: __Host- prefixed and Secure when it is https.
+	PublicURL string
+	// AllowInsecureURLs accepts http and private hosts as callback URLs.
+	AllowInsecureURLs bool
+	// Attempts is how many attempts a redelivery gets: the length of the
+	// retry schedule.
+	Attempts int
+	// Notify wakes the callback worker after a redelivery. May be nil.
+	Notify func()
+	// Ping sends a test ping (callback.Worker.Ping). Nil hides the button.
+	Ping func(ctx context.Context, p callback.PingParams) (store.Delivery, callback.Result, error)
+	// Profiles are the preflight profile names a tenant may choose; nil
+	// accepts any name.
+	Profiles []string
+	// SessionLifetime is how long a sign-in lasts. Default 12h.
+	SessionLifetime time.Duration
+	// Now is the clock. Default time.Now.
+	Now func() time.Time
+}
+
+// Manage serves /manage/.
+type Manage struct {
+	d       Deps
+	st      store.Store
+	ops     store.OperatorStore
+	log     *slog.Logger
+	pages   *pages
+	cookie  string // the session cookie's name
+	secure  bool   // cookies are Secure: the public URL is https
+	origin  string // scheme://host of the public URL, accepted as Origin
+	byEmail *throttle
+	byIP    *throttle
+}
+
+// Sign-in throttling: five failures per email or fifty per address within
+// a quarter of an hour. The address limit is higher because offices share
+// one address.
+const (
+	throttleWindow   = 15 * time.Minute
+	throttleEmailMax = 5
+	throttleIPMax    = 50
+)
+
+//go:embed static
+var staticFS embed.FS
+
+// New returns Manage on the given dependencies.
+func New(d Deps) *Manage {
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.SessionLifetime <= 0 {
+		d.SessionLifetime = 12 * time.Hour
+	}
+	if d.Operators == nil {
+		d.Operators, _ = d.Store.(store.OperatorStore)
+	}
+	if d.Attempts <= 0 {
+		d.Attempts = 1
+	}
+	m := &Manage{
+		d: d, st: d.Store, ops: d.Operators, log: d.Logger, pages: loadPages(),
+		cookie: "submit_session", byEmail: newThrottle(throttleEmailMax, throttleWindow),
+		byIP: newThrottle(throttleIPMax, throttleWindow),
+	}
+	if u, err := url.Parse(d.PublicURL); err == nil && u.Host != "" {
+		m.origin = u.Scheme + "://" + u.Host
+		if u.Scheme == "https" {
+			// __Host- binds the cookie to this host, path / and Secure:
+			// a sibling subdomain cannot plant or overwrite it.
+			m.secure, m.cookie = true, "__Host-submit_session"
+		}
+	}
+	return m
+}
+
+func (m *Manage) now() time.Time { return m.d.Now().UTC().Truncate(time.Microsecond) }
+
+// Role requirements of a route.
+const (
+	public = "public" // no sign-in: the sign-in page itself
+	anyone = ""       // any signed-in operator
+	admin  = store.RoleAdmin
+)
+
+// route is one line of the route table.
+type route struct {
+	method, path, role string
+	h                  handler
+}
+
+// handler serves a signed-in request (c is nil on public routes). A
+// returned error is shown as a page: store.ErrNotFound as 404, others 500.
+type handler func(w http.ResponseWriter, r *http.Request, c *call) error
+
+func (m *Manage) routes() []route {
+	return []route{
+		{"GET", "/manage/signin", public, m.signinPage},
+		{"POST", "/manage/signin", public, m.signin},
+		{"POST", "/manage/signout", anyone, m.signout},
+		{"POST", "/manage/mode", anyone, m.setMode},
+		{"GET", "/manage/{$}", anyone, m.dashboard},
+		{"GET", "/manage/jobs", anyone, m.jobs},
+		{"GET", "/manage/jobs/{id}", anyone, m.jobPage},
+		{"POST", "/manage/jobs/{id}/cancel", anyone, m.cancelJob},
+		{"POST", "/manage/jobs/{id}/refetch", anyone, m.refetch},
+		{"POST", "/manage/deliveries/{id}/redeliver", anyone, m.redeliver},
+		{"POST", "/manage/deliveries/{id}/resolve", anyone, m.resolve},
+		{"GET", "/manage/exceptions", anyone, m.exceptions},
+		{"POST", "/manage/exceptions/retry-all", anyone, m.retryAll},
+		{"GET", "/manage/vault", admin, m.vaultPage},
+		{"POST", "/manage/vault/keys", admin, m.createKey},
+		{"POST", "/manage/vault/keys/{id}/revoke", admin, m.revokeKey},
+		{"POST", "/manage/vault/secret/rotate", admin, m.rotateSecret},
+		{"GET", "/manage/settings", admin, m.settingsPage},
+		{"POST", "/manage/settings", admin, m.saveSettings},
+		{"POST", "/manage/settings/ping", admin, m.ping},
+		{"GET", "/manage/users", admin, m.usersPage},
+		{"POST", "/manage/users", admin, m.createUser},
+		{"GET", "/manage/audit", admin, m.auditPage},
+	}
+}
+
+// Register adds Manage's routes to mux, each behind the security headers,
+// the sign-in and role checks and, for POST, the CSRF check.
+func (m *Manage) Register(mux *http.ServeMux) {
+	for _, rt := range m.routes() {
+		pattern := rt.method + " " + rt.path
+		mux.Handle(pattern, m.d.Metrics.Instrument(pattern, m.log, m.wrap(rt)))
+	}
+	static := http.FileServerFS(staticFS)
+	mux.Handle("GET /manage/static/", m.d.Metrics.Instrument("GET /manage/static/", m.log,
+		http.StripPrefix("/manage", headers(static, "public, max-age=3600"))))
+	mux.Handle("/manage/", m.d.Metrics.Instrument("/manage/", m.log, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		m.wrap(route{role: public, h: func(w http.ResponseWriter, r *http.Request, _ *call) error {
+			return store.ErrNotFound
+		}}).ServeHTTP(w, r)
+	})))
+	mux.Handle("GET /manage", http.RedirectHandler("/manage/", http.StatusMovedPermanently))
+}
+
+// headers sets the security headers every Manage response carries.
+func headers(next http.Handler, cache string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; object-src 'none'; "+
+			"base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Cache-Control", cache)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// wrap applies the checks of a route around its handler.
+func (m *Manage) wrap(rt route) http.Handler {
+	return headers(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if m.ops == nil {
+			http.Error(w, "Manage needs a store that keeps operators.", http.StatusServiceUnavailable)
+			return
+		}
+		var c *call
+		if rt.role != public {
+			var ok bool
+			if c, ok = m.authenticate(w, r, rt.role); !ok {
+				return
+			}
+		}
+		if r.Method == http.MethodPost && !m.sameOrigin(r) {
+			m.errorPage(w, r, c, http.StatusForbidden, "This form was sent from another site",
+				"Open Manage from its own address and send the form again.")
+			return
+		}
+		if r.Method == http.MethodPost && c != nil && !c.csrfOK(r) {
+			m.errorPage(w, r, c, http.StatusForbidden, "This form has expired",
+				"Reload the page and send the form again.")
+			return
+		}
+		if err := rt.h(w, r, c); err != nil {
+			m.fail(w, r, c, err)
+		}
+	}), "no-store")
+}
+
+// sameOrigin refuses a POST whose Origin names another site. Browsers send
+// Origin on every cross-site POST; a missing one (old clients, tests)
+// leaves the decision to the CSRF token and the SameSite cookie.
+func (m *Manage) sameOrigin(r *http.Request) bool {
+	o := r.Header.Get("Origin")
+	if o == "" {
+		return true
+	}
+	if o == m.origin {
+		return true
+	}
+	u, err := url.Parse(o)
+	return err == nil && u.Host == r.Host
+}
+
+// fail shows an error returned by a handler.
+func (m *Manage) fail(w http.ResponseWriter, r *http.Request, c *call, err error) {
+	if errors.Is(err, store.ErrNotFound) {
+		m.errorPage(w, r, c, http.StatusNotFound, "Not found",
+			"There is nothing at this address in your account. It may have been mistyped, or belong to another account.")
+		return
+	}
+	m.log.ErrorContext(r.Context(), "manage", slog.String("path", r.URL.Path), slog.Any("error", err),
+		slog.String("request_id", api.RequestID(r.Context())))
+	m.errorPage(w, r, c, http.StatusInternalServerError, "Something went wrong",
+		"The action was not completed. Try again; if it keeps failing, tell your administrator the request id "+
+			api.RequestID(r.Context())+".")
+}
+
+// redirect answers a form with a redirect to a page of Manage (303, so the
+// browser follows with GET and a reload does not send the form again).
+func redirect(w http.ResponseWriter, r *http.Request, path string) error {
+	http.Redirect(w, r, path, http.StatusSeeOther)
+	return nil
+}
+
+// localPath returns p when it is a path inside Manage, else def: a
+// redirect target taken from a form or a header must not leave the site.
+func localPath(p, def string) string {
+	if !strings.HasPrefix(p, "/manage/") || strings.HasPrefix(p, "//") || strings.ContainsAny(p, "\\\r\n") {
+		return def
+	}
+	return p
+}
+
+// withDone adds the code of a flash message to a page's address.
+func withDone(path, code string) string {
+	if strings.Contains(path, "?") {
+		return path + "&done=" + code
+	}
+	return path + "?done=" + code
+}

@@ -1,0 +1,119 @@
+package manage
+
+import (
+	"fmt"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/atomyx/submit/internal/callback"
+	"github.com/atomyx/submit/internal/job"
+	"github.com/atomyx/submit/internal/netguard"
+	"github.com/atomyx/submit/internal/store"
+)
+
+// settingsForm is the settings form as typed, so that a refused form comes
+// back with what the operator wrote.
+type settingsForm struct {
+	CallbackURL, Color, Logo, Profile string
+}
+
+func formOf(s store.TenantSettings) settingsForm {
+	f := settingsForm{CallbackURL: s.CallbackURL, Profile: s.PreflightProfile}
+	if s.Brand != nil {
+		f.Color, f.Logo = s.Brand.Color, s.Brand.Logo
+	}
+	return f
+}
+
+func (m *Manage) settingsPage(w http.ResponseWriter, r *http.Request, c *call) error {
+	t, err := m.st.Tenant(r.Context(), c.user.TenantID)
+	if err != nil {
+		return err
+	}
+	return m.renderSettings(w, r, c, http.StatusOK, formOf(t.Settings), nil, nil)
+}
+
+func (m *Manage) renderSettings(w http.ResponseWriter, r *http.Request, c *call, status int, f settingsForm,
+	problems map[string]string, ping map[string]any) error {
+	return m.render(w, r, c, status, "settings", map[string]any{
+		"Title": "Settings", "Form": f, "Problems": problems, "Profiles": m.d.Profiles,
+		"CanPing": m.d.Ping != nil, "Ping": ping,
+	})
+}
+
+var hexColor = regexp.MustCompile(`^#([0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})$`)
+
+// check validates the form as the API validates a job's fields and returns
+// the settings, or the problems by field.
+func (m *Manage) check(f settingsForm) (store.TenantSettings, map[string]string) {
+	problems := map[string]string{}
+	s := store.TenantSettings{CallbackURL: f.CallbackURL, PreflightProfile: f.Profile}
+	if f.CallbackURL != "" {
+		if _, err := netguard.ValidateURL(f.CallbackURL, m.d.AllowInsecureURLs); err != nil {
+			problems["callback"] = "The callback URL " + err.Error() + "."
+		}
+	}
+	if f.Color != "" && !hexColor.MatchString(f.Color) {
+		problems["color"] = "The colour must be written #RGB or #RRGGBB, such as #1A73E8."
+	}
+	if f.Logo != "" {
+		if _, err := netguard.ValidateURL(f.Logo, m.d.AllowInsecureURLs); err != nil {
+			problems["logo"] = "The logo URL " + err.Error() + "."
+		}
+	}
+	if f.Color != "" || f.Logo != "" {
+		s.Brand = &job.Brand{Color: f.Color, Logo: f.Logo}
+	}
+	if f.Profile != "" && m.d.Profiles != nil && !slices.Contains(m.d.Profiles, f.Profile) {
+		problems["profile"] = fmt.Sprintf("There is no preflight profile %q; choose one of %s.",
+			f.Profile, strings.Join(m.d.Profiles, ", "))
+	}
+	return s, problems
+}
+
+func (m *Manage) saveSettings(w http.ResponseWriter, r *http.Request, c *call) error {
+	f := settingsForm{
+		CallbackURL: strings.TrimSpace(r.PostFormValue("callback_url")), Color: strings.TrimSpace(r.PostFormValue("brand_color")),
+		Logo: strings.TrimSpace(r.PostFormValue("brand_logo")), Profile: strings.TrimSpace(r.PostFormValue("profile")),
+	}
+	s, problems := m.check(f)
+	if len(problems) > 0 {
+		return m.renderSettings(w, r, c, http.StatusUnprocessableEntity, f, problems, nil)
+	}
+	if err := m.st.UpdateTenantSettings(r.Context(), c.user.TenantID, s); err != nil {
+		return err
+	}
+	m.audit(r.Context(), c, "settings.update", "tenant settings", fmt.Sprintf("callback URL %q, colour %q, logo %q, profile %q",
+		f.CallbackURL, f.Color, f.Logo, f.Profile))
+	return redirect(w, r, withDone("/manage/settings", "saved"))
+}
+
+// ping sends a test ping to the saved default callback URL and shows the
+// receiver's answer.
+func (m *Manage) ping(w http.ResponseWriter, r *http.Request, c *call) error {
+	t, err := m.st.Tenant(r.Context(), c.user.TenantID)
+	if err != nil {
+		return err
+	}
+	f := formOf(t.Settings)
+	if m.d.Ping == nil {
+		return m.renderSettings(w, r, c, http.StatusServiceUnavailable, f, nil,
+			map[string]any{"Problem": "Test pings are not available on this server."})
+	}
+	if t.Settings.CallbackURL == "" {
+		return m.renderSettings(w, r, c, http.StatusUnprocessableEntity, f, nil,
+			map[string]any{"Problem": "Save a default callback URL first, then send the test ping to it."})
+	}
+	if _, err := netguard.ValidateURL(t.Settings.CallbackURL, m.d.AllowInsecureURLs); err != nil {
+		return m.renderSettings(w, r, c, http.StatusUnprocessableEntity, f, nil,
+			map[string]any{"Problem": "The callback URL " + err.Error() + "."})
+	}
+	d, res, err := m.d.Ping(r.Context(), callback.PingParams{TenantID: t.ID, Livemode: c.live, URL: t.Settings.CallbackURL})
+	if err != nil && d.LastAttemptAt == nil {
+		return err // the ping could not be made at all
+	}
+	m.audit(r.Context(), c, "callback.ping", d.ID, fmt.Sprintf("%s answered %d %s", t.Settings.CallbackURL, res.StatusCode, res.Error))
+	return m.renderSettings(w, r, c, http.StatusOK, f, nil, map[string]any{"Result": res, "URL": t.Settings.CallbackURL, "Delivery": d.ID})
+}
