@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/atomyx/submit/internal/apikey"
+	"github.com/atomyx/submit/internal/callback"
+	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/store"
 	"github.com/atomyx/submit/internal/workflow"
 )
@@ -32,6 +34,12 @@ type Deps struct {
 	// Profiles are the preflight profile names a job may name; nil accepts
 	// any.
 	Profiles []string
+	// Files makes the links of an event's files, as in callbacks; nil
+	// shows none.
+	Files func(job.Event) map[string]string
+	// Callbacks sends test pings and is woken after a redelivery; nil in
+	// tests that need neither.
+	Callbacks *callback.Worker
 }
 
 // API serves /api.
@@ -42,7 +50,17 @@ type API struct {
 	metrics   *Metrics
 	publicURL string
 	validator jobValidator
+	callbacks *callback.Worker
+	fileLinks func(job.Event) map[string]string
 	now       func() time.Time
+}
+
+// files makes an event's file links.
+func (a *API) files(e job.Event) map[string]string {
+	if a.fileLinks == nil {
+		return nil
+	}
+	return a.fileLinks(e)
 }
 
 // New returns the API.
@@ -54,7 +72,7 @@ func New(d Deps) *API {
 	return &API{
 		store: d.Store, flow: d.Workflow, log: log, metrics: d.Metrics, publicURL: d.PublicURL,
 		validator: jobValidator{allowInsecure: d.AllowInsecureURLs, profiles: d.Profiles},
-		now:       time.Now,
+		callbacks: d.Callbacks, fileLinks: d.Files, now: time.Now,
 	}
 }
 
@@ -75,6 +93,11 @@ func (a *API) routes() []route {
 		{"GET", "/api/jobs/{id}", apikey.ScopeJobsRead, a.getJob},
 		{"POST", "/api/jobs/{id}/cancel", apikey.ScopeJobsWrite, a.cancelJob},
 		{"GET", "/api/jobs/{id}/events", apikey.ScopeJobsRead, a.listEvents},
+		{"GET", "/api/jobs/{id}/deliveries", apikey.ScopeCallbacksRead, a.listDeliveries},
+		{"GET", "/api/exceptions", apikey.ScopeCallbacksRead, a.listExceptions},
+		{"POST", "/api/deliveries/{id}/redeliver", apikey.ScopeCallbacksWrite, a.redeliver},
+		{"POST", "/api/deliveries/{id}/resolve", apikey.ScopeCallbacksWrite, a.resolveDelivery},
+		{"POST", "/api/callbacks/ping", apikey.ScopeCallbacksWrite, a.ping},
 		{"GET", "/api/openapi.json", "", a.openapi},
 	}
 }

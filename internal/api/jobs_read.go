@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/atomyx/submit/internal/callback"
 	"github.com/atomyx/submit/internal/id"
 	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/store"
@@ -130,9 +131,9 @@ func (a *API) listEvents(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
-	resp := listResponse[eventResponse]{Object: "list", Data: []eventResponse{}}
+	resp := listResponse[callback.Payload]{Object: "list", Data: []callback.Payload{}}
 	for _, e := range events {
-		resp.Data = append(resp.Data, newEventResponse(e))
+		resp.Data = append(resp.Data, callback.NewPayload(e, 0, a.files(e)))
 	}
 	writeJSON(w, http.StatusOK, resp)
 }

@@ -81,20 +81,20 @@ func TestValidationReportsEveryProblem(t *testing.T) {
 	p := wantProblem(t, e.post("/api/jobs", body, e.live), http.StatusBadRequest, "validation")
 	got := pointers(p)
 	want := map[string]string{
-		"/externalId":                "must not be empty",
-		"/callbackUrl":               "did you mean callbackURL?",
-		"/colour":                    "unknown field",
-		"/metadata/1/propertyId":     "each propertyId must be unique",
-		"/metadata/1/propertyName":   "must not be empty",
-		"/metadata/1/value":          "must be a string, not a number",
-		"/metadata/2/value":          "is required",
-		"/brand/color":               "hex colour",
-		"/brand/logo":                "must use https",
-		"/artwork/url":               "user name or password",
-		"/preflight/trimSize/width":  "from 1 to 10000",
-		"/preflight/trimSize/unit":   "mm, in, pt",
-		"/preflight/pageCount":       "whole number",
-		"/preflight/bleed/unit":      "is required",
+		"/externalId":               "must not be empty",
+		"/callbackUrl":              "did you mean callbackURL?",
+		"/colour":                   "unknown field",
+		"/metadata/1/propertyId":    "each propertyId must be unique",
+		"/metadata/1/propertyName":  "must not be empty",
+		"/metadata/1/value":         "must be a string, not a number",
+		"/metadata/2/value":         "is required",
+		"/brand/color":              "hex colour",
+		"/brand/logo":               "must use https",
+		"/artwork/url":              "user name or password",
+		"/preflight/trimSize/width": "from 1 to 10000",
+		"/preflight/trimSize/unit":  "mm, in, pt",
+		"/preflight/pageCount":      "whole number",
+		"/preflight/bleed/unit":     "is required",
 	}
 	for ptr, frag := range want {
 		if !strings.Contains(got[ptr], frag) {

@@ -39,7 +39,9 @@ type Payload struct {
 	Livemode         bool              `json:"livemode"`
 	Files            map[string]string `json:"files"`
 	Errors           []job.Finding     `json:"errors"`
-	Attempt          int               `json:"attempt"`
+	// Attempt is 1 or more in a callback; GET /api/jobs/{id}/events shows
+	// the same body without it.
+	Attempt int `json:"attempt,omitempty"`
 }
 
 // NewPayload is the body of attempt number attempt of event e, with files

@@ -14,7 +14,10 @@ import (
 	"time"
 
 	"github.com/atomyx/submit/internal/api"
+	"github.com/atomyx/submit/internal/callback"
 	"github.com/atomyx/submit/internal/config"
+	"github.com/atomyx/submit/internal/netguard"
+	"github.com/atomyx/submit/internal/preflight"
 	"github.com/atomyx/submit/internal/store"
 	"github.com/atomyx/submit/internal/vault"
 	"github.com/atomyx/submit/internal/workflow"
@@ -73,8 +76,18 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 		return err
 	}
 
-	flow := &workflow.Service{Store: st, Now: time.Now, Attempts: len(cfg.RetrySchedule)}
-	services := []service{&workflow.Sweeper{Service: flow, Logger: log}}
+	callbacks, err := callback.New(callback.Config{
+		Store:    st,
+		Client:   netguard.NewClient(netguard.Options{AllowInsecure: cfg.AllowInsecureURLs}),
+		Schedule: cfg.RetrySchedule,
+		Version:  Version,
+		Logger:   log,
+	})
+	if err != nil {
+		return fmt.Errorf("callback worker: %w", err)
+	}
+	flow := &workflow.Service{Store: st, Now: time.Now, Attempts: cfg.RetrySchedule.Attempts(), Notify: callbacks.Notify}
+	services := []service{&workflow.Sweeper{Service: flow, Logger: log}, callbacks}
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -84,6 +97,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 	api.New(api.Deps{
 		Store: st, Workflow: flow, Logger: log, Metrics: metrics,
 		PublicURL: cfg.PublicURL, AllowInsecureURLs: cfg.AllowInsecureURLs,
+		Profiles: preflight.ProfileNames(), Callbacks: callbacks,
 	}).Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {

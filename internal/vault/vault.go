@@ -5,8 +5,6 @@ package vault
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
@@ -15,6 +13,7 @@ import (
 	"github.com/atomyx/submit/internal/apikey"
 	"github.com/atomyx/submit/internal/id"
 	"github.com/atomyx/submit/internal/store"
+	"github.com/atomyx/submit/pkg/webhook"
 )
 
 // RotationOverlap is how long a rotated-out signing secret keeps signing, so
@@ -119,7 +118,7 @@ func (v *Vault) RevokeKey(ctx context.Context, tenantID, ref string) (store.APIK
 // signing for RotationOverlap. It returns the new secret.
 func (v *Vault) RotateSecret(ctx context.Context, tenantID string) (string, error) {
 	now := v.now()
-	s := store.SigningSecret{ID: id.NewAt(id.Secret, now), TenantID: tenantID, Secret: NewSecret(), CreatedAt: now}
+	s := store.SigningSecret{ID: id.NewAt(id.Secret, now), TenantID: tenantID, Secret: webhook.NewSecret(), CreatedAt: now}
 	err := v.Store.RotateSigningSecret(ctx, store.RotateSecretParams{New: s, OldExpiresAt: now.Add(RotationOverlap)})
 	if err != nil {
 		return "", fmt.Errorf("rotate signing secret: %w", err)
@@ -137,14 +136,4 @@ func (v *Vault) ActiveSecret(ctx context.Context, tenantID string) (string, erro
 		return v.RotateSecret(ctx, tenantID) // a tenant made before secrets existed
 	}
 	return ss[0].Secret, nil
-}
-
-// NewSecret returns a signing secret as the contract shows it: whsec_ and
-// the standard base64 of 32 random bytes.
-func NewSecret() string {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		panic("vault: crypto/rand failed: " + err.Error())
-	}
-	return "whsec_" + base64.StdEncoding.EncodeToString(b)
 }
