@@ -32,6 +32,7 @@ Commands:
   migrate     apply database migrations and exit
   key         create, list or revoke API keys (key create --tenant NAME)
   secret      show or rotate a tenant's callback signing secret
+  user        create or list the operators who sign in to Manage
   preflight   check PDF files without a server
   verify      check a received callback's signature
   version     print the version
@@ -59,6 +60,8 @@ func Main(ctx context.Context, args []string, env Env) int {
 		return runKey(ctx, rest, env)
 	case "secret":
 		return runSecret(ctx, rest, env)
+	case "user":
+		return runUser(ctx, rest, env)
 	case "preflight":
 		return runPreflight(ctx, rest, env.Stdout, env.Stderr)
 	case "verify":

@@ -86,10 +86,11 @@ func keyCreate(ctx context.Context, args []string, env Env) int {
 	if err != nil {
 		return fail(env, "%v", err)
 	}
-	_, key, err := tc.vault.CreateKey(ctx, vault.KeyParams{TenantID: t.ID, Name: name, Livemode: !test, Scopes: sc})
+	k, key, err := tc.vault.CreateKey(ctx, vault.KeyParams{TenantID: t.ID, Name: name, Livemode: !test, Scopes: sc})
 	if err != nil {
 		return fail(env, "%v", err)
 	}
+	auditCLI(ctx, tc.store, t.ID, "key.create", k.ID, fmt.Sprintf("%q, %s", name, strings.Join(sc, " ")))
 	fmt.Fprintln(env.Stdout, key) // the key alone, so that scripts can capture it
 	return 0
 }
@@ -135,6 +136,7 @@ func keyRevoke(ctx context.Context, args []string, env Env) int {
 	if err != nil {
 		return fail(env, "revoke %s: %v", rest[0], err)
 	}
+	auditCLI(ctx, tc.store, t.ID, "key.revoke", k.ID, apikey.Display(k.Livemode, k.Lookup))
 	fmt.Fprintf(env.Stdout, "revoked %s (%s) at %s\n", k.ID, apikey.Display(k.Livemode, k.Lookup), k.RevokedAt.UTC().Format(time.RFC3339))
 	return 0
 }
@@ -159,6 +161,9 @@ func runSecret(ctx context.Context, args []string, env Env) int {
 		secret, err = tc.vault.ActiveSecret(ctx, t.ID)
 	} else {
 		secret, err = tc.vault.RotateSecret(ctx, t.ID)
+		if err == nil {
+			auditCLI(ctx, tc.store, t.ID, "secret.rotate", "signing secret", "")
+		}
 	}
 	if err != nil {
 		return fail(env, "%v", err)

@@ -1,0 +1,62 @@
+package cli
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/atomyx/submit/internal/config"
+	"github.com/atomyx/submit/internal/manage"
+	"github.com/atomyx/submit/internal/store"
+)
+
+func TestUserCommands(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	env := map[string]string{"SUBMIT_DATA_DIR": dir}
+	code, out, stderr := run(t, env, "s3cret pass phrase\n", "user", "create", "--tenant", "acme", "--email", "Ann@Example.com", "--role", "admin")
+	if code != 0 || !strings.Contains(out, "created admin Ann@Example.com") {
+		t.Fatalf("user create: exit %d, stdout %q, stderr %q", code, out, stderr)
+	}
+	for _, c := range []struct {
+		name, stdin, want string
+		args              []string
+	}{
+		{"taken email", "another password\n", "already has an account", []string{"--email", "ann@example.com", "--role", "operator"}},
+		{"short password", "short\n", "at least 8 characters", []string{"--email", "bob@example.com"}},
+		{"no password", "", "no password", []string{"--email", "bob@example.com"}},
+		{"bad role", "long enough pass\n", "the role must be", []string{"--email", "bob@example.com", "--role", "root"}},
+		{"bad email", "long enough pass\n", "not an email address", []string{"--email", "bob"}},
+	} {
+		args := append([]string{"user", "create", "--tenant", "acme"}, c.args...)
+		if code, _, stderr := run(t, env, c.stdin, args...); code != 1 || !strings.Contains(stderr, c.want) {
+			t.Errorf("%s: exit %d, stderr %q; want 1 and %q", c.name, code, stderr, c.want)
+		}
+	}
+	code, out, _ = run(t, env, "", "user", "list", "--tenant", "acme")
+	if code != 0 || strings.Count(out, "\n") != 2 || !strings.Contains(out, "Ann@Example.com  admin") {
+		t.Errorf("user list:\n%s", out)
+	}
+	if code, _, _ := run(t, env, "", "key", "create", "--tenant", "acme"); code != 0 {
+		t.Fatal("key create failed")
+	}
+
+	// The password signs in (it was read whole, without the newline) and
+	// every action is in the audit log as done by "cli".
+	cfg := &config.Config{DataDir: dir}
+	st, err := openStore(context.Background(), cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ops := st.(store.OperatorStore)
+	u, err := ops.UserByEmail(context.Background(), "ann@example.com")
+	if err != nil || !manage.VerifyPassword(u.PasswordHash, "s3cret pass phrase") {
+		t.Fatalf("stored user %+v does not verify: %v", u, err)
+	}
+	audit, err := ops.ListAudit(context.Background(), u.TenantID, 10)
+	if err != nil || len(audit) != 2 || audit[0].Action != "key.create" || audit[1].Action != "user.create" || audit[1].Actor != "cli" {
+		t.Errorf("audit = %+v, %v", audit, err)
+	}
+}
