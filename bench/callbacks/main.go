@@ -1,0 +1,212 @@
+// Command callbacks benchmarks callback delivery on SQLite.
+//
+// Throughput: it records N events with the worker stopped, starts the
+// worker, and measures how fast a local receiver that answers 204 at once
+// gets them all. Latency: with the worker running it records events at a
+// steady rate below saturation and measures, for each, the time from the
+// event's commit to its first attempt arriving at the receiver. The anchor is
+// the receiver itself: the same number of signed POSTs sent straight to it by
+// a plain loop of HTTP clients, with no database, so the ratio shows what
+// durability costs. Run from the repository root:
+//
+//	go run ./bench/callbacks [-events 5000] [-rate 200]
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/atomyx/submit/internal/callback"
+	"github.com/atomyx/submit/internal/job"
+	"github.com/atomyx/submit/internal/netguard"
+	"github.com/atomyx/submit/internal/store"
+	"github.com/atomyx/submit/internal/store/sqlite"
+	"github.com/atomyx/submit/internal/vault"
+	"github.com/atomyx/submit/internal/workflow"
+	"github.com/atomyx/submit/pkg/webhook"
+)
+
+func main() {
+	n := flag.Int("events", 5000, "events for the throughput run")
+	rate := flag.Int("rate", 200, "events per second for the latency run")
+	latN := flag.Int("latency-events", 2000, "events for the latency run")
+	flag.Parse()
+
+	dir, err := os.MkdirTemp("", "submit-bench-callbacks-")
+	check(err)
+	defer os.RemoveAll(dir)
+
+	rc := newReceiver()
+	srv := httptest.NewServer(rc)
+	defer srv.Close()
+
+	fmt.Printf("callback delivery, SQLite, receiver answering 204 on loopback\n\n")
+	tput := throughput(dir, srv.URL, rc, *n)
+	anchor := direct(srv.URL, rc, *n)
+	fmt.Printf("throughput: %d deliveries in %s = %.0f/s (target ≥ 2000/s)\n", *n, tput.Round(time.Millisecond), float64(*n)/tput.Seconds())
+	fmt.Printf("anchor:     %d signed POSTs straight to the receiver, 16 clients, no database: %.0f/s\n", *n, float64(*n)/anchor.Seconds())
+	fmt.Printf("ratio:      %.0f%% of the anchor\n\n", 100*anchor.Seconds()/tput.Seconds())
+	p50, p99 := latency(dir, srv.URL, rc, *latN, *rate)
+	fmt.Printf("latency at %d events/s, event committed → first attempt received: p50 %s, p99 %s (target p99 < 50ms)\n",
+		*rate, p50.Round(10*time.Microsecond), p99.Round(10*time.Microsecond))
+}
+
+// receiver answers 204 and notes when each event first arrived.
+type receiver struct {
+	mu    sync.Mutex
+	first map[string]time.Time
+	count atomic.Int64
+}
+
+func newReceiver() *receiver { return &receiver{first: map[string]time.Time{}} }
+
+func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	now := time.Now()
+	body, _ := io.ReadAll(r.Body)
+	var p struct {
+		EventID string `json:"event_id"`
+	}
+	_ = json.Unmarshal(body, &p)
+	rc.mu.Lock()
+	if _, seen := rc.first[p.EventID]; !seen {
+		rc.first[p.EventID] = now
+		rc.count.Add(1)
+	}
+	rc.mu.Unlock()
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (rc *receiver) reset() {
+	rc.mu.Lock()
+	rc.first = map[string]time.Time{}
+	rc.mu.Unlock()
+	rc.count.Store(0)
+}
+
+// setup opens a fresh database with a tenant whose callback URL is url and
+// n jobs awaiting upload.
+func setup(path, url string, n int) (*sqlite.DB, *workflow.Service, []string, string) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, path)
+	check(err)
+	_, err = db.Migrate(ctx)
+	check(err)
+	tn, _, err := vault.New(db).EnsureTenant(ctx, "bench")
+	check(err)
+	check(db.UpdateTenantSettings(ctx, tn.ID, store.TenantSettings{CallbackURL: url}))
+	flow := &workflow.Service{Store: db, Now: time.Now, Attempts: 7}
+	ids := make([]string, n)
+	for i := range ids {
+		j := flow.NewJob(workflow.NewJobParams{TenantID: tn.ID, Livemode: true, ExternalID: fmt.Sprint("B", i)})
+		check(flow.CreateJob(ctx, j, nil))
+		ids[i] = j.ID
+	}
+	return db, flow, ids, tn.ID
+}
+
+func newWorker(db *sqlite.DB) *callback.Worker {
+	w, err := callback.New(callback.Config{
+		Store: db, Client: netguard.NewClient(netguard.Options{AllowInsecure: true}),
+		Logger: slog.New(slog.DiscardHandler), PerHost: 16, Concurrency: 32,
+	})
+	check(err)
+	return w
+}
+
+func throughput(dir, url string, rc *receiver, n int) time.Duration {
+	ctx := context.Background()
+	db, flow, ids, tenantID := setup(filepath.Join(dir, "tput.db"), url, n)
+	defer db.Close()
+	for _, id := range ids {
+		_, err := flow.Transition(ctx, workflow.Change{TenantID: tenantID, JobID: id, To: job.Uploaded})
+		check(err)
+	}
+	rc.reset()
+	w := newWorker(db)
+	start := time.Now()
+	check(w.Start(ctx))
+	for rc.count.Load() < int64(n) {
+		time.Sleep(time.Millisecond)
+	}
+	elapsed := time.Since(start)
+	w.Stop()
+	return elapsed
+}
+
+func latency(dir, url string, rc *receiver, n, rate int) (p50, p99 time.Duration) {
+	ctx := context.Background()
+	db, flow, ids, tenantID := setup(filepath.Join(dir, "lat.db"), url, n)
+	defer db.Close()
+	rc.reset()
+	w := newWorker(db)
+	flow.Notify = w.Notify
+	check(w.Start(ctx))
+	defer w.Stop()
+	committed := map[string]time.Time{}
+	tick := time.NewTicker(time.Second / time.Duration(rate))
+	defer tick.Stop()
+	for _, id := range ids {
+		<-tick.C
+		ev, err := flow.Transition(ctx, workflow.Change{TenantID: tenantID, JobID: id, To: job.Uploaded})
+		check(err)
+		committed[ev.ID] = time.Now()
+	}
+	for rc.count.Load() < int64(n) {
+		time.Sleep(time.Millisecond)
+	}
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	var lat []time.Duration
+	for id, at := range committed {
+		lat = append(lat, rc.first[id].Sub(at))
+	}
+	slices.Sort(lat)
+	return lat[len(lat)/2], lat[len(lat)*99/100]
+}
+
+// direct is the anchor: signed POSTs of a callback-sized body from 16
+// clients, straight to the receiver.
+func direct(url string, rc *receiver, n int) time.Duration {
+	rc.reset()
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
+	secret := webhook.NewSecret()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := next.Add(1); i <= int64(n); i = next.Add(1) {
+				body := fmt.Appendf(nil, `{"event_id":"evt_%d","event_type":"uploaded","occurred_at":"2026-05-11T10:23:45Z","session_id":"ses_x","order_ref":"B","status":"uploaded","sequence":1,"livemode":true,"files":{},"errors":[],"attempt":1}`, i)
+				req, _ := http.NewRequest("POST", url, bytes.NewReader(body))
+				check(webhook.Sign(req.Header, webhook.Message{ID: fmt.Sprint("del_", i), Timestamp: time.Now(), Body: body}, []string{secret}))
+				res, err := client.Do(req)
+				check(err)
+				res.Body.Close()
+			}
+		}()
+	}
+	wg.Wait()
+	return time.Since(start)
+}
+
+func check(err error) {
+	if err != nil {
+		log.Fatal(err)
+	}
+}
