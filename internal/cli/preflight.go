@@ -5,14 +5,18 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"image"
 	"io"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 
+	"github.com/atomyx/submit/internal/pdfium"
 	"github.com/atomyx/submit/internal/preflight"
 )
 
-const preflightUsage = `Usage: submit preflight [--profile NAME] [--json] FILE.pdf…
+const preflightUsage = `Usage: submit preflight [--profile NAME] [--json] [--html DIR] FILE.pdf…
 
 Checks PDF files for print without a server. Exit status 0 when every file
 passed, 1 when some failed, 2 when some could not be used (damaged, locked,
@@ -27,6 +31,7 @@ func runPreflight(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs.SetOutput(stderr)
 	profileName := fs.String("profile", "default", "preflight profile: "+strings.Join(preflight.ProfileNames(), ", "))
 	asJSON := fs.Bool("json", false, "print one JSON report per file, one per line (JSON Lines)")
+	htmlDir := fs.String("html", "", "also write a report for customers, FILE.html with page thumbnails, into this folder")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, preflightUsage)
 		fs.PrintDefaults()
@@ -50,6 +55,14 @@ func runPreflight(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return 2
 	}
 	defer engine.Close()
+	var html *htmlWriter
+	if *htmlDir != "" {
+		if html, err = newHTMLWriter(*htmlDir); err != nil {
+			fmt.Fprintf(stderr, "submit preflight: %v\n", err)
+			return 2
+		}
+		defer html.Close()
+	}
 
 	enc := json.NewEncoder(stdout)
 	enc.SetEscapeHTML(false)
@@ -64,6 +77,11 @@ func runPreflight(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			rep = preflight.UnreadableReport(file, profile.Name, err)
 		}
 		code = max(code, exitCode(rep))
+		if html != nil {
+			if err := html.write(ctx, file, rep); err != nil {
+				fmt.Fprintf(stderr, "submit preflight: %v\n", err)
+			}
+		}
 		if *asJSON {
 			if err := enc.Encode(rep); err != nil {
 				fmt.Fprintf(stderr, "submit preflight: write report: %v\n", err)
@@ -123,4 +141,56 @@ func writeSummary(w io.Writer, rep *preflight.Report) {
 		}
 		fmt.Fprintf(w, "  %-7s %s %s: %s\n", f.Severity, where, f.Code, f.Message)
 	}
+}
+
+// htmlWriter writes customer reports with page thumbnails rendered by
+// PDFium; the pool starts once for all files.
+type htmlWriter struct {
+	dir  string
+	pool *pdfium.Pool
+}
+
+func newHTMLWriter(dir string) (*htmlWriter, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create report folder: %w", err)
+	}
+	pool, err := pdfium.New(pdfium.Options{CacheDir: pdfium.DefaultCacheDir()})
+	if err != nil {
+		return nil, err
+	}
+	return &htmlWriter{dir: dir, pool: pool}, nil
+}
+
+func (h *htmlWriter) Close() error { return h.pool.Close() }
+
+// write renders the pages that have findings and writes DIR/NAME.html.
+func (h *htmlWriter) write(ctx context.Context, file string, rep *preflight.Report) error {
+	thumbs := map[int]image.Image{}
+	var pages []int
+	for _, f := range rep.Errors {
+		if f.Page > 0 && thumbs[f.Page] == nil && !slices.Contains(pages, f.Page) {
+			pages = append(pages, f.Page)
+		}
+	}
+	if len(pages) > 0 && !rep.Unusable() {
+		if f, err := os.Open(file); err == nil {
+			if st, err := f.Stat(); err == nil {
+				rendered, _ := h.pool.Render(ctx, f, st.Size(), pages, 560)
+				for _, p := range rendered {
+					thumbs[p.Number] = p.Image
+				}
+			}
+			f.Close()
+		}
+	}
+	name := strings.TrimSuffix(filepath.Base(file), filepath.Ext(file)) + ".html"
+	out, err := os.Create(filepath.Join(h.dir, name))
+	if err != nil {
+		return fmt.Errorf("write HTML report: %w", err)
+	}
+	if err := rep.WriteHTML(out, thumbs); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
 }

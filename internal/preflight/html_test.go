@@ -1,0 +1,88 @@
+package preflight
+
+import (
+	"bytes"
+	"encoding/json"
+	"image"
+	"image/color"
+	"math"
+	"strings"
+	"testing"
+)
+
+func TestMarkFor(t *testing.T) {
+	t.Parallel()
+	page := PageInfo{MediaBox: &Box{0, 0, 200, 100}}
+	area := Box{0, 50, 50, 100} // the top-left quarter of the width, top half
+	tests := []struct {
+		rotate                   int
+		left, top, width, height float64
+	}{
+		{0, 0, 0, 25, 50},
+		{90, 50, 0, 50, 25},
+		{180, 75, 50, 25, 50},
+		{270, 0, 75, 50, 25},
+	}
+	for _, tt := range tests {
+		page.Rotate = tt.rotate
+		m, ok := markFor(area, page)
+		got := []float64{m.Left, m.Top, m.Width, m.Height}
+		want := []float64{tt.left, tt.top, tt.width, tt.height}
+		for i := range got {
+			if !ok || math.Abs(got[i]-want[i]) > 1e-9 {
+				t.Errorf("rotate %d: mark %v, want %v", tt.rotate, got, want)
+				break
+			}
+		}
+	}
+	if _, ok := markFor(Box{300, 300, 400, 400}, PageInfo{MediaBox: &Box{0, 0, 200, 100}}); ok {
+		t.Error("an area off the page got a mark")
+	}
+	if m, ok := markFor(Box{10, 50, 190, 50}, PageInfo{MediaBox: &Box{0, 0, 200, 100}}); !ok || m.Height <= 0 {
+		t.Errorf("a horizontal hairline got no visible mark: %+v %v", m, ok)
+	}
+}
+
+func TestWriteHTML(t *testing.T) {
+	t.Parallel()
+	e, p := setup(t)
+	var fx fixture
+	for _, f := range fixtures {
+		if strings.HasPrefix(f.name, "images at 72") {
+			fx = f
+		}
+	}
+	rep := checkBytes(t, e, fx.pdf(), p, Expectations{PageCount: 2})
+	rep.File = "<script>alert(1)</script>.pdf"
+	thumb := image.NewRGBA(image.Rect(0, 0, 60, 85))
+	thumb.Set(1, 1, color.Black)
+	for _, r := range []*Report{rep, roundTrip(t, rep)} {
+		var b bytes.Buffer
+		if err := r.WriteHTML(&b, map[int]image.Image{1: thumb}); err != nil {
+			t.Fatalf("WriteHTML: %v", err)
+		}
+		html := b.String()
+		for _, want := range []string{"needs changes", "About the whole file", "Page 1", "data:image/jpeg;base64,", `class="mark error"`, "print needs at least 150 ppi"} {
+			if !strings.Contains(html, want) {
+				t.Errorf("HTML lacks %q", want)
+			}
+		}
+		if strings.Contains(html, "<script>alert") {
+			t.Error("file name is not escaped")
+		}
+	}
+}
+
+// roundTrip decodes the report from its JSON, as a stored report would be.
+func roundTrip(t *testing.T, r *Report) *Report {
+	t.Helper()
+	data, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out Report
+	if err := json.Unmarshal(data, &out); err != nil {
+		t.Fatal(err)
+	}
+	return &out
+}
