@@ -1,0 +1,184 @@
+package manage
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+
+	"github.com/atomyx/submit/internal/store"
+)
+
+// chromium is Debian's package; the browser tests are skipped without it.
+const chromium = "/usr/bin/chromium"
+
+// newBrowser starts a headless Chromium with a fresh profile and returns a
+// context driving one tab. Confirmation dialogs are accepted, as an
+// operator clicking OK would.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	if _, err := os.Stat(chromium); err != nil {
+		t.Skipf("browser tests need Chromium at %s (apt-get install chromium): %v", chromium, err)
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900),
+		chromedp.NoSandbox, chromedp.Flag("disable-gpu", true), chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelTab := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancelTab(); cancelAlloc() })
+	// The first action starts the browser; it gets no timeout, because
+	// that would stop the browser when it ran out.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start Chromium: %v", err)
+	}
+	dialogs := chromedp.Events(ctx, page.JavascriptDialogOpening)
+	go func() {
+		for _, err := range dialogs {
+			if err != nil {
+				return
+			}
+			_, _ = chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
+		}
+	}()
+	return ctx
+}
+
+// browserTimeout bounds one group of browser steps: generous, because the
+// machine may be busy, and no test asserts on timing.
+const browserTimeout = time.Minute
+
+// do runs browser steps and fails the test with what was being done.
+func do(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, browserTimeout)
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// get runs one browser action that returns a value.
+func get[T any](t *testing.T, ctx context.Context, what string, a chromedp.Action[T]) T {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, browserTimeout)
+	defer cancel()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	return v
+}
+
+// signInBrowser signs in through the form and waits for the dashboard.
+func signInBrowser(t *testing.T, ctx context.Context, base, email string) {
+	t.Helper()
+	do(t, ctx, "sign in",
+		chromedp.Navigate(base+"/manage/signin"),
+		chromedp.WaitVisible(chromedp.ID("email")),
+		chromedp.SendKeys(chromedp.ID("email"), email),
+		chromedp.SendKeys(chromedp.ID("password"), password),
+		chromedp.Click(chromedp.CSS("form button[type=submit]")),
+		chromedp.WaitVisible(chromedp.ID("open-exceptions")),
+	)
+}
+
+// TestBrowser drives Manage in Chromium through sign-in, retrying an
+// exception, creating and revoking a key and rotating the secret.
+func TestBrowser(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	ctx := newBrowser(t)
+	base := e.srv.URL
+	_, d := e.failedDelivery(e.acme.ID, "BROWSER-ORDER-1", hook)
+
+	t.Run("SignInRefusesWrongPassword", func(t *testing.T) {
+		do(t, ctx, "wrong password",
+			chromedp.Navigate(base+"/manage/signin"),
+			chromedp.WaitVisible(chromedp.ID("email")),
+			chromedp.SendKeys(chromedp.ID("email"), "admin@acme.test"),
+			chromedp.SendKeys(chromedp.ID("password"), "not it"),
+			chromedp.Click(chromedp.CSS("form button[type=submit]")),
+			chromedp.WaitVisible(chromedp.ID("signin-problem")),
+		)
+		msg := get(t, ctx, "read the problem", chromedp.Text(chromedp.ID("signin-problem")))
+		if msg != "The email or the password is not right." {
+			t.Errorf("sign-in problem = %q", msg)
+		}
+	})
+	signInBrowser(t, ctx, base, "admin@acme.test")
+
+	t.Run("RetryException", func(t *testing.T) {
+		do(t, ctx, "retry",
+			chromedp.Navigate(base+"/manage/exceptions"),
+			chromedp.WaitVisible(chromedp.ID("exception-"+d.ID)),
+			chromedp.Click(chromedp.CSS("#exception-"+d.ID+" button.primary")),
+			chromedp.WaitVisible(chromedp.ID("no-exceptions")),
+		)
+		if got, _ := e.st.Delivery(t.Context(), e.acme.ID, d.ID); got.State != store.DeliveryPending {
+			t.Errorf("delivery is %s after retry, want pending", got.State)
+		}
+	})
+
+	t.Run("CreateAndRevokeKey", func(t *testing.T) {
+		do(t, ctx, "create key",
+			chromedp.Navigate(base+"/manage/vault"),
+			chromedp.WaitVisible(chromedp.ID("key-name")),
+			chromedp.SendKeys(chromedp.ID("key-name"), "Browser ERP"),
+			chromedp.Click(chromedp.CSS("#create-key button[type=submit]")),
+			chromedp.WaitVisible(chromedp.ID("new-key")),
+		)
+		key := get(t, ctx, "read the key", chromedp.Value(chromedp.ID("new-key")))
+		if status := apiStatus(t, base, key); status != http.StatusOK {
+			t.Fatalf("new key %q: API answered %d", key, status)
+		}
+		keys, _ := e.st.ListAPIKeys(t.Context(), e.acme.ID)
+		var id string
+		for _, k := range keys {
+			if k.Name == "Browser ERP" {
+				id = k.ID
+			}
+		}
+		do(t, ctx, "revoke key",
+			chromedp.WaitVisible(chromedp.CSS("#key-"+id+" button.danger")),
+			chromedp.Click(chromedp.CSS("#key-"+id+" button.danger")),
+			chromedp.WaitVisible(chromedp.CSS("#key-"+id+".revoked")),
+		)
+		if status := apiStatus(t, base, key); status != http.StatusUnauthorized {
+			t.Errorf("revoked key: API answered %d, want 401", status)
+		}
+	})
+
+	t.Run("RotateSecret", func(t *testing.T) {
+		before, _ := e.vault.ActiveSecret(t.Context(), e.acme.ID)
+		do(t, ctx, "rotate",
+			chromedp.Navigate(base+"/manage/vault"),
+			chromedp.WaitVisible(chromedp.ID("rotate-secret")),
+			chromedp.Click(chromedp.ID("rotate-secret")),
+			chromedp.WaitVisible(chromedp.ID("previous-secrets")),
+		)
+		shown := get(t, ctx, "read the secret", chromedp.Value(chromedp.ID("active-secret")))
+		after, _ := e.vault.ActiveSecret(t.Context(), e.acme.ID)
+		if after == before || shown != after {
+			t.Errorf("after rotation: active %q (was %q), Vault shows %q", after, before, shown)
+		}
+	})
+}
+
+// apiStatus calls the API with a key and returns the status.
+func apiStatus(t *testing.T, base, key string) int {
+	t.Helper()
+	req, _ := http.NewRequest("GET", base+"/api/jobs", nil)
+	req.Header.Set("Authorization", "Bearer "+key)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	read(t, res)
+	return res.StatusCode
+}
