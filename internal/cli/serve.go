@@ -16,6 +16,7 @@ import (
 	"github.com/atomyx/submit/internal/api"
 	"github.com/atomyx/submit/internal/callback"
 	"github.com/atomyx/submit/internal/config"
+	"github.com/atomyx/submit/internal/manage"
 	"github.com/atomyx/submit/internal/netguard"
 	"github.com/atomyx/submit/internal/preflight"
 	"github.com/atomyx/submit/internal/store"
@@ -99,6 +100,14 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 		PublicURL: cfg.PublicURL, AllowInsecureURLs: cfg.AllowInsecureURLs,
 		Profiles: preflight.ProfileNames(), Callbacks: callbacks,
 	}).Register(mux)
+	manage.New(manage.Deps{
+		Store: st, Workflow: flow, Vault: vault.New(st), Logger: log, Metrics: metrics,
+		PublicURL: cfg.PublicURL, AllowInsecureURLs: cfg.AllowInsecureURLs, Attempts: cfg.RetrySchedule.Attempts(),
+		Notify: callbacks.Notify, Ping: callbacks.Ping, Profiles: preflight.ProfileNames(),
+	}).Register(mux)
+	if ops, ok := st.(store.OperatorStore); ok {
+		services = append(services, &manage.SessionSweeper{Store: ops, Logger: log})
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		pctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
