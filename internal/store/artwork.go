@@ -8,8 +8,7 @@ import (
 )
 
 // ArtworkStore keeps artwork versions and the leases of the pipeline that
-// processes them. sqldb.DB implements it; it joins Store once the customer
-// flow lands.
+// processes them. It is part of Store.
 type ArtworkStore interface {
 	// ArtworkVersions returns a job's versions, oldest first.
 	ArtworkVersions(ctx context.Context, tenantID, jobID string) ([]ArtworkVersion, error)
@@ -32,6 +31,11 @@ type ArtworkStore interface {
 	// SetArtworkFetch records the state of fetching a job's artwork URL:
 	// "pending", "done" or "failed".
 	SetArtworkFetch(ctx context.Context, jobID, state string) error
+
+	// ServerSecret returns the secret stored under name, storing candidate
+	// first when there is none, so that every process of an installation
+	// shares one (the key that signs file links).
+	ServerSecret(ctx context.Context, name string, candidate []byte) ([]byte, error)
 }
 
 // ArtworkVersion is one file uploaded for a job (or the failed attempt to
@@ -50,7 +54,7 @@ type ArtworkVersion struct {
 	Status  job.Status
 	Errors  []job.Finding
 	// Files maps a kind ("processed_pdf", "proof", "preflight_report") to a
-	// blob key. Proof pages are stored under the "proof" key as a prefix.
+	// blob key. The workflow package names the keys (workflow.ProofKey…).
 	Files map[string]string
 	// Pages is the page count preflight found, 0 before.
 	Pages     int

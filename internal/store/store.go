@@ -28,6 +28,8 @@ var (
 // Store is everything Submit keeps. Every method takes ctx first and a params
 // struct when it needs more than two other arguments.
 type Store interface {
+	ArtworkStore
+
 	// Close releases the database.
 	Close() error
 	// Ping checks that the database answers, for /readyz.
@@ -230,6 +232,8 @@ type TransitionParams struct {
 	// Event.Errors when those are non-nil, and Event.Files are merged into
 	// its files: a version always agrees with the job's last event about it.
 	NewVersion *ArtworkVersion
+	// Pages, when above 0, becomes the page count of Event.ArtworkVersionID.
+	Pages int
 }
 
 // IdempotencyRecord remembers the response to a POST sent with an

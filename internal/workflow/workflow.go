@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/atomyx/submit/internal/blob"
 	"github.com/atomyx/submit/internal/id"
 	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/store"
@@ -32,6 +33,16 @@ type Service struct {
 	// Notify is called after a transition that created a delivery has
 	// committed, to wake the callback worker. May be nil.
 	Notify func()
+
+	// Blobs keeps artwork files, reports and proofs. Upload and the file
+	// readers refuse to work without it; nothing else needs it.
+	Blobs blob.Store
+	// MaxUploadBytes is the largest artwork file accepted, by upload or by
+	// URL. Default DefaultMaxUploadBytes (1 GiB).
+	MaxUploadBytes int64
+	// Wake is called after a new artwork version is stored, to wake the
+	// pipeline that preflights it. May be nil: the pipeline also polls.
+	Wake func()
 }
 
 // now is the clock in UTC at the precision both databases keep, so that a
@@ -64,7 +75,17 @@ func (s *Service) NewJob(p NewJobParams) job.Job {
 		ExternalID: p.ExternalID, Status: job.AwaitingUpload, Metadata: p.Metadata,
 		Brand: p.Brand, ArtworkURL: p.ArtworkURL, CallbackURL: p.CallbackURL, Preflight: p.Preflight,
 		UploadToken: id.Token(24), CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(life),
+		ArtworkFetch: fetchState(p.ArtworkURL),
 	}
+}
+
+// fetchState is where fetching a new job's artwork URL starts: pending when
+// there is one, so that the pipeline claims the job and fetches it.
+func fetchState(artworkURL string) string {
+	if artworkURL == "" {
+		return ""
+	}
+	return store.FetchPending
 }
 
 // CreateJob stores a job made by NewJob, with its idempotency record if any.
@@ -86,6 +107,9 @@ type Change struct {
 	Files            map[string]string
 	// SetCurrentVersion makes ArtworkVersionID the job's current version.
 	SetCurrentVersion bool
+	// NewVersion, when set, is stored in the same transaction; its ID
+	// must be ArtworkVersionID.
+	NewVersion *store.ArtworkVersion
 }
 
 // Transition moves a job and records the event, and its callback delivery
@@ -121,6 +145,14 @@ func (s *Service) transitionFrom(ctx context.Context, j job.Job, c Change) (job.
 	}
 	if c.SetCurrentVersion {
 		p.CurrentVersionID = c.ArtworkVersionID
+	}
+	if c.NewVersion != nil {
+		nv := *c.NewVersion
+		nv.JobID, nv.TenantID, nv.Status = j.ID, j.TenantID, c.To
+		if nv.CreatedAt.IsZero() {
+			nv.CreatedAt = now
+		}
+		p.NewVersion = &nv
 	}
 	if typ.Callback() {
 		url, err := s.callbackURL(ctx, j)

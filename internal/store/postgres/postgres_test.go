@@ -61,7 +61,7 @@ func TestMigrateConcurrently(t *testing.T) {
 	}
 	wg.Wait()
 	all := slices.Concat(results...)
-	if !slices.Equal(all, []string{"0001_init", "0002_job_artwork_fetch", "0003_manage"}) {
+	if !slices.Equal(all, []string{"0001_init", "0002_job_artwork_fetch", "0003_manage", "0004_artwork"}) {
 		t.Fatalf("migrations applied %v, want each migration once", results)
 	}
 	if again, err := dbs[0].Migrate(t.Context()); err != nil || len(again) != 0 {

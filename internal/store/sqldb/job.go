@@ -146,15 +146,16 @@ const finalStatuses = `'approved', 'cancelled', 'expired'`
 // PostgreSQL a concurrent transition waits for the row lock and re-checks
 // the status against the committed row, on SQLite the single writer runs
 // them one after the other, so concurrent transitions get consecutive
-// sequences or ErrStale, never the same sequence.
+// sequences or ErrStale, never the same sequence. A new version is inserted
+// after the job row is locked and before the event, and the event's version
+// then follows it (status, errors, files), in the same transaction.
 func (db *DB) TransitionJob(ctx context.Context, p store.TransitionParams) (job.Event, error) {
 	e := p.Event
 	if len(p.From) == 0 {
 		return job.Event{}, fmt.Errorf("transition job %s: no status to move from", p.JobID)
 	}
-	if p.NewVersion != nil {
-		// Refused rather than dropped: artwork versions have no table yet.
-		return job.Event{}, fmt.Errorf("transition job %s: artwork versions are not stored yet", p.JobID)
+	if p.NewVersion != nil && p.NewVersion.ID != e.ArtworkVersionID {
+		return job.Event{}, fmt.Errorf("transition job %s: the event must name the new version %s", p.JobID, p.NewVersion.ID)
 	}
 	errs, err := jsonArg(e.Errors)
 	if err != nil {
@@ -186,6 +187,18 @@ func (db *DB) TransitionJob(ctx context.Context, p store.TransitionParams) (job.
 		e.JobID, e.TenantID = p.JobID, p.TenantID
 		if e.OrderRef == "" {
 			e.OrderRef = externalID
+		}
+		if p.NewVersion != nil {
+			v := *p.NewVersion
+			v.JobID, v.TenantID, v.Status = p.JobID, p.TenantID, e.Status
+			if err := db.insertVersion(ctx, tx, v); err != nil {
+				return err
+			}
+		}
+		if e.ArtworkVersionID != "" {
+			if err := db.followEvent(ctx, tx, p, e); err != nil {
+				return err
+			}
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO events (`+eventColumns+`)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,

@@ -47,7 +47,7 @@ func TestMigrate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(applied, []string{"0001_init", "0002_job_artwork_fetch", "0003_manage"}) {
+	if !slices.Equal(applied, []string{"0001_init", "0002_job_artwork_fetch", "0003_manage", "0004_artwork"}) {
 		t.Fatalf("first Migrate applied %v, want every migration", applied)
 	}
 	if applied, err = db.Migrate(ctx); err != nil || len(applied) != 0 {

@@ -1,0 +1,202 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"maps"
+	"time"
+
+	"github.com/atomyx/submit/internal/job"
+	"github.com/atomyx/submit/internal/store"
+)
+
+const versionColumns = `id, job_id, tenant_id, filename, size, sha256, blob_key, status, errors,
+	files, pages, created_at`
+
+func scanVersion(row scanner) (store.ArtworkVersion, error) {
+	var v store.ArtworkVersion
+	err := row.Scan(&v.ID, &v.JobID, &v.TenantID, &v.Filename, &v.Size, &v.SHA256, &v.BlobKey,
+		&v.Status, jsonDest{&v.Errors}, jsonDest{&v.Files}, &v.Pages, timeDest{&v.CreatedAt})
+	return v, err
+}
+
+// ArtworkVersions returns a job's versions, oldest first; none when the job
+// is not the tenant's.
+func (db *DB) ArtworkVersions(ctx context.Context, tenantID, jobID string) ([]store.ArtworkVersion, error) {
+	vs, err := queryAll(ctx, db.r, scanVersion, `SELECT `+versionColumns+` FROM artwork_versions
+		WHERE job_id = $1 AND tenant_id = $2 ORDER BY id`, jobID, tenantID)
+	if err != nil {
+		return nil, fmt.Errorf("artwork versions of %s: %w", jobID, err)
+	}
+	return vs, nil
+}
+
+// ArtworkVersion returns one version of the tenant's.
+func (db *DB) ArtworkVersion(ctx context.Context, tenantID, versionID string) (store.ArtworkVersion, error) {
+	v, err := scanVersion(db.r.QueryRowContext(ctx, `SELECT `+versionColumns+` FROM artwork_versions
+		WHERE id = $1 AND tenant_id = $2`, versionID, tenantID))
+	if err != nil {
+		return store.ArtworkVersion{}, fmt.Errorf("artwork version %s: %w", versionID, notFound(err))
+	}
+	return v, nil
+}
+
+// insertVersion inserts a version inside a transition's transaction.
+func (db *DB) insertVersion(ctx context.Context, tx *sql.Tx, v store.ArtworkVersion) error {
+	errs, err := jsonArg(v.Errors)
+	if err != nil {
+		return err
+	}
+	files, err := jsonArg(v.Files)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO artwork_versions (`+versionColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		v.ID, v.JobID, v.TenantID, v.Filename, v.Size, v.SHA256, v.BlobKey, string(v.Status),
+		errs, files, v.Pages, db.t(v.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("insert artwork version %s: %w", v.ID, db.conflict(err))
+	}
+	return nil
+}
+
+// followEvent makes the event's version, when stored, agree with it: its status, its
+// errors when the event has some (nil keeps them), its files merged, and
+// its page count when p.Pages is set. The files are merged in Go, not in
+// SQL, because the two databases merge JSON objects differently.
+func (db *DB) followEvent(ctx context.Context, tx *sql.Tx, p store.TransitionParams, e job.Event) error {
+	var files map[string]string
+	err := tx.QueryRowContext(ctx, `SELECT files FROM artwork_versions WHERE id = $1 AND job_id = $2`,
+		e.ArtworkVersionID, p.JobID).Scan(jsonDest{&files})
+	if errors.Is(err, sql.ErrNoRows) {
+		// An event may name a version that was never stored (older
+		// events, tests of the event log alone): there is nothing to follow.
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("artwork version %s of job %s: %w", e.ArtworkVersionID, p.JobID, err)
+	}
+	if len(e.Files) > 0 {
+		if files == nil {
+			files = map[string]string{}
+		}
+		maps.Copy(files, e.Files)
+	}
+	filesArg, err := jsonArg(files)
+	if err != nil {
+		return err
+	}
+	var q params
+	set := `UPDATE artwork_versions SET status = ` + q.add(string(e.Status)) + `, files = ` + q.add(filesArg)
+	if e.Errors != nil {
+		errs, err := jsonArg(e.Errors)
+		if err != nil {
+			return err
+		}
+		set += `, errors = ` + q.add(errs)
+	}
+	if p.Pages > 0 {
+		set += `, pages = ` + q.add(p.Pages)
+	}
+	_, err = tx.ExecContext(ctx, set+` WHERE id = `+q.add(e.ArtworkVersionID), q.args...)
+	if err != nil {
+		return fmt.Errorf("update artwork version %s: %w", e.ArtworkVersionID, err)
+	}
+	return nil
+}
+
+// claimWorkQuery leases the jobs with pipeline work. The alias d lets the
+// dialect's ClaimLock ("FOR UPDATE OF d SKIP LOCKED"), written for the
+// deliveries claim, serve here too. $1 worker, $2 lease end, $3 now, $4
+// limit. Statuses are literals so that the partial index jobs_work serves.
+const claimWorkQuery = `WITH due AS (
+	SELECT d.id FROM jobs d
+	WHERE (d.status IN ('uploaded', 'preflighting', 'preflight_passed')
+		OR (d.status = 'awaiting_upload' AND d.artwork_fetch = 'pending'))
+		AND (d.work_until IS NULL OR d.work_until <= $3)
+	ORDER BY d.updated_at, d.id
+	LIMIT $4 %s)
+UPDATE jobs SET work_owner = $1, work_until = $2
+FROM due WHERE jobs.id = due.id
+RETURNING jobs.id`
+
+// ClaimJobWork leases up to p.Limit jobs with pipeline work to p.Worker
+// until p.Now + p.Lease and returns them, those waiting longest first.
+func (db *DB) ClaimJobWork(ctx context.Context, p store.ClaimParams) ([]store.Job, error) {
+	if p.Worker == "" {
+		return nil, errors.New("claim job work: no worker name")
+	}
+	var jobs []store.Job
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		ids, err := queryAll(ctx, tx, scanID, fmt.Sprintf(claimWorkQuery, db.d.ClaimLock),
+			p.Worker, db.t(p.Now.Add(p.Lease)), db.t(p.Now), limitOr(p.Limit))
+		if err != nil || len(ids) == 0 {
+			return err
+		}
+		var q params
+		jobs, err = queryAll(ctx, tx, scanJob, `SELECT `+jobColumns+` FROM jobs WHERE id IN (`+
+			q.list(ids)+`) ORDER BY updated_at, id`, q.args...)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("claim job work: %w", err)
+	}
+	return jobs, nil
+}
+
+// RenewJobWork extends a lease the worker still holds.
+func (db *DB) RenewJobWork(ctx context.Context, jobID, worker string, until time.Time) error {
+	res, err := db.w.ExecContext(ctx, `UPDATE jobs SET work_until = $1 WHERE id = $2 AND work_owner = $3`,
+		db.t(until), jobID, worker)
+	if err == nil {
+		err = mustAffect(res)
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("renew work on %s: %w: another worker holds it", jobID, store.ErrStale)
+	}
+	if err != nil {
+		return fmt.Errorf("renew work on %s: %w", jobID, err)
+	}
+	return nil
+}
+
+// ReleaseJobWork ends a lease the worker holds.
+func (db *DB) ReleaseJobWork(ctx context.Context, jobID, worker string) error {
+	_, err := db.w.ExecContext(ctx, `UPDATE jobs SET work_owner = NULL, work_until = NULL
+		WHERE id = $1 AND work_owner = $2`, jobID, worker)
+	if err != nil {
+		return fmt.Errorf("release work on %s: %w", jobID, err)
+	}
+	return nil
+}
+
+// SetArtworkFetch records where fetching a job's artwork URL stands.
+func (db *DB) SetArtworkFetch(ctx context.Context, jobID, state string) error {
+	res, err := db.w.ExecContext(ctx, `UPDATE jobs SET artwork_fetch = $1 WHERE id = $2`, state, jobID)
+	if err == nil {
+		err = mustAffect(res)
+	}
+	if err != nil {
+		return fmt.Errorf("set artwork fetch of %s: %w", jobID, err)
+	}
+	return nil
+}
+
+// ServerSecret returns the secret named name, storing candidate if there
+// is none yet. Two processes racing both insert; the unique name keeps the
+// first, and both read it back.
+func (db *DB) ServerSecret(ctx context.Context, name string, candidate []byte) ([]byte, error) {
+	_, err := db.w.ExecContext(ctx, `INSERT INTO server_secrets (name, secret, created_at)
+		VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING`, name, candidate, db.t(time.Now()))
+	if err != nil {
+		return nil, fmt.Errorf("store server secret %s: %w", name, err)
+	}
+	var secret []byte
+	if err := db.w.QueryRowContext(ctx, `SELECT secret FROM server_secrets WHERE name = $1`, name).Scan(&secret); err != nil {
+		return nil, fmt.Errorf("read server secret %s: %w", name, notFound(err))
+	}
+	return secret, nil
+}
