@@ -25,6 +25,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -44,7 +45,9 @@ func main() {
 	n := flag.Int("events", 5000, "events for the throughput run")
 	rate := flag.Int("rate", 200, "events per second for the latency run")
 	latN := flag.Int("latency-events", 2000, "events for the latency run")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the throughput run here")
 	flag.Parse()
+	profile = *cpuprofile
 
 	dir, err := os.MkdirTemp("", "submit-bench-callbacks-")
 	check(err)
@@ -64,6 +67,9 @@ func main() {
 	fmt.Printf("latency at %d events/s, event committed → first attempt received: p50 %s, p99 %s (target p99 < 50ms)\n",
 		*rate, p50.Round(10*time.Microsecond), p99.Round(10*time.Microsecond))
 }
+
+// profile is where the throughput run's CPU profile goes, if anywhere.
+var profile string
 
 // receiver answers 204 and notes when each event first arrived.
 type receiver struct {
@@ -137,6 +143,12 @@ func throughput(dir, url string, rc *receiver, n int) time.Duration {
 	}
 	rc.reset()
 	w := newWorker(db)
+	if profile != "" {
+		f, err := os.Create(profile)
+		check(err)
+		check(pprof.StartCPUProfile(f))
+		defer pprof.StopCPUProfile()
+	}
 	start := time.Now()
 	check(w.Start(ctx))
 	for rc.count.Load() < int64(n) {

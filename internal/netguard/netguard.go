@@ -59,11 +59,14 @@ func NewClient(o Options) *http.Client {
 		o.Timeout = 10 * time.Second
 	}
 	t := &http.Transport{
-		Proxy:                 nil, // a proxy would connect for us, past the check
-		DialContext:           NewDialer(o).DialContext,
-		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          100,
-		MaxIdleConnsPerHost:   4,
+		Proxy:             nil, // a proxy would connect for us, past the check
+		DialContext:       NewDialer(o).DialContext,
+		ForceAttemptHTTP2: true,
+		MaxIdleConns:      100,
+		// Keep as many idle connections per host as the callback worker
+		// may have attempts in flight there, or a busy receiver gets a new
+		// TCP (and TLS) handshake for most callbacks.
+		MaxIdleConnsPerHost:   32,
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   o.Timeout,
 		ResponseHeaderTimeout: o.Timeout,
