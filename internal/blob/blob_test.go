@@ -1,0 +1,117 @@
+package blob
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
+)
+
+// stores returns every implementation, each fresh: the local disk and S3
+// on a real S3-protocol server (gofakes3, in process) on loopback.
+func stores(t *testing.T) map[string]Store {
+	t.Helper()
+	local, err := NewLocal(filepath.Join(t.TempDir(), "files"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(gofakes3.New(s3mem.New(), gofakes3.WithAutoBucket(true)).Server())
+	t.Cleanup(srv.Close)
+	t.Setenv("AWS_ACCESS_KEY_ID", "test")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+	t.Setenv("AWS_CONFIG_FILE", os.DevNull)
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", os.DevNull)
+	s3, err := Open(t.Context(), "s3://submit-test/prefix?region=eu-west-1&use_path_style=true&endpoint="+srv.URL, "", S3Options{TempDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return map[string]Store{"local": local, "s3": s3}
+}
+
+func TestStores(t *testing.T) {
+	for name, s := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := t.Context()
+			data := bytes.Repeat([]byte("0123456789"), 100_000)
+			sum := sha256.Sum256(data)
+			info, err := s.Put(ctx, "jobs/ses_1/av_1/original.pdf", bytes.NewReader(data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if info.Size != int64(len(data)) || info.SHA256 != hex.EncodeToString(sum[:]) {
+				t.Errorf("Put = %+v", info)
+			}
+			f, err := s.Open(ctx, "jobs/ses_1/av_1/original.pdf")
+			if err != nil {
+				t.Fatal(err)
+			}
+			buf := make([]byte, 10)
+			if _, err := f.ReadAt(buf, 500_005); err != nil || string(buf) != "5678901234" {
+				t.Errorf("ReadAt = %q, %v", buf, err)
+			}
+			all, _ := io.ReadAll(f)
+			if f.Size() != int64(len(data)) || !bytes.Equal(all, data) {
+				t.Errorf("read back %d bytes (Size %d), want %d", len(all), f.Size(), len(data))
+			}
+			f.Close()
+			if err := s.Delete(ctx, "jobs/ses_1/av_1/original.pdf"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Open(ctx, "jobs/ses_1/av_1/original.pdf"); !errors.Is(err, ErrNotFound) {
+				t.Errorf("Open after Delete: %v, want ErrNotFound", err)
+			}
+			if err := s.Delete(ctx, "jobs/ses_1/av_1/original.pdf"); err != nil {
+				t.Errorf("second Delete: %v", err)
+			}
+			for _, bad := range []string{"", "/etc/passwd", "../x", "a/../../x", `a\b`} {
+				if _, err := s.Put(ctx, bad, strings.NewReader("x")); err == nil {
+					t.Errorf("Put(%q) accepted", bad)
+				}
+			}
+		})
+	}
+}
+
+// failingReader yields some bytes, then an error.
+type failingReader struct{ n int }
+
+func (f *failingReader) Read(p []byte) (int, error) {
+	if f.n <= 0 {
+		return 0, errors.New("connection reset")
+	}
+	n := min(len(p), f.n)
+	f.n -= n
+	return n, nil
+}
+
+// TestPutFailureLeavesNothing: a body that fails half-way stores nothing,
+// not even a short file.
+func TestPutFailureLeavesNothing(t *testing.T) {
+	for name, s := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			if _, err := s.Put(ctx, "a/b.pdf", &failingReader{n: 5000}); err == nil {
+				t.Fatal("Put of a failing body succeeded")
+			}
+			if _, err := s.Open(ctx, "a/b.pdf"); !errors.Is(err, ErrNotFound) {
+				t.Errorf("after a failed Put: %v, want ErrNotFound", err)
+			}
+			if l, ok := s.(*Local); ok {
+				left, _ := filepath.Glob(filepath.Join(l.root, "a", "*"))
+				if len(left) != 0 {
+					t.Errorf("temporary files left: %v", left)
+				}
+			}
+		})
+	}
+}
