@@ -59,7 +59,7 @@ func (m *Manage) vaultData(r *http.Request, c *call) (map[string]any, error) {
 	}
 	return map[string]any{
 		"Title": "Vault", "Keys": kv, "Scopes": apikey.AllScopes, "Active": active, "Previous": previous,
-		"Overlap": vault.RotationOverlap.String(),
+		"Overlap": overlap(),
 	}, nil
 }
 
@@ -118,7 +118,9 @@ func (m *Manage) rotateSecret(w http.ResponseWriter, r *http.Request, c *call) e
 		return err
 	}
 	// Never the secret in the log: who rotated and when is what matters.
-	m.audit(r.Context(), c, "secret.rotate", "signing secret",
-		"previous secrets keep signing for "+vault.RotationOverlap.String())
+	m.audit(r.Context(), c, "secret.rotate", "signing secret", "previous secrets keep signing for "+overlap())
 	return redirect(w, r, withDone("/manage/vault", "rotated"))
 }
+
+// overlap is vault.RotationOverlap in words.
+func overlap() string { return fmt.Sprintf("%d hours", int(vault.RotationOverlap.Hours())) }
