@@ -1,0 +1,82 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/atomyx/submit/internal/job"
+	"github.com/atomyx/submit/internal/workflow"
+)
+
+// maxReason bounds a rejection reason: it travels in a callback.
+const maxReason = workflow.MaxReasonLength
+
+// approve is POST /u/{token}/approve. Approving an approved job again (a
+// double click, a second tab) shows the same thank-you page.
+func (w *Web) approve(rw http.ResponseWriter, r *http.Request) {
+	j, ok := w.openJob(rw, r)
+	if !ok {
+		return
+	}
+	if j.Status != job.Approved {
+		if _, err := w.d.Workflow.Approve(r.Context(), j.TenantID, j.ID); err != nil {
+			w.actionFailed(rw, r, err, "approve")
+			return
+		}
+	}
+	http.Redirect(rw, r, "/u/"+j.UploadToken, http.StatusSeeOther)
+}
+
+// reject is POST /u/{token}/reject with the customer's reason, which the
+// ERP receives in the rejected callback.
+func (w *Web) reject(rw http.ResponseWriter, r *http.Request) {
+	j, ok := w.openJob(rw, r)
+	if !ok {
+		return
+	}
+	reason := strings.TrimSpace(r.PostFormValue("reason"))
+	if problem := checkReason(reason); problem != "" {
+		v, err := w.jobView(r.Context(), j)
+		if err != nil {
+			w.unavailable(rw, r, err)
+			return
+		}
+		v.CSRF, v.FormError, v.Draft = w.csrfToken(rw, r), problem, reason
+		w.render(rw, r, http.StatusUnprocessableEntity, v)
+		return
+	}
+	if _, err := w.d.Workflow.Reject(r.Context(), j.TenantID, j.ID, reason); err != nil {
+		w.actionFailed(rw, r, err, "reject")
+		return
+	}
+	http.Redirect(rw, r, "/u/"+j.UploadToken, http.StatusSeeOther)
+}
+
+// checkReason says what is wrong with a rejection reason, or "".
+func checkReason(s string) string {
+	switch {
+	case s == "":
+		return "Tell us what should change, so that the printer can help."
+	case !utf8.ValidString(s):
+		return "The reason contains characters we cannot read. Type it again."
+	case utf8.RuneCountInString(s) > maxReason:
+		return "Keep the reason under 2,000 characters."
+	}
+	return ""
+}
+
+// actionFailed answers an approve or reject that the workflow refused: most
+// often the job moved on in another tab.
+func (w *Web) actionFailed(rw http.ResponseWriter, r *http.Request, err error, what string) {
+	if errors.Is(err, workflow.ErrReason) {
+		w.refuse(rw, r, http.StatusUnprocessableEntity, "Say in a few words what should change, then send the request again.")
+		return
+	}
+	if errors.Is(err, job.ErrTransition) {
+		w.refuse(rw, r, http.StatusConflict, "This proof can no longer be "+what+"d: the order has moved on meanwhile. Open your link again to see where it stands.")
+		return
+	}
+	w.unavailable(rw, r, err)
+}

@@ -1,0 +1,117 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/atomyx/submit/internal/job"
+)
+
+// statusBody is what the page's script learns about its job: enough to
+// update the steps in place, and View to know when to load the page anew.
+type statusBody struct {
+	Status   job.Status `json:"status"`
+	Sequence int64      `json:"sequence"`
+	View     string     `json:"view"`
+	Message  string     `json:"message"`
+}
+
+func statusOf(j job.Job) statusBody {
+	view, _ := templateFor(j.Status)
+	return statusBody{Status: j.Status, Sequence: j.Sequence, View: view, Message: statusMessages[j.Status]}
+}
+
+// statusMessages say, for the live region, what is happening now.
+var statusMessages = map[job.Status]string{
+	job.AwaitingUpload:  "Waiting for your file.",
+	job.Uploaded:        "File received. The check starts in a moment.",
+	job.Preflighting:    "Checking your file for print…",
+	job.PreflightPassed: "Your file passed the check. Preparing your proof…",
+	job.PreflightFailed: "The check found problems in your file.",
+	job.ProofGenerated:  "Your proof is ready.",
+	job.Approved:        "Approved for print.",
+	job.Rejected:        "Changes requested.",
+}
+
+// status is GET /u/{token}/status, the polling fallback for browsers or
+// proxies that do not carry server-sent events.
+func (w *Web) status(rw http.ResponseWriter, r *http.Request) {
+	r.Header.Set("Accept", "application/json") // errors as JSON too
+	j, ok := w.openJob(rw, r)
+	if !ok {
+		return
+	}
+	rw.Header().Set("Cache-Control", "no-store")
+	writeJSON(rw, http.StatusOK, statusOf(j))
+}
+
+// Event streams: the database is polled once a second per open page,
+// which works unchanged when several processes serve the same jobs. A
+// stream ends after streamLife; the browser's EventSource reconnects by
+// itself, so no connection outlives a load balancer's idle timeout.
+const (
+	streamPoll = time.Second
+	streamLife = 5 * time.Minute
+	streamPing = 20 * time.Second
+)
+
+// events is GET /u/{token}/events: server-sent events, one "status" event
+// whenever the job moves.
+func (w *Web) events(rw http.ResponseWriter, r *http.Request) {
+	r.Header.Set("Accept", "application/json")
+	j, ok := w.openJob(rw, r)
+	if !ok {
+		return
+	}
+	rc := http.NewResponseController(rw)
+	h := rw.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no") // nginx would hold events back
+	rw.WriteHeader(http.StatusOK)
+	fmt.Fprint(rw, "retry: 2000\n\n")
+	last := int64(-1)
+	poll, ping := time.NewTicker(streamPoll), time.NewTicker(streamPing)
+	defer poll.Stop()
+	defer ping.Stop()
+	end := time.After(streamLife)
+	for {
+		if j.Sequence != last {
+			last = j.Sequence
+			b, _ := json.Marshal(statusOf(j))
+			fmt.Fprintf(rw, "event: status\nid: %d\ndata: %s\n\n", j.Sequence, b)
+		}
+		if rc.Flush() != nil {
+			return
+		}
+		select {
+		case <-r.Context().Done():
+			return
+		case <-w.shuttingDown():
+			return
+		case <-end:
+			return
+		case <-ping.C:
+			fmt.Fprint(rw, ": ping\n\n") // keeps proxies from closing an idle stream
+		case <-poll.C:
+			next, err := w.d.Store.JobByUploadToken(r.Context(), j.UploadToken)
+			if err != nil {
+				return // the browser reconnects and gets a proper answer
+			}
+			j = next
+		}
+	}
+}
+
+func wantsJSON(r *http.Request) bool {
+	return strings.Contains(r.Header.Get("Accept"), "application/json")
+}
+
+func writeJSON(rw http.ResponseWriter, status int, v any) {
+	rw.Header().Set("Content-Type", "application/json")
+	rw.WriteHeader(status)
+	json.NewEncoder(rw).Encode(v)
+}

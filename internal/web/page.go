@@ -1,0 +1,199 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/atomyx/submit/internal/job"
+	"github.com/atomyx/submit/internal/store"
+	"github.com/atomyx/submit/internal/workflow"
+)
+
+// Finding codes the page treats specially. The backend records them.
+const (
+	codeFetchFailed = "ARTWORK_FETCH_FAILED"
+	codeRejected    = workflow.CodeRejected
+)
+
+// showPage is GET /u/{token}: the one page of a job, in the shape its
+// status calls for.
+func (w *Web) showPage(rw http.ResponseWriter, r *http.Request) {
+	j, ok := w.openJob(rw, r)
+	if !ok {
+		return
+	}
+	v, err := w.jobView(r.Context(), j)
+	if err != nil {
+		w.unavailable(rw, r, err)
+		return
+	}
+	v.CSRF = w.csrfToken(rw, r)
+	w.render(rw, r, http.StatusOK, v)
+}
+
+// openJob finds the job of the link and answers for links that lead
+// nowhere: 404 for an unknown link, 410 for an expired or cancelled job.
+// It returns false when it has answered.
+func (w *Web) openJob(rw http.ResponseWriter, r *http.Request) (job.Job, bool) {
+	token := r.PathValue("token")
+	var j job.Job
+	err := store.ErrNotFound
+	if plausibleToken(token) { // junk never reaches the database
+		j, err = w.d.Store.JobByUploadToken(r.Context(), token)
+	}
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		w.gone(rw, r, http.StatusNotFound, nil, "We can't find this link",
+			"Check that you copied the whole link from the email or message you received. If it still does not open, ask the company that sent it for a new one.")
+		return j, false
+	case err != nil:
+		w.unavailable(rw, r, err)
+		return j, false
+	case j.Status == job.Cancelled:
+		w.gone(rw, r, http.StatusGone, &j, "This order was cancelled",
+			"There is nothing more to do here. If you think this is a mistake, contact the company that sent you this link.")
+		return j, false
+	case j.Status == job.Expired || !j.Status.Final() && !w.now().Before(j.ExpiresAt):
+		w.gone(rw, r, http.StatusGone, &j, "This link has expired",
+			"Upload links stay open for a limited time. Ask the company that sent you this link for a new one.")
+		return j, false
+	}
+	return j, true
+}
+
+// plausibleToken reports whether s could be a link token: tokens are
+// base32 or base64url text of 128 bits or more.
+func plausibleToken(s string) bool {
+	if len(s) < 22 || len(s) > 128 {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// gone answers a link that leads nowhere, with the job's branding and order
+// reference when the job is known.
+func (w *Web) gone(rw http.ResponseWriter, r *http.Request, status int, j *job.Job, heading, text string) {
+	if wantsJSON(r) {
+		writeJSON(rw, status, map[string]string{"error": heading + ". " + text, "view": "gone"})
+		return
+	}
+	v := &view{Template: "message", Title: heading, Heading: heading, Text: text}
+	if j != nil {
+		v.OrderRef = j.ExternalID
+		v.Palette, v.Logo = w.brand(r.Context(), *j)
+	}
+	w.render(rw, r, status, v)
+}
+
+// unavailable answers a failure on our side, logged with its cause; the
+// customer gets words, never a stack trace.
+func (w *Web) unavailable(rw http.ResponseWriter, r *http.Request, err error) {
+	w.log.ErrorContext(r.Context(), "customer page", "path_route", r.Pattern, "error", err)
+	w.refuse(rw, r, http.StatusServiceUnavailable, "This page is unavailable for a moment. Wait a minute and reload it.")
+}
+
+// brand is the job's brand, falling back field by field to its tenant's.
+func (w *Web) brand(ctx context.Context, j job.Job) (palette, string) {
+	var b job.Brand
+	if j.Brand != nil {
+		b = *j.Brand
+	}
+	if b.Color == "" || b.Logo == "" {
+		if t, err := w.d.Store.Tenant(ctx, j.TenantID); err == nil && t.Settings.Brand != nil {
+			b.Color = cmpOr(b.Color, t.Settings.Brand.Color)
+			b.Logo = cmpOr(b.Logo, t.Settings.Brand.Logo)
+		}
+	}
+	return newPalette(b.Color), b.Logo
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// jobView builds the page of a job that is open (or approved).
+func (w *Web) jobView(ctx context.Context, j job.Job) (*view, error) {
+	v := &view{
+		Token: j.UploadToken, OrderRef: j.ExternalID, Metadata: j.Metadata, Status: j.Status,
+		Sequence: j.Sequence, ExpiresAt: j.ExpiresAt, Rules: newRules(w.maxUpload(), j.Preflight),
+		Steps: stepsFor(j.Status),
+	}
+	v.Palette, v.Logo = w.brand(ctx, j)
+	if err := w.addVersion(ctx, j, v); err != nil {
+		return nil, err
+	}
+	v.Template, v.Title = templateFor(j.Status)
+	switch j.Status {
+	case job.ProofGenerated:
+		pages, err := w.proofPages(ctx, j, v.Version)
+		if err != nil {
+			return nil, err
+		}
+		v.Pages = pages
+	case job.Approved:
+		// What was approved is a reassurance, not a necessity.
+		v.Pages, _ = w.proofPages(ctx, j, v.Version)
+	}
+	return v, nil
+}
+
+// addVersion fills in the current artwork version and its findings.
+func (w *Web) addVersion(ctx context.Context, j job.Job, v *view) error {
+	if j.CurrentVersionID == "" || w.art == nil {
+		return nil
+	}
+	versions, err := w.art.ArtworkVersions(ctx, j.TenantID, j.ID)
+	if err != nil {
+		return fmt.Errorf("read versions of %s: %w", j.ID, err)
+	}
+	for i := range versions {
+		if versions[i].ID == j.CurrentVersionID {
+			v.Version, v.VersionNo = &versions[i], i+1
+		}
+	}
+	if v.Version == nil {
+		return nil
+	}
+	var shown []job.Finding
+	for _, f := range v.Version.Errors {
+		switch f.Code {
+		case codeFetchFailed:
+			v.FetchFailed = true
+		case codeRejected:
+			v.Reason = f.Message
+			continue // shown as the customer's own words, not as a finding
+		}
+		shown = append(shown, f)
+	}
+	v.Findings, v.Errors, v.Warnings = groupFindings(shown)
+	return nil
+}
+
+// templateFor picks the content template and title for a status.
+func templateFor(s job.Status) (name, title string) {
+	switch s {
+	case job.AwaitingUpload:
+		return "upload", "Upload your artwork"
+	case job.Uploaded, job.Preflighting, job.PreflightPassed:
+		return "processing", "Checking your file"
+	case job.PreflightFailed:
+		return "findings", "Your file needs changes"
+	case job.ProofGenerated:
+		return "proof", "Check your proof"
+	case job.Rejected:
+		return "rejected", "Changes requested"
+	case job.Approved:
+		return "approved", "Approved for print"
+	}
+	return "message", "Upload"
+}

@@ -1,0 +1,83 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"net/http"
+	"time"
+
+	"github.com/atomyx/submit/internal/workflow"
+)
+
+//go:embed templates
+var templateFS embed.FS
+
+// pages holds the parsed templates. html/template escapes every value by
+// its context, so metadata, filenames and rejection reasons from anyone
+// are shown as text, never as markup.
+type pages struct {
+	t *template.Template
+}
+
+func loadPages(a *assets) *pages {
+	funcs := template.FuncMap{
+		"bytes": workflow.FormatBytes,
+		"date":  func(t time.Time) string { return t.UTC().Format("2 January 2006, 15:04 UTC") },
+		"plural": func(n int, one, many string) string {
+			if n == 1 {
+				return fmt.Sprintf("%d %s", n, one)
+			}
+			return fmt.Sprintf("%d %s", n, many)
+		},
+		"asset": a.url,
+		"inc":   func(i int) int { return i + 1 },
+	}
+	t := template.Must(template.New("").Funcs(funcs).ParseFS(templateFS, "templates/*.html"))
+	return &pages{t: t}
+}
+
+// render writes a page with the given status. It renders into a buffer
+// first, so a template error becomes a plain 500 instead of half a page.
+func (w *Web) render(rw http.ResponseWriter, r *http.Request, status int, v *view) {
+	v.Nonce = nonceOf(r.Context())
+	if v.Palette.Accent == "" {
+		v.Palette = newPalette("")
+	}
+	var buf bytes.Buffer
+	if err := w.pages.t.ExecuteTemplate(&buf, "layout", v); err != nil {
+		w.log.ErrorContext(r.Context(), "render page", "template", v.Template, "error", err)
+		http.Error(rw, "Something went wrong on our side. Reload the page in a minute.", http.StatusInternalServerError)
+		return
+	}
+	rw.Header().Set("Content-Type", "text/html; charset=utf-8")
+	// Pages show live state and carry the CSRF token: never cache them.
+	rw.Header().Set("Cache-Control", "no-store")
+	rw.WriteHeader(status)
+	buf.WriteTo(rw)
+}
+
+// refuse answers a refused request: JSON for scripts (which ask for it),
+// a short page for browsers.
+func (w *Web) refuse(rw http.ResponseWriter, r *http.Request, status int, msg string) {
+	if wantsJSON(r) {
+		writeJSON(rw, status, map[string]string{"error": msg})
+		return
+	}
+	v := &view{Template: "message", Title: refusalHeadings[status], Heading: refusalHeadings[status], Text: msg}
+	if t := r.PathValue("token"); plausibleToken(t) {
+		v.Back = "/u/" + t
+	}
+	w.render(rw, r, status, v)
+}
+
+var refusalHeadings = map[int]string{
+	http.StatusForbidden:          "Please reload the page",
+	http.StatusConflict:           "This order has moved on",
+	http.StatusTooManyRequests:    "Slow down a little",
+	http.StatusServiceUnavailable: "Back in a moment",
+	http.StatusRequestEntityTooLarge: "This file is too large",
+	http.StatusUnsupportedMediaType:  "This is not a PDF",
+	http.StatusBadRequest:         "Something was missing",
+}

@@ -1,0 +1,166 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+
+	"github.com/atomyx/submit/internal/id"
+	"github.com/atomyx/submit/internal/job"
+	"github.com/atomyx/submit/internal/workflow"
+	"github.com/tus/tusd/v2/pkg/filestore"
+	tusd "github.com/tus/tusd/v2/pkg/handler"
+	"github.com/tus/tusd/v2/pkg/memorylocker"
+	xslog "golang.org/x/exp/slog"
+)
+
+// tusUploads serves resumable uploads with the tus protocol, through
+// tusd's handler: a connection that drops on a 300 MB file resumes where it
+// stopped instead of starting over. Unfinished uploads are kept on local
+// disk under DataDir/tus, so a resume must reach the same process: behind
+// a load balancer, pin /u/{token}/tus/ to one process per token, or the
+// script falls back to starting the upload again.
+//
+// Upload ids start with the job's id, so one link can never touch another
+// link's upload.
+type tusUploads struct {
+	w   *Web
+	dir string
+
+	once sync.Once
+	h    *tusd.UnroutedHandler
+	err  error
+}
+
+type jobKey struct{}
+
+func newTusUploads(w *Web, dir string) *tusUploads { return &tusUploads{w: w, dir: dir} }
+
+// handler makes the tusd handler on first use, so that a server whose
+// customers never upload creates no directory.
+func (t *tusUploads) handler() (*tusd.UnroutedHandler, error) {
+	t.once.Do(func() {
+		if err := os.MkdirAll(t.dir, 0o750); err != nil {
+			t.err = fmt.Errorf("make upload directory: %w", err)
+			return
+		}
+		composer := tusd.NewStoreComposer()
+		filestore.New(t.dir).UseIn(composer)
+		memorylocker.New().UseIn(composer)
+		t.h, t.err = tusd.NewUnroutedHandler(tusd.Config{
+			StoreComposer: composer, BasePath: "/u/tus/", MaxSize: t.w.maxUpload(),
+			DisableDownload: true, DisableConcatenation: true,
+			Cors:                      &tusd.CorsConfig{Disable: true}, // the page is same-origin
+			PreUploadCreateCallback:   t.beforeCreate,
+			PreFinishResponseCallback: t.finish,
+			Logger:                    xslog.New(xslog.NewTextHandler(io.Discard, nil)),
+		})
+	})
+	return t.h, t.err
+}
+
+// serve is every request under /u/{token}/tus/.
+func (t *tusUploads) serve(rw http.ResponseWriter, r *http.Request) {
+	r.Header.Set("Accept", "application/json")
+	j, ok := t.w.openJob(rw, r)
+	if !ok {
+		return
+	}
+	h, err := t.handler()
+	if err != nil {
+		t.w.unavailable(rw, r, err)
+		return
+	}
+	uploadID := r.PathValue("id")
+	if uploadID != "" && !strings.HasPrefix(uploadID, j.ID+"-") {
+		writeJSON(rw, http.StatusNotFound, map[string]string{"error": "This upload does not belong to this link. Start the upload again."})
+		return
+	}
+	r = r.WithContext(context.WithValue(r.Context(), jobKey{}, j))
+	r.URL.Path = "/" + uploadID // tusd reads the id from the path
+	base := "/u/" + j.UploadToken + "/tus/"
+	h.Middleware(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.Method == http.MethodPost && uploadID == "":
+			h.PostFile(rw, r)
+		case r.Method == http.MethodHead && uploadID != "":
+			h.HeadFile(rw, r)
+		case r.Method == http.MethodPatch && uploadID != "":
+			h.PatchFile(rw, r)
+		case r.Method == http.MethodDelete && uploadID != "":
+			h.DelFile(rw, r)
+		default:
+			rw.Header().Set("Allow", "POST, HEAD, PATCH, DELETE, OPTIONS")
+			rw.WriteHeader(http.StatusMethodNotAllowed)
+		}
+	})).ServeHTTP(&locationWriter{ResponseWriter: rw, base: base}, r)
+}
+
+// beforeCreate accepts a new upload: a PDF by its name or type (the
+// content is checked when the upload completes), stored under an id that
+// names the job.
+func (t *tusUploads) beforeCreate(hook tusd.HookEvent) (tusd.HTTPResponse, tusd.FileInfoChanges, error) {
+	j, _ := hook.Context.Value(jobKey{}).(job.Job)
+	name := hook.Upload.MetaData["filename"]
+	if !looksLikePDF(name, hook.Upload.MetaData["filetype"]) {
+		return tusd.HTTPResponse{}, tusd.FileInfoChanges{}, tusd.NewError("ERR_NOT_PDF",
+			"This file is not a PDF. Export your artwork as a PDF and upload that file.", http.StatusUnsupportedMediaType)
+	}
+	return tusd.HTTPResponse{}, tusd.FileInfoChanges{
+		ID:       j.ID + "-" + id.Token(16),
+		MetaData: tusd.MetaData{"filename": workflow.CleanFilename(name)},
+	}, nil
+}
+
+func looksLikePDF(name, typ string) bool {
+	return strings.HasSuffix(strings.ToLower(name), ".pdf") || typ == "application/pdf"
+}
+
+// finish hands a completed upload to the workflow and removes the tus
+// copy, whatever the outcome: a refused file is not kept.
+func (t *tusUploads) finish(hook tusd.HookEvent) (tusd.HTTPResponse, error) {
+	j, _ := hook.Context.Value(jobKey{}).(job.Job)
+	bin, info := hook.Upload.Storage[filestore.StorageKeyPath], hook.Upload.Storage[filestore.StorageKeyInfoPath]
+	defer os.Remove(info)
+	defer os.Remove(bin)
+	f, err := os.Open(bin)
+	if err != nil {
+		return tusd.HTTPResponse{}, fmt.Errorf("open finished upload: %w", err)
+	}
+	defer f.Close()
+	if _, err := t.w.store(hook.Context, j, hook.Upload.MetaData["filename"], f, hook.Upload.Size); err != nil {
+		status, msg := t.w.uploadProblem(err)
+		if status == 0 {
+			t.w.log.ErrorContext(hook.Context, "store resumable upload", "job", j.ID, "error", err)
+			status, msg = http.StatusServiceUnavailable, "Your file arrived but could not be stored. Wait a minute and upload it again."
+		}
+		return tusd.HTTPResponse{}, tusd.NewError("ERR_UPLOAD_REFUSED", msg, status)
+	}
+	return tusd.HTTPResponse{Header: tusd.HTTPHeader{"X-Submit-Next": "/u/" + j.UploadToken}}, nil
+}
+
+// locationWriter rewrites the Location of a created upload to this link's
+// tus path: tusd builds it from one fixed base path, and links differ.
+type locationWriter struct {
+	http.ResponseWriter
+	base string
+}
+
+func (lw *locationWriter) WriteHeader(code int) {
+	if loc := lw.Header().Get("Location"); loc != "" {
+		if i := strings.LastIndex(loc, "/"); i >= 0 {
+			lw.Header().Set("Location", lw.base+loc[i+1:])
+		}
+	}
+	lw.ResponseWriter.WriteHeader(code)
+}
+
+func (lw *locationWriter) Write(b []byte) (int, error) { return lw.ResponseWriter.Write(b) }
+
+// Unwrap lets tusd's ResponseController set read deadlines on the real
+// connection.
+func (lw *locationWriter) Unwrap() http.ResponseWriter { return lw.ResponseWriter }

@@ -1,0 +1,93 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+
+	"github.com/atomyx/submit/internal/job"
+	"github.com/atomyx/submit/internal/store"
+	"github.com/atomyx/submit/internal/workflow"
+)
+
+// multipartSlack is room for the multipart framing around the file.
+const multipartSlack = 1 << 20
+
+// uploadForm is POST /u/{token}/upload: the plain multipart upload, used
+// without JavaScript and by the script when the resumable upload fails.
+// The file is streamed to storage, never held in memory or parsed twice.
+func (w *Web) uploadForm(rw http.ResponseWriter, r *http.Request) {
+	j, ok := w.openJob(rw, r)
+	if !ok {
+		return
+	}
+	r.Body = http.MaxBytesReader(rw, r.Body, w.maxUpload()+multipartSlack)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		w.refuse(rw, r, http.StatusBadRequest, "Choose a PDF file to upload, then send the form again.")
+		return
+	}
+	for {
+		part, err := mr.NextPart()
+		if err != nil {
+			w.uploadFailed(rw, r, err)
+			return
+		}
+		if part.FormName() != "file" {
+			continue
+		}
+		if part.FileName() == "" {
+			w.refuse(rw, r, http.StatusBadRequest, "Choose a PDF file to upload, then send the form again.")
+			return
+		}
+		_, err = w.store(r.Context(), j, part.FileName(), part, -1)
+		if err != nil {
+			w.uploadFailed(rw, r, err)
+			return
+		}
+		if wantsJSON(r) {
+			writeJSON(rw, http.StatusCreated, map[string]string{"next": "/u/" + j.UploadToken})
+			return
+		}
+		http.Redirect(rw, r, "/u/"+j.UploadToken, http.StatusSeeOther)
+		return
+	}
+}
+
+// store hands an uploaded file to the workflow, which stores it as a new
+// artwork version and starts preflight. It finishes even when the
+// customer's connection drops after the last byte.
+func (w *Web) store(ctx context.Context, j job.Job, filename string, body io.Reader, size int64) (store.ArtworkVersion, error) {
+	return w.d.Workflow.Upload(background(ctx), workflow.UploadParams{
+		TenantID: j.TenantID, JobID: j.ID, Filename: workflow.CleanFilename(filename), Body: body, Size: size,
+	})
+}
+
+// uploadProblem turns an upload error into a status and words for the
+// customer; 0 means a failure on our side.
+func (w *Web) uploadProblem(err error) (int, string) {
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.Is(err, workflow.ErrTooLarge), errors.As(err, &tooLarge):
+		return http.StatusRequestEntityTooLarge, "This file is larger than " + workflow.FormatBytes(w.maxUpload()) + ". Reduce it (for example by exporting with compressed images) and upload it again."
+	case errors.Is(err, workflow.ErrNotPDF):
+		return http.StatusUnsupportedMediaType, "This file is not a PDF. Export your artwork as a PDF and upload that file."
+	case errors.Is(err, job.ErrTransition):
+		return http.StatusConflict, "This order is not waiting for a file right now. Reload the page to see where it stands."
+	case errors.Is(err, store.ErrNotFound):
+		return http.StatusNotFound, "This order no longer exists."
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return http.StatusBadRequest, "The upload was cut off before the file arrived. Check your connection and try again."
+	}
+	return 0, ""
+}
+
+func (w *Web) uploadFailed(rw http.ResponseWriter, r *http.Request, err error) {
+	status, msg := w.uploadProblem(err)
+	if status == 0 {
+		w.unavailable(rw, r, err)
+		return
+	}
+	w.refuse(rw, r, status, msg)
+}

@@ -1,0 +1,149 @@
+// Package web serves the customer pages: the page behind a job's uploadURL,
+// where the print customer uploads artwork, follows preflight, reads the
+// proof and approves or rejects it.
+//
+// Pages are rendered on the server with html/template, so every string an
+// ERP supplied is escaped. The CSS and the few vanilla JavaScript modules
+// are embedded in the binary: there is no build step. Everything works
+// without JavaScript too (a plain form upload, a page that refreshes while
+// preflight runs); with it, uploads are resumable (tus), progress and
+// status are live, and the proof is zoomable.
+//
+// The link token in the URL is the only credential: it has at least 128
+// bits, and every page sends Referrer-Policy: no-referrer so that it never
+// leaks to the brand logo's host.
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/atomyx/submit/internal/api"
+	"github.com/atomyx/submit/internal/store"
+	"github.com/atomyx/submit/internal/workflow"
+)
+
+// Deps is what the customer pages need. Store and Workflow are required.
+type Deps struct {
+	Store store.Store
+	// Artwork reads artwork versions. Default: Store, when it implements
+	// store.ArtworkStore.
+	Artwork  store.ArtworkStore
+	Workflow *workflow.Service
+	Logger   *slog.Logger
+	Metrics  *api.Metrics
+	// PublicURL is the base of upload links. An https URL makes cookies
+	// Secure and __Host- prefixed.
+	PublicURL string
+	// DataDir holds unfinished resumable uploads, under DataDir/tus.
+	DataDir string
+	// AllowInsecureURLs lets brand logos load over plain http, matching
+	// the API, which then accepts such logo URLs (development only).
+	AllowInsecureURLs bool
+	// RequestsPerSecond and Burst bound the requests one address may make
+	// to the customer pages. Defaults 10 and 200: enough for a chunked
+	// upload and a proof with many pages, far too few to guess links.
+	RequestsPerSecond float64
+	Burst             int
+	// Now is the clock. Default time.Now.
+	Now func() time.Time
+}
+
+// Web serves the customer pages.
+type Web struct {
+	d       Deps
+	log     *slog.Logger
+	art     store.ArtworkStore
+	pages   *pages
+	assets  *assets
+	limiter *limiter
+	cookie  cookieConfig
+	origin  *http.CrossOriginProtection
+	tus     *tusUploads
+
+	// done is closed on shutdown, so that event streams end and
+	// http.Server.Shutdown need not wait for them.
+	done     chan struct{}
+	doneOnce sync.Once
+}
+
+// New returns the customer pages on the given dependencies.
+func New(d Deps) *Web {
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Artwork == nil {
+		d.Artwork, _ = d.Store.(store.ArtworkStore)
+	}
+	if d.RequestsPerSecond <= 0 {
+		d.RequestsPerSecond = 10
+	}
+	if d.Burst <= 0 {
+		d.Burst = 200
+	}
+	a := loadAssets()
+	w := &Web{
+		d: d, log: d.Logger, art: d.Artwork, pages: loadPages(a), assets: a,
+		limiter: newLimiter(d.RequestsPerSecond, d.Burst, d.Now),
+		cookie:  newCookieConfig(d.PublicURL), origin: newOriginCheck(d.PublicURL),
+		done: make(chan struct{}),
+	}
+	w.tus = newTusUploads(w, filepath.Join(d.DataDir, "tus"))
+	return w
+}
+
+// Close ends open event streams. Register it with
+// http.Server.RegisterOnShutdown: Shutdown does not end them by itself and
+// would otherwise wait for them until its timeout.
+func (w *Web) Close() { w.doneOnce.Do(func() { close(w.done) }) }
+
+// Register adds the customer pages to mux: one route table.
+func (w *Web) Register(mux *http.ServeMux) {
+	page := func(pattern string, h http.HandlerFunc) {
+		mux.Handle(pattern, w.instrument(pattern, w.secure(w.limit(h))))
+	}
+	page("GET /u/{token}", w.showPage)
+	page("GET /u/{token}/status", w.status)
+	page("GET /u/{token}/events", w.events)
+	page("GET /u/{token}/proof/{version}/{page}", w.proofImage)
+	page("POST /u/{token}/upload", w.checkCSRF(w.uploadForm))
+	page("POST /u/{token}/approve", w.checkCSRF(w.approve))
+	page("POST /u/{token}/reject", w.checkCSRF(w.reject))
+	// The tus protocol uses POST, HEAD, PATCH, DELETE and OPTIONS; the
+	// handler checks the link and the CSRF token on each.
+	page("/u/{token}/tus/", w.checkCSRF(w.tus.serve))
+	page("/u/{token}/tus/{id}", w.checkCSRF(w.tus.serve))
+	mux.Handle("GET /static/u/{file}", w.instrument("GET /static/u/{file}", http.HandlerFunc(w.assets.serve)))
+}
+
+func (w *Web) instrument(route string, h http.Handler) http.Handler {
+	if w.d.Metrics == nil {
+		return h
+	}
+	return w.d.Metrics.Instrument(route, w.log, h)
+}
+
+// now is the clock in UTC.
+func (w *Web) now() time.Time { return w.d.Now().UTC() }
+
+// maxUpload is the largest file a customer may upload.
+func (w *Web) maxUpload() int64 {
+	if n := w.d.Workflow.MaxUploadBytes; n > 0 {
+		return n
+	}
+	return workflow.DefaultMaxUploadBytes
+}
+
+// shuttingDown is closed when the server shuts down.
+func (w *Web) shuttingDown() <-chan struct{} { return w.done }
+
+// background is a context for work that must finish even when the
+// customer's request ends (storing a completed upload).
+func background(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
