@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/atomyx/submit/internal/api"
+	"github.com/atomyx/submit/internal/callback"
+	"github.com/atomyx/submit/internal/netguard"
 	"github.com/atomyx/submit/internal/store"
 	"github.com/atomyx/submit/internal/store/pgtest"
 	"github.com/atomyx/submit/internal/store/postgres"
@@ -31,6 +33,10 @@ type env struct {
 	tenantID string
 	live     string // a live key with every scope
 	test     string // a test key with every scope
+	// flow is the API's workflow; callbacks its callback worker, nil
+	// unless started withCallbacks.
+	flow      *workflow.Service
+	callbacks *callback.Worker
 }
 
 type migrator interface {
@@ -41,25 +47,59 @@ type migrator interface {
 // setup starts the API on SQLite in a temporary directory.
 func setup(t *testing.T) *env {
 	t.Helper()
-	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "submit.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return start(t, db)
+	return setupWith(t)
 }
 
 // setupPostgres starts the API on a fresh PostgreSQL schema, or skips.
 func setupPostgres(t *testing.T) *env {
 	t.Helper()
+	return setupPostgresWith(t)
+}
+
+// setupWith is setup with options, such as withCallbacks.
+func setupWith(t *testing.T, opts ...option) *env {
+	t.Helper()
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "submit.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return start(t, db, opts...)
+}
+
+// setupPostgresWith is setupPostgres with options.
+func setupPostgresWith(t *testing.T, opts ...option) *env {
+	t.Helper()
 	db, err := postgres.Open(context.Background(), pgtest.URL(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return start(t, db)
+	return start(t, db, opts...)
 }
 
-func start(t *testing.T, db migrator) *env {
+// option changes what start builds; without options the API runs as in
+// setup: no callback worker, https URLs only.
+type option func(*startOptions)
+
+type startOptions struct {
+	schedule callback.Schedule // non-nil: run a callback worker on it
+}
+
+// withCallbacks runs a callback worker on the given retry schedule, wired
+// as serve wires it: the workflow wakes it after each event with a
+// delivery and gives new deliveries len(schedule) attempts, and the API
+// sends test pings with it and wakes it after a redelivery. Job and ping
+// URLs may then be http and local (--allow-insecure-urls), so that
+// callbacks can go to an httptest receiver. The worker is e.callbacks.
+func withCallbacks(schedule callback.Schedule) option {
+	return func(o *startOptions) { o.schedule = schedule }
+}
+
+func start(t *testing.T, db migrator, opts ...option) *env {
 	t.Helper()
+	var o startOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	ctx := context.Background()
 	if _, err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
@@ -79,14 +119,30 @@ func start(t *testing.T, db migrator) *env {
 		t.Fatal(err)
 	}
 	flow := &workflow.Service{Store: db, Now: time.Now, Attempts: 7}
-	mux := http.NewServeMux()
-	api.New(api.Deps{
+	deps := api.Deps{
 		Store: db, Workflow: flow, Metrics: api.NewMetrics(prometheus.NewRegistry()),
 		PublicURL: "https://submit.example.com",
-	}).Register(mux)
+	}
+	var worker *callback.Worker
+	if o.schedule != nil {
+		worker, err = callback.New(callback.Config{
+			Store: db, Client: netguard.NewClient(netguard.Options{AllowInsecure: true}), Schedule: o.schedule,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := worker.Start(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(worker.Stop) // before the database closes
+		flow.Attempts, flow.Notify = len(o.schedule), worker.Notify
+		deps.Callbacks, deps.AllowInsecureURLs = worker, true
+	}
+	mux := http.NewServeMux()
+	api.New(deps).Register(mux)
 	srv := httptest.NewServer(api.WithRequestID(mux))
 	t.Cleanup(srv.Close)
-	return &env{t: t, srv: srv, store: db, vault: v, tenantID: tn.ID, live: live, test: test}
+	return &env{t: t, srv: srv, store: db, vault: v, tenantID: tn.ID, live: live, test: test, flow: flow, callbacks: worker}
 }
 
 // response is a decoded answer.

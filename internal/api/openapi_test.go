@@ -12,6 +12,7 @@ import (
 	"mime"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -25,6 +26,7 @@ import (
 	"github.com/atomyx/submit/internal/apikey"
 	"github.com/atomyx/submit/internal/callback"
 	"github.com/atomyx/submit/internal/job"
+	"github.com/atomyx/submit/internal/store"
 	"github.com/atomyx/submit/internal/vault"
 	"github.com/atomyx/submit/internal/workflow"
 	"github.com/atomyx/submit/pkg/webhook"
@@ -472,18 +474,43 @@ type apiCase struct {
 	check func(t *testing.T, body map[string]any)
 }
 
+// responsesSchedule is the callback retry schedule of the response tests:
+// two quick attempts, so that a delivery to a failing receiver becomes a
+// workflow exception within the test.
+var responsesSchedule = callback.Schedule{0, 10 * time.Millisecond}
+
 // TestOpenAPIResponses checks real answers of the API on SQLite against
 // the document.
 func TestOpenAPIResponses(t *testing.T) {
 	t.Parallel()
-	checkResponses(t, setup(t))
+	checkResponses(t, setupWith(t, withCallbacks(responsesSchedule)))
 }
 
 // TestOpenAPIResponsesPostgres is TestOpenAPIResponses on PostgreSQL, when
 // SUBMIT_TEST_DATABASE_URL is set.
 func TestOpenAPIResponsesPostgres(t *testing.T) {
 	t.Parallel()
-	checkResponses(t, setupPostgres(t))
+	checkResponses(t, setupPostgresWith(t, withCallbacks(responsesSchedule)))
+}
+
+// waitException waits until the tenant's live delivery to url has failed
+// for good and returns its id.
+func waitException(t *testing.T, e *env, url string) string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ds, err := e.store.ListExceptions(t.Context(), store.ListExceptionsParams{TenantID: e.tenantID, Livemode: true, URL: url, Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ds) == 1 {
+			return ds[0].ID
+		}
+		if len(ds) > 1 || time.Now().After(deadline) {
+			t.Fatalf("exceptions to %s: %d, want 1 within 10 s", url, len(ds))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 func checkResponses(t *testing.T, e *env) {
@@ -510,6 +537,42 @@ func checkResponses(t *testing.T, e *env) {
 	  "callbackURL": "https://erp.example.com/hooks/submit",
 	  "preflight": {"profile": "default", "trimSize": {"width": 210, "height": 297, "unit": "mm"}, "pageCount": 2, "bleed": {"size": 3, "unit": "mm"}}
 	}`
+	// Callbacks, through the API's callback worker: a job whose callbacks
+	// go to a receiver that always answers 500, so that the delivery of its
+	// uploaded event fails both attempts and becomes a workflow exception,
+	// and a receiver that answers 204, for test pings.
+	failing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusInternalServerError)
+		_, _ = io.WriteString(w, `{"error":"receiver down"}`)
+	}))
+	t.Cleanup(failing.Close)
+	receiving := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(receiving.Close)
+	hookURL := failing.URL + "/hook"
+	r := e.post("/api/jobs", `{"externalId":"OAS-CALLBACK","callbackURL":"`+hookURL+`"}`, e.live)
+	if r.status != http.StatusCreated {
+		t.Fatalf("create a job with a callback URL: %d %s", r.status, r.body)
+	}
+	hooked := r.json(t)["id"].(string)
+	if _, err := e.flow.Transition(ctx, workflow.Change{TenantID: e.tenantID, JobID: hooked, To: job.Uploaded}); err != nil {
+		t.Fatal(err)
+	}
+	exception := waitException(t, e, hookURL)
+	// A delivered test ping, for the routes of a delivery below.
+	pinged, _, err := e.callbacks.Ping(ctx, callback.PingParams{TenantID: e.tenantID, Livemode: true, URL: receiving.URL})
+	if err != nil || pinged.State != store.DeliveryDelivered {
+		t.Fatalf("ping: %v %+v", err, pinged)
+	}
+	unknownDelivery := "del_" + strings.Repeat("0", 26)
+	// field returns a member of a JSON object, or nil.
+	field := func(v any, name string) any {
+		m, _ := v.(map[string]any)
+		return m[name]
+	}
+
 	nonEmpty := func(t *testing.T, body map[string]any) {
 		if d, _ := body["data"].([]any); len(d) == 0 {
 			t.Errorf("data is empty, want items: %v", body)
@@ -562,6 +625,132 @@ func checkResponses(t *testing.T, e *env) {
 		{name: "events none", op: "GET /api/jobs/{id}/events", status: 200, send: func() response {
 			return e.get("/api/jobs/"+getMe+"/events", e.live)
 		}, check: empty},
+		{name: "events with a callback", op: "GET /api/jobs/{id}/events", status: 200, send: func() response {
+			return e.get("/api/jobs/"+hooked+"/events", e.live)
+		}, check: func(t *testing.T, body map[string]any) {
+			nonEmpty(t, body)
+			ev, _ := body["data"].([]any)
+			for _, member := range []string{"artwork_version_id", "attempt"} {
+				if _, ok := ev[0].(map[string]any)[member]; ok {
+					t.Errorf("an uploaded event without artwork version lists %s: %v", member, ev[0])
+				}
+			}
+		}},
+		{name: "deliveries", op: "GET /api/jobs/{id}/deliveries", status: 200, send: func() response {
+			return e.get("/api/jobs/"+hooked+"/deliveries", e.live)
+		}, check: func(t *testing.T, body map[string]any) {
+			data, _ := body["data"].([]any)
+			if len(data) != 1 {
+				t.Fatalf("deliveries = %v, want the uploaded event's", data)
+			}
+			attempts, _ := field(data[0], "attempts").([]any)
+			if field(data[0], "id") != exception || field(data[0], "state") != "failed" || len(attempts) != len(responsesSchedule) {
+				t.Errorf("delivery = %v, want %s failed after %d attempts", data[0], exception, len(responsesSchedule))
+			}
+			for _, a := range attempts {
+				if field(a, "statusCode") != float64(500) || field(a, "response") != `{"error":"receiver down"}` || field(a, "error") == nil {
+					t.Errorf("attempt = %v, want the receiver's 500", a)
+				}
+			}
+		}},
+		{name: "deliveries none", op: "GET /api/jobs/{id}/deliveries", status: 200, send: func() response {
+			return e.get("/api/jobs/"+cancelMe+"/deliveries", e.live)
+		}, check: empty},
+		{name: "exceptions", op: "GET /api/exceptions", status: 200, send: func() response {
+			return e.get("/api/exceptions", e.live)
+		}, check: nonEmpty},
+		{name: "exceptions of a URL", op: "GET /api/exceptions", status: 200, send: func() response {
+			return e.get("/api/exceptions?url="+url.QueryEscape(hookURL), e.live)
+		}, check: func(t *testing.T, body map[string]any) {
+			if data, _ := body["data"].([]any); len(data) != 1 || field(data[0], "id") != exception {
+				t.Errorf("exceptions = %v, want %s", data, exception)
+			}
+		}},
+		{name: "exceptions of another URL", op: "GET /api/exceptions", status: 200, send: func() response {
+			return e.get("/api/exceptions?url="+url.QueryEscape(receiving.URL), e.live)
+		}, check: empty},
+		{name: "exceptions in test mode", op: "GET /api/exceptions", status: 200, send: func() response {
+			return e.get("/api/exceptions", e.test)
+		}, check: empty},
+		{name: "resolve with too long a note", op: "POST /api/deliveries/{id}/resolve", status: 400, send: func() response {
+			return e.post("/api/deliveries/"+exception+"/resolve", `{"note":"`+strings.Repeat("n", 1001)+`"}`, e.live)
+		}, check: func(t *testing.T, body map[string]any) {
+			if pointers(body)["/note"] == "" {
+				t.Errorf("the problem must point at /note: %v", body)
+			}
+		}},
+		{name: "resolve with a note that is not a string", op: "POST /api/deliveries/{id}/resolve", status: 400, send: func() response {
+			return e.post("/api/deliveries/"+exception+"/resolve", `{"note":5}`, e.live)
+		}},
+		{name: "resolve with invalid JSON", op: "POST /api/deliveries/{id}/resolve", status: 400, send: func() response {
+			return e.post("/api/deliveries/"+exception+"/resolve", `{"note":`, e.live)
+		}},
+		{name: "resolve 413", op: "POST /api/deliveries/{id}/resolve", status: 413, send: func() response {
+			return e.post("/api/deliveries/"+exception+"/resolve", big, e.live)
+		}},
+		{name: "resolve 415", op: "POST /api/deliveries/{id}/resolve", status: 415, send: func() response {
+			return e.do("POST", "/api/deliveries/"+exception+"/resolve", `{"note":"x"}`, "Authorization", "Bearer "+e.live, "Content-Type", "text/plain")
+		}},
+		{name: "resolve", op: "POST /api/deliveries/{id}/resolve", status: 200, send: func() response {
+			return e.post("/api/deliveries/"+exception+"/resolve", `{"note":"Order entered in the ERP by hand."}`, e.live)
+		}, check: func(t *testing.T, body map[string]any) {
+			if body["state"] != "resolved" || body["resolvedNote"] != "Order entered in the ERP by hand." || body["resolvedAt"] == nil {
+				t.Errorf("resolved delivery = %v", body)
+			}
+		}},
+		{name: "exceptions after resolving", op: "GET /api/exceptions", status: 200, send: func() response {
+			return e.get("/api/exceptions", e.live)
+		}, check: empty},
+		{name: "resolve again", op: "POST /api/deliveries/{id}/resolve", status: 409, send: func() response {
+			return e.do("POST", "/api/deliveries/"+exception+"/resolve", "", "Authorization", "Bearer "+e.live)
+		}},
+		{name: "redeliver", op: "POST /api/deliveries/{id}/redeliver", status: 200, send: func() response {
+			return e.post("/api/deliveries/"+exception+"/redeliver", "", e.live)
+		}, check: func(t *testing.T, body map[string]any) {
+			if body["state"] != "pending" || body["attemptsLeft"] != float64(len(responsesSchedule)) || body["nextAttemptAt"] == nil || body["resolvedAt"] != nil {
+				t.Errorf("redelivered delivery = %v", body)
+			}
+		}},
+		{name: "404 unknown delivery", op: "POST /api/deliveries/{id}/redeliver", status: 404, send: func() response {
+			return e.post("/api/deliveries/"+unknownDelivery+"/redeliver", "", e.live)
+		}},
+		{name: "404 delivery of the other mode", op: "POST /api/deliveries/{id}/resolve", status: 404, send: func() response {
+			return e.post("/api/deliveries/"+exception+"/resolve", "", e.test)
+		}},
+		{name: "ping", op: "POST /api/callbacks/ping", status: 200, send: func() response {
+			return e.post("/api/callbacks/ping", `{"url":"`+receiving.URL+`"}`, e.live)
+		}, check: func(t *testing.T, body map[string]any) {
+			if body["ok"] != true || body["statusCode"] != float64(204) || field(body["delivery"], "state") != "delivered" {
+				t.Errorf("ping = %v, want delivered with 204", body)
+			}
+		}},
+		{name: "ping a failing receiver", op: "POST /api/callbacks/ping", status: 200, send: func() response {
+			return e.post("/api/callbacks/ping", `{"url":"`+hookURL+`"}`, e.live)
+		}, check: func(t *testing.T, body map[string]any) {
+			if body["ok"] != false || body["statusCode"] != float64(500) || body["error"] == nil ||
+				field(body["delivery"], "state") != "resolved" || field(body["delivery"], "resolvedNote") != callback.PingNote {
+				t.Errorf("ping = %v, want resolved with 500", body)
+			}
+		}},
+		{name: "ping without a URL", op: "POST /api/callbacks/ping", status: 400, send: func() response {
+			return e.do("POST", "/api/callbacks/ping", "", "Authorization", "Bearer "+e.live)
+		}, check: func(t *testing.T, body map[string]any) {
+			if pointers(body)["/url"] == "" {
+				t.Errorf("the problem must point at /url: %v", body)
+			}
+		}},
+		{name: "ping an invalid URL", op: "POST /api/callbacks/ping", status: 400, send: func() response {
+			return e.post("/api/callbacks/ping", `{"url":"ftp://erp.example.com/hook"}`, e.live)
+		}},
+		{name: "ping with an unknown member", op: "POST /api/callbacks/ping", status: 400, send: func() response {
+			return e.post("/api/callbacks/ping", `{"uri":"`+receiving.URL+`"}`, e.live)
+		}},
+		{name: "ping 413", op: "POST /api/callbacks/ping", status: 413, send: func() response {
+			return e.post("/api/callbacks/ping", big, e.live)
+		}},
+		{name: "ping 415", op: "POST /api/callbacks/ping", status: 415, send: func() response {
+			return e.do("POST", "/api/callbacks/ping", "url="+receiving.URL, "Authorization", "Bearer "+e.live, "Content-Type", "application/x-www-form-urlencoded")
+		}},
 		{name: "validation", op: "POST /api/jobs", status: 400, send: func() response {
 			return e.post("/api/jobs", `{"externalId":"","callbackUrl":"https://e.com","metadata":[{"propertyId":"a"}]}`, e.live)
 		}},
@@ -617,12 +806,16 @@ func checkResponses(t *testing.T, e *env) {
 
 	// Every operation also gets the answers every route gives: 401 without
 	// a key, 403 with a key lacking its scope, a success with a key that
-	// has only its scope, 405 for another method and, on a job's path,
-	// 404 for an unknown job.
+	// has only its scope, 405 for another method and, on a job's or a
+	// delivery's path, 404 for an unknown one.
 	target := e.createJob(e.live, "OAS-ROUTES")
 	for _, op := range o.operations() {
 		method, pattern, _ := strings.Cut(op, " ")
-		path := strings.ReplaceAll(pattern, "{id}", target)
+		known, unknownID := target, "ses_00000000000000000000000000"
+		if strings.HasPrefix(pattern, "/api/deliveries/") {
+			known, unknownID = pinged.ID, unknownDelivery
+		}
+		path := strings.ReplaceAll(pattern, "{id}", known)
 		if scope := o.scope(op); scope != "" {
 			cases = append(cases,
 				apiCase{name: op + " without key", op: op, status: 401, send: func() response {
@@ -652,8 +845,8 @@ func checkResponses(t *testing.T, e *env) {
 			}
 		}})
 		if strings.Contains(pattern, "{id}") {
-			unknown := strings.ReplaceAll(pattern, "{id}", "ses_00000000000000000000000000")
-			cases = append(cases, apiCase{name: op + " unknown job", op: op, status: 404, send: func() response {
+			unknown := strings.ReplaceAll(pattern, "{id}", unknownID)
+			cases = append(cases, apiCase{name: op + " unknown id", op: op, status: 404, send: func() response {
 				return e.do(method, unknown, "", "Authorization", "Bearer "+e.live)
 			}})
 		}
@@ -744,6 +937,30 @@ func TestOpenAPISchemasCatchMistakes(t *testing.T) {
 	if err := strict.validateJSON(jobSchema, created.body); err != nil {
 		t.Fatalf("the real job must be valid before it is altered: %v", err)
 	}
+	// event and delivery are valid objects of their schemas, changed by f.
+	event := func(f func(m map[string]any)) map[string]any {
+		m := map[string]any{
+			"event_id": "evt_06h0kr3vq5bm7a4k9dxe2wzt1c", "event_type": "cancelled", "occurred_at": "2026-05-11T11:02:13Z",
+			"session_id": "ses_06h0kkqpfntnf0jr5wcqjghycg", "order_ref": "X", "status": "cancelled", "sequence": json.Number("1"),
+			"livemode": true, "files": map[string]any{}, "errors": []any{}}
+		if f != nil {
+			f(m)
+		}
+		return m
+	}
+	delivery := func(f func(m map[string]any)) map[string]any {
+		m := map[string]any{
+			"id": "del_06h0kr3vq8tqyz0m1n2p3q4r5s", "object": "delivery", "jobId": "ses_06h0kkqpfntnf0jr5wcqjghycg",
+			"eventId": "evt_06h0kr3vq5bm7a4k9dxe2wzt1c", "sequence": json.Number("1"), "url": "https://erp.example.com/hook",
+			"state": "failed", "livemode": true, "attemptCount": json.Number("7"), "attemptsLeft": json.Number("0"),
+			"nextAttemptAt": nil, "lastStatus": json.Number("500"), "lastError": "the receiver answered 500",
+			"createdAt": "2026-05-11T10:25:00Z", "deliveredAt": nil, "failedAt": "2026-05-12T10:31:07Z",
+			"resolvedAt": nil, "resolvedNote": nil}
+		if f != nil {
+			f(m)
+		}
+		return m
+	}
 	alter := func(f func(m map[string]any)) map[string]any {
 		v, err := jsonschema.UnmarshalJSON(bytes.NewReader(created.body))
 		if err != nil {
@@ -770,10 +987,23 @@ func TestOpenAPISchemasCatchMistakes(t *testing.T) {
 		{"undeclared member, published", open, jobSchema, alter(func(m map[string]any) { m["surprise"] = true }), false},
 		{"list without hasMore", strict, "/components/schemas/JobList", map[string]any{"object": "list", "data": []any{}}, true},
 		{"list with more but no cursor", strict, "/components/schemas/JobList", map[string]any{"object": "list", "data": []any{}, "hasMore": true}, true},
-		{"event without sequence", strict, "/components/schemas/Event", map[string]any{
-			"event_id": "evt_06h0kr3vq5bm7a4k9dxe2wzt1c", "event_type": "cancelled", "occurred_at": "2026-05-11T11:02:13Z",
-			"session_id": "ses_06h0kkqpfntnf0jr5wcqjghycg", "order_ref": "X", "artwork_version_id": nil, "status": "cancelled",
-			"livemode": true, "files": map[string]any{}, "errors": []any{}}, true},
+		{"event", strict, "/components/schemas/Event", event(nil), false},
+		{"event without sequence", strict, "/components/schemas/Event", event(func(m map[string]any) { delete(m, "sequence") }), true},
+		{"event with a null artwork_version_id", strict, "/components/schemas/Event", event(func(m map[string]any) { m["artwork_version_id"] = nil }), true},
+		{"event with an attempt", strict, "/components/schemas/Event", event(func(m map[string]any) { m["attempt"] = json.Number("1") }), true},
+		{"callback body without attempt", strict, "/components/schemas/CallbackBody", event(func(m map[string]any) { m["event_type"] = "uploaded" }), true},
+		{"callback body with attempt 0", strict, "/components/schemas/CallbackBody", event(func(m map[string]any) {
+			m["event_type"], m["attempt"] = "uploaded", json.Number("0")
+		}), true},
+		{"delivery", strict, "/components/schemas/Delivery", delivery(nil), false},
+		{"delivery without a nullable member", strict, "/components/schemas/Delivery", delivery(func(m map[string]any) { delete(m, "nextAttemptAt") }), true},
+		{"delivery in an unknown state", strict, "/components/schemas/Delivery", delivery(func(m map[string]any) { m["state"] = "lost" }), true},
+		{"exception with attempts", strict, "/components/schemas/ExceptionList", map[string]any{"object": "list", "hasMore": false,
+			"data": []any{delivery(func(m map[string]any) { m["attempts"] = []any{} })}}, true},
+		{"exception that is not failed", strict, "/components/schemas/ExceptionList", map[string]any{"object": "list", "hasMore": false,
+			"data": []any{delivery(func(m map[string]any) { m["state"] = "pending" })}}, true},
+		{"ping result without statusCode", strict, "/components/schemas/PingResult", map[string]any{
+			"delivery": delivery(nil), "ok": false, "response": "", "durationMs": json.Number("3"), "error": "refused"}, true},
 		{"finding with unknown severity", strict, "/components/schemas/Finding", map[string]any{
 			"code": "X", "check": "x", "severity": "fatal", "message": "m"}, true},
 		{"problem with an unknown type", strict, "/components/schemas/Problem", map[string]any{
