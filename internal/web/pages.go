@@ -73,11 +73,11 @@ func (w *Web) refuse(rw http.ResponseWriter, r *http.Request, status int, msg st
 }
 
 var refusalHeadings = map[int]string{
-	http.StatusForbidden:          "Please reload the page",
-	http.StatusConflict:           "This order has moved on",
-	http.StatusTooManyRequests:    "Slow down a little",
-	http.StatusServiceUnavailable: "Back in a moment",
+	http.StatusForbidden:             "Please reload the page",
+	http.StatusConflict:              "This order has moved on",
+	http.StatusTooManyRequests:       "Slow down a little",
+	http.StatusServiceUnavailable:    "Back in a moment",
 	http.StatusRequestEntityTooLarge: "This file is too large",
 	http.StatusUnsupportedMediaType:  "This is not a PDF",
-	http.StatusBadRequest:         "Something was missing",
+	http.StatusBadRequest:            "Something was missing",
 }
