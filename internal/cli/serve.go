@@ -21,6 +21,7 @@ import (
 	"github.com/atomyx/submit/internal/preflight"
 	"github.com/atomyx/submit/internal/store"
 	"github.com/atomyx/submit/internal/vault"
+	"github.com/atomyx/submit/internal/web"
 	"github.com/atomyx/submit/internal/workflow"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -105,6 +106,11 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 		PublicURL: cfg.PublicURL, AllowInsecureURLs: cfg.AllowInsecureURLs, Attempts: cfg.RetrySchedule.Attempts(),
 		Notify: callbacks.Notify, Ping: callbacks.Ping, Profiles: preflight.ProfileNames(),
 	}).Register(mux)
+	pages := web.New(web.Deps{
+		Store: st, Workflow: flow, Logger: log, Metrics: metrics,
+		PublicURL: cfg.PublicURL, DataDir: cfg.DataDir, AllowInsecureURLs: cfg.AllowInsecureURLs,
+	})
+	pages.Register(mux)
 	if ops, ok := st.(store.OperatorStore); ok {
 		services = append(services, &manage.SessionSweeper{Store: ops, Logger: log})
 	}
@@ -130,6 +136,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	srv.RegisterOnShutdown(pages.Close) // event streams would hold Shutdown until its timeout
 
 	// Background services get their own context: they stop after the HTTP
 	// server has drained, so requests in flight can still hand them work.
