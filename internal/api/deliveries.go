@@ -2,7 +2,6 @@ package api
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -17,25 +16,26 @@ import (
 // deliveryResponse is a callback delivery as the API shows it: where it
 // goes, where it stands and, when asked for, every attempt.
 type deliveryResponse struct {
-	ID            string            `json:"id"`
-	Object        string            `json:"object"`
-	JobID         *string           `json:"jobId"`
-	EventID       *string           `json:"eventId"`
-	Sequence      int64             `json:"sequence"`
-	URL           string            `json:"url"`
-	State         string            `json:"state"`
-	Livemode      bool              `json:"livemode"`
-	AttemptCount  int               `json:"attemptCount"`
-	AttemptsLeft  int               `json:"attemptsLeft"`
-	NextAttemptAt *time.Time        `json:"nextAttemptAt"`
-	LastStatus    *int              `json:"lastStatus"`
-	LastError     *string           `json:"lastError"`
-	CreatedAt     time.Time         `json:"createdAt"`
-	DeliveredAt   *time.Time        `json:"deliveredAt"`
-	FailedAt      *time.Time        `json:"failedAt"`
-	ResolvedAt    *time.Time        `json:"resolvedAt"`
-	ResolvedNote  *string           `json:"resolvedNote"`
-	Attempts      []attemptResponse `json:"attempts,omitempty"`
+	ID            string     `json:"id"`
+	Object        string     `json:"object"`
+	JobID         *string    `json:"jobId"`
+	EventID       *string    `json:"eventId"`
+	Sequence      int64      `json:"sequence"`
+	URL           string     `json:"url"`
+	State         string     `json:"state"`
+	Livemode      bool       `json:"livemode"`
+	AttemptCount  int        `json:"attemptCount"`
+	AttemptsLeft  int        `json:"attemptsLeft"`
+	NextAttemptAt *time.Time `json:"nextAttemptAt"`
+	LastStatus    *int       `json:"lastStatus"`
+	LastError     *string    `json:"lastError"`
+	CreatedAt     time.Time  `json:"createdAt"`
+	DeliveredAt   *time.Time `json:"deliveredAt"`
+	FailedAt      *time.Time `json:"failedAt"`
+	ResolvedAt    *time.Time `json:"resolvedAt"`
+	ResolvedNote  *string    `json:"resolvedNote"`
+	// Attempts is listed only by GET /api/jobs/{id}/deliveries.
+	Attempts []attemptResponse `json:"attempts,omitempty"`
 }
 
 // attemptResponse is one try at a delivery.
@@ -107,23 +107,35 @@ func (a *API) listDeliveries(w http.ResponseWriter, r *http.Request) {
 			a.writeError(w, r, err)
 			return
 		}
-		resp.Data = append(resp.Data, newDeliveryResponse(d, attempts))
+		dr := newDeliveryResponse(d, attempts)
+		if dr.Attempts == nil {
+			dr.Attempts = []attemptResponse{} // listed, and none yet
+		}
+		resp.Data = append(resp.Data, dr)
 	}
 	writeJSON(w, http.StatusOK, resp)
 }
+
+// maxExceptions is how many exceptions one list shows.
+const maxExceptions = 100
 
 // listExceptions handles GET /api/exceptions: deliveries that failed for
 // good and wait for a person, oldest first, optionally for one URL.
 func (a *API) listExceptions(w http.ResponseWriter, r *http.Request) {
 	c := caller(r.Context())
 	ds, err := a.store.ListExceptions(r.Context(), store.ListExceptionsParams{
-		TenantID: c.TenantID, Livemode: c.Livemode, URL: r.URL.Query().Get("url"), Limit: 100,
+		TenantID: c.TenantID, Livemode: c.Livemode, URL: r.URL.Query().Get("url"), Limit: maxExceptions + 1,
 	})
 	if err != nil {
 		a.writeError(w, r, err)
 		return
 	}
 	resp := listResponse[deliveryResponse]{Object: "list", Data: []deliveryResponse{}}
+	if len(ds) > maxExceptions {
+		// The oldest come first; resolving or redelivering them brings
+		// the rest into view, so the list needs no cursor.
+		ds, resp.HasMore = ds[:maxExceptions], true
+	}
 	for _, d := range ds {
 		resp.Data = append(resp.Data, newDeliveryResponse(d, nil))
 	}
@@ -174,18 +186,21 @@ func (a *API) resolveDelivery(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
-	var body struct {
-		Note string `json:"note"`
-	}
-	if p := decodeSmallBody(w, r, &body); p != nil {
+	fields, p := decodeSmallBody(w, r, "note")
+	if p != nil {
 		writeProblem(w, r, p)
 		return
 	}
-	if len(body.Note) > 1000 {
-		writeProblem(w, r, errValidation([]FieldError{{Pointer: "/note", Detail: "must have at most 1000 characters"}}))
+	var c checker
+	note := ""
+	if v := fields["note"]; v != nil {
+		note, _ = c.str("/note", v, 0, 1000)
+	}
+	if len(c.errs) > 0 {
+		writeProblem(w, r, errValidation(c.errs))
 		return
 	}
-	d, err = a.store.ResolveDelivery(r.Context(), store.ResolveParams{TenantID: d.TenantID, DeliveryID: d.ID, Note: body.Note, At: time.Now().UTC()})
+	d, err = a.store.ResolveDelivery(r.Context(), store.ResolveParams{TenantID: d.TenantID, DeliveryID: d.ID, Note: note, At: time.Now().UTC()})
 	if errors.Is(err, store.ErrStale) {
 		err = errConflict("Only a delivery that failed for good (a workflow exception) can be resolved.")
 	}
@@ -211,12 +226,18 @@ type pingResponse struct {
 // and answers with what the receiver said.
 func (a *API) ping(w http.ResponseWriter, r *http.Request) {
 	c := caller(r.Context())
-	var body struct {
-		URL string `json:"url"`
-	}
-	if p := decodeSmallBody(w, r, &body); p != nil {
+	fields, p := decodeSmallBody(w, r, "url")
+	if p != nil {
 		writeProblem(w, r, p)
 		return
+	}
+	var body struct{ URL string }
+	if v := fields["url"]; v != nil {
+		var c checker
+		if body.URL, _ = c.str("/url", v, 1, netguard.MaxURLLength); len(c.errs) > 0 {
+			writeProblem(w, r, errValidation(c.errs))
+			return
+		}
 	}
 	if body.URL == "" {
 		t, err := a.store.Tenant(r.Context(), c.TenantID)
@@ -251,26 +272,28 @@ func (a *API) ping(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// decodeSmallBody reads an optional JSON object body into v. An empty body
-// leaves v as it is, so that POSTs with nothing to say need no body.
-func decodeSmallBody(w http.ResponseWriter, r *http.Request, v any) *Problem {
+// decodeSmallBody reads an optional JSON object body whose members may only
+// be the known ones, and returns its members. An empty body is an empty
+// object, so that POSTs with nothing to say need no body.
+func decodeSmallBody(w http.ResponseWriter, r *http.Request, known ...string) (map[string]any, *Problem) {
 	if r.ContentLength == 0 {
-		return nil
+		return nil, nil
 	}
 	body, p := readJSONBody(w, r)
 	if p != nil {
-		return p
+		return nil, p
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
-		return nil
+		return nil, nil
 	}
-	if _, p := parseJSON(body); p != nil {
-		return p
+	v, p := parseJSON(body)
+	if p != nil {
+		return nil, p
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return problem(http.StatusBadRequest, "validation", "Invalid request", "The body does not fit this endpoint: "+err.Error()+".")
+	var c checker
+	m, _ := c.object("", v, known...)
+	if len(c.errs) > 0 {
+		return nil, errValidation(c.errs)
 	}
-	return nil
+	return m, nil
 }
