@@ -1,0 +1,100 @@
+package proof
+
+import (
+	"bytes"
+	"errors"
+	"image/jpeg"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/atomyx/submit/internal/pdfwrite"
+)
+
+var (
+	shared     *Renderer
+	sharedErr  error
+	sharedOnce sync.Once
+	cacheDir   = filepath.Join(os.TempDir(), "submit-test-wazero-cache")
+)
+
+// renderer is one Renderer for the package's tests: starting one is the
+// slow part.
+func renderer(t *testing.T) *Renderer {
+	t.Helper()
+	sharedOnce.Do(func() { shared, sharedErr = New(Options{CacheDir: cacheDir}) })
+	if sharedErr != nil {
+		t.Fatal(sharedErr)
+	}
+	return shared
+}
+
+func TestRender(t *testing.T) {
+	t.Parallel()
+	var pdf bytes.Buffer
+	if err := pdfwrite.WriteSample(&pdf, pdfwrite.SampleSpec{Pages: 3, ImageW: 600, ImageH: 800}); err != nil {
+		t.Fatal(err)
+	}
+	var got []Page
+	n, err := renderer(t).Render(t.Context(), bytes.NewReader(pdf.Bytes()), int64(pdf.Len()), func(p Page) error {
+		img, err := jpeg.Decode(bytes.NewReader(p.JPEG))
+		if err != nil {
+			return err
+		}
+		if b := img.Bounds(); b.Dx() != p.Width || b.Dy() != p.Height {
+			t.Errorf("page %d: JPEG is %v, Page says %dx%d", p.Number, b, p.Width, p.Height)
+		}
+		p.JPEG = nil
+		got = append(got, p)
+		return nil
+	})
+	if err != nil || n != 3 || len(got) != 3 {
+		t.Fatalf("Render = %d, %v; %d pages emitted", n, err, len(got))
+	}
+	// A4 with 3 mm bleed is 216×303 mm: 1276×1789 pixels at 150 dpi.
+	p := got[0]
+	if p.Number != 1 || p.Width < 1274 || p.Width > 1277 || p.Height < 1787 || p.Height > 1790 {
+		t.Errorf("page 1 = %+v, want about 1276×1789 px", p)
+	}
+	if p.WidthPt < 612 || p.WidthPt > 613 {
+		t.Errorf("page 1 width = %v pt, want 612.28", p.WidthPt)
+	}
+}
+
+func TestRenderCapsLargePages(t *testing.T) {
+	t.Parallel()
+	var pdf bytes.Buffer
+	// A 1 m × 0.7 m poster: 5906 px wide at 150 dpi, capped to 2480.
+	if err := pdfwrite.WriteSample(&pdf, pdfwrite.SampleSpec{Pages: 1, TrimW: 1000, TrimH: 700}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := renderer(t).Render(t.Context(), bytes.NewReader(pdf.Bytes()), int64(pdf.Len()), func(p Page) error {
+		if max(p.Width, p.Height) > 2480 || max(p.Width, p.Height) < 2400 {
+			t.Errorf("poster rendered at %dx%d, want the long side just under 2480", p.Width, p.Height)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRenderUnreadable(t *testing.T) {
+	t.Parallel()
+	junk := []byte("%PDF-1.7\nthis is not a PDF at all")
+	_, err := renderer(t).Render(t.Context(), bytes.NewReader(junk), int64(len(junk)), func(Page) error { return nil })
+	if !errors.Is(err, ErrUnreadable) {
+		t.Errorf("Render(junk) = %v, want ErrUnreadable", err)
+	}
+	stop := errors.New("stop")
+	var pdf bytes.Buffer
+	_ = pdfwrite.WriteSample(&pdf, pdfwrite.SampleSpec{Pages: 2})
+	n, err := renderer(t).Render(t.Context(), bytes.NewReader(pdf.Bytes()), int64(pdf.Len()), func(Page) error { return stop })
+	if !errors.Is(err, stop) || n != 0 {
+		t.Errorf("an emit error = %d, %v; want 0, stop", n, err)
+	}
+	if entries, _ := os.ReadDir(cacheDir); len(entries) == 0 {
+		t.Error("the compilation cache is empty")
+	}
+}
