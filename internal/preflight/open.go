@@ -89,11 +89,8 @@ func (e *Engine) readPDF(ctx context.Context, rs io.ReadSeeker) (doc *model.Cont
 			doc, err = nil, fmt.Errorf("pdf reader failed: %v", p)
 		}
 	}()
-	conf := model.NewDefaultConfiguration()
-	conf.ValidationMode = model.ValidationRelaxed
-	conf.Limits.MaxStreamBytes = e.opts.MaxStreamBytes
-	conf.Limits.MaxDecodeBytes = e.opts.MaxStreamBytes
-	doc, err = pdfcpu.ReadWithContext(ctx, rs, conf)
+	conf := e.conf
+	doc, err = pdfcpu.ReadWithContext(ctx, rs, &conf)
 	if err != nil {
 		return nil, err
 	}

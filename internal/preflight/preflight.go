@@ -13,7 +13,10 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+	"sync"
 	"time"
+
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 )
 
 // Options bound the work done for one file. Zero values take the defaults.
@@ -57,11 +60,23 @@ func (o Options) withDefaults() Options {
 // many files.
 type Engine struct {
 	opts Options
+	conf model.Configuration // pdfcpu settings, copied for every read
 }
+
+// noPdfcpuConfigDir keeps pdfcpu from creating and reading a config.yml
+// under the user's config directory: a server must not write to $HOME, and
+// a hand-edited file there must not change how we read PDFs. pdfcpu keeps
+// this switch in a package variable, so it is set once, before any read.
+var noPdfcpuConfigDir sync.Once
 
 // New returns an Engine with the given limits.
 func New(opts Options) (*Engine, error) {
-	return &Engine{opts: opts.withDefaults()}, nil
+	noPdfcpuConfigDir.Do(func() { model.ConfigPath = "disable" })
+	e := &Engine{opts: opts.withDefaults(), conf: *model.NewDefaultConfiguration()}
+	e.conf.ValidationMode = model.ValidationRelaxed
+	e.conf.Limits.MaxStreamBytes = e.opts.MaxStreamBytes
+	e.conf.Limits.MaxDecodeBytes = e.opts.MaxStreamBytes
+	return e, nil
 }
 
 // Close releases the engine's resources.
