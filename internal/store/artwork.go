@@ -17,9 +17,10 @@ type ArtworkStore interface {
 
 	// ClaimJobWork leases up to p.Limit jobs that the pipeline must move on
 	// to p.Worker until p.Now + p.Lease: jobs in status uploaded,
-	// preflighting or preflight_passed, and jobs awaiting upload whose
-	// artwork URL has not been fetched yet (ArtworkFetch "pending"), whose
-	// lease is free or has run out. A job whose worker died is claimed again
+	// preflighting or preflight_passed, and jobs whose artwork URL is to be
+	// fetched (ArtworkFetch "pending") in a status that takes a new version
+	// (awaiting_upload, preflight_failed, rejected: Manage may ask for a
+	// fetch again), whose lease is free or has run out. A job whose worker died is claimed again
 	// when its lease runs out: that is how work survives a crash. On
 	// PostgreSQL, FOR UPDATE SKIP LOCKED.
 	ClaimJobWork(ctx context.Context, p ClaimParams) ([]Job, error)

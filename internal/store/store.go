@@ -234,6 +234,10 @@ type TransitionParams struct {
 	NewVersion *ArtworkVersion
 	// Pages, when above 0, becomes the page count of Event.ArtworkVersionID.
 	Pages int
+	// ArtworkFetch, when set, becomes the job's ArtworkFetch: a fetch that
+	// failed, or an upload that makes a pending fetch needless, is recorded
+	// with its transition, never apart from it.
+	ArtworkFetch string
 }
 
 // IdempotencyRecord remembers the response to a POST sent with an

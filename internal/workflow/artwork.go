@@ -96,10 +96,16 @@ func (s *Service) Upload(ctx context.Context, p UploadParams) (store.ArtworkVers
 		return store.ArtworkVersion{}, err
 	}
 	v.Size, v.SHA256 = info.Size, info.SHA256
-	_, err = s.Transition(ctx, Change{
+	c := Change{
 		TenantID: j.TenantID, JobID: j.ID, To: job.Uploaded, ArtworkVersionID: v.ID,
 		SetCurrentVersion: true, NewVersion: &v,
-	})
+	}
+	if j.ArtworkFetch == store.FetchPending {
+		// Whether this file came from the URL or from the customer, the
+		// URL need not be fetched any more.
+		c.ArtworkFetch = store.FetchDone
+	}
+	_, err = s.Transition(ctx, c)
 	if err != nil {
 		_ = s.Blobs.Delete(context.WithoutCancel(ctx), v.BlobKey)
 		return store.ArtworkVersion{}, fmt.Errorf("upload to %s: %w", j.ID, err)
@@ -107,8 +113,14 @@ func (s *Service) Upload(ctx context.Context, p UploadParams) (store.ArtworkVers
 	if s.Wake != nil {
 		s.Wake()
 	}
-	return s.Store.ArtworkVersion(ctx, j.TenantID, v.ID)
+	// The version as committed: reading it back could already show the
+	// pipeline's next step.
+	v.JobID, v.TenantID, v.Status = j.ID, j.TenantID, job.Uploaded
+	return v, nil
 }
+
+// MaxUpload is the upload limit in force: MaxUploadBytes or its default.
+func (s *Service) MaxUpload() int64 { return s.maxUpload() }
 
 func (s *Service) maxUpload() int64 {
 	if s.MaxUploadBytes > 0 {

@@ -110,6 +110,11 @@ type Change struct {
 	// NewVersion, when set, is stored in the same transaction; its ID
 	// must be ArtworkVersionID.
 	NewVersion *store.ArtworkVersion
+	// Pages, when above 0, records the version's page count.
+	Pages int
+	// ArtworkFetch, when set, becomes the job's artwork fetch state in the
+	// same transaction.
+	ArtworkFetch string
 }
 
 // Transition moves a job and records the event, and its callback delivery
@@ -146,6 +151,7 @@ func (s *Service) transitionFrom(ctx context.Context, j job.Job, c Change) (job.
 	if c.SetCurrentVersion {
 		p.CurrentVersionID = c.ArtworkVersionID
 	}
+	p.Pages, p.ArtworkFetch = c.Pages, c.ArtworkFetch
 	if c.NewVersion != nil {
 		nv := *c.NewVersion
 		nv.JobID, nv.TenantID, nv.Status = j.ID, j.TenantID, c.To

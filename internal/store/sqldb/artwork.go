@@ -115,7 +115,7 @@ func (db *DB) followEvent(ctx context.Context, tx *sql.Tx, p store.TransitionPar
 const claimWorkQuery = `WITH due AS (
 	SELECT d.id FROM jobs d
 	WHERE (d.status IN ('uploaded', 'preflighting', 'preflight_passed')
-		OR (d.status = 'awaiting_upload' AND d.artwork_fetch = 'pending'))
+		OR (d.artwork_fetch = 'pending' AND d.status IN ('awaiting_upload', 'preflight_failed', 'rejected')))
 		AND (d.work_until IS NULL OR d.work_until <= $3)
 	ORDER BY d.updated_at, d.id
 	LIMIT $4 %s)

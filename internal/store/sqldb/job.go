@@ -173,6 +173,7 @@ func (db *DB) TransitionJob(ctx context.Context, p store.TransitionParams) (job.
 	update := `UPDATE jobs SET status = ` + q.add(string(e.Status)) +
 		`, sequence = sequence + 1, updated_at = ` + q.add(db.t(e.OccurredAt)) +
 		`, current_version_id = COALESCE(` + q.add(nullString(p.CurrentVersionID)) + `, current_version_id)` +
+		`, artwork_fetch = COALESCE(` + q.add(nullString(p.ArtworkFetch)) + `, artwork_fetch)` +
 		` WHERE id = ` + q.add(p.JobID) + ` AND tenant_id = ` + q.add(p.TenantID) +
 		` AND status IN (` + q.list(from) + `) RETURNING sequence, livemode, external_id`
 	err = db.inTx(ctx, func(tx *sql.Tx) error {

@@ -99,6 +99,28 @@ func testNewVersion(t *testing.T, s store.Store) {
 	if vs, err := s.ArtworkVersions(ctx, other.ID, j.ID); err != nil || len(vs) != 0 {
 		t.Errorf("ArtworkVersions of another tenant's job = %v, %v; want none", vs, err)
 	}
+
+	// A transition records the artwork fetch state with it, or keeps it.
+	fj := jobAt(tn.ID, true, at(5*time.Second))
+	fj.ArtworkURL, fj.ArtworkFetch = "https://example.com/a.pdf", store.FetchPending
+	if err := s.CreateJob(ctx, store.CreateJobParams{Job: fj}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		to    job.Status
+		fetch string
+		want  string
+	}{{job.Uploaded, "", store.FetchPending}, {job.Preflighting, store.FetchDone, store.FetchDone}} {
+		_, err := s.TransitionJob(ctx, store.TransitionParams{TenantID: tn.ID, JobID: fj.ID, From: job.Statuses,
+			Event:        job.Event{ID: id.New(id.Event), Type: job.EventType(c.to), Status: c.to, OccurredAt: at(6 * time.Second)},
+			ArtworkFetch: c.fetch})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := s.Job(ctx, tn.ID, fj.ID); got.ArtworkFetch != c.want {
+			t.Errorf("after a transition with ArtworkFetch %q: %q, want %q", c.fetch, got.ArtworkFetch, c.want)
+		}
+	}
 }
 
 func testVersionFollowsEvents(t *testing.T, s store.Store) {
@@ -190,6 +212,8 @@ func testClaimJobWork(t *testing.T, s store.Store) {
 	mk(7, job.ProofGenerated, "")
 	mk(8, job.PreflightFailed, "")
 	mk(9, job.Cancelled, store.FetchPending)
+	// An operator asked for the artwork URL again after a failed fetch.
+	want = append(want, mk(10, job.PreflightFailed, store.FetchPending).ID)
 
 	now := at(time.Minute)
 	got, err := s.ClaimJobWork(ctx, store.ClaimParams{Now: now, Lease: time.Minute, Limit: 10, Worker: "w1"})

@@ -30,7 +30,7 @@ ALTER TABLE jobs ADD COLUMN work_until timestamptz;
 -- literals, as in the claim query, so that the planner can use it.
 CREATE INDEX jobs_work ON jobs (updated_at)
     WHERE status IN ('uploaded', 'preflighting', 'preflight_passed')
-       OR (status = 'awaiting_upload' AND artwork_fetch = 'pending');
+       OR (artwork_fetch = 'pending' AND status IN ('awaiting_upload', 'preflight_failed', 'rejected'));
 
 -- Secrets every process of one installation must share, such as the key
 -- that signs file links. Made once by whichever process needs one first.

@@ -1,0 +1,262 @@
+// Package pipeline moves jobs through the work between upload and proof:
+// fetching the artwork URL, preflight, and proof rendering. Each step ends
+// in a workflow transition, so each is an event and a callback.
+//
+// The work is durable. Jobs are claimed from the store under a lease that
+// is renewed while a step runs; a process that dies leaves leases that run
+// out, and any process then claims the job again and redoes its step from
+// the stored file. Every step is idempotent: it writes the same blob keys
+// and its transition is conditional on the status it started from.
+// Parallelism is bounded by Config.Workers.
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/atomyx/submit/internal/id"
+	"github.com/atomyx/submit/internal/preflight"
+	"github.com/atomyx/submit/internal/proof"
+	"github.com/atomyx/submit/internal/store"
+	"github.com/atomyx/submit/internal/workflow"
+)
+
+// Config is what a Pipeline needs. Flow (with Store and Blobs), Preflight
+// and Renderer are required.
+type Config struct {
+	Flow      *workflow.Service
+	Preflight *preflight.Engine
+	Renderer  *proof.Renderer
+	// Client fetches artwork URLs: the SSRF-safe netguard client, with a
+	// timeout long enough for a large download.
+	Client *http.Client
+	// Workers bounds how many jobs are worked on at once. Default 2.
+	Workers int
+	// Lease is how long a claim lasts without renewal; a crashed
+	// process's jobs are taken over after it. Default 2 minutes.
+	Lease time.Duration
+	// Poll is how often the store is asked for work when nothing wakes
+	// the pipeline (work of other processes, leases that ran out).
+	// Default 5 seconds.
+	Poll time.Duration
+	// FetchTimeout bounds the download of an artwork URL, body
+	// included. Default 5 minutes.
+	FetchTimeout time.Duration
+	// Retry is how long a job whose step failed for a passing reason
+	// (storage down, renderer error) waits before it is tried again.
+	// Default 1 minute.
+	Retry time.Duration
+	// TempDir holds proof PDFs while they are assembled. Default
+	// os.TempDir().
+	TempDir string
+	// Worker names this process in leases. Default host name, pid and a
+	// random part.
+	Worker string
+	Logger *slog.Logger
+	// Now is the clock of leases; tests set it. Default time.Now.
+	Now func() time.Time
+}
+
+// Pipeline is the background service.
+type Pipeline struct {
+	cfg  Config
+	log  *slog.Logger
+	wake chan struct{}
+
+	cancel  context.CancelFunc
+	done    chan struct{}
+	stop    sync.Once
+	slots   chan struct{}
+	running sync.WaitGroup
+}
+
+// New checks the configuration and returns a Pipeline.
+func New(cfg Config) (*Pipeline, error) {
+	switch {
+	case cfg.Flow == nil || cfg.Flow.Store == nil:
+		return nil, errors.New("pipeline: no workflow service or store")
+	case cfg.Flow.Blobs == nil:
+		return nil, errors.New("pipeline: no file storage")
+	case cfg.Preflight == nil || cfg.Renderer == nil:
+		return nil, errors.New("pipeline: no preflight engine or renderer")
+	}
+	if cfg.Client == nil {
+		return nil, errors.New("pipeline: no HTTP client for artwork URLs")
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 2
+	}
+	if cfg.Lease <= 0 {
+		cfg.Lease = 2 * time.Minute
+	}
+	if cfg.Poll <= 0 {
+		cfg.Poll = 5 * time.Second
+	}
+	if cfg.FetchTimeout <= 0 {
+		cfg.FetchTimeout = 5 * time.Minute
+	}
+	if cfg.Retry <= 0 {
+		cfg.Retry = time.Minute
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Worker == "" {
+		host, _ := os.Hostname()
+		cfg.Worker = fmt.Sprintf("%s/%d/%s", host, os.Getpid(), id.Token(6))
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Pipeline{cfg: cfg, log: log, wake: make(chan struct{}, 1), slots: make(chan struct{}, cfg.Workers)}, nil
+}
+
+// Notify wakes the pipeline: a new version was stored or a job was
+// created with an artwork URL. It never blocks.
+func (p *Pipeline) Notify() {
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Start runs the pipeline until Stop or until ctx ends.
+func (p *Pipeline) Start(ctx context.Context) error {
+	ctx, p.cancel = context.WithCancel(ctx)
+	p.done = make(chan struct{})
+	go p.loop(ctx)
+	return nil
+}
+
+// Stop stops claiming work and abandons the steps in flight: their
+// leases are released, so that the next start (or another process) redoes
+// them at once. Proof rendering of a long book may take minutes; waiting
+// for it would outlast any shutdown timeout, and redoing a step is safe.
+func (p *Pipeline) Stop() {
+	p.stop.Do(func() {
+		if p.cancel == nil {
+			return
+		}
+		p.cancel()
+		<-p.done
+		p.running.Wait()
+	})
+}
+
+func (p *Pipeline) loop(ctx context.Context) {
+	defer close(p.done)
+	t := time.NewTicker(p.cfg.Poll)
+	defer t.Stop()
+	for {
+		p.claim(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-p.wake:
+		case <-t.C:
+		}
+	}
+}
+
+// claim takes as many jobs as there are free slots and starts each.
+func (p *Pipeline) claim(ctx context.Context) {
+	for ctx.Err() == nil {
+		free := cap(p.slots) - len(p.slots)
+		if free == 0 {
+			return
+		}
+		jobs, err := p.cfg.Flow.Store.ClaimJobWork(ctx, store.ClaimParams{
+			Now: p.cfg.Now(), Lease: p.cfg.Lease, Limit: free, Worker: p.cfg.Worker,
+		})
+		if err != nil {
+			if ctx.Err() == nil {
+				p.log.Error("claim pipeline work", slog.Any("error", err))
+			}
+			return
+		}
+		if len(jobs) == 0 {
+			return
+		}
+		for _, j := range jobs {
+			p.slots <- struct{}{}
+			p.running.Add(1)
+			go func() {
+				defer func() { <-p.slots; p.running.Done(); p.Notify() }()
+				p.work(ctx, j)
+			}()
+		}
+	}
+}
+
+// work runs a job's steps under its lease until the job waits for someone
+// else (the customer, the ERP) or a step fails.
+func (p *Pipeline) work(ctx context.Context, j store.Job) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	lost := make(chan struct{})
+	go p.renew(ctx, j.ID, cancel, lost)
+	err := p.run(ctx, j)
+	cancel()
+	select {
+	case <-lost:
+		return // another worker has the job: its lease is not ours to touch
+	default:
+	}
+	bg := context.WithoutCancel(ctx)
+	var retry *retryError
+	if errors.As(err, &retry) {
+		// Keep the lease until the retry time: the job is claimed again then.
+		_ = p.cfg.Flow.Store.RenewJobWork(bg, j.ID, p.cfg.Worker, p.cfg.Now().Add(p.cfg.Retry))
+		p.log.Warn("pipeline step failed; will retry", slog.String("job_id", j.ID),
+			slog.Duration("in", p.cfg.Retry), slog.Any("error", retry.err))
+		return
+	}
+	if err != nil && ctx.Err() == nil {
+		p.log.Error("pipeline step", slog.String("job_id", j.ID), slog.Any("error", err))
+	}
+	if err := p.cfg.Flow.Store.ReleaseJobWork(bg, j.ID, p.cfg.Worker); err != nil {
+		p.log.Warn("release job", slog.String("job_id", j.ID), slog.Any("error", err))
+	}
+}
+
+// renew extends the lease at a third of its length until ctx ends; when
+// the lease is lost it cancels the work.
+func (p *Pipeline) renew(ctx context.Context, jobID string, cancel context.CancelFunc, lost chan struct{}) {
+	t := time.NewTicker(p.cfg.Lease / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		err := p.cfg.Flow.Store.RenewJobWork(ctx, jobID, p.cfg.Worker, p.cfg.Now().Add(p.cfg.Lease))
+		if errors.Is(err, store.ErrStale) {
+			p.log.Warn("lost the lease on a job; another worker took it over", slog.String("job_id", jobID))
+			close(lost)
+			cancel()
+			return
+		}
+	}
+}
+
+// retryError marks a failure worth retrying later, as opposed to one the
+// job's next transition records.
+type retryError struct{ err error }
+
+func (e *retryError) Error() string { return e.err.Error() }
+func (e *retryError) Unwrap() error { return e.err }
+
+func retry(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &retryError{err}
+}

@@ -1,0 +1,148 @@
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/atomyx/submit/internal/job"
+	"github.com/atomyx/submit/internal/pdfwrite"
+	"github.com/atomyx/submit/internal/preflight"
+	"github.com/atomyx/submit/internal/proof"
+	"github.com/atomyx/submit/internal/store"
+	"github.com/atomyx/submit/internal/workflow"
+)
+
+// proof renders every page of the current version to JPEG, stores the
+// pages, a manifest of them (workflow.ProofPages) and a proof PDF of the
+// page images, then moves the job to proof_generated.
+func (p *Pipeline) proof(ctx context.Context, j store.Job) error {
+	v, err := p.cfg.Flow.Store.ArtworkVersion(ctx, j.TenantID, j.CurrentVersionID)
+	if err != nil {
+		return retry(err)
+	}
+	inv, err := p.inventory(ctx, v)
+	if err != nil {
+		return retry(err)
+	}
+	f, err := p.cfg.Flow.Blobs.Open(ctx, v.BlobKey)
+	if err != nil {
+		return retry(fmt.Errorf("open %s: %w", v.ID, err))
+	}
+	defer f.Close()
+	tmp, err := os.CreateTemp(p.cfg.TempDir, "submit-proof-*.pdf")
+	if err != nil {
+		return retry(err)
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+
+	start := time.Now()
+	pw := pdfwrite.New(tmp)
+	var pages []workflow.ProofPage
+	n, err := p.cfg.Renderer.Render(ctx, f, f.Size(), func(pg proof.Page) error {
+		key := workflow.ProofPageKey(j.ID, v.ID, pg.Number)
+		if _, err := p.cfg.Flow.Blobs.Put(ctx, key, bytes.NewReader(pg.JPEG)); err != nil {
+			return err
+		}
+		pw.ImagePage(pw.JPEG(pg.JPEG, pg.Width, pg.Height), pg.WidthPt, pg.HeightPt)
+		pages = append(pages, proofPage(pg, key, inv))
+		return nil
+	})
+	if err != nil {
+		return retry(fmt.Errorf("render proof of %s: %w", v.ID, err))
+	}
+	if err := pw.Close(); err != nil {
+		return retry(err)
+	}
+	if err := p.putProof(ctx, j, v, tmp, pages); err != nil {
+		return retry(err)
+	}
+	_, err = p.cfg.Flow.Transition(ctx, workflow.Change{
+		TenantID: j.TenantID, JobID: j.ID, To: job.ProofGenerated, ArtworkVersionID: v.ID,
+		Files: map[string]string{workflow.FileProof: workflow.ProofKey(j.ID, v.ID)},
+	})
+	if err == nil {
+		p.log.Info("proof generated", slog.String("job_id", j.ID), slog.String("version_id", v.ID),
+			slog.Int("pages", n), slog.Duration("took", time.Since(start)))
+	}
+	return err
+}
+
+// putProof stores the manifest and the proof PDF. The manifest goes first:
+// the proof link is only handed out after the transition, and pages that
+// exist without it are harmless.
+func (p *Pipeline) putProof(ctx context.Context, j store.Job, v store.ArtworkVersion, pdf *os.File, pages []workflow.ProofPage) error {
+	manifest, err := json.Marshal(pages)
+	if err != nil {
+		return err
+	}
+	if _, err := p.cfg.Flow.Blobs.Put(ctx, workflow.ProofManifestKey(j.ID, v.ID), bytes.NewReader(manifest)); err != nil {
+		return err
+	}
+	if _, err := pdf.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	_, err = p.cfg.Flow.Blobs.Put(ctx, workflow.ProofKey(j.ID, v.ID), pdf)
+	return err
+}
+
+// inventory reads the page boxes from the version's preflight report.
+func (p *Pipeline) inventory(ctx context.Context, v store.ArtworkVersion) ([]pageBoxes, error) {
+	key := v.Files[workflow.FilePreflightReport]
+	if key == "" {
+		return nil, errors.New("no preflight report")
+	}
+	f, err := p.cfg.Flow.Blobs.Open(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var rep struct {
+		Inventory struct {
+			Pages []pageBoxes `json:"pages"`
+		} `json:"inventory"`
+	}
+	if err := json.NewDecoder(f).Decode(&rep); err != nil {
+		return nil, fmt.Errorf("read preflight report of %s: %w", v.ID, err)
+	}
+	return rep.Inventory.Pages, nil
+}
+
+// pageBoxes is a page of the report's inventory. The report's JSON leaves
+// out the crop box and rotation, so the page's rendered size stands in
+// for them where needed.
+type pageBoxes struct {
+	Number   int            `json:"number"`
+	MediaBox *preflight.Box `json:"mediaBox"`
+	TrimBox  *preflight.Box `json:"trimBox"`
+	BleedBox *preflight.Box `json:"bleedBox"`
+}
+
+// proofPage describes a rendered page. The crop box is taken to be the
+// media box when the rendered size matches it unrotated (the common case);
+// otherwise it is left out and the page shows no box overlay rather than a
+// wrong one.
+func proofPage(pg proof.Page, key string, inv []pageBoxes) workflow.ProofPage {
+	out := workflow.ProofPage{
+		Number: pg.Number, Key: key, PixelWidth: pg.Width, PixelHeight: pg.Height,
+		WidthPt: pg.WidthPt, HeightPt: pg.HeightPt,
+	}
+	if pg.Number-1 >= len(inv) {
+		return out
+	}
+	b := inv[pg.Number-1]
+	out.MediaBox, out.TrimBox, out.BleedBox = (*[4]float64)(b.MediaBox), (*[4]float64)(b.TrimBox), (*[4]float64)(b.BleedBox)
+	if m := b.MediaBox; m != nil && near(m.Width(), pg.WidthPt) && near(m.Height(), pg.HeightPt) {
+		out.CropBox = out.MediaBox
+	}
+	return out
+}
+
+func near(a, b float64) bool { return a-b < 0.5 && b-a < 0.5 }

@@ -1,0 +1,144 @@
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+
+	"github.com/atomyx/submit/internal/job"
+	"github.com/atomyx/submit/internal/preflight"
+	"github.com/atomyx/submit/internal/store"
+	"github.com/atomyx/submit/internal/workflow"
+)
+
+// takesVersion are the statuses in which a fetched artwork becomes a new
+// version.
+var takesVersion = []job.Status{job.AwaitingUpload, job.PreflightFailed, job.Rejected}
+
+// run does the job's steps one after the other, reloading the job between
+// them, until it reaches a status that waits for a person.
+func (p *Pipeline) run(ctx context.Context, j store.Job) error {
+	for step := 0; step < 5; step++ {
+		var err error
+		switch {
+		case j.ArtworkFetch == store.FetchPending && slices.Contains(takesVersion, j.Status):
+			err = p.fetch(ctx, j)
+		case j.Status == job.Uploaded:
+			_, err = p.cfg.Flow.Transition(ctx, workflow.Change{
+				TenantID: j.TenantID, JobID: j.ID, To: job.Preflighting, ArtworkVersionID: j.CurrentVersionID,
+			})
+		case j.Status == job.Preflighting:
+			err = p.preflight(ctx, j)
+		case j.Status == job.PreflightPassed:
+			err = p.proof(ctx, j)
+		default:
+			return nil
+		}
+		if errors.Is(err, job.ErrTransition) || errors.Is(err, store.ErrStale) {
+			// Cancelled, expired or moved by someone else meanwhile.
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if j, err = p.cfg.Flow.Store.Job(ctx, j.TenantID, j.ID); err != nil {
+			return retry(err)
+		}
+	}
+	return nil
+}
+
+// preflight checks the current version's file and records the outcome.
+func (p *Pipeline) preflight(ctx context.Context, j store.Job) error {
+	v, err := p.cfg.Flow.Store.ArtworkVersion(ctx, j.TenantID, j.CurrentVersionID)
+	if err != nil {
+		return retry(err)
+	}
+	f, err := p.cfg.Flow.Blobs.Open(ctx, v.BlobKey)
+	if err != nil {
+		return retry(fmt.Errorf("open %s: %w", v.ID, err))
+	}
+	defer f.Close()
+	prof, exp := p.profile(ctx, j)
+	rep, err := p.cfg.Preflight.Check(ctx, f, f.Size(), prof, exp)
+	if err != nil {
+		return retry(fmt.Errorf("preflight %s: %w", v.ID, err))
+	}
+	rep.File = v.Filename
+	body, err := json.Marshal(rep)
+	if err != nil {
+		return fmt.Errorf("encode report of %s: %w", v.ID, err)
+	}
+	reportKey := workflow.ReportKey(j.ID, v.ID)
+	if _, err := p.cfg.Flow.Blobs.Put(ctx, reportKey, bytes.NewReader(body)); err != nil {
+		return retry(err)
+	}
+	to := job.PreflightFailed
+	files := map[string]string{workflow.FilePreflightReport: reportKey}
+	if rep.Status == preflight.StatusPassed {
+		// The file that goes to print is the customer's, byte for byte:
+		// Submit checks artwork, it does not change it.
+		to, files[workflow.FileProcessedPDF] = job.PreflightPassed, v.BlobKey
+	}
+	_, err = p.cfg.Flow.Transition(ctx, workflow.Change{
+		TenantID: j.TenantID, JobID: j.ID, To: to, ArtworkVersionID: v.ID,
+		Errors: findings(rep.Errors), Files: files, Pages: rep.Pages,
+	})
+	if err == nil {
+		p.log.Info("preflight done", slog.String("job_id", j.ID), slog.String("version_id", v.ID),
+			slog.String("status", string(to)), slog.Int("pages", rep.Pages), slog.Int("findings", len(rep.Errors)))
+	}
+	return err
+}
+
+// profile is the preflight profile and expectations of a job: the job's
+// profile, else its tenant's default, else "default".
+func (p *Pipeline) profile(ctx context.Context, j store.Job) (preflight.Profile, preflight.Expectations) {
+	var exp preflight.Expectations
+	name := ""
+	if e := j.Preflight; e != nil {
+		name = e.Profile
+		if e.TrimSize != nil {
+			u := job.Units[e.TrimSize.Unit]
+			exp.TrimWidthPt, exp.TrimHeightPt = e.TrimSize.Width*u, e.TrimSize.Height*u
+		}
+		exp.PageCount = e.PageCount
+		if e.Bleed != nil {
+			exp.BleedPt = e.Bleed.Size * job.Units[e.Bleed.Unit]
+			if exp.BleedPt == 0 {
+				exp.BleedPt = -1 // the order says: no bleed
+			}
+		}
+	}
+	if name == "" {
+		if t, err := p.cfg.Flow.Store.Tenant(ctx, j.TenantID); err == nil {
+			name = t.Settings.PreflightProfile
+		}
+	}
+	prof, err := preflight.LoadProfile(name)
+	if err != nil {
+		p.log.Warn("unknown preflight profile; using default", slog.String("job_id", j.ID), slog.String("profile", name))
+		prof, _ = preflight.LoadProfile("")
+	}
+	return prof, exp
+}
+
+// findings converts preflight findings to the job's; a passed file gets an
+// empty list, so that the version's errors are cleared, not kept.
+func findings(fs []preflight.Finding) []job.Finding {
+	out := make([]job.Finding, 0, len(fs))
+	for _, f := range fs {
+		jf := job.Finding{Code: f.Code, Check: f.Check, Severity: string(f.Severity), Message: f.Message, Page: f.Page}
+		if len(f.Details) > 0 {
+			if b, err := json.Marshal(f.Details); err == nil {
+				jf.Details = b
+			}
+		}
+		out = append(out, jf)
+	}
+	return out
+}
