@@ -93,6 +93,7 @@ func (a *API) routes() []route {
 		{"GET", "/api/jobs/{id}", apikey.ScopeJobsRead, a.getJob},
 		{"POST", "/api/jobs/{id}/cancel", apikey.ScopeJobsWrite, a.cancelJob},
 		{"GET", "/api/jobs/{id}/events", apikey.ScopeJobsRead, a.listEvents},
+		{"PUT", "/api/jobs/{id}/artwork", apikey.ScopeJobsWrite, a.uploadArtwork},
 		{"GET", "/api/jobs/{id}/deliveries", apikey.ScopeCallbacksRead, a.listDeliveries},
 		{"GET", "/api/exceptions", apikey.ScopeCallbacksRead, a.listExceptions},
 		{"POST", "/api/deliveries/{id}/redeliver", apikey.ScopeCallbacksWrite, a.redeliver},

@@ -13,7 +13,9 @@ import (
 	"time"
 
 	"github.com/atomyx/submit/internal/api"
+	"github.com/atomyx/submit/internal/blob"
 	"github.com/atomyx/submit/internal/callback"
+	"github.com/atomyx/submit/internal/filelink"
 	"github.com/atomyx/submit/internal/netguard"
 	"github.com/atomyx/submit/internal/store"
 	"github.com/atomyx/submit/internal/store/pgtest"
@@ -118,10 +120,18 @@ func start(t *testing.T, db migrator, opts ...option) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	flow := &workflow.Service{Store: db, Now: time.Now, Attempts: 7}
+	blobs, err := blob.NewLocal(filepath.Join(t.TempDir(), "files"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	links, err := filelink.New(bytes.Repeat([]byte{1}, 32), "https://submit.example.com", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	flow := &workflow.Service{Store: db, Now: time.Now, Attempts: 7, Blobs: blobs}
 	deps := api.Deps{
 		Store: db, Workflow: flow, Metrics: api.NewMetrics(prometheus.NewRegistry()),
-		PublicURL: "https://submit.example.com",
+		PublicURL: "https://submit.example.com", Files: links.EventFiles,
 	}
 	var worker *callback.Worker
 	if o.schedule != nil {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"time"
 
 	"github.com/atomyx/submit/internal/job"
@@ -49,8 +50,8 @@ func (a *API) jobResponse(j job.Job) jobResponse {
 		UploadURL: UploadURL(a.publicURL, j.UploadToken), Metadata: j.Metadata, Brand: j.Brand,
 		Preflight: j.Preflight, Livemode: j.Livemode,
 		CreatedAt: seconds(j.CreatedAt), UpdatedAt: seconds(j.UpdatedAt), ExpiresAt: seconds(j.ExpiresAt),
-		// Artwork versions arrive with uploads (docs/api.md lists them as
-		// not built yet); until then a job has none.
+		// fullJobResponse adds versions, files and errors; a job just
+		// created has none.
 		ArtworkVersions: []versionResponse{}, Files: map[string]string{}, Errors: []job.Finding{},
 	}
 	if r.Metadata == nil {
@@ -60,6 +61,40 @@ func (a *API) jobResponse(j job.Job) jobResponse {
 		r.CallbackURL = &j.CallbackURL
 	}
 	return r
+}
+
+// fullJobResponse is the job object with its artwork versions, and the
+// files and errors of its current version. File links are made afresh on
+// every read, because they expire.
+func (a *API) fullJobResponse(ctx context.Context, j job.Job) (jobResponse, error) {
+	r := a.jobResponse(j)
+	vs, err := a.store.ArtworkVersions(ctx, j.TenantID, j.ID)
+	if err != nil {
+		return r, err
+	}
+	for _, v := range vs {
+		vr := versionResponse{
+			ID: v.ID, Filename: v.Filename, Size: v.Size, SHA256: v.SHA256, CreatedAt: seconds(v.CreatedAt),
+			Status: string(v.Status), Errors: v.Errors, Files: a.links(v.Files),
+		}
+		if vr.Errors == nil {
+			vr.Errors = []job.Finding{}
+		}
+		r.ArtworkVersions = append(r.ArtworkVersions, vr)
+		if v.ID == j.CurrentVersionID {
+			r.Files, r.Errors = vr.Files, vr.Errors
+		}
+	}
+	return r, nil
+}
+
+// links turns blob keys into file links, as callbacks show them.
+func (a *API) links(files map[string]string) map[string]string {
+	out := a.files(job.Event{Files: files})
+	if out == nil {
+		out = map[string]string{}
+	}
+	return out
 }
 
 // seconds is how the API shows times: RFC 3339 in UTC to the second, as in

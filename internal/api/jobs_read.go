@@ -48,7 +48,7 @@ func (a *API) getJob(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, a.jobResponse(j))
+	a.writeJob(w, r, http.StatusOK, j)
 }
 
 // cancelJob handles POST /api/jobs/{id}/cancel.
@@ -66,7 +66,7 @@ func (a *API) cancelJob(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, a.jobResponse(j))
+	a.writeJob(w, r, http.StatusOK, j)
 }
 
 // listJobs handles GET /api/jobs.
@@ -113,7 +113,12 @@ func (a *API) listJobs(w http.ResponseWriter, r *http.Request) {
 		resp.NextCursor = base64.RawURLEncoding.EncodeToString([]byte(jobs[len(jobs)-1].ID))
 	}
 	for _, j := range jobs {
-		resp.Data = append(resp.Data, a.jobResponse(j))
+		jr, err := a.fullJobResponse(r.Context(), j)
+		if err != nil {
+			a.writeError(w, r, err)
+			return
+		}
+		resp.Data = append(resp.Data, jr)
 	}
 	writeJSON(w, http.StatusOK, resp)
 }

@@ -519,6 +519,7 @@ func checkResponses(t *testing.T, e *env) {
 
 	onlyRead := keyWith(t, e, apikey.ScopeJobsRead)
 	getMe := e.createJob(e.live, "OAS-GET")
+	uploadMe := e.createJob(e.live, "OAS-UPLOAD")
 	cancelMe := e.createJob(e.live, "OAS-CANCEL")
 	expired := e.createJob(e.live, "OAS-EXPIRED")
 	flow := &workflow.Service{Store: e.store, Now: time.Now, Attempts: 1}
@@ -783,8 +784,30 @@ func checkResponses(t *testing.T, e *env) {
 		{name: "404 unknown path", respPtr: "/components/responses/NotFound", status: 404, send: func() response {
 			return e.get("/api/nothing/here", e.live)
 		}},
-		{name: "404 artwork upload, not built yet", respPtr: "/components/responses/NotFound", status: 404, send: func() response {
-			return e.do("PUT", "/api/jobs/"+getMe+"/artwork", "%PDF-1.7", "Authorization", "Bearer "+e.live, "Content-Type", "application/pdf")
+		{name: "artwork upload", op: "PUT /api/jobs/{id}/artwork", status: 201, send: func() response {
+			return e.do("PUT", "/api/jobs/"+uploadMe+"/artwork?filename=cover.pdf", "%PDF-1.7\n%%EOF\n", "Authorization", "Bearer "+e.live, "Content-Type", "application/pdf")
+		}, headers: []string{"Location"}, check: func(t *testing.T, body map[string]any) {
+			vs, _ := body["artworkVersions"].([]any)
+			if body["status"] != "uploaded" || len(vs) != 1 || field(vs[0], "filename") != "cover.pdf" || field(vs[0], "status") != "uploaded" {
+				t.Errorf("job after upload = %v", body)
+			}
+		}},
+		{name: "artwork upload to a final job", op: "PUT /api/jobs/{id}/artwork", status: 409, send: func() response {
+			return e.do("PUT", "/api/jobs/"+expired+"/artwork", "%PDF-1.7\n", "Authorization", "Bearer "+e.live, "Content-Type", "application/pdf")
+		}},
+		{name: "artwork upload, not a PDF", op: "PUT /api/jobs/{id}/artwork", status: 415, send: func() response {
+			return e.do("PUT", "/api/jobs/"+getMe+"/artwork", "<html></html>", "Authorization", "Bearer "+e.live, "Content-Type", "application/pdf")
+		}},
+		{name: "artwork upload too large", op: "PUT /api/jobs/{id}/artwork", status: 413, send: func() response {
+			e.flow.MaxUploadBytes = 16
+			defer func() { e.flow.MaxUploadBytes = 0 }()
+			return e.do("PUT", "/api/jobs/"+getMe+"/artwork", "%PDF-1.7\n"+strings.Repeat("x", 100), "Authorization", "Bearer "+e.live, "Content-Type", "application/pdf")
+		}},
+		{name: "artwork upload as JSON", op: "PUT /api/jobs/{id}/artwork", status: 415, send: func() response {
+			return e.do("PUT", "/api/jobs/"+getMe+"/artwork", "{}", "Authorization", "Bearer "+e.live, "Content-Type", "application/json")
+		}},
+		{name: "artwork upload of another mode's job", respPtr: "/components/responses/NotFound", status: 404, send: func() response {
+			return e.do("PUT", "/api/jobs/"+getMe+"/artwork", "%PDF-1.7", "Authorization", "Bearer "+e.test, "Content-Type", "application/pdf")
 		}},
 		{name: "405", op: "POST /api/jobs", status: 405, send: func() response {
 			return e.do("DELETE", "/api/jobs", "", "Authorization", "Bearer "+e.live)
