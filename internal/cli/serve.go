@@ -16,6 +16,7 @@ import (
 	"github.com/atomyx/submit/internal/api"
 	"github.com/atomyx/submit/internal/callback"
 	"github.com/atomyx/submit/internal/config"
+	"github.com/atomyx/submit/internal/filelink"
 	"github.com/atomyx/submit/internal/manage"
 	"github.com/atomyx/submit/internal/netguard"
 	"github.com/atomyx/submit/internal/preflight"
@@ -77,6 +78,11 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 	if err := bootstrap(ctx, st, stdout); err != nil {
 		return err
 	}
+	art, err := newArtwork(ctx, cfg, st)
+	if err != nil {
+		return err
+	}
+	defer art.Close()
 
 	callbacks, err := callback.New(callback.Config{
 		Store:    st,
@@ -84,12 +90,19 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 		Schedule: cfg.RetrySchedule,
 		Version:  Version,
 		Logger:   log,
+		Files:    art.Links.EventFiles,
 	})
 	if err != nil {
 		return fmt.Errorf("callback worker: %w", err)
 	}
 	flow := &workflow.Service{Store: st, Now: time.Now, Attempts: cfg.RetrySchedule.Attempts(), Notify: callbacks.Notify}
-	services := []service{&workflow.Sweeper{Service: flow, Logger: log}, callbacks}
+	flow.Blobs = art.Blobs
+	pipe, err := art.pipeline(flow, log)
+	if err != nil {
+		return err
+	}
+	flow.Wake = pipe.Notify
+	services := []service{&workflow.Sweeper{Service: flow, Logger: log}, callbacks, pipe}
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -99,8 +112,10 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 	api.New(api.Deps{
 		Store: st, Workflow: flow, Logger: log, Metrics: metrics,
 		PublicURL: cfg.PublicURL, AllowInsecureURLs: cfg.AllowInsecureURLs,
-		Profiles: preflight.ProfileNames(), Callbacks: callbacks,
+		Profiles: preflight.ProfileNames(), Callbacks: callbacks, Files: art.Links.EventFiles,
 	}).Register(mux)
+	// Logged and counted by route: the path holds the link's token.
+	mux.Handle(filelink.Route, metrics.Instrument(filelink.Route, log, art.Links.Handler(art.Blobs, log)))
 	manage.New(manage.Deps{
 		Store: st, Workflow: flow, Vault: vault.New(st), Logger: log, Metrics: metrics,
 		PublicURL: cfg.PublicURL, AllowInsecureURLs: cfg.AllowInsecureURLs, Attempts: cfg.RetrySchedule.Attempts(),

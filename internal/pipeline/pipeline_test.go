@@ -6,6 +6,7 @@ import (
 	"errors"
 	"image/jpeg"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -57,6 +58,15 @@ func TestPassThenApprove(t *testing.T) {
 		want := []job.Status{job.Uploaded, job.Preflighting, job.PreflightPassed, job.ProofGenerated, job.Approved}
 		if !slices.Equal(got, want) {
 			t.Errorf("events = %v, want %v", got, want)
+		}
+		// Every event after preflight lists every file that exists by then.
+		evs, _ := st.ListEvents(t.Context(), j.TenantID, j.ID)
+		for i, kinds := range [][]string{nil, nil, {"preflight_report", "processed_pdf"},
+			{"preflight_report", "processed_pdf", "proof"}, {"preflight_report", "processed_pdf", "proof"}} {
+			got := slices.Sorted(maps.Keys(evs[i].Files))
+			if !slices.Equal(got, kinds) {
+				t.Errorf("event %s files = %v, want %v", evs[i].Status, got, kinds)
+			}
 		}
 		ds, _ := st.ListDeliveries(t.Context(), j.TenantID, j.ID)
 		if len(ds) != len(want) {

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/atomyx/submit/internal/blob"
@@ -94,6 +95,9 @@ func (s *Service) CreateJob(ctx context.Context, j job.Job, idem *store.Idempote
 	if err := s.Store.CreateJob(ctx, store.CreateJobParams{Job: j, Idempotency: idem}); err != nil {
 		return fmt.Errorf("create job: %w", err)
 	}
+	if j.ArtworkFetch == store.FetchPending && s.Wake != nil {
+		s.Wake() // the pipeline fetches the artwork URL
+	}
 	return nil
 }
 
@@ -139,13 +143,17 @@ func (s *Service) transitionFrom(ctx context.Context, j job.Job, c Change) (job.
 	if err != nil {
 		return job.Event{}, err
 	}
+	files, err := s.eventFiles(ctx, j, c)
+	if err != nil {
+		return job.Event{}, err
+	}
 	now := s.now()
 	p := store.TransitionParams{
 		TenantID: j.TenantID, JobID: j.ID, From: []job.Status{j.Status},
 		Event: job.Event{
 			ID: id.NewAt(id.Event, now), JobID: j.ID, TenantID: j.TenantID, Livemode: j.Livemode,
 			Type: typ, Status: c.To, OrderRef: j.ExternalID, ArtworkVersionID: c.ArtworkVersionID,
-			Errors: c.Errors, Files: c.Files, OccurredAt: now,
+			Errors: c.Errors, Files: files, OccurredAt: now,
 		},
 	}
 	if c.SetCurrentVersion {
@@ -177,6 +185,28 @@ func (s *Service) transitionFrom(ctx context.Context, j job.Job, c Change) (job.
 		s.Notify()
 	}
 	return ev, nil
+}
+
+// eventFiles is every file that exists at the event: those the version
+// already has and those the change adds. A callback body's files list what
+// exists at that event, not only what it made (contract, Callbacks).
+func (s *Service) eventFiles(ctx context.Context, j job.Job, c Change) (map[string]string, error) {
+	if c.ArtworkVersionID == "" || c.NewVersion != nil {
+		return c.Files, nil
+	}
+	v, err := s.Store.ArtworkVersion(ctx, j.TenantID, c.ArtworkVersionID)
+	if errors.Is(err, store.ErrNotFound) {
+		return c.Files, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("transition %s: %w", j.ID, err)
+	}
+	if len(v.Files) == 0 {
+		return c.Files, nil
+	}
+	files := maps.Clone(v.Files)
+	maps.Copy(files, c.Files)
+	return files, nil
 }
 
 // callbackURL is where a job's events go: its own URL, else its tenant's.

@@ -1,0 +1,79 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/atomyx/submit/internal/blob"
+	"github.com/atomyx/submit/internal/config"
+	"github.com/atomyx/submit/internal/filelink"
+	"github.com/atomyx/submit/internal/netguard"
+	"github.com/atomyx/submit/internal/pipeline"
+	"github.com/atomyx/submit/internal/preflight"
+	"github.com/atomyx/submit/internal/proof"
+	"github.com/atomyx/submit/internal/store"
+	"github.com/atomyx/submit/internal/workflow"
+)
+
+// artwork is what serve needs for files and their processing: storage,
+// links, the preflight engine and the proof renderer.
+type artwork struct {
+	Blobs    blob.Store
+	Links    *filelink.Links
+	engine   *preflight.Engine
+	renderer *proof.Renderer
+	cfg      *config.Config
+	tmp      string
+}
+
+// newArtwork opens file storage (--blob-url, else <data-dir>/files), loads
+// the shared file-link key and starts the engines. The renderer's compiled
+// code is cached under <data-dir>/cache, so only the first start compiles.
+func newArtwork(ctx context.Context, cfg *config.Config, st store.Store) (*artwork, error) {
+	tmp := filepath.Join(cfg.DataDir, "tmp") // not /tmp: it may be memory, and uploads are large
+	if err := os.MkdirAll(tmp, 0o750); err != nil {
+		return nil, fmt.Errorf("temporary directory: %w", err)
+	}
+	blobs, err := blob.Open(ctx, cfg.BlobURL, filepath.Join(cfg.DataDir, "files"), blob.S3Options{TempDir: tmp})
+	if err != nil {
+		return nil, err
+	}
+	key, err := filelink.LoadKey(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	links, err := filelink.New(key, cfg.PublicURL, filelink.DefaultTTL)
+	if err != nil {
+		return nil, err
+	}
+	engine, err := preflight.New(preflight.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("preflight engine: %w", err)
+	}
+	renderer, err := proof.New(proof.Options{CacheDir: filepath.Join(cfg.DataDir, "cache", "renderer")})
+	if err != nil {
+		engine.Close()
+		return nil, err
+	}
+	return &artwork{Blobs: blobs, Links: links, engine: engine, renderer: renderer, cfg: cfg, tmp: tmp}, nil
+}
+
+// pipeline returns the background service that preflights and proofs,
+// fetching artwork URLs through the SSRF-safe client.
+func (a *artwork) pipeline(flow *workflow.Service, log *slog.Logger) (*pipeline.Pipeline, error) {
+	return pipeline.New(pipeline.Config{
+		Flow: flow, Preflight: a.engine, Renderer: a.renderer,
+		Client:  netguard.NewClient(netguard.Options{AllowInsecure: a.cfg.AllowInsecureURLs, Timeout: 5 * time.Minute}),
+		TempDir: a.tmp, Logger: log,
+	})
+}
+
+// Close stops the engines.
+func (a *artwork) Close() error {
+	return errors.Join(a.renderer.Close(), a.engine.Close())
+}
