@@ -1,0 +1,109 @@
+package vault_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/atomyx/submit/internal/apikey"
+	"github.com/atomyx/submit/internal/store"
+	"github.com/atomyx/submit/internal/store/sqlite"
+	"github.com/atomyx/submit/internal/vault"
+)
+
+func setup(t *testing.T) (*vault.Vault, store.Store) {
+	t.Helper()
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "v.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return vault.New(db), db
+}
+
+func TestEnsureTenantIsIdempotent(t *testing.T) {
+	t.Parallel()
+	v, _ := setup(t)
+	a, created, err := v.EnsureTenant(t.Context(), "  acme ")
+	if err != nil || !created || a.Name != "acme" {
+		t.Fatalf("first: %+v %v %v", a, created, err)
+	}
+	b, created, err := v.EnsureTenant(t.Context(), "acme")
+	if err != nil || created || b.ID != a.ID {
+		t.Errorf("second: %+v %v %v", b, created, err)
+	}
+	if s, err := v.ActiveSecret(t.Context(), a.ID); err != nil || !strings.HasPrefix(s, "whsec_") {
+		t.Errorf("a new tenant has a signing secret: %q %v", s, err)
+	}
+	for _, bad := range []string{"", "   ", strings.Repeat("x", 101)} {
+		if _, _, err := v.EnsureTenant(t.Context(), bad); err == nil {
+			t.Errorf("tenant name %q accepted", bad)
+		}
+	}
+}
+
+func TestKeys(t *testing.T) {
+	t.Parallel()
+	v, st := setup(t)
+	tn, _, _ := v.EnsureTenant(t.Context(), "acme")
+	k, secret, err := v.CreateKey(t.Context(), vault.KeyParams{TenantID: tn.ID, Name: "erp"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k.Livemode || !strings.HasPrefix(secret, "sk_test_") || len(k.Scopes) != len(apikey.AllScopes) {
+		t.Errorf("key = %+v, %q", k, secret)
+	}
+	stored, err := st.APIKeyByLookup(t.Context(), k.Lookup)
+	if err != nil || !apikey.Matches(secret, stored.Hash) || strings.Contains(string(stored.Hash), secret) {
+		t.Errorf("the store must keep only the hash: %v", err)
+	}
+	// Revoke by what `key list` shows; a key of another tenant is not found.
+	other, _, _ := v.EnsureTenant(t.Context(), "other")
+	if _, err := v.RevokeKey(t.Context(), other.ID, apikey.Display(false, k.Lookup)); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("revoke through another tenant: %v", err)
+	}
+	r, err := v.RevokeKey(t.Context(), tn.ID, apikey.Display(false, k.Lookup))
+	if err != nil || r.RevokedAt == nil {
+		t.Fatalf("revoke: %+v %v", r, err)
+	}
+	again, err := v.RevokeKey(t.Context(), tn.ID, k.ID)
+	if err != nil || !again.RevokedAt.Equal(*r.RevokedAt) {
+		t.Errorf("revoking twice keeps the first time: %v %v", again.RevokedAt, err)
+	}
+}
+
+func TestRotateKeepsTheOldSecretForADay(t *testing.T) {
+	t.Parallel()
+	v, st := setup(t)
+	now := time.Date(2026, 5, 11, 10, 0, 0, 0, time.UTC)
+	v.Now = func() time.Time { return now }
+	tn, _, _ := v.EnsureTenant(t.Context(), "acme")
+	first, _ := v.ActiveSecret(t.Context(), tn.ID)
+	second, err := v.RotateSecret(t.Context(), tn.ID)
+	if err != nil || second == first {
+		t.Fatalf("rotate: %q %v", second, err)
+	}
+	valid := func(at time.Time) []string {
+		ss, err := st.SigningSecrets(t.Context(), tn.ID, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, s := range ss {
+			out = append(out, s.Secret)
+		}
+		return out
+	}
+	if got := valid(now.Add(23 * time.Hour)); len(got) != 2 || got[0] != second || got[1] != first {
+		t.Errorf("within the overlap: %v, want new then old", got)
+	}
+	if got := valid(now.Add(25 * time.Hour)); len(got) != 1 || got[0] != second {
+		t.Errorf("after the overlap: %v, want only the new one", got)
+	}
+}

@@ -1,0 +1,166 @@
+package workflow_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/atomyx/submit/internal/job"
+	"github.com/atomyx/submit/internal/store"
+	"github.com/atomyx/submit/internal/store/sqlite"
+	"github.com/atomyx/submit/internal/vault"
+	"github.com/atomyx/submit/internal/workflow"
+)
+
+type fixture struct {
+	flow     *workflow.Service
+	store    store.Store
+	tenantID string
+	notified int
+}
+
+func setup(t *testing.T) *fixture {
+	t.Helper()
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "w.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	tn, _, err := vault.New(db).EnsureTenant(context.Background(), "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{store: db, tenantID: tn.ID}
+	f.flow = &workflow.Service{Store: db, Now: time.Now, Attempts: 3, Notify: func() { f.notified++ }}
+	return f
+}
+
+func (f *fixture) job(t *testing.T, p workflow.NewJobParams) job.Job {
+	t.Helper()
+	p.TenantID, p.Livemode = f.tenantID, true
+	if p.ExternalID == "" {
+		p.ExternalID = "ORDER"
+	}
+	j := f.flow.NewJob(p)
+	if err := f.flow.CreateJob(t.Context(), j, nil); err != nil {
+		t.Fatal(err)
+	}
+	return j
+}
+
+func TestTransitionRecordsEventAndDelivery(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	j := f.job(t, workflow.NewJobParams{CallbackURL: "https://erp.example.com/hook"})
+	ev, err := f.flow.Transition(t.Context(), workflow.Change{TenantID: f.tenantID, JobID: j.ID, To: job.Uploaded})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Sequence != 1 || ev.Type != job.EventUploaded || ev.OrderRef != "ORDER" || f.notified != 1 {
+		t.Errorf("event %+v, notified %d", ev, f.notified)
+	}
+	ds, _ := f.store.ListDeliveries(t.Context(), f.tenantID, j.ID)
+	if len(ds) != 1 || ds[0].URL != "https://erp.example.com/hook" || ds[0].AttemptsLeft != 3 {
+		t.Errorf("deliveries = %+v", ds)
+	}
+	// A refused move changes nothing.
+	if _, err := f.flow.Transition(t.Context(), workflow.Change{TenantID: f.tenantID, JobID: j.ID, To: job.Approved}); !errors.Is(err, job.ErrTransition) {
+		t.Errorf("uploaded → approved: %v", err)
+	}
+	events, _ := f.store.ListEvents(t.Context(), f.tenantID, j.ID)
+	if len(events) != 1 {
+		t.Errorf("a refused move recorded an event: %d", len(events))
+	}
+}
+
+func TestTenantDefaultCallbackAndNoCallbackForCancel(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	if err := f.store.UpdateTenantSettings(t.Context(), f.tenantID, store.TenantSettings{CallbackURL: "https://erp.example.com/default"}); err != nil {
+		t.Fatal(err)
+	}
+	j := f.job(t, workflow.NewJobParams{})
+	if _, err := f.flow.Transition(t.Context(), workflow.Change{TenantID: f.tenantID, JobID: j.ID, To: job.Uploaded}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.flow.Cancel(t.Context(), f.tenantID, j.ID); err != nil {
+		t.Fatal(err)
+	}
+	ds, _ := f.store.ListDeliveries(t.Context(), f.tenantID, j.ID)
+	if len(ds) != 1 || ds[0].URL != "https://erp.example.com/default" {
+		t.Errorf("want one delivery, of uploaded, to the tenant default: %+v", ds)
+	}
+	// Cancelling again is allowed and changes nothing.
+	again, err := f.flow.Cancel(t.Context(), f.tenantID, j.ID)
+	if err != nil || again.Status != job.Cancelled || again.Sequence != 2 {
+		t.Errorf("second cancel: %+v %v", again, err)
+	}
+}
+
+func TestConcurrentTransitionsGetConsecutiveSequences(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	j := f.job(t, workflow.NewJobParams{})
+	// Two racers: one cancels, one uploads. Whatever wins, the loser either
+	// follows (cancel after upload) or is refused; sequences never repeat.
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i, to := range []job.Status{job.Uploaded, job.Cancelled} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = f.flow.Transition(t.Context(), workflow.Change{TenantID: f.tenantID, JobID: j.ID, To: to})
+		}()
+	}
+	wg.Wait()
+	events, _ := f.store.ListEvents(t.Context(), f.tenantID, j.ID)
+	for i, e := range events {
+		if e.Sequence != int64(i+1) {
+			t.Errorf("event %d has sequence %d", i, e.Sequence)
+		}
+	}
+	if errs[1] != nil {
+		t.Errorf("cancel must win or follow: %v", errs[1])
+	}
+}
+
+func TestSweeperExpiresJobs(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	f.flow.Lifetime = time.Millisecond
+	old := f.job(t, workflow.NewJobParams{})
+	f.flow.Lifetime = time.Hour
+	fresh := f.job(t, workflow.NewJobParams{})
+	time.Sleep(5 * time.Millisecond)
+	sw := &workflow.Sweeper{Service: f.flow, Interval: time.Hour, Logger: discard()}
+	if err := sw.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		j, _ := f.store.Job(t.Context(), f.tenantID, old.ID)
+		if j.Status == job.Expired {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("job not expired: %s", j.Status)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	sw.Stop()
+	if j, _ := f.store.Job(t.Context(), f.tenantID, fresh.ID); j.Status != job.AwaitingUpload {
+		t.Errorf("a job within its lifetime expired: %s", j.Status)
+	}
+	if n, err := f.flow.ExpireDue(t.Context(), 10); err != nil || n != 0 {
+		t.Errorf("expiring again: %d %v", n, err)
+	}
+}
+
+func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
