@@ -32,6 +32,9 @@ type SampleSpec struct {
 	// DistinctImages makes every page's picture its own object, for large
 	// files; otherwise one picture is shared by every page.
 	DistinctImages bool
+	// Lines draws this many lines of "greeked" text (word-sized bars) on
+	// each page, like a book page; there are no fonts to embed.
+	Lines int
 }
 
 // WriteSample writes a PDF that passes the default profile: pages with
@@ -63,6 +66,7 @@ func WriteSample(w io.Writer, s SampleSpec) error {
 		// A tinted background into the bleed, a frame inside the trim.
 		fmt.Fprintf(&content, "0.1 0.2 0.6 0.%d k 0 0 %s %s re f\n", i%10, num(media[2]), num(media[3]))
 		fmt.Fprintf(&content, "1 w 0 0 0 1 K %s %s %s %s re S\n", num(b+20), num(b+20), num(tw-40), num(th-40))
+		greek(&content, s.Lines, b+mm(20), b+th-mm(25), tw-mm(40), i)
 		res := ""
 		if pic != nil {
 			img := shared
@@ -76,6 +80,29 @@ func WriteSample(w io.Writer, s SampleSpec) error {
 		pw.Page(Page{MediaBox: media, TrimBox: &trim, BleedBox: &bleed, Resources: res, Content: content.Bytes()})
 	}
 	return pw.Close()
+}
+
+// greek draws lines of word-sized bars from the top-left corner (x, top),
+// varied by page so that pages differ.
+func greek(w *bytes.Buffer, lines int, x, top, width float64, page int) {
+	if lines == 0 {
+		return
+	}
+	rng := rand.New(rand.NewPCG(uint64(page), 7))
+	w.WriteString("0 0 0 1 k\n")
+	lead := (top - 2*x/3) / float64(lines)
+	for l := 0; l < lines; l++ {
+		y := top - float64(l)*lead
+		for cx := x; ; {
+			word := 8 + rng.Float64()*40
+			if cx+word > x+width {
+				break
+			}
+			fmt.Fprintf(w, "%s %s %s 6 re\n", num(cx), num(y), num(word))
+			cx += word + 4
+		}
+	}
+	w.WriteString("f\n")
 }
 
 // WriteLowResolution writes a one-page file that fails the default
