@@ -130,11 +130,14 @@ func (r *Renderer) Render(ctx context.Context, src io.ReadSeeker, size int64, em
 	}
 	// Closing the instance frees its WebAssembly memory (see package doc).
 	defer inst.Close()
-	for first := 0; ; first += pagesPerOpen {
-		n, count, err := r.renderRange(ctx, inst, src, size, first, emit)
-		if err != nil || first+n >= count {
-			return first + n, err
+	per := 1 // until the page count is known
+	for first := 0; ; {
+		n, count, err := r.renderRange(ctx, inst, src, size, first, per, emit)
+		first += n
+		if err != nil || first >= count {
+			return first, err
 		}
+		per = pagesPerOpen(size, count)
 	}
 }
 
@@ -142,15 +145,22 @@ func (r *Renderer) Render(ctx context.Context, src io.ReadSeeker, size int64, em
 // closed and opened again. PDFium keeps what it decoded for a page (a
 // 300 ppi photo is 26 MB) with the document, not the page: measured on 30
 // such pages, memory grew by that much per page (980 MB peak) while the
-// document stayed open; reopening it for each page kept the peak at 290 MB
-// and took no longer, since reopening through the reader only re-reads the
-// cross-reference table.
-const pagesPerOpen = 1
+// document stayed open, and reopening it for each page kept the peak at
+// 290 MB. Reopening re-reads the cross-reference table and, for text, the
+// shared fonts, which costs a book of small pages about a fifth of its
+// time; so files whose pages are large on average (pictures) reopen every
+// page, and the others every 16.
+func pagesPerOpen(size int64, pages int) int {
+	if pages == 0 || size/int64(pages) > 512<<10 {
+		return 1
+	}
+	return 16
+}
 
-// renderRange opens the document, renders up to pagesPerOpen pages from
-// first, and closes it. It returns how many pages it rendered and the
+// renderRange opens the document, renders up to per pages from first, and
+// closes it. It returns how many pages it rendered and the
 // document's page count.
-func (r *Renderer) renderRange(ctx context.Context, inst pdfium.Pdfium, src io.ReadSeeker, size int64, first int, emit func(Page) error) (n, count int, err error) {
+func (r *Renderer) renderRange(ctx context.Context, inst pdfium.Pdfium, src io.ReadSeeker, size int64, first, per int, emit func(Page) error) (n, count int, err error) {
 	if _, err := src.Seek(0, io.SeekStart); err != nil {
 		return 0, 0, err
 	}
@@ -163,7 +173,7 @@ func (r *Renderer) renderRange(ctx context.Context, inst pdfium.Pdfium, src io.R
 	if err != nil {
 		return 0, 0, fmt.Errorf("%w: %v", ErrUnreadable, err)
 	}
-	for i := first; i < c.PageCount && i < first+pagesPerOpen; i++ {
+	for i := first; i < c.PageCount && i < first+per; i++ {
 		if err := ctx.Err(); err != nil {
 			return n, c.PageCount, err
 		}

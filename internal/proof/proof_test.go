@@ -98,3 +98,26 @@ func TestRenderUnreadable(t *testing.T) {
 		t.Error("the compilation cache is empty")
 	}
 }
+
+// TestRenderReopens: a document rendered over several openings (one page,
+// then 16 at a time) yields every page once, in order.
+func TestRenderReopens(t *testing.T) {
+	t.Parallel()
+	var pdf bytes.Buffer
+	if err := pdfwrite.WriteSample(&pdf, pdfwrite.SampleSpec{Pages: 20, TrimW: 100, TrimH: 100}); err != nil {
+		t.Fatal(err)
+	}
+	var got []int
+	n, err := renderer(t).Render(t.Context(), bytes.NewReader(pdf.Bytes()), int64(pdf.Len()), func(p Page) error {
+		got = append(got, p.Number)
+		return nil
+	})
+	if err != nil || n != 20 || len(got) != 20 {
+		t.Fatalf("Render = %d, %v; emitted %v", n, err, got)
+	}
+	for i, p := range got {
+		if p != i+1 {
+			t.Fatalf("pages emitted as %v", got)
+		}
+	}
+}
