@@ -197,8 +197,8 @@ func (p *Pipeline) claim(ctx context.Context) {
 
 // work runs a job's steps under its lease until the job waits for someone
 // else (the customer, the ERP) or a step fails.
-func (p *Pipeline) work(ctx context.Context, j store.Job) {
-	ctx, cancel := context.WithCancel(ctx)
+func (p *Pipeline) work(parent context.Context, j store.Job) {
+	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
 	lost := make(chan struct{})
 	go p.renew(ctx, j.ID, cancel, lost)
@@ -211,16 +211,18 @@ func (p *Pipeline) work(ctx context.Context, j store.Job) {
 	}
 	bg := context.WithoutCancel(ctx)
 	var retry *retryError
-	if errors.As(err, &retry) {
+	if errors.As(err, &retry) && parent.Err() == nil {
 		// Keep the lease until the retry time: the job is claimed again then.
 		_ = p.cfg.Flow.Store.RenewJobWork(bg, j.ID, p.cfg.Worker, p.cfg.Now().Add(p.cfg.Retry))
 		p.log.Warn("pipeline step failed; will retry", slog.String("job_id", j.ID),
 			slog.Duration("in", p.cfg.Retry), slog.Any("error", retry.err))
 		return
 	}
-	if err != nil && ctx.Err() == nil {
+	if err != nil && parent.Err() == nil {
 		p.log.Error("pipeline step", slog.String("job_id", j.ID), slog.Any("error", err))
 	}
+	// Done, waiting for a person, or stopping: the next start (or another
+	// process) may take the job at once.
 	if err := p.cfg.Flow.Store.ReleaseJobWork(bg, j.ID, p.cfg.Worker); err != nil {
 		p.log.Warn("release job", slog.String("job_id", j.ID), slog.Any("error", err))
 	}

@@ -73,7 +73,7 @@ func TestStopInRenderingThenStart(t *testing.T) {
 	blocking := &blockingBlobs{Store: blobs, reached: make(chan struct{}, 1)}
 	first := *e.flow
 	first.Blobs = blocking
-	p1 := e.pipeline(t, func(c *Config) { c.Flow = &first; c.Lease = time.Minute })
+	p1 := e.pipeline(t, func(c *Config) { c.Flow = &first; c.Lease = time.Minute; c.Retry = time.Minute })
 	first.Wake = p1.Notify
 	j := e.newJob(t, "")
 	e.upload(t, j, "a.pdf", samplePDF(t, 4))
