@@ -1,11 +1,12 @@
 package manage
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
-	"sync"
 	"time"
 
+	"github.com/atomyx/submit/internal/periodic"
 	"github.com/atomyx/submit/internal/store"
 )
 
@@ -17,44 +18,17 @@ type SessionSweeper struct {
 	Interval time.Duration // default one hour
 	Logger   *slog.Logger
 
-	cancel context.CancelFunc
-	done   chan struct{}
-	once   sync.Once
+	task periodic.Task
 }
 
 // Start runs the sweeper until Stop or until ctx ends.
 func (s *SessionSweeper) Start(ctx context.Context) error {
-	ctx, s.cancel = context.WithCancel(ctx)
-	s.done = make(chan struct{})
-	interval := s.Interval
-	if interval <= 0 {
-		interval = time.Hour
-	}
-	go func() {
-		defer close(s.done)
-		t := time.NewTicker(interval)
-		defer t.Stop()
-		for {
-			s.sweep(ctx)
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	return nil
+	s.task = periodic.Task{Interval: cmp.Or(s.Interval, time.Hour), Run: s.sweep}
+	return s.task.Start(ctx)
 }
 
 // Stop ends the sweeper after its current pass.
-func (s *SessionSweeper) Stop() {
-	s.once.Do(func() {
-		if s.cancel != nil {
-			s.cancel()
-			<-s.done
-		}
-	})
-}
+func (s *SessionSweeper) Stop() { s.task.Stop() }
 
 func (s *SessionSweeper) sweep(ctx context.Context) {
 	n, err := s.Store.DeleteExpiredSessions(ctx, time.Now())

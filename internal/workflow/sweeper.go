@@ -1,10 +1,12 @@
 package workflow
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
-	"sync"
 	"time"
+
+	"github.com/atomyx/submit/internal/periodic"
 )
 
 // IdempotencyWindow is how long an Idempotency-Key is remembered, as at
@@ -19,44 +21,17 @@ type Sweeper struct {
 	Interval time.Duration // default one minute
 	Logger   *slog.Logger
 
-	cancel context.CancelFunc
-	done   chan struct{}
-	once   sync.Once
+	task periodic.Task
 }
 
 // Start runs the sweeper until Stop or until ctx ends.
 func (s *Sweeper) Start(ctx context.Context) error {
-	ctx, s.cancel = context.WithCancel(ctx)
-	s.done = make(chan struct{})
-	interval := s.Interval
-	if interval <= 0 {
-		interval = time.Minute
-	}
-	go func() {
-		defer close(s.done)
-		t := time.NewTicker(interval)
-		defer t.Stop()
-		for {
-			s.sweep(ctx)
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	return nil
+	s.task = periodic.Task{Interval: cmp.Or(s.Interval, time.Minute), Run: s.sweep}
+	return s.task.Start(ctx)
 }
 
 // Stop ends the sweeper after its current pass.
-func (s *Sweeper) Stop() {
-	s.once.Do(func() {
-		if s.cancel != nil {
-			s.cancel()
-			<-s.done
-		}
-	})
-}
+func (s *Sweeper) Stop() { s.task.Stop() }
 
 func (s *Sweeper) sweep(ctx context.Context) {
 	for {
