@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -47,7 +48,7 @@ func newArtwork(ctx context.Context, cfg *config.Config, st store.Store) (*artwo
 	if err != nil {
 		return nil, err
 	}
-	links, err := filelink.New(key, cfg.PublicURL, filelink.DefaultTTL)
+	links, err := filelink.New(key, cfg.PublicURL, cmp.Or(cfg.FileLinkTTL, filelink.DefaultTTL))
 	if err != nil {
 		return nil, err
 	}

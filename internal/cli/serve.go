@@ -95,8 +95,10 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 	if err != nil {
 		return fmt.Errorf("callback worker: %w", err)
 	}
-	flow := &workflow.Service{Store: st, Now: time.Now, Attempts: cfg.RetrySchedule.Attempts(), Notify: callbacks.Notify}
-	flow.Blobs = art.Blobs
+	flow := &workflow.Service{
+		Store: st, Now: time.Now, Attempts: cfg.RetrySchedule.Attempts(), Notify: callbacks.Notify,
+		Blobs: art.Blobs, MaxUploadBytes: cfg.MaxUploadMB << 20, Lifetime: cfg.JobLifetime,
+	}
 	pipe, err := art.pipeline(flow, log)
 	if err != nil {
 		return err

@@ -47,6 +47,15 @@ type Config struct {
 	// ShutdownTimeout bounds how long shutdown waits for in-flight requests
 	// and work. Default 30s.
 	ShutdownTimeout time.Duration
+	// MaxUploadMB is the largest artwork file accepted, in MiB. Default
+	// 1024.
+	MaxUploadMB int64
+	// FileLinkTTL is how long a file link (processed_pdf, proof,
+	// preflight_report) works after it was made. Default 168h (7 days).
+	FileLinkTTL time.Duration
+	// JobLifetime is how long a new job's upload link works before the job
+	// expires. Default 720h (30 days).
+	JobLifetime time.Duration
 }
 
 // DefaultRetrySchedule is the contract's callback schedule, as the flag
@@ -76,6 +85,9 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	})
 	fs.StringVar(&c.LogFormat, "log-format", "text", "text or json")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "how long shutdown waits for in-flight work")
+	fs.Int64Var(&c.MaxUploadMB, "max-upload-mb", 1024, "largest artwork file accepted, in MiB")
+	fs.DurationVar(&c.FileLinkTTL, "file-link-ttl", 7*24*time.Hour, "how long file links in API answers and callbacks work")
+	fs.DurationVar(&c.JobLifetime, "job-lifetime", 30*24*time.Hour, "how long a new job's upload link works before the job expires")
 }
 
 // Parse parses args into fs, then fills every flag not given on the command
@@ -126,6 +138,9 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("--public-url %q must be an absolute http or https URL, such as https://submit.example.com", c.PublicURL))
 		}
 		c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	}
+	if c.MaxUploadMB < 0 || c.FileLinkTTL < 0 || c.JobLifetime < 0 {
+		errs = append(errs, errors.New("--max-upload-mb, --file-link-ttl and --job-lifetime must not be negative"))
 	}
 	if c.LogFormat != "" && c.LogFormat != "text" && c.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("--log-format must be text or json, not %q", c.LogFormat))

@@ -33,6 +33,9 @@ func TestDefaults(t *testing.T) {
 	if c.Postgres() {
 		t.Error("default must be SQLite")
 	}
+	if c.MaxUploadMB != 1024 || c.FileLinkTTL != 7*24*time.Hour || c.JobLifetime != 30*24*time.Hour {
+		t.Errorf("limits = %d MiB, %s, %s", c.MaxUploadMB, c.FileLinkTTL, c.JobLifetime)
+	}
 }
 
 func TestEnvironmentAndFlagPrecedence(t *testing.T) {
@@ -70,6 +73,7 @@ func TestInvalid(t *testing.T) {
 		{"bad public url", []string{"--public-url", "localhost:8080"}, nil},
 		{"bad env bool", nil, map[string]string{"SUBMIT_ALLOW_INSECURE_URLS": "maybe"}},
 		{"bad log format", []string{"--log-format", "xml"}, nil},
+		{"negative upload limit", []string{"--max-upload-mb", "-1"}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if _, err := parse(t, tc.args, tc.env); err == nil {
