@@ -30,6 +30,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/atomyx/submit/internal/pdfium"
 	"github.com/atomyx/submit/internal/pdfwrite"
 	"github.com/atomyx/submit/internal/proof"
 )
@@ -68,7 +69,7 @@ func run(bigMB int, keep bool) error {
 	}
 	// Warm the renderer's compilation cache once; every server shares it,
 	// so no measured server compiles PDFium (an operator's second start).
-	warm, err := proof.New(proof.Options{CacheDir: filepath.Join(dir, "cache", "renderer")})
+	warm, err := pdfium.New(pdfium.Options{CacheDir: filepath.Join(dir, "cache", "renderer")})
 	if err != nil {
 		return err
 	}
@@ -317,11 +318,12 @@ func vmHWM(pid int) (int, error) {
 // renderOurs renders every page with the pipeline's renderer settings and
 // one worker, and returns the time per page (JPEG encoding included).
 func renderOurs(f file, dir string) (time.Duration, error) {
-	r, err := proof.New(proof.Options{CacheDir: filepath.Join(dir, "cache", "renderer"), Workers: 1})
+	pool, err := pdfium.New(pdfium.Options{CacheDir: filepath.Join(dir, "cache", "renderer"), Workers: 1})
 	if err != nil {
 		return 0, err
 	}
-	defer r.Close()
+	defer pool.Close()
+	r := proof.New(pool, proof.Options{})
 	in, err := os.Open(f.path)
 	if err != nil {
 		return 0, err

@@ -14,6 +14,7 @@ import (
 	"github.com/atomyx/submit/internal/config"
 	"github.com/atomyx/submit/internal/filelink"
 	"github.com/atomyx/submit/internal/netguard"
+	"github.com/atomyx/submit/internal/pdfium"
 	"github.com/atomyx/submit/internal/pipeline"
 	"github.com/atomyx/submit/internal/preflight"
 	"github.com/atomyx/submit/internal/proof"
@@ -24,17 +25,22 @@ import (
 // artwork is what serve needs for files and their processing: storage,
 // links, the preflight engine and the proof renderer.
 type artwork struct {
-	Blobs    blob.Store
-	Links    *filelink.Links
-	engine   *preflight.Engine
+	Blobs  blob.Store
+	Links  *filelink.Links
+	engine *preflight.Engine
+	// pages is the process's one PDFium pool: whatever renders pages
+	// (proofs, report thumbnails) renders through it, so PDFium is
+	// compiled once and the workers bound all rendering together.
+	pages    *pdfium.Pool
 	renderer *proof.Renderer
 	cfg      *config.Config
 	tmp      string
 }
 
 // newArtwork opens file storage (--blob-url, else <data-dir>/files), loads
-// the shared file-link key and starts the engines. The renderer's compiled
-// code is cached under <data-dir>/cache, so only the first start compiles.
+// the shared file-link key and starts the engines. PDFium's compiled code
+// is cached under <data-dir>/cache/renderer, so only the first start
+// compiles.
 func newArtwork(ctx context.Context, cfg *config.Config, st store.Store) (*artwork, error) {
 	tmp := filepath.Join(cfg.DataDir, "tmp") // not /tmp: it may be memory, and uploads are large
 	if err := os.MkdirAll(tmp, 0o750); err != nil {
@@ -56,12 +62,15 @@ func newArtwork(ctx context.Context, cfg *config.Config, st store.Store) (*artwo
 	if err != nil {
 		return nil, fmt.Errorf("preflight engine: %w", err)
 	}
-	renderer, err := proof.New(proof.Options{CacheDir: filepath.Join(cfg.DataDir, "cache", "renderer")})
+	pages, err := pdfium.New(pdfium.Options{CacheDir: filepath.Join(cfg.DataDir, "cache", "renderer")})
 	if err != nil {
 		engine.Close()
-		return nil, err
+		return nil, fmt.Errorf("start the PDF renderer: %w", err)
 	}
-	return &artwork{Blobs: blobs, Links: links, engine: engine, renderer: renderer, cfg: cfg, tmp: tmp}, nil
+	return &artwork{
+		Blobs: blobs, Links: links, engine: engine, pages: pages, renderer: proof.New(pages, proof.Options{}),
+		cfg: cfg, tmp: tmp,
+	}, nil
 }
 
 // pipeline returns the background service that preflights and proofs,
@@ -76,5 +85,5 @@ func (a *artwork) pipeline(flow *workflow.Service, log *slog.Logger) (*pipeline.
 
 // Close stops the engines.
 func (a *artwork) Close() error {
-	return errors.Join(a.renderer.Close(), a.engine.Close())
+	return errors.Join(a.pages.Close(), a.engine.Close())
 }

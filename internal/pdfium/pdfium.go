@@ -1,11 +1,17 @@
 // Package pdfium renders PDF pages with PDFium compiled to WebAssembly and
 // run by wazero: no cgo, no system library, the same pixels on every
-// machine. One Pool serves the whole process (preflight thumbnails now,
-// proofs later).
+// machine. One Pool serves the whole process: preflight's report
+// thumbnails and the proofs share its compiled module, its compilation
+// cache and its instances.
 //
 // Compiling the PDFium module takes about 4 s; with a compilation cache
 // directory it takes about 0.1 s after the first run, so callers should pass
-// one (under the data directory or os.UserCacheDir).
+// one (<data-dir>/cache/renderer for the server).
+//
+// Each open Document has an instance of its own, which is thrown away when
+// the document is closed: WebAssembly memory only grows, and a fresh
+// instance is how the memory of a large page is given back. Making an
+// instance from the compiled module is cheap next to rendering a page.
 package pdfium
 
 import (
@@ -20,7 +26,6 @@ import (
 	"time"
 
 	gopdfium "github.com/klippa-app/go-pdfium"
-	"github.com/klippa-app/go-pdfium/requests"
 	"github.com/klippa-app/go-pdfium/webassembly"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -32,13 +37,14 @@ type Options struct {
 	// CacheDir holds wazero's compiled module between runs; empty means no
 	// cache (every process compiles for about 4 s).
 	CacheDir string
-	// Workers is how many pages may render at once. Default 2.
+	// Workers is how many documents may be open at once; more wait.
+	// Default 2.
 	Workers int
-	// Wait bounds how long a caller waits for a free worker. Default 30 s.
+	// Wait bounds how long Render waits for a free worker. Default 30 s.
 	Wait time.Duration
 }
 
-// Pool is a set of PDFium instances.
+// Pool is a set of PDFium instances. It is safe for concurrent use.
 type Pool struct {
 	pool  gopdfium.Pool
 	cache wazero.CompilationCache
@@ -55,8 +61,7 @@ func DefaultCacheDir() string {
 	return filepath.Join(dir, "submit", "wazero")
 }
 
-// New starts a pool. The first call in a process compiles PDFium (or loads
-// it from the cache).
+// New starts a pool: it compiles PDFium, or loads it from the cache.
 func New(opts Options) (*Pool, error) {
 	if opts.Workers <= 0 {
 		opts.Workers = 2
@@ -68,7 +73,7 @@ func New(opts Options) (*Pool, error) {
 	rc := wazero.NewRuntimeConfig().WithCoreFeatures(api.CoreFeaturesV2 | experimental.CoreFeaturesExceptionHandling)
 	p := &Pool{wait: opts.Wait}
 	if opts.CacheDir != "" {
-		if err := os.MkdirAll(opts.CacheDir, 0o700); err != nil {
+		if err := os.MkdirAll(opts.CacheDir, 0o750); err != nil {
 			return nil, fmt.Errorf("pdfium: create cache dir: %w", err)
 		}
 		cache, err := wazero.NewCompilationCacheWithDir(opts.CacheDir)
@@ -79,15 +84,21 @@ func New(opts Options) (*Pool, error) {
 		rc = rc.WithCompilationCache(cache)
 	}
 	pool, err := webassembly.Init(webassembly.Config{
-		MinIdle: 1, MaxIdle: opts.Workers, MaxTotal: opts.Workers,
+		// No idle instance: one would hold its memory while nothing renders.
+		MinIdle: 0, MaxIdle: opts.Workers, MaxTotal: opts.Workers,
 		RuntimeConfig: rc,
-		// An empty file system: PDFium reads documents only from memory or
-		// through readers, never from the host's disk.
+		// An empty file system: PDFium reads documents only through
+		// readers, never from the host's disk.
 		FSConfig: wazero.NewFSConfig(),
 		Stdout:   io.Discard, Stderr: io.Discard,
-		ReuseWorkers: true,
+		// Instances are thrown away after each document (see the package
+		// doc), not reused.
+		ReuseWorkers: false,
 	})
 	if err != nil {
+		if p.cache != nil {
+			p.cache.Close(context.Background())
+		}
 		return nil, fmt.Errorf("pdfium: start: %w", err)
 	}
 	p.pool = pool
@@ -111,35 +122,25 @@ type Page struct {
 
 // Render renders the given 1-based pages of the PDF read through r, each
 // to fit in a box of maxPx × maxPx pixels. Pages PDFium cannot render are
-// left out; the error is for a document it cannot open at all.
+// left out; the error is for a document it cannot open at all. It waits
+// at most Options.Wait for a free worker.
 func (p *Pool) Render(ctx context.Context, r io.ReaderAt, size int64, pages []int, maxPx int) ([]Page, error) {
 	ctx, cancel := context.WithTimeout(ctx, p.wait)
 	defer cancel()
-	inst, err := p.pool.GetInstanceWithContext(ctx)
+	doc, err := p.Open(ctx, io.NewSectionReader(r, 0, size), size)
 	if err != nil {
-		return nil, fmt.Errorf("pdfium: get instance: %w", err)
+		return nil, err
 	}
-	defer inst.Close()
-	doc, err := inst.OpenDocument(&requests.OpenDocument{FileReader: io.NewSectionReader(r, 0, size), FileReaderSize: size})
-	if err != nil {
-		return nil, fmt.Errorf("pdfium: open document: %w", err)
-	}
-	defer inst.FPDF_CloseDocument(&requests.FPDF_CloseDocument{Document: doc.Document})
+	defer doc.Close()
 	var out []Page
 	for _, n := range pages {
 		if ctx.Err() != nil {
 			return out, ctx.Err()
 		}
-		res, err := inst.RenderPageInPixels(&requests.RenderPageInPixels{
-			Page:  requests.Page{ByIndex: &requests.PageByIndex{Document: doc.Document, Index: n - 1}},
-			Width: maxPx, Height: maxPx,
-		})
+		img, err := doc.RenderImage(n, maxPx)
 		if err != nil {
 			continue
 		}
-		// The pixels live in WebAssembly memory until Cleanup: copy them.
-		img := cloneImage(res.Result.RenderedImage)
-		res.Cleanup()
 		out = append(out, Page{Number: n, Image: img})
 	}
 	return out, nil

@@ -3,8 +3,12 @@ package pdfium
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
+	"time"
 )
 
 // squarePDF is one 200 × 100 pt page with a black square on its left half.
@@ -60,5 +64,101 @@ func TestRender(t *testing.T) {
 	}
 	if _, err := p.Render(context.Background(), bytes.NewReader([]byte("junk")), 4, []int{1}, 100); err == nil {
 		t.Error("rendering junk succeeded")
+	}
+}
+
+// onePool is a pool of one worker, compiled with the cache the other
+// packages' tests share, so that only the first test run compiles.
+func onePool(t *testing.T) *Pool {
+	t.Helper()
+	p, err := New(Options{CacheDir: filepath.Join(os.TempDir(), "submit-test-wazero-cache"), Workers: 1})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	t.Cleanup(func() { p.Close() })
+	return p
+}
+
+func TestDocument(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starting PDFium takes seconds")
+	}
+	// One worker: a document that did not give its instance back would
+	// make the second Open wait until the deadline.
+	p := onePool(t)
+	data := squarePDF()
+	for range 2 {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		doc, err := p.Open(ctx, bytes.NewReader(data), int64(len(data)))
+		cancel()
+		if err != nil {
+			t.Fatalf("Open: %v", err)
+		}
+		if doc.Pages() != 1 {
+			t.Errorf("Pages = %d, want 1", doc.Pages())
+		}
+		if w, h, err := doc.PageSize(1); err != nil || w != 200 || h != 100 {
+			t.Errorf("PageSize = %v × %v, %v; want 200 × 100", w, h, err)
+		}
+		img, err := doc.RenderJPEG(1, 144, 85)
+		if err != nil || img.Width != 400 || img.Height != 200 {
+			t.Errorf("RenderJPEG at 144 dpi = %d × %d, %v; want 400 × 200", img.Width, img.Height, err)
+		}
+		if _, err := doc.RenderJPEG(2, 72, 85); err == nil {
+			t.Error("rendering page 2 of 1 succeeded")
+		}
+		doc.Close()
+	}
+	if _, err := p.Open(context.Background(), bytes.NewReader([]byte("junk")), 4); !errors.Is(err, ErrUnreadable) {
+		t.Errorf("Open(junk) = %v, want ErrUnreadable", err)
+	}
+}
+
+// TestDocumentReopens: with one page per opening, every page is rendered
+// from a fresh opening, and its size still comes from the same opening.
+func TestDocumentReopens(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starting PDFium takes seconds")
+	}
+	p := onePool(t)
+	data := squarePDF()
+	doc, err := p.Open(context.Background(), bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer doc.Close()
+	doc.per = 1
+	first := doc.doc
+	if _, err := doc.RenderJPEG(1, 72, 85); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := doc.PageSize(1); err != nil || doc.doc != first {
+		t.Fatalf("the size of the page just rendered reopened the document (err %v)", err)
+	}
+	// The same page again counts as another page: it is the share that
+	// is used up, not the page.
+	doc.last = 0
+	if _, err := doc.RenderJPEG(1, 72, 85); err != nil {
+		t.Fatal(err)
+	}
+	if doc.doc == first {
+		t.Error("the document was not reopened after its share of pages")
+	}
+}
+
+func TestPagesPerOpen(t *testing.T) {
+	for _, c := range []struct {
+		size  int64
+		pages int
+		want  int
+	}{
+		{0, 0, 1},              // unknown: one at a time
+		{500 << 20, 73, 1},     // photos: 7 MB a page
+		{3 << 20, 250, 16},     // a book: 12 KB a page
+		{512 << 10 * 4, 4, 16}, // exactly at the limit
+	} {
+		if got := pagesPerOpen(c.size, c.pages); got != c.want {
+			t.Errorf("pagesPerOpen(%d, %d) = %d, want %d", c.size, c.pages, got, c.want)
+		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/atomyx/submit/internal/id"
 	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/netguard"
+	"github.com/atomyx/submit/internal/pdfium"
 	"github.com/atomyx/submit/internal/pdfwrite"
 	"github.com/atomyx/submit/internal/preflight"
 	"github.com/atomyx/submit/internal/proof"
@@ -39,7 +40,10 @@ func sharedEngines(t *testing.T) (*preflight.Engine, *proof.Renderer) {
 		if engine, enginesErr = preflight.New(preflight.Options{}); enginesErr != nil {
 			return
 		}
-		renderer, enginesErr = proof.New(proof.Options{CacheDir: wazeroCache, Workers: 4})
+		var pool *pdfium.Pool
+		if pool, enginesErr = pdfium.New(pdfium.Options{CacheDir: wazeroCache, Workers: 4}); enginesErr == nil {
+			renderer = proof.New(pool, proof.Options{})
+		}
 	})
 	if enginesErr != nil {
 		t.Fatal(enginesErr)

@@ -1,42 +1,24 @@
 // Package proof renders the pages of a PDF to JPEG images for the
-// customer's proof, with PDFium compiled to WebAssembly (go-pdfium on
-// wazero): the same renderer as Chrome's PDF viewer, no cgo and no external
-// program.
+// customer's proof. It renders through the process's one PDFium pool
+// (internal/pdfium): the same renderer as Chrome's PDF viewer, no cgo and
+// no external program, shared with preflight's report thumbnails.
 //
-// The document is read through an io.ReadSeeker (PDFium's custom file
-// access), never loaded whole, so a 500 MB file costs what PDFium keeps of
-// its structure and one page bitmap, not 500 MB. Each document gets a fresh
-// WebAssembly instance that is closed afterwards: WebAssembly memory only
-// grows, and a fresh instance is how the memory of a large page is given
-// back. Compiling the module costs seconds; a compilation cache on disk
-// makes later starts take a fraction of a second.
+// The document is read through an io.ReadSeeker, never loaded whole, and
+// reopened every few pages (pdfium.Document), so a 500 MB file costs what
+// PDFium keeps of its structure and a page or a few, not 500 MB.
 package proof
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"math"
-	"os"
 
-	"github.com/klippa-app/go-pdfium"
-	"github.com/klippa-app/go-pdfium/enums"
-	"github.com/klippa-app/go-pdfium/references"
-	"github.com/klippa-app/go-pdfium/requests"
-	"github.com/klippa-app/go-pdfium/webassembly"
-	"github.com/tetratelabs/wazero"
-	"github.com/tetratelabs/wazero/api"
-	"github.com/tetratelabs/wazero/experimental"
+	"github.com/atomyx/submit/internal/pdfium"
 )
 
 // Options configure a Renderer. Zero values take the defaults.
 type Options struct {
-	// CacheDir keeps the compiled WebAssembly module between starts.
-	// Empty: no cache (every start compiles, about 4 s).
-	CacheDir string
-	// Workers is how many documents render at once. Default 2.
-	Workers int
 	// DPI is the rendering resolution. Default 150: enough to judge
 	// placement and images on screen, and what pdftoppm -r 150 gives.
 	DPI int
@@ -48,19 +30,16 @@ type Options struct {
 	Quality int
 }
 
-// Renderer renders documents. It is safe for concurrent use, up to
-// Options.Workers documents at once; more wait.
+// Renderer renders documents. It is safe for concurrent use: each Render
+// takes an instance of the pool, and waits while all are busy.
 type Renderer struct {
-	pool  pdfium.Pool
-	cache wazero.CompilationCache
-	o     Options
+	pool *pdfium.Pool
+	o    Options
 }
 
-// New compiles PDFium (or loads it from the cache) and returns a Renderer.
-func New(o Options) (*Renderer, error) {
-	if o.Workers <= 0 {
-		o.Workers = 2
-	}
+// New returns a Renderer that renders through pool; the caller keeps
+// ownership of the pool and closes it.
+func New(pool *pdfium.Pool, o Options) *Renderer {
 	if o.DPI <= 0 {
 		o.DPI = 150
 	}
@@ -70,40 +49,7 @@ func New(o Options) (*Renderer, error) {
 	if o.Quality <= 0 || o.Quality > 100 {
 		o.Quality = 85
 	}
-	rc := wazero.NewRuntimeConfig().WithCoreFeatures(api.CoreFeaturesV2 | experimental.CoreFeaturesExceptionHandling)
-	r := &Renderer{o: o}
-	if o.CacheDir != "" {
-		if err := os.MkdirAll(o.CacheDir, 0o750); err != nil {
-			return nil, fmt.Errorf("renderer cache: %w", err)
-		}
-		cache, err := wazero.NewCompilationCacheWithDir(o.CacheDir)
-		if err != nil {
-			return nil, fmt.Errorf("renderer cache %s: %w", o.CacheDir, err)
-		}
-		r.cache = cache
-		rc = rc.WithCompilationCache(cache)
-	}
-	pool, err := webassembly.Init(webassembly.Config{
-		MinIdle: 0, MaxIdle: o.Workers, MaxTotal: o.Workers,
-		RuntimeConfig: rc,
-		// PDFium reads through our reader; it needs no file system.
-		FSConfig: wazero.NewFSConfig(),
-		Stdout:   io.Discard, Stderr: io.Discard,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("start the PDF renderer: %w", err)
-	}
-	r.pool = pool
-	return r, nil
-}
-
-// Close stops the renderer.
-func (r *Renderer) Close() error {
-	err := r.pool.Close()
-	if r.cache != nil {
-		err = errors.Join(err, r.cache.Close(context.Background()))
-	}
-	return err
+	return &Renderer{pool: pool, o: o}
 }
 
 // Page is one rendered page.
@@ -118,102 +64,43 @@ type Page struct {
 }
 
 // ErrUnreadable: PDFium could not open the document.
-var ErrUnreadable = errors.New("the PDF cannot be opened for rendering")
+var ErrUnreadable = pdfium.ErrUnreadable
 
 // Render renders every page of the document of the given size read
 // through src, in order, and calls emit with each. It stops at the first
 // error from emit or when ctx ends (between pages).
 func (r *Renderer) Render(ctx context.Context, src io.ReadSeeker, size int64, emit func(Page) error) (pages int, err error) {
-	inst, err := r.pool.GetInstanceWithContext(ctx)
+	doc, err := r.pool.Open(ctx, src, size)
 	if err != nil {
 		return 0, fmt.Errorf("renderer: %w", err)
 	}
-	// Closing the instance frees its WebAssembly memory (see package doc).
-	defer inst.Close()
-	per := 1 // until the page count is known
-	for first := 0; ; {
-		n, count, err := r.renderRange(ctx, inst, src, size, first, per, emit)
-		first += n
-		if err != nil || first >= count {
-			return first, err
-		}
-		per = pagesPerOpen(size, count)
-	}
-}
-
-// pagesPerOpen is how many pages are rendered before the document is
-// closed and opened again. PDFium keeps what it decoded for a page (a
-// 300 ppi photo is 26 MB) with the document, not the page: measured on 30
-// such pages, memory grew by that much per page (980 MB peak) while the
-// document stayed open, and reopening it for each page kept the peak at
-// 290 MB. Reopening re-reads the cross-reference table and, for text, the
-// shared fonts, which costs a book of small pages about a fifth of its
-// time; so files whose pages are large on average (pictures) reopen every
-// page, and the others every 16.
-func pagesPerOpen(size int64, pages int) int {
-	if pages == 0 || size/int64(pages) > 512<<10 {
-		return 1
-	}
-	return 16
-}
-
-// renderRange opens the document, renders up to per pages from first, and
-// closes it. It returns how many pages it rendered and the
-// document's page count.
-func (r *Renderer) renderRange(ctx context.Context, inst pdfium.Pdfium, src io.ReadSeeker, size int64, first, per int, emit func(Page) error) (n, count int, err error) {
-	if _, err := src.Seek(0, io.SeekStart); err != nil {
-		return 0, 0, err
-	}
-	doc, err := inst.OpenDocument(&requests.OpenDocument{FileReader: src, FileReaderSize: size})
-	if err != nil {
-		return 0, 0, fmt.Errorf("%w: %v", ErrUnreadable, err)
-	}
-	defer inst.FPDF_CloseDocument(&requests.FPDF_CloseDocument{Document: doc.Document})
-	c, err := inst.FPDF_GetPageCount(&requests.FPDF_GetPageCount{Document: doc.Document})
-	if err != nil {
-		return 0, 0, fmt.Errorf("%w: %v", ErrUnreadable, err)
-	}
-	for i := first; i < c.PageCount && i < first+per; i++ {
+	defer doc.Close()
+	for n := 1; n <= doc.Pages(); n++ {
 		if err := ctx.Err(); err != nil {
-			return n, c.PageCount, err
+			return pages, err
 		}
-		p, err := r.renderPage(inst, doc.Document, i)
+		p, err := r.renderPage(doc, n)
 		if err != nil {
-			return n, c.PageCount, err
+			return pages, err
 		}
 		if err := emit(p); err != nil {
-			return n, c.PageCount, err
+			return pages, err
 		}
-		n++
+		pages++
 	}
-	return n, c.PageCount, nil
+	return pages, nil
 }
 
-func (r *Renderer) renderPage(inst pdfium.Pdfium, doc references.FPDF_DOCUMENT, index int) (Page, error) {
-	page := requests.Page{ByIndex: &requests.PageByIndex{Document: doc, Index: index}}
-	size, err := inst.GetPageSize(&requests.GetPageSize{Page: page})
+func (r *Renderer) renderPage(doc *pdfium.Document, n int) (Page, error) {
+	w, h, err := doc.PageSize(n)
 	if err != nil {
-		return Page{}, fmt.Errorf("page %d: size: %w", index+1, err)
+		return Page{}, err
 	}
-	out, err := inst.RenderToFile(&requests.RenderToFile{
-		RenderPageInDPI: &requests.RenderPageInDPI{
-			Page: page, DPI: r.dpiFor(size.Width, size.Height),
-			// Annotations as a viewer shows them, like pdftoppm.
-			RenderFlags: enums.FPDF_RENDER_FLAG_ANNOT,
-		},
-		OutputFormat: requests.RenderToFileOutputFormatJPG, OutputTarget: requests.RenderToFileOutputTargetBytes,
-		OutputQuality: r.o.Quality,
-	})
+	img, err := doc.RenderJPEG(n, r.dpiFor(w, h), r.o.Quality)
 	if err != nil {
-		return Page{}, fmt.Errorf("render page %d: %w", index+1, err)
+		return Page{}, err
 	}
-	if out.ImageBytes == nil {
-		return Page{}, fmt.Errorf("render page %d: no image", index+1)
-	}
-	return Page{
-		Number: index + 1, JPEG: *out.ImageBytes, Width: out.Width, Height: out.Height,
-		WidthPt: size.Width, HeightPt: size.Height,
-	}, nil
+	return Page{Number: n, JPEG: img.Bytes, Width: img.Width, Height: img.Height, WidthPt: w, HeightPt: h}, nil
 }
 
 // dpiFor is the resolution at which a page of w×h points fits MaxSide.

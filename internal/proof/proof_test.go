@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/atomyx/submit/internal/pdfium"
 	"github.com/atomyx/submit/internal/pdfwrite"
 )
 
@@ -19,11 +20,16 @@ var (
 	cacheDir   = filepath.Join(os.TempDir(), "submit-test-wazero-cache")
 )
 
-// renderer is one Renderer for the package's tests: starting one is the
-// slow part.
+// renderer is one Renderer for the package's tests: starting its pool is
+// the slow part.
 func renderer(t *testing.T) *Renderer {
 	t.Helper()
-	sharedOnce.Do(func() { shared, sharedErr = New(Options{CacheDir: cacheDir}) })
+	sharedOnce.Do(func() {
+		var pool *pdfium.Pool
+		if pool, sharedErr = pdfium.New(pdfium.Options{CacheDir: cacheDir}); sharedErr == nil {
+			shared = New(pool, Options{})
+		}
+	})
 	if sharedErr != nil {
 		t.Fatal(sharedErr)
 	}
