@@ -28,6 +28,10 @@ type Job struct {
 	// ArtworkFetch is where fetching ArtworkURL stands: "" when there is no
 	// URL, else "pending", "done" or "failed".
 	ArtworkFetch string
+	// WorkAttempts is, in a job the pipeline claimed, how many times it was
+	// claimed since its status last changed, this claim included; other
+	// reads leave it 0. It is the pipeline's bookkeeping, not API.
+	WorkAttempts int
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 	ExpiresAt    time.Time

@@ -49,9 +49,13 @@ type Config struct {
 	// included. Default 5 minutes.
 	FetchTimeout time.Duration
 	// Retry is how long a job whose step failed for a passing reason
-	// (storage down, renderer error) waits before it is tried again.
-	// Default 1 minute.
+	// (storage down, renderer error) waits before it is tried again; the
+	// wait doubles with each attempt. Default 1 minute.
 	Retry time.Duration
+	// MaxAttempts is how many times a step is tried before the pipeline
+	// gives up on it (see giveUp). Default 5: with the default Retry, a
+	// quarter of an hour of trying.
+	MaxAttempts int
 	// TempDir holds proof PDFs while they are assembled. Default
 	// os.TempDir().
 	TempDir string
@@ -103,6 +107,9 @@ func New(cfg Config) (*Pipeline, error) {
 	}
 	if cfg.Retry <= 0 {
 		cfg.Retry = time.Minute
+	}
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = 5
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -196,13 +203,26 @@ func (p *Pipeline) claim(ctx context.Context) {
 }
 
 // work runs a job's steps under its lease until the job waits for someone
-// else (the customer, the ERP) or a step fails.
+// else (the customer, the ERP) or a step fails. A failed step is tried
+// again after a backoff, up to MaxAttempts times; then the pipeline gives
+// up on it.
 func (p *Pipeline) work(parent context.Context, j store.Job) {
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
 	lost := make(chan struct{})
 	go p.renew(ctx, j.ID, cancel, lost)
-	err := p.run(ctx, j)
+	cur, attempt, err := j, j.WorkAttempts, error(nil)
+	if attempt > p.cfg.MaxAttempts {
+		// The last attempt ended without a word: its process died in it
+		// (killed for memory, a crash in the renderer). Another try would
+		// most likely do the same.
+		err = fmt.Errorf("the step was started %d times and never finished", attempt-1)
+	} else {
+		cur, err = p.run(ctx, j)
+		if cur.Status != j.Status || cur.ArtworkFetch != j.ArtworkFetch {
+			attempt = 1 // a step ended: the failure, if any, is the next step's first
+		}
+	}
 	cancel()
 	select {
 	case <-lost:
@@ -210,22 +230,36 @@ func (p *Pipeline) work(parent context.Context, j store.Job) {
 	default:
 	}
 	bg := context.WithoutCancel(ctx)
+	release := store.ReleaseParams{JobID: j.ID, Worker: p.cfg.Worker}
 	var retry *retryError
-	if errors.As(err, &retry) && parent.Err() == nil {
+	switch {
+	case parent.Err() != nil:
+		// Stopping: the step did not fail, so the claim does not count.
+		release.Abandoned = true
+	case err != nil && attempt >= p.cfg.MaxAttempts:
+		p.giveUp(bg, cur, attempt, err)
+		release.GaveUp = p.cfg.Now()
+	case errors.As(err, &retry):
 		// Keep the lease until the retry time: the job is claimed again then.
-		_ = p.cfg.Flow.Store.RenewJobWork(bg, j.ID, p.cfg.Worker, p.cfg.Now().Add(p.cfg.Retry))
+		wait := p.backoff(attempt)
+		_ = p.cfg.Flow.Store.RenewJobWork(bg, j.ID, p.cfg.Worker, p.cfg.Now().Add(wait))
 		p.log.Warn("pipeline step failed; will retry", slog.String("job_id", j.ID),
-			slog.Duration("in", p.cfg.Retry), slog.Any("error", retry.err))
+			slog.Int("attempt", attempt), slog.Duration("in", wait), slog.Any("error", retry.err))
 		return
+	case err != nil:
+		p.log.Error("pipeline step", slog.String("job_id", j.ID), slog.Int("attempt", attempt), slog.Any("error", err))
 	}
-	if err != nil && parent.Err() == nil {
-		p.log.Error("pipeline step", slog.String("job_id", j.ID), slog.Any("error", err))
-	}
-	// Done, waiting for a person, or stopping: the next start (or another
-	// process) may take the job at once.
-	if err := p.cfg.Flow.Store.ReleaseJobWork(bg, j.ID, p.cfg.Worker); err != nil {
+	// Done, waiting for a person, given up or stopping: the next start (or
+	// another process) may take the job at once if it has work.
+	if err := p.cfg.Flow.Store.ReleaseJobWork(bg, release); err != nil {
 		p.log.Warn("release job", slog.String("job_id", j.ID), slog.Any("error", err))
 	}
+}
+
+// backoff is how long a job waits after its attempt-th failure: Retry,
+// doubled with each attempt, at most an hour.
+func (p *Pipeline) backoff(attempt int) time.Duration {
+	return min(p.cfg.Retry<<min(max(attempt-1, 0), 10), time.Hour)
 }
 
 // renew extends the lease at a third of its length until ctx ends; when

@@ -20,8 +20,9 @@ import (
 var takesVersion = []job.Status{job.AwaitingUpload, job.PreflightFailed, job.Rejected}
 
 // run does the job's steps one after the other, reloading the job between
-// them, until it reaches a status that waits for a person.
-func (p *Pipeline) run(ctx context.Context, j store.Job) error {
+// them, until it reaches a status that waits for a person. It returns the
+// job as the last step found it.
+func (p *Pipeline) run(ctx context.Context, j store.Job) (store.Job, error) {
 	for step := 0; step < 5; step++ {
 		var err error
 		switch {
@@ -36,20 +37,22 @@ func (p *Pipeline) run(ctx context.Context, j store.Job) error {
 		case j.Status == job.PreflightPassed:
 			err = p.proof(ctx, j)
 		default:
-			return nil
+			return j, nil
 		}
 		if errors.Is(err, job.ErrTransition) || errors.Is(err, store.ErrStale) {
 			// Cancelled, expired or moved by someone else meanwhile.
-			return nil
+			return j, nil
 		}
 		if err != nil {
-			return err
+			return j, err
 		}
-		if j, err = p.cfg.Flow.Store.Job(ctx, j.TenantID, j.ID); err != nil {
-			return retry(err)
+		next, err := p.cfg.Flow.Store.Job(ctx, j.TenantID, j.ID)
+		if err != nil {
+			return j, retry(err)
 		}
+		j = next
 	}
-	return nil
+	return j, nil
 }
 
 // preflight checks the current version's file and records the outcome.

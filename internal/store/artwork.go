@@ -15,28 +15,48 @@ type ArtworkStore interface {
 	// ArtworkVersion returns one version of the tenant's.
 	ArtworkVersion(ctx context.Context, tenantID, versionID string) (ArtworkVersion, error)
 
+	// AddVersionFinding appends a finding to a version's errors outside
+	// any transition: for what goes wrong after the version's last event,
+	// such as a proof that cannot be rendered. ErrNotFound for a version
+	// that is not the tenant's.
+	AddVersionFinding(ctx context.Context, tenantID, versionID string, f job.Finding) error
+
 	// ClaimJobWork leases up to p.Limit jobs that the pipeline must move on
 	// to p.Worker until p.Now + p.Lease: jobs in status uploaded,
 	// preflighting or preflight_passed, and jobs whose artwork URL is to be
 	// fetched (ArtworkFetch "pending") in a status that takes a new version
 	// (awaiting_upload, preflight_failed, rejected: Manage may ask for a
-	// fetch again), whose lease is free or has run out. A job whose worker died is claimed again
-	// when its lease runs out: that is how work survives a crash. On
-	// PostgreSQL, FOR UPDATE SKIP LOCKED.
+	// fetch again), whose lease is free or has run out and that the
+	// pipeline has not given up on. A job whose worker died is claimed again
+	// when its lease runs out: that is how work survives a crash. Each claim
+	// counts as an attempt (Job.WorkAttempts); a change of status starts the
+	// count over, with a claim in progress as the first attempt. On PostgreSQL, FOR UPDATE SKIP LOCKED.
 	ClaimJobWork(ctx context.Context, p ClaimParams) ([]Job, error)
 	// RenewJobWork extends a lease the worker still holds; ErrStale if it
 	// lost it.
 	RenewJobWork(ctx context.Context, jobID, worker string, until time.Time) error
 	// ReleaseJobWork ends a lease the worker holds (no error if it does not).
-	ReleaseJobWork(ctx context.Context, jobID, worker string) error
+	ReleaseJobWork(ctx context.Context, p ReleaseParams) error
 	// SetArtworkFetch records the state of fetching a job's artwork URL:
-	// "pending", "done" or "failed".
+	// "pending", "done" or "failed". The job's attempts start over, so that
+	// a fetch asked for again is tried again.
 	SetArtworkFetch(ctx context.Context, jobID, state string) error
 
 	// ServerSecret returns the secret stored under name, storing candidate
 	// first when there is none, so that every process of an installation
 	// shares one (the key that signs file links).
 	ServerSecret(ctx context.Context, name string, candidate []byte) ([]byte, error)
+}
+
+// ReleaseParams ends a lease of the pipeline.
+type ReleaseParams struct {
+	JobID, Worker string
+	// Abandoned: the worker stopped before the step ended (a shutdown),
+	// so the claim does not count as an attempt.
+	Abandoned bool
+	// GaveUp, when set, records that the pipeline gave up on the job at
+	// that time: ClaimJobWork leaves it alone until its status changes.
+	GaveUp time.Time
 }
 
 // ArtworkVersion is one file uploaded for a job (or the failed attempt to

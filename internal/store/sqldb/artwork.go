@@ -63,6 +63,30 @@ func (db *DB) insertVersion(ctx context.Context, tx *sql.Tx, v store.ArtworkVers
 	return nil
 }
 
+// AddVersionFinding appends a finding to a version's errors. The list is
+// read and written in Go, not in SQL, because the two databases append to
+// JSON arrays differently.
+func (db *DB) AddVersionFinding(ctx context.Context, tenantID, versionID string, f job.Finding) error {
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		var errs []job.Finding
+		err := tx.QueryRowContext(ctx, `SELECT errors FROM artwork_versions WHERE id = $1 AND tenant_id = $2`,
+			versionID, tenantID).Scan(jsonDest{&errs})
+		if err != nil {
+			return notFound(err)
+		}
+		arg, err := jsonArg(append(errs, f))
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE artwork_versions SET errors = $1 WHERE id = $2`, arg, versionID)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("add finding to artwork version %s: %w", versionID, err)
+	}
+	return nil
+}
+
 // followEvent makes the event's version, when stored, agree with it: its status, its
 // errors when the event has some (nil keeps them), its files merged, and
 // its page count when p.Pages is set. The files are merged in Go, not in
@@ -108,37 +132,55 @@ func (db *DB) followEvent(ctx context.Context, tx *sql.Tx, p store.TransitionPar
 	return nil
 }
 
-// claimWorkQuery leases the jobs with pipeline work. The alias d lets the
-// dialect's ClaimLock ("FOR UPDATE OF d SKIP LOCKED"), written for the
-// deliveries claim, serve here too. $1 worker, $2 lease end, $3 now, $4
-// limit. Statuses are literals so that the partial index jobs_work serves.
+// claimWorkQuery leases the jobs with pipeline work and counts the claim
+// as an attempt. The alias d lets the dialect's ClaimLock ("FOR UPDATE OF
+// d SKIP LOCKED"), written for the deliveries claim, serve here too. $1
+// worker, $2 lease end, $3 now, $4 limit. Statuses are literals so that
+// the partial index jobs_work serves.
 const claimWorkQuery = `WITH due AS (
 	SELECT d.id FROM jobs d
 	WHERE (d.status IN ('uploaded', 'preflighting', 'preflight_passed')
 		OR (d.artwork_fetch = 'pending' AND d.status IN ('awaiting_upload', 'preflight_failed', 'rejected')))
 		AND (d.work_until IS NULL OR d.work_until <= $3)
+		AND d.work_gave_up_at IS NULL
 	ORDER BY d.updated_at, d.id
 	LIMIT $4 %s)
-UPDATE jobs SET work_owner = $1, work_until = $2
+UPDATE jobs SET work_owner = $1, work_until = $2, work_attempts = jobs.work_attempts + 1
 FROM due WHERE jobs.id = due.id
-RETURNING jobs.id`
+RETURNING jobs.id, jobs.work_attempts`
+
+// claimed is a claimed job's id and attempt number.
+type claimed struct {
+	id       string
+	attempts int
+}
+
+func scanClaimed(row scanner) (c claimed, err error) { return c, row.Scan(&c.id, &c.attempts) }
 
 // ClaimJobWork leases up to p.Limit jobs with pipeline work to p.Worker
-// until p.Now + p.Lease and returns them, those waiting longest first.
+// until p.Now + p.Lease and returns them, those waiting longest first,
+// with their WorkAttempts.
 func (db *DB) ClaimJobWork(ctx context.Context, p store.ClaimParams) ([]store.Job, error) {
 	if p.Worker == "" {
 		return nil, errors.New("claim job work: no worker name")
 	}
 	var jobs []store.Job
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		ids, err := queryAll(ctx, tx, scanID, fmt.Sprintf(claimWorkQuery, db.d.ClaimLock),
+		cs, err := queryAll(ctx, tx, scanClaimed, fmt.Sprintf(claimWorkQuery, db.d.ClaimLock),
 			p.Worker, db.t(p.Now.Add(p.Lease)), db.t(p.Now), limitOr(p.Limit))
-		if err != nil || len(ids) == 0 {
+		if err != nil || len(cs) == 0 {
 			return err
+		}
+		ids, attempts := make([]string, len(cs)), map[string]int{}
+		for i, c := range cs {
+			ids[i], attempts[c.id] = c.id, c.attempts
 		}
 		var q params
 		jobs, err = queryAll(ctx, tx, scanJob, `SELECT `+jobColumns+` FROM jobs WHERE id IN (`+
 			q.list(ids)+`) ORDER BY updated_at, id`, q.args...)
+		for i := range jobs {
+			jobs[i].WorkAttempts = attempts[jobs[i].ID]
+		}
 		return err
 	})
 	if err != nil {
@@ -163,19 +205,29 @@ func (db *DB) RenewJobWork(ctx context.Context, jobID, worker string, until time
 	return nil
 }
 
-// ReleaseJobWork ends a lease the worker holds.
-func (db *DB) ReleaseJobWork(ctx context.Context, jobID, worker string) error {
-	_, err := db.w.ExecContext(ctx, `UPDATE jobs SET work_owner = NULL, work_until = NULL
-		WHERE id = $1 AND work_owner = $2`, jobID, worker)
+// ReleaseJobWork ends a lease the worker holds; see store.ReleaseParams
+// for how it changes the count of attempts.
+func (db *DB) ReleaseJobWork(ctx context.Context, p store.ReleaseParams) error {
+	var q params
+	set := `UPDATE jobs SET work_owner = NULL, work_until = NULL`
+	if p.Abandoned {
+		set += `, work_attempts = CASE WHEN work_attempts > 0 THEN work_attempts - 1 ELSE 0 END`
+	}
+	if !p.GaveUp.IsZero() {
+		set += `, work_gave_up_at = ` + q.add(db.t(p.GaveUp))
+	}
+	_, err := db.w.ExecContext(ctx, set+` WHERE id = `+q.add(p.JobID)+` AND work_owner = `+q.add(p.Worker), q.args...)
 	if err != nil {
-		return fmt.Errorf("release work on %s: %w", jobID, err)
+		return fmt.Errorf("release work on %s: %w", p.JobID, err)
 	}
 	return nil
 }
 
 // SetArtworkFetch records where fetching a job's artwork URL stands.
 func (db *DB) SetArtworkFetch(ctx context.Context, jobID, state string) error {
-	res, err := db.w.ExecContext(ctx, `UPDATE jobs SET artwork_fetch = $1 WHERE id = $2`, state, jobID)
+	// A fetch asked for again starts with fresh attempts.
+	res, err := db.w.ExecContext(ctx, `UPDATE jobs SET artwork_fetch = $1, work_attempts = 0,
+		work_gave_up_at = NULL WHERE id = $2`, state, jobID)
 	if err == nil {
 		err = mustAffect(res)
 	}

@@ -172,6 +172,9 @@ func (db *DB) TransitionJob(ctx context.Context, p store.TransitionParams) (job.
 	var q params
 	update := `UPDATE jobs SET status = ` + q.add(string(e.Status)) +
 		`, sequence = sequence + 1, updated_at = ` + q.add(db.t(e.OccurredAt)) +
+		// A new status is new work for the pipeline: its attempts start
+		// over, and a claim in progress is the first of them.
+		`, work_attempts = CASE WHEN work_owner IS NULL THEN 0 ELSE 1 END, work_gave_up_at = NULL` +
 		`, current_version_id = COALESCE(` + q.add(nullString(p.CurrentVersionID)) + `, current_version_id)` +
 		`, artwork_fetch = COALESCE(` + q.add(nullString(p.ArtworkFetch)) + `, artwork_fetch)` +
 		` WHERE id = ` + q.add(p.JobID) + ` AND tenant_id = ` + q.add(p.TenantID) +

@@ -23,6 +23,8 @@ func runArtwork(t *testing.T, open func(t *testing.T) store.Store) {
 		{"NewVersionRefused", testNewVersionRefused},
 		{"ClaimJobWork", testClaimJobWork},
 		{"JobWorkLease", testJobWorkLease},
+		{"JobWorkAttempts", testJobWorkAttempts},
+		{"AddVersionFinding", testAddVersionFinding},
 		{"ServerSecret", testServerSecret},
 	}
 	for _, tt := range tests {
@@ -268,13 +270,13 @@ func testJobWorkLease(t *testing.T, s store.Store) {
 	if err := s.RenewJobWork(ctx, j.ID, "w2", now.Add(time.Hour)); !errors.Is(err, store.ErrStale) {
 		t.Errorf("renewing another worker's lease: %v, want ErrStale", err)
 	}
-	if err := s.ReleaseJobWork(ctx, j.ID, "w2"); err != nil {
+	if err := s.ReleaseJobWork(ctx, store.ReleaseParams{JobID: j.ID, Worker: "w2"}); err != nil {
 		t.Fatal(err)
 	}
 	if n := claim("w2", now.Add(2*time.Minute)); n != 0 {
 		t.Error("another worker released w1's lease")
 	}
-	if err := s.ReleaseJobWork(ctx, j.ID, "w1"); err != nil {
+	if err := s.ReleaseJobWork(ctx, store.ReleaseParams{JobID: j.ID, Worker: "w1"}); err != nil {
 		t.Fatal(err)
 	}
 	if n := claim("w2", now.Add(2*time.Minute)); n != 1 {
@@ -282,6 +284,74 @@ func testJobWorkLease(t *testing.T, s store.Store) {
 	}
 	if err := s.RenewJobWork(ctx, j.ID, "w1", now.Add(time.Hour)); !errors.Is(err, store.ErrStale) {
 		t.Errorf("renewing a lost lease: %v, want ErrStale", err)
+	}
+}
+
+// testJobWorkAttempts: each claim counts until the job's status changes;
+// an abandoned claim does not; a job given up on is not claimed again
+// until its status changes.
+func testJobWorkAttempts(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	tn := newTenant(t, s, "acme")
+	j := newJob(t, s, tn.ID, at(0))
+	upload(t, s, j, job.AwaitingUpload, at(time.Second))
+	now := at(time.Minute)
+	claim := func(want int) {
+		t.Helper()
+		now = now.Add(time.Hour) // past any lease
+		got, err := s.ClaimJobWork(ctx, store.ClaimParams{Now: now, Lease: time.Minute, Limit: 10, Worker: "w1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want == 0 {
+			if len(got) != 0 {
+				t.Fatalf("claimed %+v, want nothing", got)
+			}
+			return
+		}
+		if len(got) != 1 || got[0].WorkAttempts != want {
+			t.Fatalf("claimed %+v, want the job at attempt %d", got, want)
+		}
+	}
+	release := func(p store.ReleaseParams) {
+		t.Helper()
+		p.JobID, p.Worker = j.ID, "w1"
+		if err := s.ReleaseJobWork(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	claim(1)
+	claim(2) // the lease ran out: the worker died
+	release(store.ReleaseParams{})
+	claim(3)
+	release(store.ReleaseParams{Abandoned: true})
+	claim(3)
+	release(store.ReleaseParams{GaveUp: now})
+	claim(0)
+	move(t, s, j, job.Preflighting, at(2*time.Second), "")
+	claim(1)
+}
+
+func testAddVersionFinding(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	tn := newTenant(t, s, "acme")
+	j := newJob(t, s, tn.ID, at(0))
+	v := upload(t, s, j, job.AwaitingUpload, at(time.Second))
+	warning := job.Finding{Code: "LOW_RESOLUTION_IMAGE", Check: "images", Severity: "warning", Message: "Soft."}
+	follow(t, s, j, v.ID, job.Preflighting, at(2*time.Second), nil, nil, 0)
+	follow(t, s, j, v.ID, job.PreflightPassed, at(3*time.Second), []job.Finding{warning}, nil, 1)
+	failed := job.Finding{Code: "PROOF_RENDER_FAILED", Check: "proof", Severity: "error", Message: "No proof."}
+	if err := s.AddVersionFinding(ctx, tn.ID, v.ID, failed); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.ArtworkVersion(ctx, tn.ID, v.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	equal(t, "errors", got.Errors, []job.Finding{warning, failed})
+	other := newTenant(t, s, "other")
+	if err := s.AddVersionFinding(ctx, other.ID, v.ID, failed); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("another tenant's version: %v, want ErrNotFound", err)
 	}
 }
 

@@ -1,0 +1,142 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"io"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/atomyx/submit/internal/blob"
+	"github.com/atomyx/submit/internal/job"
+	"github.com/atomyx/submit/internal/store"
+	"github.com/atomyx/submit/internal/workflow"
+)
+
+// failingBlobs fails every write of a key containing part, counting them:
+// a step that writes such a key fails every time it is tried.
+type failingBlobs struct {
+	blob.Store
+	part  string
+	tries atomic.Int32
+}
+
+func (b *failingBlobs) Put(ctx context.Context, key string, r io.Reader) (blob.Info, error) {
+	if strings.Contains(key, b.part) {
+		b.tries.Add(1)
+		return blob.Info{}, errors.New("disk full")
+	}
+	return b.Store.Put(ctx, key, r)
+}
+
+// failing makes e's writes of keys containing part fail.
+func (e *env) failing(part string) *failingBlobs {
+	b := &failingBlobs{Store: e.flow.Blobs, part: part}
+	e.flow.Blobs = b
+	return b
+}
+
+// quickRetries retries at once, three times.
+func quickRetries(c *Config) { c.Retry, c.MaxAttempts = time.Millisecond, 3 }
+
+// TestPreflightGivesUp: a preflight that fails every time ends, after
+// MaxAttempts, in preflight_failed with PREFLIGHT_ENGINE_FAILED.
+func TestPreflightGivesUp(t *testing.T) {
+	t.Parallel()
+	forEachStore(t, func(t *testing.T, st store.Store) {
+		e := setup(t, st)
+		blobs := e.failing("preflight.json")
+		e.pipeline(t, quickRetries)
+		j := e.newJob(t, "")
+		v := e.upload(t, j, "a.pdf", samplePDF(t, 1))
+		e.wait(t, j, job.PreflightFailed)
+		if n := blobs.tries.Load(); n != 3 {
+			t.Errorf("preflight was tried %d times, want 3", n)
+		}
+		want := []job.Status{job.Uploaded, job.Preflighting, job.PreflightFailed}
+		if got := e.statuses(t, j); !slices.Equal(got, want) {
+			t.Errorf("events = %v, want %v", got, want)
+		}
+		got, err := st.ArtworkVersion(t.Context(), j.TenantID, v.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Errors) != 1 || got.Errors[0].Code != CodeEngineFailed || got.Errors[0].Severity != "error" {
+			t.Errorf("version errors = %+v, want one %s", got.Errors, CodeEngineFailed)
+		}
+	})
+}
+
+// TestProofGivesUp: a proof that fails every time is tried MaxAttempts
+// times, then the version gets PROOF_RENDER_FAILED and the job is left
+// alone in preflight_passed.
+func TestProofGivesUp(t *testing.T) {
+	t.Parallel()
+	forEachStore(t, func(t *testing.T, st store.Store) {
+		e := setup(t, st)
+		blobs := e.failing("/proof/page-0001")
+		e.pipeline(t, quickRetries)
+		j := e.newJob(t, "")
+		v := e.upload(t, j, "a.pdf", samplePDF(t, 1))
+		deadline := time.Now().Add(30 * time.Second)
+		var got store.ArtworkVersion
+		for ; len(got.Errors) == 0 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			var err error
+			if got, err = st.ArtworkVersion(t.Context(), j.TenantID, v.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if len(got.Errors) != 1 || got.Errors[0].Code != CodeProofFailed {
+			t.Fatalf("version errors = %+v, want one %s", got.Errors, CodeProofFailed)
+		}
+		// Given up: many polls later, no further try.
+		time.Sleep(300 * time.Millisecond)
+		if n := blobs.tries.Load(); n != 3 {
+			t.Errorf("the proof was tried %d times, want 3", n)
+		}
+		if cur, _ := st.Job(t.Context(), j.TenantID, j.ID); cur.Status != job.PreflightPassed {
+			t.Errorf("the job is %s, want preflight_passed", cur.Status)
+		}
+	})
+}
+
+// TestCrashLoopGivesUp: a job whose step was started MaxAttempts times by
+// processes that died in it is given up without a further try.
+func TestCrashLoopGivesUp(t *testing.T) {
+	t.Parallel()
+	e := setup(t, openSQLite(t))
+	ctx := t.Context()
+	j := e.newJob(t, "")
+	v := e.upload(t, j, "a.pdf", samplePDF(t, 1))
+	if _, err := e.flow.Transition(ctx, workflow.Change{TenantID: j.TenantID, JobID: j.ID, To: job.Preflighting, ArtworkVersionID: v.ID}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		// Leases that ran out long ago: each claimer "died".
+		long := time.Now().Add(time.Duration(i-10) * time.Minute)
+		claimed, err := e.st.ClaimJobWork(ctx, store.ClaimParams{Now: long, Lease: time.Second, Limit: 1, Worker: "dead"})
+		if err != nil || len(claimed) != 1 || claimed[0].WorkAttempts != i+1 {
+			t.Fatalf("claim %d = %+v, %v", i+1, claimed, err)
+		}
+	}
+	blobs := e.failing("preflight.json") // counts a try, should there be one
+	e.pipeline(t, quickRetries)
+	e.wait(t, j, job.PreflightFailed)
+	if n := blobs.tries.Load(); n != 0 {
+		t.Errorf("preflight was tried %d more times", n)
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	p := &Pipeline{cfg: Config{Retry: time.Minute}}
+	for attempt, want := range map[int]time.Duration{
+		1: time.Minute, 2: 2 * time.Minute, 4: 8 * time.Minute, 7: time.Hour, 60: time.Hour,
+	} {
+		if got := p.backoff(attempt); got != want {
+			t.Errorf("backoff(%d) = %v, want %v", attempt, got, want)
+		}
+	}
+}
