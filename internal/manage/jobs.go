@@ -85,7 +85,7 @@ func (m *Manage) jobPage(w http.ResponseWriter, r *http.Request, c *call) error 
 		if err != nil {
 			return err
 		}
-		data["Versions"], data["VersionsKept"] = vs, true
+		data["Versions"], data["VersionsKept"] = m.versionViews(ctx, tenant, vs), true
 	}
 	if j.CallbackURL == "" {
 		t, err := m.st.Tenant(ctx, tenant)

@@ -47,6 +47,10 @@ type Deps struct {
 	Notify func()
 	// Ping sends a test ping (callback.Worker.Ping). Nil hides the button.
 	Ping func(ctx context.Context, p callback.PingParams) (store.Delivery, callback.Result, error)
+	// FileURL makes the link to a stored file from its blob key, the
+	// API's file link (filelink.Links.URL). Nil shows a version's files
+	// by name only.
+	FileURL func(key string) string
 	// Profiles are the preflight profile names a tenant may choose; nil
 	// accepts any name.
 	Profiles []string

@@ -17,7 +17,9 @@ import (
 	"time"
 
 	"github.com/atomyx/submit/internal/api"
+	"github.com/atomyx/submit/internal/blob"
 	"github.com/atomyx/submit/internal/callback"
+	"github.com/atomyx/submit/internal/filelink"
 	"github.com/atomyx/submit/internal/id"
 	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/store"
@@ -42,6 +44,7 @@ type env struct {
 	clock    *clock
 	pings    []callback.PingParams
 	pingMu   sync.Mutex
+	links    *filelink.Links // made once the server's address is known
 }
 
 // clock is a settable time, so that throttling can be tested without
@@ -76,7 +79,11 @@ func setup(t *testing.T) *env {
 	}
 	e := &env{t: t, st: st, clock: &clock{t: time.Now()}}
 	e.vault = vault.New(st)
-	e.flow = &workflow.Service{Store: st, Now: time.Now, Attempts: 3, Notify: func() { e.notified.Add(1) }}
+	blobs, err := blob.NewLocal(filepath.Join(t.TempDir(), "files"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.flow = &workflow.Service{Store: st, Now: time.Now, Attempts: 3, Notify: func() { e.notified.Add(1) }, Blobs: blobs}
 	e.acme = e.tenant("acme")
 	e.globex = e.tenant("globex")
 	for _, u := range []struct{ tenant, email, role string }{
@@ -92,12 +99,16 @@ func setup(t *testing.T) *env {
 	m := New(Deps{
 		Store: st, Workflow: e.flow, Vault: e.vault, PublicURL: "http://127.0.0.1", AllowInsecureURLs: true,
 		Attempts: 3, Notify: func() { e.notified.Add(1) }, Now: e.clock.now, Ping: e.ping,
-		Profiles: []string{"default", "cmyk-strict"},
+		Profiles: []string{"default", "cmyk-strict"}, FileURL: func(key string) string { return e.links.URL(key) },
 	})
 	m.Register(mux)
 	api.New(api.Deps{Store: st, Workflow: e.flow, PublicURL: "http://127.0.0.1"}).Register(mux)
 	e.srv = httptest.NewServer(api.WithRequestID(mux))
 	t.Cleanup(e.srv.Close)
+	if e.links, err = filelink.New(make([]byte, 32), e.srv.URL, 0); err != nil {
+		t.Fatal(err)
+	}
+	mux.Handle(filelink.Route, e.links.Handler(blobs, nil))
 	return e
 }
 
