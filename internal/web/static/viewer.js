@@ -35,7 +35,7 @@ export function initViewer(root) {
     root.style.setProperty("--zoom", z);
     stage.scrollLeft = px * ratio - x;
     stage.scrollTop = py * ratio - y;
-    level.textContent = Math.abs(z - 1) < 0.01 ? "Fit" : Math.round(z * 100) + "%";
+    level.textContent = Math.round(z * 100) + "%"; // of the fitted size
   };
 
   root.querySelectorAll("[data-zoom]").forEach((b) => b.addEventListener("click", () => {

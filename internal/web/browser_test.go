@@ -1,0 +1,219 @@
+package web_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// chromium is Debian's package; the browser tests are skipped without it.
+const chromium = "/usr/bin/chromium"
+
+// newBrowser starts a headless Chromium with a fresh profile and returns a
+// context driving one tab.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	if _, err := os.Stat(chromium); err != nil {
+		t.Skipf("browser tests need Chromium at %s (apt-get install chromium): %v", chromium, err)
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900),
+		chromedp.NoSandbox, chromedp.Flag("headless", true), chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-quic", true), chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelTab := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancelTab(); cancelAlloc() })
+	// The first action starts the browser; it gets no timeout, because
+	// that would stop the browser when it ran out.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start Chromium: %v", err)
+	}
+	return ctx
+}
+
+// browserTimeout bounds one group of steps: generous, because preflight
+// and rendering share a busy machine, and no test asserts on timing.
+const browserTimeout = 3 * time.Minute
+
+func do(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, browserTimeout)
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func read[T any](t *testing.T, ctx context.Context, what string, a chromedp.Action[T]) T {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, browserTimeout)
+	defer cancel()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	return v
+}
+
+// view waits until the page shows the given view of the job (the body's
+// data-view), after however many reloads the live status causes.
+func view(name string) chromedp.Action[chromedp.Void] {
+	return chromedp.WaitVisible(chromedp.CSS(`body[data-view="` + name + `"] main`))
+}
+
+// artwork writes the test PDFs where the browser can pick them.
+func artwork(t *testing.T) (good, bad string) {
+	dir := t.TempDir()
+	good, bad = filepath.Join(dir, "leaflet-A5.pdf"), filepath.Join(dir, "leaflet-no-bleed.pdf")
+	if err := os.WriteFile(good, leaflet(2, true), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bad, leaflet(1, false), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return good, bad
+}
+
+// newOrder creates a job for an A5 leaflet of two pages with 3 mm bleed.
+func newOrder(t *testing.T, s *server, rc *receiver, ref string) (id, uploadURL string) {
+	j := s.api(t, "POST", "/api/jobs", map[string]any{
+		"externalId": ref,
+		"metadata": []map[string]string{
+			{"propertyId": "product", "propertyName": "Product", "value": "Leaflet A5, 2 pages"},
+			{"propertyId": "paper", "propertyName": "Paper", "value": "170 g silk, matt laminated"},
+			{"propertyId": "quantity", "propertyName": "Quantity", "value": "2,500"},
+		},
+		"brand":       map[string]string{"color": "#0F766E"},
+		"callbackURL": rc.url,
+		"preflight": map[string]any{
+			"trimSize": map[string]any{"width": 148, "height": 210, "unit": "mm"}, "pageCount": 2,
+			"bleed": map[string]any{"size": 3, "unit": "mm"},
+		},
+	})
+	return j["id"].(string), j["uploadURL"].(string)
+}
+
+// TestBrowserApprove: a customer opens the link, uploads a good PDF,
+// zooms the proof and approves it; the ERP hears every step.
+func TestBrowserApprove(t *testing.T) {
+	s := startServer(t)
+	rc := newReceiver(t, func() string { return s.secret })
+	ctx := newBrowser(t)
+	good, _ := artwork(t)
+	jobID, link := newOrder(t, s, rc, "PO-2026-0418")
+
+	do(t, ctx, "open the upload link", chromedp.Navigate(link), view("upload"))
+	screenshot(t, ctx, "upload")
+	do(t, ctx, "upload the PDF and wait for the proof",
+		chromedp.SetUploadFiles(chromedp.ID("file"), []string{good}), view("proof"),
+		chromedp.WaitVisible(chromedp.CSS(`#page-2 img`)))
+	pages := read(t, ctx, "count proof pages", chromedp.Evaluate[int](`document.querySelectorAll(".sheet").length`))
+	trims := read(t, ctx, "count trim lines", chromedp.Evaluate[int](`document.querySelectorAll(".guides .trim").length`))
+	if pages != 2 || trims != 2 {
+		t.Errorf("proof shows %d pages with %d trim lines, want 2 and 2", pages, trims)
+	}
+	do(t, ctx, "zoom in", chromedp.Click(chromedp.CSS(`[data-zoom="in"]`)))
+	if z := read(t, ctx, "read the zoom", chromedp.Text(chromedp.CSS(".zoom-level"))); z != "125%" {
+		t.Errorf("zoom after one click: %q", z)
+	}
+	do(t, ctx, "fit again", chromedp.Click(chromedp.CSS(`[data-zoom="fit"]`)))
+	screenshot(t, ctx, "proof")
+
+	do(t, ctx, "approve",
+		chromedp.Click(chromedp.CSS(`.approve-form input[name=confirm]`)),
+		chromedp.Click(chromedp.CSS(`.approve-form button[type=submit]`)),
+		view("approved"))
+	screenshot(t, ctx, "approved")
+
+	if st := s.api(t, "GET", "/api/jobs/"+jobID, nil)["status"]; st != "approved" {
+		t.Errorf("job status %v after approval", st)
+	}
+	checkCallbacks(t, rc.events(t, jobID, "approved"),
+		"uploaded", "preflighting", "preflight_passed", "proof_generated", "approved")
+}
+
+// TestBrowserFixAndReject: a PDF without bleed and with one page too few
+// fails preflight; the customer reads why, uploads a corrected file, and
+// asks for changes on its proof.
+func TestBrowserFixAndReject(t *testing.T) {
+	s := startServer(t)
+	rc := newReceiver(t, func() string { return s.secret })
+	ctx := newBrowser(t)
+	good, bad := artwork(t)
+	jobID, link := newOrder(t, s, rc, "PO-2026-0419")
+
+	do(t, ctx, "upload a PDF that fails", chromedp.Navigate(link), view("upload"),
+		chromedp.SetUploadFiles(chromedp.ID("file"), []string{bad}), view("findings"))
+	findings := read(t, ctx, "read the findings", chromedp.Text(chromedp.CSS(".findings")))
+	for _, want := range []string{"Page 1", "Bleed", "Number of pages", "Must fix"} {
+		if !strings.Contains(findings, want) {
+			t.Errorf("findings lack %q:\n%s", want, findings)
+		}
+	}
+	screenshot(t, ctx, "findings")
+
+	do(t, ctx, "upload the corrected PDF",
+		chromedp.SetUploadFiles(chromedp.ID("file"), []string{good}), view("proof"))
+	const reason = "Please make the yellow circle smaller <and> move it left."
+	do(t, ctx, "request changes",
+		chromedp.Click(chromedp.CSS(".reject summary")),
+		chromedp.SendKeys(chromedp.ID("reason"), reason),
+		chromedp.Click(chromedp.CSS(".reject-form button[type=submit]")),
+		view("rejected"))
+	if got := read(t, ctx, "read the reason", chromedp.Text(chromedp.CSS(".reason"))); !strings.Contains(got, reason) {
+		t.Errorf("rejected page shows %q, want the reason", got)
+	}
+
+	j := s.api(t, "GET", "/api/jobs/"+jobID, nil)
+	if j["status"] != "rejected" {
+		t.Errorf("job status %v", j["status"])
+	}
+	got := rc.events(t, jobID, "rejected")
+	checkCallbacks(t, got,
+		"uploaded", "preflighting", "preflight_failed",
+		"uploaded", "preflighting", "preflight_passed", "proof_generated", "rejected")
+	last := got[len(got)-1].Body["errors"]
+	if errs, _ := last.([]any); len(errs) == 0 || errs[0].(map[string]any)["message"] != reason ||
+		errs[0].(map[string]any)["code"] != "REJECTED_BY_CUSTOMER" {
+		t.Errorf("rejected callback errors %v, want the reason", last)
+	}
+}
+
+// screenshot saves the screen at desktop and phone width under
+// docs/screenshots when SUBMIT_SCREENSHOTS=1, so that CI never rewrites
+// the committed images.
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	if os.Getenv("SUBMIT_SCREENSHOTS") != "1" {
+		return
+	}
+	for _, size := range []struct {
+		suffix        string
+		width, height int64
+		mobile        bool
+	}{{"desktop", 1280, 860, false}, {"phone", 375, 760, true}} {
+		opts := []chromedp.EmulateViewportOption{chromedp.EmulateScale(1)}
+		if size.mobile {
+			opts = append(opts, chromedp.EmulateMobile)
+		}
+		do(t, ctx, "resize for "+name, chromedp.EmulateViewport(size.width, size.height, opts...),
+			chromedp.Sleep(400*time.Millisecond))
+		png := read(t, ctx, "screenshot "+name, chromedp.FullScreenshot(100))
+		path := filepath.Join("..", "..", "docs", "screenshots", "customer-"+name+"-"+size.suffix+".png")
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	do(t, ctx, "restore the viewport", chromedp.EmulateViewport(1280, 900), chromedp.Sleep(200*time.Millisecond))
+}
