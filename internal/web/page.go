@@ -11,10 +11,10 @@ import (
 	"github.com/atomyx/submit/internal/workflow"
 )
 
-// Finding codes the page treats specially. The backend records them.
+// Findings the page treats specially. The backend records them.
 const (
-	codeFetchFailed = "ARTWORK_FETCH_FAILED"
-	codeRejected    = workflow.CodeRejected
+	checkFetch   = "artwork_fetch" // ARTWORK_FETCH_FAILED, ARTWORK_TOO_LARGE, ARTWORK_NOT_PDF
+	codeRejected = workflow.CodeRejected
 )
 
 // showPage is GET /u/{token}: the one page of a job, in the shape its
@@ -166,10 +166,12 @@ func (w *Web) addVersion(ctx context.Context, j job.Job, v *view) error {
 	}
 	var shown []job.Finding
 	for _, f := range v.Version.Errors {
-		switch f.Code {
-		case codeFetchFailed:
+		switch {
+		case f.Check == checkFetch:
+			// The ERP's artwork URL failed (not found, too large, not a
+			// PDF): the customer is simply asked for the file.
 			v.FetchFailed = true
-		case codeRejected:
+		case f.Code == codeRejected:
 			v.Reason = f.Message
 			continue // shown as the customer's own words, not as a finding
 		}

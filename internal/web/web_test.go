@@ -11,7 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/atomyx/submit/internal/id"
 	"github.com/atomyx/submit/internal/job"
+	"github.com/atomyx/submit/internal/store"
 	"github.com/atomyx/submit/internal/workflow"
 )
 
@@ -57,6 +59,15 @@ func TestPageForEachStatus(t *testing.T) {
 		{Code: "INSUFFICIENT_BLEED", Check: "bleed", Severity: "error", Message: "Page 2 has no bleed.", Page: 2},
 		{Code: "RGB_COLOR", Check: "color", Severity: "warning", Message: "Colours are RGB."},
 	}, nil)
+	fetchFailed := e.newJob(t, workflow.NewJobParams{})
+	nofile := store.ArtworkVersion{ID: id.New(id.ArtworkVersion), Filename: "artwork.pdf", CreatedAt: time.Now().UTC()}
+	if _, err := e.flow.Transition(t.Context(), workflow.Change{
+		TenantID: e.tenant, JobID: fetchFailed.ID, To: job.PreflightFailed, ArtworkVersionID: nofile.ID,
+		SetCurrentVersion: true, NewVersion: &nofile, Errors: []job.Finding{
+			{Code: "ARTWORK_FETCH_FAILED", Check: "artwork_fetch", Severity: "error", Message: "example.com answered 404."}},
+	}); err != nil {
+		t.Fatal(err)
+	}
 	proof := e.newJob(t, workflow.NewJobParams{})
 	e.proofReady(t, proof, e.upload(t, proof), 2, nil)
 	cancelled := e.newJob(t, workflow.NewJobParams{})
@@ -77,6 +88,7 @@ func TestPageForEachStatus(t *testing.T) {
 		{"awaiting upload", e.url(waiting, ""), 200, []string{"Upload your artwork", "A5 flyer, 350 g", "148 × 210 mm", "2 pages", "3 mm", "1 GiB", `action="/u/` + waiting.UploadToken + `/upload?csrf=`}},
 		{"checking", e.url(checking, ""), 200, []string{"Checking your file", "flyer.pdf"}},
 		{"preflight failed", e.url(failed, ""), 200, []string{"Your file needs one change", "Page 2 has no bleed.", "Whole file", "Must fix", "Upload a corrected file"}},
+		{"artwork URL failed", e.url(fetchFailed, ""), 200, []string{"Please upload your file", "could not download your artwork", "Your PDF"}},
 		{"proof", e.url(proof, ""), 200, []string{"Check your proof", "Approve for print", "Request changes", `class="trim"`, "/proof/"}},
 		{"cancelled", e.url(cancelled, ""), 410, []string{"This order was cancelled"}},
 		{"expired", e.url(expired, ""), 410, []string{"This link has expired"}},
