@@ -83,7 +83,11 @@ func artwork(t *testing.T) (good, bad string) {
 }
 
 // newOrder creates a job for an A5 leaflet of two pages with 3 mm bleed.
-func newOrder(t *testing.T, s *server, rc *receiver, ref string) (id, uploadURL string) {
+func newOrder(t *testing.T, s *server, rc *receiver, ref, logo string) (id, uploadURL string) {
+	brand := map[string]string{"color": "#0F766E"}
+	if logo != "" {
+		brand["logo"] = logo
+	}
 	j := s.api(t, "POST", "/api/jobs", map[string]any{
 		"externalId": ref,
 		"metadata": []map[string]string{
@@ -91,7 +95,7 @@ func newOrder(t *testing.T, s *server, rc *receiver, ref string) (id, uploadURL 
 			{"propertyId": "paper", "propertyName": "Paper", "value": "170 g silk, matt laminated"},
 			{"propertyId": "quantity", "propertyName": "Quantity", "value": "2,500"},
 		},
-		"brand":       map[string]string{"color": "#0F766E"},
+		"brand":       brand,
 		"callbackURL": rc.url,
 		"preflight": map[string]any{
 			"trimSize": map[string]any{"width": 148, "height": 210, "unit": "mm"}, "pageCount": 2,
@@ -108,7 +112,7 @@ func TestBrowserApprove(t *testing.T) {
 	rc := newReceiver(t, func() string { return s.secret })
 	ctx := newBrowser(t)
 	good, _ := artwork(t)
-	jobID, link := newOrder(t, s, rc, "PO-2026-0418")
+	jobID, link := newOrder(t, s, rc, "PO-2026-0418", "")
 
 	do(t, ctx, "open the upload link", chromedp.Navigate(link), view("upload"))
 	screenshot(t, ctx, "upload")
@@ -148,9 +152,13 @@ func TestBrowserFixAndReject(t *testing.T) {
 	rc := newReceiver(t, func() string { return s.secret })
 	ctx := newBrowser(t)
 	good, bad := artwork(t)
-	jobID, link := newOrder(t, s, rc, "PO-2026-0419")
+	// A logo that cannot load (nothing listens on port 1) must leave no
+	// broken image: the page title takes its place.
+	jobID, link := newOrder(t, s, rc, "PO-2026-0419", "https://127.0.0.1:1/logo.png")
 
-	do(t, ctx, "upload a PDF that fails", chromedp.Navigate(link), view("upload"),
+	do(t, ctx, "open the link with a broken logo", chromedp.Navigate(link), view("upload"),
+		chromedp.WaitVisible(chromedp.CSS(".logo.broken + .site-title")))
+	do(t, ctx, "upload a PDF that fails",
 		chromedp.SetUploadFiles(chromedp.ID("file"), []string{bad}), view("findings"))
 	findings := read(t, ctx, "read the findings", chromedp.Text(chromedp.CSS(".findings")))
 	for _, want := range []string{"Page 1", "Bleed", "Number of pages", "Must fix"} {
