@@ -3,51 +3,17 @@ package manage
 import (
 	"context"
 	"net/http"
-	"os"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
+	"github.com/atomyx/submit/internal/browsertest"
 	"github.com/atomyx/submit/internal/store"
 )
 
-// chromium is Debian's package; the browser tests are skipped without it.
-const chromium = "/usr/bin/chromium"
-
-// newBrowser starts a headless Chromium with a fresh profile and returns a
-// context driving one tab. Confirmation dialogs are accepted, as an
-// operator clicking OK would.
-func newBrowser(t *testing.T) context.Context {
-	t.Helper()
-	if _, err := os.Stat(chromium); err != nil {
-		t.Skipf("browser tests need Chromium at %s (apt-get install chromium): %v", chromium, err)
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900),
-		chromedp.NoSandbox, chromedp.Flag("disable-gpu", true), chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-component-update", true),
-	)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelTab := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancelTab(); cancelAlloc() })
-	// The first action starts the browser; it gets no timeout, because
-	// that would stop the browser when it ran out.
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start Chromium: %v", err)
-	}
-	dialogs := chromedp.Events(ctx, page.JavascriptDialogOpening)
-	go func() {
-		for _, err := range dialogs {
-			if err != nil {
-				return
-			}
-			_, _ = chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
-		}
-	}()
-	return ctx
-}
+// newBrowser starts Chromium for one test; see browsertest.New.
+func newBrowser(t *testing.T) context.Context { return browsertest.New(t) }
 
 // browserTimeout bounds one group of browser steps: generous, because the
 // machine may be busy, and no test asserts on timing.

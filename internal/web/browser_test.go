@@ -9,35 +9,12 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/atomyx/submit/internal/browsertest"
 )
 
-// chromium is Debian's package; the browser tests are skipped without it.
-const chromium = "/usr/bin/chromium"
-
-// newBrowser starts a headless Chromium with a fresh profile and returns a
-// context driving one tab.
-func newBrowser(t *testing.T) context.Context {
-	t.Helper()
-	if _, err := os.Stat(chromium); err != nil {
-		t.Skipf("browser tests need Chromium at %s (apt-get install chromium): %v", chromium, err)
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900),
-		chromedp.NoSandbox, chromedp.Flag("headless", true), chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-quic", true), chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-	)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelTab := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancelTab(); cancelAlloc() })
-	// The first action starts the browser; it gets no timeout, because
-	// that would stop the browser when it ran out.
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start Chromium: %v", err)
-	}
-	return ctx
-}
+// newBrowser starts Chromium for one test; see browsertest.New.
+func newBrowser(t *testing.T) context.Context { return browsertest.New(t) }
 
 // browserTimeout bounds one group of steps: generous, because preflight
 // and rendering share a busy machine, and no test asserts on timing.
