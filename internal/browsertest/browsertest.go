@@ -6,6 +6,7 @@ import (
 	"context"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
@@ -49,4 +50,28 @@ func New(t testing.TB) context.Context {
 		}
 	}()
 	return ctx
+}
+
+// Do runs browser steps within limit and fails the test with what was being
+// done. Limits are generous: the machine may be busy, and no test asserts on
+// timing.
+func Do(t testing.TB, ctx context.Context, limit time.Duration, what string, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// Get runs one browser action that returns a value, as Do does.
+func Get[T any](t testing.TB, ctx context.Context, limit time.Duration, what string, a chromedp.Action[T]) T {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	return v
 }

@@ -19,26 +19,16 @@ func newBrowser(t *testing.T) context.Context { return browsertest.New(t) }
 // machine may be busy, and no test asserts on timing.
 const browserTimeout = time.Minute
 
-// do runs browser steps and fails the test with what was being done.
+// do runs browser steps; see browsertest.Do.
 func do(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(ctx, browserTimeout)
-	defer cancel()
-	if err := chromedp.Do(ctx, steps...); err != nil {
-		t.Fatalf("%s: %v", what, err)
-	}
+	browsertest.Do(t, ctx, browserTimeout, what, steps...)
 }
 
-// get runs one browser action that returns a value.
+// get runs one browser action that returns a value; see browsertest.Get.
 func get[T any](t *testing.T, ctx context.Context, what string, a chromedp.Action[T]) T {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(ctx, browserTimeout)
-	defer cancel()
-	v, err := chromedp.Run(ctx, a)
-	if err != nil {
-		t.Fatalf("%s: %v", what, err)
-	}
-	return v
+	return browsertest.Get(t, ctx, browserTimeout, what, a)
 }
 
 // signInBrowser signs in through the form and waits for the dashboard.

@@ -20,24 +20,16 @@ func newBrowser(t *testing.T) context.Context { return browsertest.New(t) }
 // and rendering share a busy machine, and no test asserts on timing.
 const browserTimeout = 3 * time.Minute
 
+// do runs browser steps; see browsertest.Do.
 func do(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(ctx, browserTimeout)
-	defer cancel()
-	if err := chromedp.Do(ctx, steps...); err != nil {
-		t.Fatalf("%s: %v", what, err)
-	}
+	browsertest.Do(t, ctx, browserTimeout, what, steps...)
 }
 
+// read runs one browser action that returns a value; see browsertest.Get.
 func read[T any](t *testing.T, ctx context.Context, what string, a chromedp.Action[T]) T {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(ctx, browserTimeout)
-	defer cancel()
-	v, err := chromedp.Run(ctx, a)
-	if err != nil {
-		t.Fatalf("%s: %v", what, err)
-	}
-	return v
+	return browsertest.Get(t, ctx, browserTimeout, what, a)
 }
 
 // view waits until the page shows the given view of the job (the body's
