@@ -104,7 +104,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 		return err
 	}
 	flow.Wake = pipe.Notify
-	services := []service{&workflow.Sweeper{Service: flow, Logger: log}, callbacks, pipe}
+	services := []service{&workflow.Sweeper{Service: flow, Logger: log}, &manage.SessionSweeper{Store: st, Logger: log}, callbacks, pipe}
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -128,9 +128,6 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 		PublicURL: cfg.PublicURL, DataDir: cfg.DataDir, AllowInsecureURLs: cfg.AllowInsecureURLs,
 	})
 	pages.Register(mux)
-	if ops, ok := st.(store.OperatorStore); ok {
-		services = append(services, &manage.SessionSweeper{Store: ops, Logger: log})
-	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		pctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)

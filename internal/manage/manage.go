@@ -28,8 +28,7 @@ import (
 // Deps is what Manage needs. Store, Workflow and Vault are required.
 type Deps struct {
 	Store store.Store
-	// Operators keeps users, sessions and the audit log. Default: Store,
-	// when it implements store.OperatorStore.
+	// Operators keeps users, sessions and the audit log. Default: Store.
 	Operators store.OperatorStore
 	Workflow  *workflow.Service
 	Vault     *vault.Vault
@@ -98,7 +97,7 @@ func New(d Deps) *Manage {
 		d.SessionLifetime = 12 * time.Hour
 	}
 	if d.Operators == nil {
-		d.Operators, _ = d.Store.(store.OperatorStore)
+		d.Operators = d.Store
 	}
 	if d.Attempts <= 0 {
 		d.Attempts = 1

@@ -8,8 +8,7 @@ import (
 )
 
 // OperatorStore keeps what Manage needs: operators, their sign-in sessions,
-// the audit log and the dashboard's counts. sqldb.DB implements it; it joins
-// Store once Manage lands.
+// the audit log and the dashboard's counts. It is part of Store.
 type OperatorStore interface {
 	// CreateUser inserts an operator; ErrConflict if the email is taken
 	// (emails are unique across tenants: sign-in starts from the email).

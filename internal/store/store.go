@@ -29,6 +29,7 @@ var (
 // struct when it needs more than two other arguments.
 type Store interface {
 	ArtworkStore
+	OperatorStore
 
 	// Close releases the database.
 	Close() error
