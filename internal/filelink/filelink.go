@@ -111,7 +111,10 @@ func (l *Links) URL(key string) string { return l.base + l.Token(key) }
 
 // Open returns the blob key a token seals and when it expires.
 func (l *Links) Open(token string) (key string, expires time.Time, err error) {
-	raw, err := base64.RawURLEncoding.DecodeString(token)
+	// Strict: a token has exactly one spelling. Without it, the unused low
+	// bits of the last character could change and still decode to the same
+	// bytes.
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(token)
 	ns := l.aead.NonceSize()
 	if err != nil || len(raw) < ns+l.aead.Overhead()+8 {
 		return "", time.Time{}, ErrInvalid
