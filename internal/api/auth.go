@@ -64,9 +64,14 @@ func (a *API) authenticate(r *http.Request) (Caller, *Problem) {
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return Caller{}, internalProblem()
 	}
-	// Compare even when no row was found, so that timing does not tell a
-	// known lookup from an unknown one.
-	if !apikey.Matches(token, k.Hash) || err != nil {
+	// Compare even when no row was found, against a hash of the same
+	// length, so that timing does not tell a known lookup from an unknown
+	// one.
+	stored := k.Hash
+	if err != nil {
+		stored = noKeyHash[:]
+	}
+	if !apikey.Matches(token, stored) || err != nil {
 		return Caller{}, errUnauthorized("The API key is not recognised. Check that it was copied whole from Manage → Vault or `submit key create`, and that it belongs to this Submit installation.")
 	}
 	if k.RevokedAt != nil {
@@ -82,6 +87,9 @@ func (a *API) authenticate(r *http.Request) (Caller, *Problem) {
 	}
 	return Caller{TenantID: k.TenantID, KeyID: k.ID, Livemode: k.Livemode, Scopes: k.Scopes}, nil
 }
+
+// noKeyHash stands in for the stored hash of a key that does not exist.
+var noKeyHash [32]byte
 
 // keyShapeProblem names the copy-and-paste mistakes the seeds list: spaces
 // and quotes around or inside the key. (The HTTP server has already trimmed

@@ -231,27 +231,27 @@ func (a *API) ping(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, p)
 		return
 	}
-	var body struct{ URL string }
+	url := ""
 	if v := fields["url"]; v != nil {
 		var c checker
-		if body.URL, _ = c.str("/url", v, 1, netguard.MaxURLLength); len(c.errs) > 0 {
+		if url, _ = c.str("/url", v, 1, netguard.MaxURLLength); len(c.errs) > 0 {
 			writeProblem(w, r, errValidation(c.errs))
 			return
 		}
 	}
-	if body.URL == "" {
+	if url == "" {
 		t, err := a.store.Tenant(r.Context(), c.TenantID)
 		if err != nil {
 			a.writeError(w, r, err)
 			return
 		}
-		body.URL = t.Settings.CallbackURL
-		if body.URL == "" {
+		url = t.Settings.CallbackURL
+		if url == "" {
 			writeProblem(w, r, errValidation([]FieldError{{Pointer: "/url", Detail: "is required: the tenant has no default callback URL, so name the URL to ping"}}))
 			return
 		}
 	}
-	if _, err := netguard.ValidateURL(body.URL, a.validator.allowInsecure); err != nil {
+	if _, err := netguard.ValidateURL(url, a.validator.allowInsecure); err != nil {
 		writeProblem(w, r, errValidation([]FieldError{{Pointer: "/url", Detail: err.Error()}}))
 		return
 	}
@@ -259,7 +259,7 @@ func (a *API) ping(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, errors.New("ping: no callback worker"))
 		return
 	}
-	d, res, err := a.callbacks.Ping(r.Context(), callback.PingParams{TenantID: c.TenantID, Livemode: c.Livemode, URL: body.URL})
+	d, res, err := a.callbacks.Ping(r.Context(), callback.PingParams{TenantID: c.TenantID, Livemode: c.Livemode, URL: url})
 	if err != nil {
 		a.writeError(w, r, err)
 		return

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/atomyx/submit/internal/callback"
 	"github.com/atomyx/submit/internal/id"
@@ -96,7 +97,7 @@ func (a *API) listJobs(w http.ResponseWriter, r *http.Request) {
 		p.After = string(after)
 	}
 	if len(bad) > 0 {
-		writeProblem(w, r, problem(http.StatusBadRequest, "invalid-parameter", "Invalid query parameter", joinSentences(bad)))
+		writeProblem(w, r, problem(http.StatusBadRequest, "invalid-parameter", "Invalid query parameter", strings.Join(bad, ". ")+"."))
 		return
 	}
 	want := p.Limit
@@ -141,15 +142,4 @@ func (a *API) listEvents(w http.ResponseWriter, r *http.Request) {
 		resp.Data = append(resp.Data, callback.NewPayload(e, 0, a.files(e)))
 	}
 	writeJSON(w, http.StatusOK, resp)
-}
-
-func joinSentences(s []string) string {
-	out := ""
-	for i, x := range s {
-		if i > 0 {
-			out += " "
-		}
-		out += x + "."
-	}
-	return out
 }
