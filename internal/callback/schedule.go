@@ -67,18 +67,21 @@ const jitterFraction = 0.1
 // is the receiver's Retry-After (0 when none). rnd in [0, 1) picks the jitter;
 // 0.5 means none.
 func (s Schedule) Next(left int, retryAfter time.Duration, rnd float64) (wait time.Duration, ok bool) {
-	if left <= 1 || len(s) == 0 {
+	// A schedule of one attempt has no retries, even for a delivery made
+	// under a longer schedule before a restart shortened it.
+	if left <= 1 || len(s) < 2 {
 		return 0, false
 	}
-	// i is the index of the failed attempt in the schedule. A redelivery
-	// granting more attempts than the schedule has waits the first gap
-	// until the remaining attempts fit the schedule.
+	// i is the index of the failed attempt in the schedule. A delivery
+	// with more attempts left than the schedule has (a redelivery, or a
+	// schedule shortened since) waits the first gap until the remaining
+	// attempts fit the schedule.
 	i := max(len(s)-left, 0)
 	gap := s[i+1] - s[i]
 	wait = gap + time.Duration(float64(gap)*jitterFraction*(2*rnd-1))
 	if retryAfter > wait {
 		bound := gap
-		if left > 2 { // another attempt follows the next one
+		if left > 2 && i+2 < len(s) { // another attempt follows the next one
 			bound = s[i+2] - s[i]
 		}
 		wait = max(wait, min(retryAfter, bound))

@@ -107,3 +107,20 @@ func TestRetryAfter(t *testing.T) {
 		}
 	}
 }
+
+// TestScheduleNextShortenedSchedule covers deliveries made under a longer
+// schedule than the one in force after a restart: they must neither panic
+// nor wait past the schedule.
+func TestScheduleNextShortenedSchedule(t *testing.T) {
+	t.Parallel()
+	if _, ok := (Schedule{0}).Next(7, 0, 0.5); ok {
+		t.Error("a one-attempt schedule retries nothing")
+	}
+	s := Schedule{0, time.Minute}
+	for _, retryAfter := range []time.Duration{0, time.Hour} {
+		wait, ok := s.Next(7, retryAfter, 0.5)
+		if !ok || wait != time.Minute {
+			t.Errorf("Next(7, %s) = %s, %v; want the schedule's one gap", retryAfter, wait, ok)
+		}
+	}
+}
