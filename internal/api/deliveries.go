@@ -168,6 +168,9 @@ func (a *API) redeliver(w http.ResponseWriter, r *http.Request) {
 	d, err = a.store.Redeliver(r.Context(), store.RedeliverParams{
 		TenantID: d.TenantID, DeliveryID: d.ID, At: time.Now().UTC(), Attempts: max(a.flow.Attempts, 1),
 	})
+	if errors.Is(err, store.ErrStale) {
+		err = errConflict("A test ping is never sent again; send a new one with POST /api/callbacks/ping.")
+	}
 	if err != nil {
 		a.writeError(w, r, err)
 		return

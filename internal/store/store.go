@@ -127,12 +127,12 @@ type Store interface {
 	// Redeliver makes a failed, resolved or delivered delivery pending again,
 	// due at p.At, with p.Attempts attempts left; the attempt numbers go on
 	// counting up. It clears any resolution. A pending delivery is returned
-	// unchanged.
+	// unchanged. A test ping (no job) is never sent again: ErrStale.
 	Redeliver(ctx context.Context, p RedeliverParams) (Delivery, error)
 	// ResolveDelivery closes an exception without delivering it, with a note.
 	ResolveDelivery(ctx context.Context, p ResolveParams) (Delivery, error)
-	// CreateDelivery inserts a delivery that belongs to no transition (a
-	// test ping, a redelivery to a new URL).
+	// CreateDelivery inserts a delivery that belongs to no transition: a
+	// test ping.
 	CreateDelivery(ctx context.Context, d Delivery) error
 	// NextDeliveryAt returns when the earliest pending delivery falls due, so
 	// a worker can sleep until then; ErrNotFound when none is pending.

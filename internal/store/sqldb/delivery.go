@@ -273,6 +273,13 @@ func (db *DB) ListAttempts(ctx context.Context, deliveryID string) ([]store.Atte
 func (db *DB) Redeliver(ctx context.Context, p store.RedeliverParams) (store.Delivery, error) {
 	var d store.Delivery
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		cur, err := db.delivery(ctx, tx, p.TenantID, p.DeliveryID)
+		if err != nil {
+			return err
+		}
+		if cur.JobID == "" {
+			return fmt.Errorf("%w: a test ping is never sent again", store.ErrStale)
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET state = $1, next_attempt_at = $2,
 			attempts_left = $3, delivered_at = NULL, failed_at = NULL, resolved_at = NULL,
 			resolved_note = '', lease_owner = NULL, lease_until = NULL
@@ -280,7 +287,6 @@ func (db *DB) Redeliver(ctx context.Context, p store.RedeliverParams) (store.Del
 			store.DeliveryPending, db.t(p.At), p.Attempts, p.DeliveryID, p.TenantID); err != nil {
 			return err
 		}
-		var err error
 		d, err = db.delivery(ctx, tx, p.TenantID, p.DeliveryID)
 		return err
 	})

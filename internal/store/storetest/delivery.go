@@ -313,7 +313,21 @@ func testRedeliver(t *testing.T, s store.Store) {
 	if _, err := s.ResolveDelivery(ctx, store.ResolveParams{TenantID: tn.ID, DeliveryID: p.ID, Note: "n", At: at(time.Minute)}); err != nil {
 		t.Fatal(err)
 	}
-	got, err = s.Redeliver(ctx, store.RedeliverParams{TenantID: tn.ID, DeliveryID: p.ID, At: at(time.Hour), Attempts: 1})
+	// A test ping is never sent again.
+	if _, err := s.Redeliver(ctx, store.RedeliverParams{TenantID: tn.ID, DeliveryID: p.ID, At: at(time.Hour), Attempts: 1}); !errors.Is(err, store.ErrStale) {
+		t.Errorf("Redeliver a ping: %v, want ErrStale", err)
+	}
+	// A job's delivery that failed and was resolved can be sent again.
+	if cs = claim(t, s, at(3*time.Hour), "w1"); len(cs) != 1 || cs[0].Delivery.ID != d.ID {
+		t.Fatalf("claimed %+v, want the redelivered %s", cs, d.ID)
+	}
+	if _, err := record(t, s, d.ID, "w1", store.DeliveryFailed, 0, at(3*time.Hour), time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ResolveDelivery(ctx, store.ResolveParams{TenantID: tn.ID, DeliveryID: d.ID, Note: "n", At: at(4 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	got, err = s.Redeliver(ctx, store.RedeliverParams{TenantID: tn.ID, DeliveryID: d.ID, At: at(5 * time.Hour), Attempts: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
