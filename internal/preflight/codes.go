@@ -79,7 +79,8 @@ func Codes() map[string]string {
 }
 
 // unusableCodes are findings after which the file could not be checked:
-// the CLI exits 2 for them, and no other check has run.
+// the CLI exits 2 for them, and no other check has run, except that
+// TOO_COMPLEX comes after the page-box and output-intent checks.
 var unusableCodes = map[string]bool{
 	CodeFileUnreadable: true, CodeNotPDF: true, CodeFileDamaged: true,
 	CodeFileTooLarge: true, CodePasswordProtected: true, CodeCheckTimeout: true,
