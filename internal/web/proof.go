@@ -101,8 +101,14 @@ func (w *Web) proofImage(rw http.ResponseWriter, r *http.Request) {
 		w.unavailable(rw, r, err)
 		return
 	}
-	rc, err := w.openPage(r.Context(), v, n)
-	if errors.Is(err, store.ErrNotFound) || errors.Is(err, workflow.ErrNoProof) || errors.Is(err, blob.ErrNotFound) {
+	if v.Files[workflow.FileProof] == "" {
+		http.NotFound(rw, r)
+		return
+	}
+	// The page's key follows from the version: no need to read the proof's
+	// page list on every image (a proof page loads each image twice).
+	rc, err := w.d.Workflow.OpenFile(r.Context(), workflow.ProofPageKey(v.JobID, v.ID, n))
+	if errors.Is(err, blob.ErrNotFound) {
 		http.NotFound(rw, r)
 		return
 	}
@@ -114,18 +120,4 @@ func (w *Web) proofImage(rw http.ResponseWriter, r *http.Request) {
 	rw.Header().Set("Content-Type", "image/jpeg")
 	rw.Header().Set("Cache-Control", "private, max-age=86400, immutable")
 	io.Copy(rw, rc)
-}
-
-// openPage opens the JPEG of page n of a version's proof.
-func (w *Web) openPage(ctx context.Context, v store.ArtworkVersion, n int) (io.ReadCloser, error) {
-	pages, err := w.d.Workflow.ProofPages(ctx, v.TenantID, v.ID)
-	if err != nil {
-		return nil, err
-	}
-	for _, p := range pages {
-		if p.Number == n {
-			return w.d.Workflow.OpenFile(ctx, p.Key)
-		}
-	}
-	return nil, store.ErrNotFound
 }

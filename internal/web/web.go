@@ -134,12 +134,7 @@ func (w *Web) instrument(route string, h http.Handler) http.Handler {
 func (w *Web) now() time.Time { return w.d.Now().UTC() }
 
 // maxUpload is the largest file a customer may upload.
-func (w *Web) maxUpload() int64 {
-	if n := w.d.Workflow.MaxUploadBytes; n > 0 {
-		return n
-	}
-	return workflow.DefaultMaxUploadBytes
-}
+func (w *Web) maxUpload() int64 { return w.d.Workflow.MaxUpload() }
 
 // shuttingDown is closed when the server shuts down.
 func (w *Web) shuttingDown() <-chan struct{} { return w.done }
