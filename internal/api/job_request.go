@@ -2,7 +2,6 @@ package api
 
 import (
 	"fmt"
-	"regexp"
 
 	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/netguard"
@@ -25,8 +24,6 @@ type jobValidator struct {
 	// accepts any name.
 	profiles []string
 }
-
-var hexColor = regexp.MustCompile(`^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$`)
 
 // decodeCreateJob validates a parsed body and reports every problem at once.
 func (jv jobValidator) decodeCreateJob(v any) (createJobRequest, []FieldError) {
@@ -112,7 +109,7 @@ func (jv jobValidator) brand(c *checker, v any) *job.Brand {
 	}
 	var b job.Brand
 	if col := m["color"]; col != nil {
-		if s, ok := col.(string); !ok || !hexColor.MatchString(s) {
+		if s, ok := col.(string); !ok || !job.ValidColor(s) {
 			c.add("/brand/color", "must be a hex colour such as #1A73E8 or #17E")
 		} else {
 			b.Color = s

@@ -2,6 +2,7 @@ package job
 
 import (
 	"encoding/json"
+	"regexp"
 	"time"
 )
 
@@ -49,6 +50,13 @@ type Brand struct {
 	Color string `json:"color,omitempty"`
 	Logo  string `json:"logo,omitempty"`
 }
+
+// hexColor is the form of a brand colour: #RGB or #RRGGBB.
+var hexColor = regexp.MustCompile(`^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$`)
+
+// ValidColor reports whether s is a brand colour the contract accepts, so
+// that the API and Manage's settings apply one rule.
+func ValidColor(s string) bool { return hexColor.MatchString(s) }
 
 // Expectations are what the order says the artwork should be; preflight checks
 // the file against them on top of the profile.

@@ -3,7 +3,6 @@ package manage
 import (
 	"fmt"
 	"net/http"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -43,8 +42,6 @@ func (m *Manage) renderSettings(w http.ResponseWriter, r *http.Request, c *call,
 	})
 }
 
-var hexColor = regexp.MustCompile(`^#([0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})$`)
-
 // check validates the form as the API validates a job's fields and returns
 // the settings, or the problems by field.
 func (m *Manage) check(f settingsForm) (store.TenantSettings, map[string]string) {
@@ -55,7 +52,7 @@ func (m *Manage) check(f settingsForm) (store.TenantSettings, map[string]string)
 			problems["callback"] = "The callback URL " + err.Error() + "."
 		}
 	}
-	if f.Color != "" && !hexColor.MatchString(f.Color) {
+	if f.Color != "" && !job.ValidColor(f.Color) {
 		problems["color"] = "The colour must be written #RGB or #RRGGBB, such as #1A73E8."
 	}
 	if f.Logo != "" {
