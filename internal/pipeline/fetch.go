@@ -51,6 +51,9 @@ func (p *Pipeline) fetch(ctx context.Context, j store.Job) error {
 	if finding == nil {
 		return nil // Upload recorded the fetch as done with the new version
 	}
+	if j.Status != job.AwaitingUpload {
+		return p.fetchFailedAgain(ctx, j, finding)
+	}
 	now := p.cfg.Flow.Now()
 	v := store.ArtworkVersion{ID: id.NewAt(id.ArtworkVersion, now), Filename: urlFilename(j.ArtworkURL), CreatedAt: now}
 	_, err = p.cfg.Flow.Transition(ctx, workflow.Change{
@@ -62,6 +65,25 @@ func (p *Pipeline) fetch(ctx context.Context, j store.Job) error {
 			slog.String("details", string(finding.Details)))
 	}
 	return err
+}
+
+// fetchFailedAgain records a failed fetch of a job that has already failed
+// (an operator's "fetch again" in Manage, after preflight_failed): the job
+// stays in its status, which has no edge to itself, so there is no event
+// and no callback; the finding goes on the current version, where Manage
+// shows it, and the fetch is marked failed so that Manage offers it again.
+// The finding is written first: a crash between the two writes repeats the
+// fetch and the finding, rather than losing it.
+func (p *Pipeline) fetchFailedAgain(ctx context.Context, j store.Job, f *job.Finding) error {
+	if err := p.cfg.Flow.Store.AddVersionFinding(ctx, j.TenantID, j.CurrentVersionID, *f); err != nil {
+		return err
+	}
+	if err := p.cfg.Flow.Store.SetArtworkFetch(ctx, j.ID, store.FetchFailed); err != nil {
+		return err
+	}
+	p.log.Info("artwork fetch failed again", slog.String("job_id", j.ID), slog.String("code", f.Code),
+		slog.String("details", string(f.Details)))
+	return nil
 }
 
 // download fetches the URL and uploads the body as a new version. It

@@ -162,3 +162,64 @@ func checkFetchFailed(t *testing.T, e *env, j job.Job, code string, want map[str
 		t.Errorf("upload after a failed fetch: %v", err)
 	}
 }
+
+// TestFetchAgainFailsAgain: an operator's "fetch again" on a job whose
+// fetch failed, when the URL fails again, keeps the job in
+// preflight_failed, adds the new finding to the version and marks the
+// fetch failed, so Manage offers it once more. (It used to ask for
+// preflight_failed → preflight_failed, be refused, and give up as a crash.)
+func TestFetchAgainFailsAgain(t *testing.T) {
+	t.Parallel()
+	srv := artworkServer(t, samplePDF(t, 1))
+	e := setup(t, openSQLite(t))
+	e.pipeline(t)
+	j := e.newJob(t, srv.URL+"/files/missing.pdf")
+	failed := e.wait(t, j, job.PreflightFailed)
+	if failed.ArtworkFetch != store.FetchFailed {
+		t.Fatalf("ArtworkFetch = %q, want failed", failed.ArtworkFetch)
+	}
+
+	if err := e.st.SetArtworkFetch(t.Context(), j.ID, store.FetchPending); err != nil {
+		t.Fatal(err)
+	}
+	e.flow.Wake()
+	deadline := time.Now().Add(30 * time.Second)
+	var got store.Job
+	for {
+		var err error
+		if got, err = e.st.Job(t.Context(), j.TenantID, j.ID); err != nil {
+			t.Fatal(err)
+		}
+		if got.ArtworkFetch != store.FetchPending {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the fetch is still pending after 30 s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got.ArtworkFetch != store.FetchFailed || got.Status != job.PreflightFailed || got.CurrentVersionID != failed.CurrentVersionID {
+		t.Fatalf("after fetching again: status %s, fetch %q, version %s (was %s)", got.Status, got.ArtworkFetch, got.CurrentVersionID, failed.CurrentVersionID)
+	}
+	vs, err := e.st.ArtworkVersions(t.Context(), j.TenantID, j.ID)
+	if err != nil || len(vs) != 1 {
+		t.Fatalf("versions = %+v, %v", vs, err)
+	}
+	if len(vs[0].Errors) != 2 || vs[0].Errors[1].Code != CodeFetchFailed {
+		t.Errorf("errors = %+v, want the first failure and the new one", vs[0].Errors)
+	}
+	for _, f := range vs[0].Errors {
+		if f.Code == CodeEngineFailed {
+			t.Errorf("the pipeline gave up as on a crash: %+v", f)
+		}
+	}
+	// The status did not change, so there is no second event.
+	if st := e.statuses(t, j); len(st) != 1 {
+		t.Errorf("events = %v, want the one preflight_failed", st)
+	}
+	// And the customer can still upload.
+	e.upload(t, j, "a.pdf", samplePDF(t, 1))
+	if got := e.wait(t, j, job.ProofGenerated); got.ArtworkFetch != store.FetchDone {
+		t.Errorf("after an upload, ArtworkFetch = %q, want done", got.ArtworkFetch)
+	}
+}

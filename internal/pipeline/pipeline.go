@@ -5,8 +5,9 @@
 // The work is durable. Jobs are claimed from the store under a lease that
 // is renewed while a step runs; a process that dies leaves leases that run
 // out, and any process then claims the job again and redoes its step from
-// the stored file. Every step is idempotent: it writes the same blob keys
-// and its transition is conditional on the status it started from.
+// the stored file. Every step is idempotent: it writes the same blob keys,
+// and its transition is refused (job.ErrTransition, store.ErrStale) when
+// the job has meanwhile moved to a status the step cannot leave from.
 // Parallelism is bounded by Config.Workers.
 package pipeline
 

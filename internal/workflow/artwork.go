@@ -100,9 +100,10 @@ func (s *Service) Upload(ctx context.Context, p UploadParams) (store.ArtworkVers
 		TenantID: j.TenantID, JobID: j.ID, To: job.Uploaded, ArtworkVersionID: v.ID,
 		SetCurrentVersion: true, NewVersion: &v,
 	}
-	if j.ArtworkFetch == store.FetchPending {
+	if j.ArtworkFetch == store.FetchPending || j.ArtworkFetch == store.FetchFailed {
 		// Whether this file came from the URL or from the customer, the
-		// URL need not be fetched any more.
+		// URL need not be fetched any more, nor offered in Manage to be
+		// fetched again.
 		c.ArtworkFetch = store.FetchDone
 	}
 	_, err = s.Transition(ctx, c)
