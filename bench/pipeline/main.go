@@ -74,14 +74,14 @@ func run(bigMB int, keep bool) error {
 		return err
 	}
 	warm.Close()
-	fmt.Printf("%-14s %6s %9s %12s %10s %12s %12s %8s\n", "file", "pages", "MB", "to proof", "peak RSS", "ours/page", "pdftoppm/pg", "ratio")
+	fmt.Printf("%-14s %6s %9s %12s %10s %12s %12s %8s %12s %8s\n", "file", "pages", "MB", "to proof", "peak RSS", "ours/page", "pdftoppm/pg", "ratio", "1 core/page", "ratio")
 	for _, f := range files {
 		st, _ := os.Stat(f.path)
 		res, err := serverRun(bin, filepath.Join(dir, "data-"+f.name), f)
 		if err != nil {
 			return fmt.Errorf("%s: %w", f.name, err)
 		}
-		ours, err := renderOurs(f, dir)
+		ours, err := renderOurs(f, dir, 2)
 		if err != nil {
 			return fmt.Errorf("%s: render: %w", f.name, err)
 		}
@@ -89,16 +89,23 @@ func run(bigMB int, keep bool) error {
 		if err != nil {
 			return fmt.Errorf("%s: pdftoppm: %w", f.name, err)
 		}
-		fmt.Printf("%-14s %6d %9.1f %12s %9dM %12s %12s %8.2f\n", f.name, f.pages, float64(st.Size())/1e6,
+		oneCore, err := renderOurs(f, dir, 1)
+		if err != nil {
+			return fmt.Errorf("%s: render: %w", f.name, err)
+		}
+		fmt.Printf("%-14s %6d %9.1f %12s %9dM %12s %12s %8.2f %12s %8.2f\n", f.name, f.pages, float64(st.Size())/1e6,
 			res.toProof.Round(10*time.Millisecond), res.peakKB/1024, ours.Round(100*time.Microsecond),
-			theirs.Round(100*time.Microsecond), float64(ours)/float64(theirs))
+			theirs.Round(100*time.Microsecond), float64(ours)/float64(theirs),
+			oneCore.Round(100*time.Microsecond), float64(oneCore)/float64(theirs))
 		if res.status != "proof_generated" {
 			fmt.Printf("  (ended %s: %s)\n", res.status, res.note)
 		}
 	}
 	fmt.Println("\nto proof: PUT /api/jobs/{id}/artwork start → job status proof_generated (polled every 50 ms), fresh server per file.")
 	fmt.Println("peak RSS: VmHWM of the server process over its whole life (start, upload, preflight, proof).")
-	fmt.Println("ours/page: internal/proof (PDFium/wazero, 150 dpi, JPEG q85, one worker) in this process; pdftoppm/pg: pdftoppm -r 150 -jpeg, one process; ratio < 1 means ours is faster.")
+	fmt.Println("ours/page: internal/proof as the pipeline runs it (PDFium/wazero, 150 dpi, JPEG q85, up to 2 instances on one document), wall time per page;")
+	fmt.Println("pdftoppm/pg: pdftoppm -r 150 -jpeg, one process, wall time per page; ratio < 1 means ours is faster;")
+	fmt.Println("1 core/page: internal/proof with one instance, the cost of a page on one core, against the same pdftoppm run.")
 	return nil
 }
 
@@ -316,9 +323,10 @@ func vmHWM(pid int) (int, error) {
 }
 
 // renderOurs renders every page with the pipeline's renderer settings and
-// one worker, and returns the time per page (JPEG encoding included).
-func renderOurs(f file, dir string) (time.Duration, error) {
-	pool, err := pdfium.New(pdfium.Options{CacheDir: filepath.Join(dir, "cache", "renderer"), Workers: 1})
+// a pool of the given number of instances, and returns the wall time per
+// page (JPEG encoding included).
+func renderOurs(f file, dir string, workers int) (time.Duration, error) {
+	pool, err := pdfium.New(pdfium.Options{CacheDir: filepath.Join(dir, "cache", "renderer"), Workers: workers})
 	if err != nil {
 		return 0, err
 	}

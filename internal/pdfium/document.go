@@ -23,6 +23,7 @@ var ErrUnreadable = errors.New("the PDF cannot be opened for rendering")
 // the document, not the page, so a Document closes and reopens the file
 // every few pages it renders; see pagesPerOpen.
 type Document struct {
+	pool  *Pool
 	inst  gopdfium.Pdfium
 	src   io.ReadSeeker
 	size  int64
@@ -40,13 +41,39 @@ type Document struct {
 // WebAssembly memory. An error wraps ErrUnreadable when PDFium cannot open
 // the document.
 func (p *Pool) Open(ctx context.Context, src io.ReadSeeker, size int64) (*Document, error) {
+	select {
+	case p.slots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("pdfium: wait for a free instance: %w", ctx.Err())
+	}
+	return p.open(ctx, src, size)
+}
+
+// TryOpen is Open when an instance is free at once; ok is false, and
+// nothing opened, when all are busy. A caller that already holds an
+// instance uses it for a second one: waiting there could deadlock with
+// another caller doing the same.
+func (p *Pool) TryOpen(ctx context.Context, src io.ReadSeeker, size int64) (d *Document, ok bool, err error) {
+	select {
+	case p.slots <- struct{}{}:
+	default:
+		return nil, false, nil
+	}
+	d, err = p.open(ctx, src, size)
+	return d, err == nil, err
+}
+
+// open opens the document in a new instance, for a caller holding a slot;
+// the slot is given back on failure or by Close.
+func (p *Pool) open(ctx context.Context, src io.ReadSeeker, size int64) (*Document, error) {
 	inst, err := p.pool.GetInstanceWithContext(ctx)
 	if err != nil {
+		<-p.slots
 		return nil, fmt.Errorf("pdfium: get instance: %w", err)
 	}
-	d := &Document{inst: inst, src: src, size: size}
+	d := &Document{pool: p, inst: inst, src: src, size: size}
 	if err := d.reopen(); err != nil {
-		inst.Close()
+		d.Close()
 		return nil, err
 	}
 	c, err := inst.FPDF_GetPageCount(&requests.FPDF_GetPageCount{Document: d.doc})
@@ -103,6 +130,7 @@ func (d *Document) Close() error {
 	d.closeDoc()
 	err := d.inst.Close()
 	d.inst = nil
+	<-d.pool.slots
 	return err
 }
 

@@ -1,8 +1,8 @@
 // Package pdfium renders PDF pages with PDFium compiled to WebAssembly and
 // run by wazero: no cgo, no system library, the same pixels on every
-// machine. One Pool serves the whole process: preflight's report
-// thumbnails and the proofs share its compiled module, its compilation
-// cache and its instances.
+// machine. One Pool serves a process: in `submit serve` the proofs, in
+// `submit preflight --html` the report's thumbnails; its users share its
+// compiled module, its compilation cache and its instances.
 //
 // Compiling the PDFium module takes about 4 s; with a compilation cache
 // directory it takes about 0.1 s after the first run, so callers should pass
@@ -49,6 +49,10 @@ type Pool struct {
 	pool  gopdfium.Pool
 	cache wazero.CompilationCache
 	wait  time.Duration
+	// slots holds a token per instance that may exist. Taking one before
+	// asking go-pdfium's pool for an instance means that pool never waits,
+	// and lets TryOpen ask "is one free?" without blocking.
+	slots chan struct{}
 }
 
 // DefaultCacheDir is the compilation cache under the user's cache
@@ -71,7 +75,7 @@ func New(opts Options) (*Pool, error) {
 	}
 	// PDFium's WebAssembly build uses exception handling for setjmp/longjmp.
 	rc := wazero.NewRuntimeConfig().WithCoreFeatures(api.CoreFeaturesV2 | experimental.CoreFeaturesExceptionHandling)
-	p := &Pool{wait: opts.Wait}
+	p := &Pool{wait: opts.Wait, slots: make(chan struct{}, opts.Workers)}
 	if opts.CacheDir != "" {
 		if err := os.MkdirAll(opts.CacheDir, 0o750); err != nil {
 			return nil, fmt.Errorf("pdfium: create cache dir: %w", err)

@@ -1,11 +1,16 @@
 // Package proof renders the pages of a PDF to JPEG images for the
-// customer's proof. It renders through the process's one PDFium pool
+// customer's proof. It renders through the process's PDFium pool
 // (internal/pdfium): the same renderer as Chrome's PDF viewer, no cgo and
-// no external program, shared with preflight's report thumbnails.
+// no external program.
 //
-// The document is read through an io.ReadSeeker, never loaded whole, and
+// The document is read through an io.ReaderAt, never loaded whole, and
 // reopened every few pages (pdfium.Document), so a 500 MB file costs what
 // PDFium keeps of its structure and a page or a few, not 500 MB.
+//
+// A document's pages are rendered by up to Options.Parallel instances at
+// once, when the pool has them free: PDFium renders one page on one core,
+// and a customer waiting for the proof of one file should get all the
+// machine's cores, as pdftoppm cannot give them.
 package proof
 
 import (
@@ -13,6 +18,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"sync"
 
 	"github.com/atomyx/submit/internal/pdfium"
 )
@@ -28,6 +34,10 @@ type Options struct {
 	MaxSide int
 	// Quality is the JPEG quality, 1–100. Default 85.
 	Quality int
+	// Parallel is how many of the pool's instances one document may use
+	// at once; the first is waited for, the others are taken only when
+	// free. Default 2.
+	Parallel int
 }
 
 // Renderer renders documents. It is safe for concurrent use: each Render
@@ -49,6 +59,9 @@ func New(pool *pdfium.Pool, o Options) *Renderer {
 	if o.Quality <= 0 || o.Quality > 100 {
 		o.Quality = 85
 	}
+	if o.Parallel <= 0 {
+		o.Parallel = 2
+	}
 	return &Renderer{pool: pool, o: o}
 }
 
@@ -67,14 +80,33 @@ type Page struct {
 var ErrUnreadable = pdfium.ErrUnreadable
 
 // Render renders every page of the document of the given size read
-// through src, in order, and calls emit with each. It stops at the first
-// error from emit or when ctx ends (between pages).
-func (r *Renderer) Render(ctx context.Context, src io.ReadSeeker, size int64, emit func(Page) error) (pages int, err error) {
-	doc, err := r.pool.Open(ctx, src, size)
+// through src, and calls emit with each, in page order. It stops at the
+// first error from emit or when ctx ends (between pages).
+func (r *Renderer) Render(ctx context.Context, src io.ReaderAt, size int64, emit func(Page) error) (pages int, err error) {
+	first, err := r.pool.Open(ctx, io.NewSectionReader(src, 0, size), size)
 	if err != nil {
 		return 0, fmt.Errorf("renderer: %w", err)
 	}
-	defer doc.Close()
+	docs := []*pdfium.Document{first}
+	defer func() {
+		for _, d := range docs {
+			d.Close()
+		}
+	}()
+	for len(docs) < min(r.o.Parallel, first.Pages()) {
+		d, ok, err := r.pool.TryOpen(ctx, io.NewSectionReader(src, 0, size), size)
+		if !ok || err != nil {
+			break // render with the instances we have
+		}
+		docs = append(docs, d)
+	}
+	if len(docs) == 1 {
+		return r.renderSerial(ctx, first, emit)
+	}
+	return r.renderParallel(ctx, docs, emit)
+}
+
+func (r *Renderer) renderSerial(ctx context.Context, doc *pdfium.Document, emit func(Page) error) (pages int, err error) {
 	for n := 1; n <= doc.Pages(); n++ {
 		if err := ctx.Err(); err != nil {
 			return pages, err
@@ -84,6 +116,60 @@ func (r *Renderer) Render(ctx context.Context, src io.ReadSeeker, size int64, em
 			return pages, err
 		}
 		if err := emit(p); err != nil {
+			return pages, err
+		}
+		pages++
+	}
+	return pages, nil
+}
+
+// rendered is a page, or why it could not be rendered.
+type rendered struct {
+	page Page
+	err  error
+}
+
+// renderParallel renders page n with docs[(n-1) % len(docs)]: each
+// document renders every k-th page and hands it over on its own channel,
+// and emit takes them round-robin, so pages arrive in order with at most
+// one page waiting per document.
+func (r *Renderer) renderParallel(ctx context.Context, docs []*pdfium.Document, emit func(Page) error) (pages int, err error) {
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer wg.Wait() // before the deferred Close of the documents
+	defer cancel()
+	total := docs[0].Pages()
+	out := make([]chan rendered, len(docs))
+	for i, doc := range docs {
+		out[i] = make(chan rendered)
+		wg.Go(func() {
+			for n := i + 1; n <= total; n += len(docs) {
+				if ctx.Err() != nil {
+					return
+				}
+				p, err := r.renderPage(doc, n)
+				select {
+				case out[i] <- rendered{p, err}:
+				case <-ctx.Done():
+					return
+				}
+				if err != nil {
+					return
+				}
+			}
+		})
+	}
+	for n := 1; n <= total; n++ {
+		var got rendered
+		select {
+		case got = <-out[(n-1)%len(docs)]:
+		case <-ctx.Done():
+			return pages, ctx.Err()
+		}
+		if got.err != nil {
+			return pages, got.err
+		}
+		if err := emit(got.page); err != nil {
 			return pages, err
 		}
 		pages++

@@ -127,3 +127,74 @@ func TestRenderReopens(t *testing.T) {
 		}
 	}
 }
+
+// TestRenderParallel: with two instances free, a document is rendered by
+// both, and emit still gets every page once, in order, with the same
+// pixels as one instance gives. An emit error gives both instances back.
+func TestRenderParallel(t *testing.T) {
+	t.Parallel()
+	var pdf bytes.Buffer
+	if err := pdfwrite.WriteSample(&pdf, pdfwrite.SampleSpec{Pages: 7, TrimW: 60, TrimH: 80, ImageW: 300, ImageH: 400,
+		Noise: 24, DistinctImages: true}); err != nil {
+		t.Fatal(err)
+	}
+	render := func(workers int, emit func(Page) error) (map[int][]byte, []int, error) {
+		pool, err := pdfium.New(pdfium.Options{CacheDir: cacheDir, Workers: workers})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer pool.Close()
+		jpegs, order := map[int][]byte{}, []int(nil)
+		_, err = New(pool, Options{}).Render(t.Context(), bytes.NewReader(pdf.Bytes()), int64(pdf.Len()), func(p Page) error {
+			jpegs[p.Number], order = bytes.Clone(p.JPEG), append(order, p.Number)
+			return emit(p)
+		})
+		if workers > 1 {
+			// Every instance was given back: all can be taken again at once.
+			for i := range workers {
+				d, ok, err := pool.TryOpen(t.Context(), bytes.NewReader(pdf.Bytes()), int64(pdf.Len()))
+				if !ok || err != nil {
+					t.Fatalf("instance %d after Render: ok %v, %v", i+1, ok, err)
+				}
+				defer d.Close()
+			}
+			if _, ok, _ := pool.TryOpen(t.Context(), bytes.NewReader(pdf.Bytes()), int64(pdf.Len())); ok {
+				t.Error("TryOpen took an instance beyond the pool's size")
+			}
+		}
+		return jpegs, order, err
+	}
+	none := func(Page) error { return nil }
+	serial, _, err := render(1, none)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parallel, order, err := render(2, none)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(order) != 7 {
+		t.Fatalf("emitted %v, want 7 pages", order)
+	}
+	for i, n := range order {
+		if n != i+1 {
+			t.Fatalf("emitted in the order %v", order)
+		}
+		if !bytes.Equal(serial[n], parallel[n]) {
+			t.Errorf("page %d differs between one instance and two", n)
+		}
+	}
+	if bytes.Equal(serial[1], serial[2]) {
+		t.Fatal("pages 1 and 2 render the same: the test cannot see a swap")
+	}
+	stop := errors.New("stop")
+	_, order, err = render(2, func(p Page) error {
+		if p.Number == 3 {
+			return stop
+		}
+		return nil
+	})
+	if !errors.Is(err, stop) || len(order) != 3 {
+		t.Errorf("emit error on page 3 = %v after %v, want stop after [1 2 3]", err, order)
+	}
+}
