@@ -11,6 +11,7 @@ import (
 	"github.com/klippa-app/go-pdfium/enums"
 	"github.com/klippa-app/go-pdfium/references"
 	"github.com/klippa-app/go-pdfium/requests"
+	"github.com/klippa-app/go-pdfium/responses"
 )
 
 // ErrUnreadable is wrapped when PDFium cannot open a document.
@@ -167,6 +168,47 @@ func (d *Document) PageSize(n int) (width, height float64, err error) {
 		return 0, 0, fmt.Errorf("pdfium: size of page %d: %w", n, err)
 	}
 	return s.Width, s.Height, nil
+}
+
+// Frame is what a rendering of a page shows: the page's crop box, cut to
+// its media box as PDFium does (the media box when there is no crop box),
+// in PDF points [x0 y0 x1 y1], and its /Rotate in degrees clockwise.
+type Frame struct {
+	CropBox [4]float64
+	Rotate  int
+}
+
+// Frame reads 1-based page n's frame. A proof draws trim and bleed lines
+// on the rendered image with it, so it comes from the renderer itself.
+func (d *Document) Frame(n int) (Frame, error) {
+	pg, err := d.page(n)
+	if err != nil {
+		return Frame{}, err
+	}
+	m, err := d.inst.FPDFPage_GetMediaBox(&requests.FPDFPage_GetMediaBox{Page: pg})
+	if err != nil {
+		// PDFium's default for a page without a media box: US Letter.
+		m = &responses.FPDFPage_GetMediaBox{Right: 612, Top: 792}
+	}
+	box := normal(m.Left, m.Bottom, m.Right, m.Top)
+	if c, err := d.inst.FPDFPage_GetCropBox(&requests.FPDFPage_GetCropBox{Page: pg}); err == nil {
+		cb := normal(c.Left, c.Bottom, c.Right, c.Top)
+		cut := [4]float64{max(box[0], cb[0]), max(box[1], cb[1]), min(box[2], cb[2]), min(box[3], cb[3])}
+		if cut[2] > cut[0] && cut[3] > cut[1] {
+			box = cut
+		}
+	}
+	f := Frame{CropBox: box}
+	if r, err := d.inst.FPDFPage_GetRotation(&requests.FPDFPage_GetRotation{Page: pg}); err == nil {
+		f.Rotate = 90 * int(r.PageRotation)
+	}
+	return f, nil
+}
+
+// normal orders a rectangle's corners as [x0 y0 x1 y1] with x0 <= x1 and
+// y0 <= y1; files write them either way round.
+func normal(l, b, r, t float32) [4]float64 {
+	return [4]float64{float64(min(l, r)), float64(min(b, t)), float64(max(l, r)), float64(max(b, t))}
 }
 
 // JPEG is a page rendered and encoded as JPEG.

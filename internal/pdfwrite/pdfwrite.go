@@ -98,6 +98,9 @@ func (pw *Writer) StreamFrom(dict string, r io.Reader, length int64) int {
 type Page struct {
 	MediaBox          [4]float64
 	TrimBox, BleedBox *[4]float64
+	CropBox           *[4]float64
+	// Rotate is the page's /Rotate, degrees clockwise; 0 is left out.
+	Rotate int
 	// Resources is the page's resource dictionary, e.g.
 	// "<< /XObject << /Im1 5 0 R >> >>"; empty for none.
 	Resources string
@@ -114,6 +117,12 @@ func (pw *Writer) Page(p Page) {
 	}
 	if p.BleedBox != nil {
 		fmt.Fprintf(&b, " /BleedBox %s", box(*p.BleedBox))
+	}
+	if p.CropBox != nil {
+		fmt.Fprintf(&b, " /CropBox %s", box(*p.CropBox))
+	}
+	if p.Rotate != 0 {
+		fmt.Fprintf(&b, " /Rotate %d", p.Rotate)
 	}
 	if p.Resources != "" {
 		fmt.Fprintf(&b, " /Resources %s", p.Resources)

@@ -115,9 +115,7 @@ func (p *Pipeline) inventory(ctx context.Context, v store.ArtworkVersion) ([]pag
 	return rep.Inventory.Pages, nil
 }
 
-// pageBoxes is a page of the report's inventory. The report's JSON leaves
-// out the crop box and rotation, so the page's rendered size stands in
-// for them where needed.
+// pageBoxes is a page of the report's inventory: the boxes a proof draws.
 type pageBoxes struct {
 	Number   int            `json:"number"`
 	MediaBox *preflight.Box `json:"mediaBox"`
@@ -125,24 +123,18 @@ type pageBoxes struct {
 	BleedBox *preflight.Box `json:"bleedBox"`
 }
 
-// proofPage describes a rendered page. The crop box is taken to be the
-// media box when the rendered size matches it unrotated (the common case);
-// otherwise it is left out and the page shows no box overlay rather than a
-// wrong one.
+// proofPage describes a rendered page: its boxes from the preflight
+// report, and its crop box and rotation from the renderer, which is what
+// places the boxes on the image.
 func proofPage(pg proof.Page, key string, inv []pageBoxes) workflow.ProofPage {
+	crop := pg.CropBox
 	out := workflow.ProofPage{
 		Number: pg.Number, Key: key, PixelWidth: pg.Width, PixelHeight: pg.Height,
-		WidthPt: pg.WidthPt, HeightPt: pg.HeightPt,
+		WidthPt: pg.WidthPt, HeightPt: pg.HeightPt, CropBox: &crop, Rotate: pg.Rotate,
 	}
-	if pg.Number-1 >= len(inv) {
-		return out
-	}
-	b := inv[pg.Number-1]
-	out.MediaBox, out.TrimBox, out.BleedBox = (*[4]float64)(b.MediaBox), (*[4]float64)(b.TrimBox), (*[4]float64)(b.BleedBox)
-	if m := b.MediaBox; m != nil && near(m.Width(), pg.WidthPt) && near(m.Height(), pg.HeightPt) {
-		out.CropBox = out.MediaBox
+	if pg.Number-1 < len(inv) {
+		b := inv[pg.Number-1]
+		out.MediaBox, out.TrimBox, out.BleedBox = (*[4]float64)(b.MediaBox), (*[4]float64)(b.TrimBox), (*[4]float64)(b.BleedBox)
 	}
 	return out
 }
-
-func near(a, b float64) bool { return a-b < 0.5 && b-a < 0.5 }

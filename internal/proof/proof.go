@@ -74,6 +74,11 @@ type Page struct {
 	// WidthPt and HeightPt are the rendered area (the crop box, turned by
 	// the page's rotation) in points.
 	WidthPt, HeightPt float64
+	// CropBox is the rendered area in PDF points [x0 y0 x1 y1], before
+	// rotation; Rotate is the page's rotation in degrees clockwise. With
+	// them the page's other boxes can be drawn on the image.
+	CropBox [4]float64
+	Rotate  int
 }
 
 // ErrUnreadable: PDFium could not open the document.
@@ -182,11 +187,16 @@ func (r *Renderer) renderPage(doc *pdfium.Document, n int) (Page, error) {
 	if err != nil {
 		return Page{}, err
 	}
+	fr, err := doc.Frame(n)
+	if err != nil {
+		return Page{}, err
+	}
 	img, err := doc.RenderJPEG(n, r.dpiFor(w, h), r.o.Quality)
 	if err != nil {
 		return Page{}, err
 	}
-	return Page{Number: n, JPEG: img.Bytes, Width: img.Width, Height: img.Height, WidthPt: w, HeightPt: h}, nil
+	return Page{Number: n, JPEG: img.Bytes, Width: img.Width, Height: img.Height, WidthPt: w, HeightPt: h,
+		CropBox: fr.CropBox, Rotate: fr.Rotate}, nil
 }
 
 // dpiFor is the resolution at which a page of w×h points fits MaxSide.

@@ -198,3 +198,39 @@ func TestRenderParallel(t *testing.T) {
 		t.Errorf("emit error on page 3 = %v after %v, want stop after [1 2 3]", err, order)
 	}
 }
+
+// TestRenderFrame: a page's crop box (cut to its media box) and rotation
+// come with the rendered page, and the rendered size is the crop box
+// turned by the rotation.
+func TestRenderFrame(t *testing.T) {
+	t.Parallel()
+	var pdf bytes.Buffer
+	pw := pdfwrite.New(&pdf)
+	media := [4]float64{0, 0, 400, 600}
+	crop := [4]float64{20, 30, 420, 330} // runs past the media box on the right
+	pw.Page(pdfwrite.Page{MediaBox: media, CropBox: &crop, Rotate: 90, Content: []byte("0 0 1 rg 50 50 100 100 re f")})
+	pw.Page(pdfwrite.Page{MediaBox: media, Content: []byte("0 0 1 rg 50 50 100 100 re f")})
+	if err := pw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var got []Page
+	_, err := renderer(t).Render(t.Context(), bytes.NewReader(pdf.Bytes()), int64(pdf.Len()), func(p Page) error {
+		p.JPEG = nil
+		got = append(got, p)
+		return nil
+	})
+	if err != nil || len(got) != 2 {
+		t.Fatalf("Render: %v, %d pages", err, len(got))
+	}
+	p := got[0]
+	if p.CropBox != [4]float64{20, 30, 400, 330} || p.Rotate != 90 {
+		t.Errorf("page 1 frame = %v rotated %d, want [20 30 400 330] rotated 90", p.CropBox, p.Rotate)
+	}
+	// 380 × 300 pt turned a quarter: 300 wide, 380 high.
+	if p.WidthPt != 300 || p.HeightPt != 380 || p.Width >= p.Height {
+		t.Errorf("page 1 rendered as %v × %v pt, %d × %d px; want 300 × 380 pt, portrait", p.WidthPt, p.HeightPt, p.Width, p.Height)
+	}
+	if q := got[1]; q.CropBox != media || q.Rotate != 0 {
+		t.Errorf("page 2 frame = %v rotated %d, want the media box unrotated", q.CropBox, q.Rotate)
+	}
+}
