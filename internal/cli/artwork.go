@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/atomyx/submit/internal/blob"
 	"github.com/atomyx/submit/internal/config"
@@ -78,7 +77,7 @@ func newArtwork(ctx context.Context, cfg *config.Config, st store.Store) (*artwo
 func (a *artwork) pipeline(flow *workflow.Service, log *slog.Logger) (*pipeline.Pipeline, error) {
 	return pipeline.New(pipeline.Config{
 		Flow: flow, Preflight: a.engine, Renderer: a.renderer,
-		Client:  netguard.NewClient(netguard.Options{AllowInsecure: a.cfg.AllowInsecureURLs, Timeout: 5 * time.Minute}),
+		Client:  netguard.NewClient(netguard.Options{AllowInsecure: a.cfg.AllowInsecureURLs, Timeout: pipeline.DefaultFetchTimeout}),
 		TempDir: a.tmp, Logger: log,
 	})
 }

@@ -47,7 +47,7 @@ type Config struct {
 	// Default 5 seconds.
 	Poll time.Duration
 	// FetchTimeout bounds the download of an artwork URL, body
-	// included. Default 5 minutes.
+	// included. Default DefaultFetchTimeout.
 	FetchTimeout time.Duration
 	// Retry is how long a job whose step failed for a passing reason
 	// (storage down, renderer error) waits before it is tried again; the
@@ -67,6 +67,11 @@ type Config struct {
 	// Now is the clock of leases; tests set it. Default time.Now.
 	Now func() time.Time
 }
+
+// DefaultFetchTimeout is Config.FetchTimeout's default: long enough for
+// a large file from a slow host, short enough that a job does not wait
+// long on a host that trickles.
+const DefaultFetchTimeout = 5 * time.Minute
 
 // Pipeline is the background service.
 type Pipeline struct {
@@ -104,7 +109,7 @@ func New(cfg Config) (*Pipeline, error) {
 		cfg.Poll = 5 * time.Second
 	}
 	if cfg.FetchTimeout <= 0 {
-		cfg.FetchTimeout = 5 * time.Minute
+		cfg.FetchTimeout = DefaultFetchTimeout
 	}
 	if cfg.Retry <= 0 {
 		cfg.Retry = time.Minute
