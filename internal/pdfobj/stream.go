@@ -1,0 +1,230 @@
+package pdfobj
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/pdfcpu/pdfcpu/pkg/filter"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+)
+
+// streamOwner is the object a stream's bytes belong to, which decryption
+// needs (the key is per object); streams are known by their data offset.
+type streamOwner struct {
+	num, gen int
+	clear    bool // not encrypted: xref streams, metadata when EncryptMetadata is false
+}
+
+// newStream makes the stream dictionary of the object num, whose data
+// starts at dataOff, without reading the data: only its length is
+// checked.
+func (d *Doc) newStream(dict types.Dict, num, gen int, dataOff int64) (types.StreamDict, error) {
+	length, err := d.streamLength(dict, dataOff)
+	if err != nil {
+		return types.StreamDict{}, fmt.Errorf("stream of object %d: %w", num, err)
+	}
+	fpl := d.filterPipeline(dict)
+	sd := types.NewStreamDict(dict, dataOff, &length, nil, fpl)
+	owner := streamOwner{num: num, gen: gen}
+	if t := dict.Type(); t != nil && (*t == "XRef" || (*t == "Metadata" && d.sec != nil && !d.sec.encryptMetadata)) {
+		owner.clear = true
+	}
+	d.streams[dataOff] = owner
+	return sd, nil
+}
+
+// streamLength trusts /Length (direct or indirect) when "endstream"
+// follows the data it measures, and otherwise finds "endstream" itself, as
+// every viewer does for files with a wrong /Length.
+func (d *Doc) streamLength(dict types.Dict, dataOff int64) (int64, error) {
+	l := int64(-1)
+	switch v := dict["Length"].(type) {
+	case types.Integer:
+		l = int64(v)
+	case types.IndirectRef:
+		if o, err := d.object(v.ObjectNumber.Value()); err == nil {
+			if i, ok := o.(types.Integer); ok {
+				l = int64(i)
+			}
+		}
+	}
+	valid := l >= 0 && l <= d.size-dataOff
+	if valid && d.endstreamAt(dataOff+l) {
+		return l, nil
+	}
+	found, err := d.findEndstream(dataOff)
+	if err != nil && valid {
+		return l, nil // no endstream anywhere: the /Length is all there is
+	}
+	return found, err
+}
+
+func (d *Doc) endstreamAt(off int64) bool {
+	var b [32]byte
+	n, _ := d.r.ReadAt(b[:], off)
+	i := skipSpace(b[:n], 0)
+	return bytes.HasPrefix(b[i:n], []byte("endstream"))
+}
+
+// scanChunk is how much is read at a time when scanning the file.
+const scanChunk = 64 << 10
+
+// findEndstream scans from dataOff for "endstream" and returns the length
+// of the data before it, less the end of line that precedes the keyword.
+func (d *Doc) findEndstream(dataOff int64) (int64, error) {
+	kw := []byte("endstream")
+	buf := make([]byte, scanChunk+len(kw))
+	for off := dataOff; off < d.size; off += scanChunk {
+		if err := d.ctx.Err(); err != nil {
+			return 0, err
+		}
+		n, err := d.r.ReadAt(buf[:min(int64(len(buf)), d.size-off)], off)
+		if err != nil && err != io.EOF {
+			return 0, fmt.Errorf("read at %d: %w", off, err)
+		}
+		if i := bytes.Index(buf[:n], kw); i >= 0 {
+			end := off + int64(i)
+			var eol [2]byte
+			if end-dataOff >= 2 {
+				d.r.ReadAt(eol[:], end-2)
+			}
+			switch {
+			case eol[0] == '\r' && eol[1] == '\n':
+				end -= 2
+			case eol[1] == '\n' || eol[1] == '\r':
+				end--
+			}
+			return max(0, end-dataOff), nil
+		}
+	}
+	return 0, fmt.Errorf("no endstream after offset %d", dataOff)
+}
+
+// filterPipeline reads /Filter and /DecodeParms (a name and a dictionary,
+// or arrays of them).
+func (d *Doc) filterPipeline(dict types.Dict) []types.PDFFilter {
+	f, _ := d.Dereference(dict["Filter"])
+	p, _ := d.Dereference(dict["DecodeParms"])
+	parms := func(i int) types.Dict {
+		switch v := p.(type) {
+		case types.Dict:
+			if i == 0 {
+				return v
+			}
+		case types.Array:
+			if i < len(v) {
+				pd, _ := d.DereferenceDict(v[i])
+				return pd
+			}
+		}
+		return nil
+	}
+	switch v := f.(type) {
+	case types.Name:
+		return []types.PDFFilter{{Name: string(v), DecodeParms: parms(0)}}
+	case types.Array:
+		var out []types.PDFFilter
+		for i, o := range v {
+			if n, err := d.DereferenceName(o); err == nil && n != "" {
+				out = append(out, types.PDFFilter{Name: string(n), DecodeParms: parms(i)})
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+// Decode reads the stream's bytes, decrypts them and runs its filters. It
+// refuses encoded or decoded data beyond limit bytes with an error that
+// wraps ErrTooLarge, and image data (DCT, JPX, JBIG2, CCITT) with one that
+// wraps ErrImageData. Nothing is kept: each call reads the file again.
+func (d *Doc) Decode(sd *types.StreamDict, limit int64) (data []byte, err error) {
+	if sd == nil || sd.StreamLength == nil {
+		return nil, errors.New("decode: not a stream read by this document")
+	}
+	defer func() {
+		if p := recover(); p != nil { // pdfcpu's filters on hostile data
+			data, err = nil, fmt.Errorf("decode stream at %d: filter failed: %v", sd.StreamOffset, p)
+		}
+	}()
+	length := *sd.StreamLength
+	if length > limit {
+		return nil, fmt.Errorf("stream at %d is %d bytes encoded, over %d: %w", sd.StreamOffset, length, limit, ErrTooLarge)
+	}
+	for _, f := range sd.FilterPipeline {
+		if isImageFilter(f.Name) {
+			return nil, fmt.Errorf("stream at %d is %s: %w", sd.StreamOffset, f.Name, ErrImageData)
+		}
+	}
+	if err := d.ctx.Err(); err != nil {
+		return nil, err
+	}
+	data = make([]byte, length)
+	if _, err := d.r.ReadAt(data, sd.StreamOffset); err != nil && err != io.EOF {
+		return nil, fmt.Errorf("read stream at %d: %w", sd.StreamOffset, err)
+	}
+	if data, err = d.decryptStream(sd, data); err != nil {
+		return nil, err
+	}
+	for i, f := range sd.FilterPipeline {
+		if f.Name == "Crypt" {
+			continue // handled by decryptStream
+		}
+		if data, err = runFilter(f, sd, data, limit); err != nil {
+			return nil, fmt.Errorf("stream at %d, filter %d (%s): %w", sd.StreamOffset, i, f.Name, err)
+		}
+	}
+	return data, nil
+}
+
+func isImageFilter(name string) bool {
+	switch name {
+	case filter.DCT, filter.JPX, filter.JBIG2, filter.CCITTFax:
+		return true
+	}
+	return false
+}
+
+func runFilter(f types.PDFFilter, sd *types.StreamDict, data []byte, limit int64) ([]byte, error) {
+	fi, err := filter.NewFilter(f.Name, filterParms(f.DecodeParms), limit)
+	if err != nil {
+		return nil, err
+	}
+	r, err := fi.Decode(bytes.NewReader(data))
+	if errors.Is(err, filter.ErrDecodeLimitExceeded) {
+		return nil, fmt.Errorf("decodes to more than %d bytes: %w", limit, ErrTooLarge)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out bytes.Buffer
+	n, err := io.Copy(&out, io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if n > limit {
+		return nil, fmt.Errorf("decodes to more than %d bytes: %w", limit, ErrTooLarge)
+	}
+	return out.Bytes(), nil
+}
+
+// filterParms turns DecodeParms into the integers pdfcpu's filters take
+// (booleans as 0 and 1).
+func filterParms(d types.Dict) map[string]int {
+	m := map[string]int{}
+	for k, v := range d {
+		switch v := v.(type) {
+		case types.Integer:
+			m[k] = int(v)
+		case types.Boolean:
+			if v {
+				m[k] = 1
+			} else {
+				m[k] = 0
+			}
+		}
+	}
+	return m
+}
