@@ -5,7 +5,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
+	"github.com/atomyx/submit/internal/pdfobj"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 )
 
@@ -22,13 +22,13 @@ type fontEntry struct {
 // resources of each page, of the forms, patterns and Type 3 fonts those
 // resources hold, and of annotation appearances.
 type fontWalker struct {
-	x     *model.XRefTable
+	x     *pdfobj.Doc
 	fonts map[string]*fontEntry
 	order []string
 	seen  map[int]bool // resource dictionaries already walked for this page
 }
 
-func collectFonts(x *model.XRefTable, pages []page) ([]FontInfo, map[string]string) {
+func collectFonts(x *pdfobj.Doc, pages []page) ([]FontInfo, map[string]string) {
 	w := &fontWalker{x: x, fonts: map[string]*fontEntry{}}
 	for _, pg := range pages {
 		w.seen = map[int]bool{}

@@ -4,16 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 
-	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
-	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
+	"github.com/atomyx/submit/internal/pdfobj"
 )
-
-// headerWindow is how far into the file the %PDF- header may start; Acrobat
-// accepts junk before it within the first kilobyte.
-const headerWindow = 1024
 
 // errUnusable carries the finding that makes a file uncheckable.
 type errUnusable struct{ f Finding }
@@ -22,82 +16,73 @@ func (e *errUnusable) Error() string { return e.f.Code + ": " + e.f.Message }
 
 func unusable(f Finding) error { return &errUnusable{f: f} }
 
-// openDocument reads the PDF structure with pdfcpu and its page tree.
-// A file pdfcpu cannot read, or whose page tree is broken, is retried once
-// with a rebuilt xref table. Findings about the file itself (repaired,
-// restricted) go to rep; a file that cannot be used at all returns an
-// *errUnusable.
-func (e *Engine) openDocument(ctx context.Context, r io.ReaderAt, size int64, rep *Report) (*model.Context, []page, error) {
-	start, err := findHeader(r, size)
-	if err != nil {
+// openDocument opens the PDF lazily (pdfobj reads objects as the checks
+// ask for them) and walks its page tree. pdfobj rebuilds a damaged xref
+// table itself; a page tree that is broken through an intact-looking
+// table is retried once with a rebuilt one. Findings about the file
+// itself (repaired, restricted) go to rep; a file that cannot be used at
+// all returns an *errUnusable.
+func (e *Engine) openDocument(ctx context.Context, r io.ReaderAt, size int64, rep *Report) (*pdfobj.Doc, []page, error) {
+	if err := checkHeader(r, size); err != nil {
 		return nil, nil, err
 	}
-	doc, pages, err := e.load(ctx, io.NewSectionReader(r, start, size-start))
+	doc, pages, err := e.load(ctx, r, size, false)
 	var tooMany *errTooManyPages
-	if err != nil && ctx.Err() == nil && !errors.Is(err, pdfcpu.ErrWrongPassword) && !errors.As(err, &tooMany) {
-		if rs, rerr := repairedReader(r, start, size); rerr == nil {
-			if rdoc, rpages, rerr := e.load(ctx, rs); rerr == nil {
-				rep.add(fileRepaired(err))
-				doc, pages, err = rdoc, rpages, nil
-			}
+	if err != nil && doc != nil && doc.Repaired() == nil && ctx.Err() == nil && !errors.As(err, &tooMany) {
+		if rdoc, rpages, rerr := e.load(ctx, r, size, true); rerr == nil {
+			rep.add(fileRepaired(err))
+			return e.opened(rdoc, rpages, rep)
 		}
 	}
 	switch {
 	case ctx.Err() != nil:
 		return nil, nil, ctx.Err()
-	case errors.Is(err, pdfcpu.ErrWrongPassword):
+	case errors.Is(err, pdfobj.ErrNotPDF):
+		return nil, nil, unusable(notPDF())
+	case errors.Is(err, pdfobj.ErrWrongPassword):
 		return nil, nil, unusable(passwordProtected())
 	case errors.As(err, &tooMany):
 		return nil, nil, unusable(tooManyPages(tooMany.claimed, e.opts.MaxPages))
 	case err != nil:
 		return nil, nil, unusable(fileDamaged(err))
 	}
+	if cause := doc.Repaired(); cause != nil {
+		rep.add(fileRepaired(cause))
+	}
+	return e.opened(doc, pages, rep)
+}
+
+func (e *Engine) opened(doc *pdfobj.Doc, pages []page, rep *Report) (*pdfobj.Doc, []page, error) {
 	checkPermissions(doc, rep)
 	return doc, pages, nil
 }
 
-func (e *Engine) load(ctx context.Context, rs io.ReadSeeker) (*model.Context, []page, error) {
-	doc, err := e.readPDF(ctx, rs)
+// load opens the document and reads its pages. The document is returned
+// with an error from the page walk, so the caller knows the file opened.
+func (e *Engine) load(ctx context.Context, r io.ReaderAt, size int64, rebuild bool) (*pdfobj.Doc, []page, error) {
+	doc, err := pdfobj.Open(ctx, r, size, pdfobj.Options{MaxStreamBytes: e.opts.MaxStreamBytes, Rebuild: rebuild})
 	if err != nil {
 		return nil, nil, err
 	}
 	pages, err := readPages(doc, e.opts.MaxPages)
 	if err != nil {
-		return nil, nil, err
+		return doc, nil, err
 	}
 	return doc, pages, nil
 }
 
-func findHeader(r io.ReaderAt, size int64) (int64, error) {
-	head := make([]byte, min(size, headerWindow))
+// checkHeader reads the first kilobyte, so that a file that cannot be
+// read at all, or is not a PDF, gets its own finding rather than "damaged".
+func checkHeader(r io.ReaderAt, size int64) error {
+	head := make([]byte, min(size, 1024))
 	n, err := r.ReadAt(head, 0)
 	if err != nil && err != io.EOF {
-		return 0, unusable(fileUnreadable(err))
+		return unusable(fileUnreadable(err))
 	}
-	i := bytes.Index(head[:n], []byte("%PDF-"))
-	if i < 0 {
-		return 0, unusable(notPDF())
+	if !bytes.Contains(head[:n], []byte("%PDF-")) {
+		return unusable(notPDF())
 	}
-	return int64(i), nil
-}
-
-// readPDF runs pdfcpu's reader, turning its panics on hostile input into
-// errors: a crash must never take the service down with it.
-func (e *Engine) readPDF(ctx context.Context, rs io.ReadSeeker) (doc *model.Context, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			doc, err = nil, fmt.Errorf("pdf reader failed: %v", p)
-		}
-	}()
-	conf := e.conf
-	doc, err = pdfcpu.ReadWithContext(ctx, rs, &conf)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := doc.Catalog(); err != nil {
-		return nil, fmt.Errorf("document catalog: %w", err)
-	}
-	return doc, nil
+	return nil
 }
 
 // PDF permission bits (PDF 32000 table 22), counted from 1.
@@ -106,16 +91,16 @@ const (
 	permHighPrint = 1 << 11
 )
 
-func checkPermissions(doc *model.Context, rep *Report) {
-	if doc.Encrypt == nil || doc.E == nil {
+func checkPermissions(doc *pdfobj.Doc, rep *Report) {
+	enc := doc.Encryption()
+	if enc == nil {
 		return
 	}
-	p := doc.E.P
-	if p&permPrint == 0 {
+	if enc.P&permPrint == 0 {
 		rep.add(printingNotAllowed())
 		return
 	}
-	if doc.E.R >= 3 && p&permHighPrint == 0 {
+	if enc.R >= 3 && enc.P&permHighPrint == 0 {
 		rep.add(lowPrintQuality())
 	}
 }

@@ -1,13 +1,13 @@
 package preflight
 
 import (
-	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
+	"github.com/atomyx/submit/internal/pdfobj"
 )
 
 // checkOutputIntent requires a PDF/X output intent (GTS_PDFX) when the
 // profile asks for one: it tells the printer which press condition the
 // colours were prepared for.
-func checkOutputIntent(doc *model.Context, rep *Report, p Profile) {
+func checkOutputIntent(doc *pdfobj.Doc, rep *Report, p Profile) {
 	if p.OutputIntent == SeverityOff {
 		return
 	}

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
+	"github.com/atomyx/submit/internal/pdfobj"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 )
 
@@ -35,13 +35,13 @@ type inherited struct {
 // pageWalker walks the page tree once, following Kids rather than trusting
 // /Count, and refuses cycles and absurd depth.
 type pageWalker struct {
-	x       *model.XRefTable
+	x       *pdfobj.Doc
 	max     int
 	pages   []page
 	visited map[int]bool
 }
 
-func readPages(doc *model.Context, maxPages int) ([]page, error) {
+func readPages(doc *pdfobj.Doc, maxPages int) ([]page, error) {
 	root, err := doc.Catalog()
 	if err != nil {
 		return nil, err
@@ -57,7 +57,7 @@ func readPages(doc *model.Context, maxPages int) ([]page, error) {
 	if claimed > maxPages {
 		return nil, &errTooManyPages{claimed: claimed}
 	}
-	w := &pageWalker{x: doc.XRefTable, max: maxPages, visited: map[int]bool{}}
+	w := &pageWalker{x: doc, max: maxPages, visited: map[int]bool{}}
 	if ir, ok := root["Pages"].(types.IndirectRef); ok {
 		w.visited[ir.ObjectNumber.Value()] = true
 	}

@@ -13,19 +13,16 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
-	"sync"
 	"time"
-
-	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 )
 
 // Options bound the work done for one file. Zero values take the defaults.
 type Options struct {
 	// Timeout is the wall-clock limit for one file. Default 60 s.
 	Timeout time.Duration
-	// MaxFileSize is the largest file accepted. The PDF reader keeps the
-	// encoded bytes of streams in memory, so this is also the memory
-	// bound. Default 1 GiB.
+	// MaxFileSize is the largest file accepted. The file is read lazily
+	// through the io.ReaderAt (images are never read), so this bounds
+	// work, not memory. Default 1 GiB.
 	MaxFileSize int64
 	// MaxPages is the largest page count checked. Default 5000.
 	MaxPages int
@@ -60,23 +57,11 @@ func (o Options) withDefaults() Options {
 // many files.
 type Engine struct {
 	opts Options
-	conf model.Configuration // pdfcpu settings, copied for every read
 }
-
-// noPdfcpuConfigDir keeps pdfcpu from creating and reading a config.yml
-// under the user's config directory: a server must not write to $HOME, and
-// a hand-edited file there must not change how we read PDFs. pdfcpu keeps
-// this switch in a package variable, so it is set once, before any read.
-var noPdfcpuConfigDir sync.Once
 
 // New returns an Engine with the given limits.
 func New(opts Options) (*Engine, error) {
-	noPdfcpuConfigDir.Do(func() { model.ConfigPath = "disable" })
-	e := &Engine{opts: opts.withDefaults(), conf: *model.NewDefaultConfiguration()}
-	e.conf.ValidationMode = model.ValidationRelaxed
-	e.conf.Limits.MaxStreamBytes = e.opts.MaxStreamBytes
-	e.conf.Limits.MaxDecodeBytes = e.opts.MaxStreamBytes
-	return e, nil
+	return &Engine{opts: opts.withDefaults()}, nil
 }
 
 // Close releases the engine's resources.
@@ -150,7 +135,7 @@ func (e *Engine) check(ctx context.Context, r io.ReaderAt, size int64, p Profile
 		return rep, rep.addUnusable(err)
 	}
 	var names map[string]string
-	rep.Inventory.Fonts, names = collectFonts(doc.XRefTable, pages)
+	rep.Inventory.Fonts, names = collectFonts(doc, pages)
 	checkFonts(rep, p, used, names)
 	return rep, nil
 }

@@ -6,9 +6,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/atomyx/submit/internal/pdfobj"
 	"github.com/atomyx/submit/internal/preflight/content"
-	"github.com/pdfcpu/pdfcpu/pkg/filter"
-	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 )
 
@@ -22,14 +21,14 @@ var errStreamLimit = errors.New("stream larger than the limit")
 // docCache shares what was read from one document between pages, so that
 // a logo on every page of a book is parsed once.
 type docCache struct {
-	x        *model.XRefTable
+	x        *pdfobj.Doc
 	limit    int64
 	spaces   map[int]content.ColorSpace
 	xobjects map[int]content.XObject
 	fonts    map[int]content.FontInfo
 }
 
-func newDocCache(x *model.XRefTable, limit int64) *docCache {
+func newDocCache(x *pdfobj.Doc, limit int64) *docCache {
 	return &docCache{x: x, limit: limit, spaces: map[int]content.ColorSpace{},
 		xobjects: map[int]content.XObject{}, fonts: map[int]content.FontInfo{}}
 }
@@ -105,7 +104,7 @@ func (c *docCache) parseSpace(o types.Object, depth int) content.ColorSpace {
 		if len(v) == 0 {
 			return content.ColorSpace{}
 		}
-		fam, _ := c.x.DereferenceName(v[0], model.V10, nil)
+		fam, _ := c.x.DereferenceName(v[0])
 		return c.arraySpace(string(fam), v, depth)
 	}
 	return content.ColorSpace{}
@@ -144,7 +143,7 @@ func (c *docCache) arraySpace(fam string, v types.Array, depth int) content.Colo
 		return content.Device(content.Family(fam))
 	case "ICCBased":
 		cs := content.ColorSpace{Family: content.ICCBased}
-		if sd, _, err := c.x.DereferenceStreamDict(at(1)); err == nil && sd != nil {
+		if sd, err := c.x.DereferenceStreamDict(at(1)); err == nil && sd != nil {
 			if n := sd.IntEntry("N"); n != nil {
 				cs.N = *n
 			}
@@ -158,13 +157,13 @@ func (c *docCache) arraySpace(fam string, v types.Array, depth int) content.Colo
 	case "Pattern":
 		return content.ColorSpace{Family: content.Pattern, Base: base(1)}
 	case "Separation":
-		n, _ := c.x.DereferenceName(at(1), model.V10, nil)
+		n, _ := c.x.DereferenceName(at(1))
 		return content.ColorSpace{Family: content.Separation, N: 1, Colorants: []string{string(n)}, Base: base(2)}
 	case "DeviceN":
 		cs := content.ColorSpace{Family: content.DeviceN, Base: base(2)}
 		if names, err := c.x.DereferenceArray(at(1)); err == nil {
 			for _, o := range names {
-				if n, err := c.x.DereferenceName(o, model.V10, nil); err == nil {
+				if n, err := c.x.DereferenceName(o); err == nil {
 					cs.Colorants = append(cs.Colorants, string(n))
 				}
 			}
@@ -199,7 +198,7 @@ func (r *resources) ExtGState(name content.Name) (content.ExtGState, bool) {
 	}
 	flag := func(key string) *bool {
 		if v, ok := d.Find(key); ok {
-			if b, err := x.DereferenceBoolean(v, model.V10); err == nil && b != nil {
+			if b, err := x.DereferenceBoolean(v); err == nil && b != nil {
 				bv := bool(*b)
 				return &bv
 			}
@@ -276,16 +275,14 @@ func (r *resources) Pattern(name content.Name) (content.ColorSpace, bool) {
 	return content.ColorSpace{}, false
 }
 
-// decode returns the decoded bytes of a stream, refusing more than the
-// limit.
+// decode reads and decodes a stream, refusing more than the limit. The
+// bytes are not kept: a form drawn on every page is decoded on each.
 func (c *docCache) decode(sd *types.StreamDict) ([]byte, error) {
-	if err := sd.DecodeWithLimit(c.limit); err != nil {
-		if errors.Is(err, filter.ErrDecodeLimitExceeded) {
-			return nil, fmt.Errorf("%w: %v", errStreamLimit, err)
-		}
-		return nil, err
+	data, err := c.x.Decode(sd, c.limit)
+	if errors.Is(err, pdfobj.ErrTooLarge) {
+		return nil, fmt.Errorf("%w: %v", errStreamLimit, err)
 	}
-	return sd.Content, nil
+	return data, err
 }
 
 // pageContent decodes and joins the page's content streams.
@@ -304,7 +301,7 @@ func (c *docCache) pageContent(d types.Dict) ([]byte, error) {
 	var buf bytes.Buffer
 	var errs []string
 	for _, p := range parts {
-		sd, _, err := c.x.DereferenceStreamDict(p)
+		sd, err := c.x.DereferenceStreamDict(p)
 		if err != nil || sd == nil {
 			continue
 		}

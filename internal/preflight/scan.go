@@ -5,8 +5,8 @@ import (
 	"errors"
 	"math"
 
+	"github.com/atomyx/submit/internal/pdfobj"
 	"github.com/atomyx/submit/internal/preflight/content"
-	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 )
 
 // area is a marked region on a page with a count of what was found there.
@@ -183,8 +183,8 @@ func isSpotName(n string) bool {
 // scanPages interprets every page. It returns ctx.Err() or an
 // *errUnusable when a limit stops the work.
 // It returns the pages on which each font is used for visible text.
-func (e *Engine) scanPages(ctx context.Context, doc *model.Context, pages []page, p Profile, rep *Report) (map[string][]int, error) {
-	cache := newDocCache(doc.XRefTable, e.opts.MaxStreamBytes)
+func (e *Engine) scanPages(ctx context.Context, doc *pdfobj.Doc, pages []page, p Profile, rep *Report) (map[string][]int, error) {
+	cache := newDocCache(doc, e.opts.MaxStreamBytes)
 	var scans []*pageScan
 	used := map[string][]int{}
 	ops := 0

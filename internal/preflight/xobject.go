@@ -1,8 +1,8 @@
 package preflight
 
 import (
+	"github.com/atomyx/submit/internal/pdfobj"
 	"github.com/atomyx/submit/internal/preflight/content"
-	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 )
 
@@ -24,7 +24,7 @@ func (r *resources) XObject(name content.Name) (content.XObject, bool) {
 }
 
 func (c *docCache) xobject(o types.Object) (content.XObject, bool) {
-	sd, _, err := c.x.DereferenceStreamDict(o)
+	sd, err := c.x.DereferenceStreamDict(o)
 	if err != nil || sd == nil {
 		return content.XObject{}, false
 	}
@@ -55,7 +55,7 @@ func (c *docCache) imageInfo(id string, sd *types.StreamDict) *content.ImageInfo
 		Height: c.intOf(d, "Height"),
 		BPC:    c.intOf(d, "BitsPerComponent"),
 	}
-	if b, err := c.x.DereferenceBoolean(d["ImageMask"], model.V10); err == nil && b != nil && bool(*b) {
+	if b, err := c.x.DereferenceBoolean(d["ImageMask"]); err == nil && b != nil && bool(*b) {
 		img.ImageMask, img.BPC = true, 1
 	}
 	if cs, ok := d.Find("ColorSpace"); ok && !img.ImageMask {
@@ -123,14 +123,14 @@ func (r *resources) Font(name content.Name) (content.FontInfo, bool) {
 // fontInfo reads a font dictionary's name, type and whether its program is
 // in the file. Type 3 fonts draw glyphs with PDF operators, so they are
 // always "embedded".
-func fontInfo(x *model.XRefTable, id string, d types.Dict) content.FontInfo {
+func fontInfo(x *pdfobj.Doc, id string, d types.Dict) content.FontInfo {
 	f := content.FontInfo{ID: id}
 	if s := d.Subtype(); s != nil {
 		f.Type = *s
 	}
-	if n, err := x.DereferenceName(d["BaseFont"], model.V10, nil); err == nil {
+	if n, err := x.DereferenceName(d["BaseFont"]); err == nil {
 		f.Name = string(n)
-	} else if n, err := x.DereferenceName(d["Name"], model.V10, nil); err == nil {
+	} else if n, err := x.DereferenceName(d["Name"]); err == nil {
 		f.Name = string(n)
 	}
 	if f.Type == "Type3" {
@@ -154,7 +154,7 @@ func fontInfo(x *model.XRefTable, id string, d types.Dict) content.FontInfo {
 	}
 	for _, key := range []string{"FontFile", "FontFile2", "FontFile3"} {
 		if o, ok := fd.Find(key); ok && o != nil {
-			if sd, _, err := x.DereferenceStreamDict(o); err == nil && sd != nil {
+			if sd, err := x.DereferenceStreamDict(o); err == nil && sd != nil {
 				f.Embedded = true
 			}
 		}
