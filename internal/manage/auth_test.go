@@ -145,6 +145,17 @@ func TestCSRF(t *testing.T) {
 	}
 	body := read(t, res)
 	wantStatus(t, "cross-site Origin", res, body, http.StatusForbidden)
+	// A browser that says the request is cross-site is refused too, with
+	// or without Origin.
+	req, _ = http.NewRequest("POST", e.srv.URL+"/manage/vault/secret/rotate",
+		strings.NewReader(url.Values{"csrf": {b.csrf}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	if res, err = b.c.Do(req); err != nil {
+		t.Fatal(err)
+	}
+	body = read(t, res)
+	wantStatus(t, "Sec-Fetch-Site: cross-site", res, body, http.StatusForbidden)
 	after, _ := e.st.SigningSecrets(ctx, e.acme.ID, time.Now())
 	if len(after) != len(before) {
 		t.Fatalf("a refused form rotated the secret: %d secrets, was %d", len(after), len(before))

@@ -61,14 +61,16 @@ type Deps struct {
 
 // Manage serves /manage/.
 type Manage struct {
-	d       Deps
-	st      store.Store
-	ops     store.OperatorStore
-	log     *slog.Logger
-	pages   *pages
-	cookie  string // the session cookie's name
-	secure  bool   // cookies are Secure: the public URL is https
-	origin  string // scheme://host of the public URL, accepted as Origin
+	d      Deps
+	st     store.Store
+	ops    store.OperatorStore
+	log    *slog.Logger
+	pages  *pages
+	cookie string // the session cookie's name
+	secure bool   // cookies are Secure: the public URL is https
+	// origin refuses cross-site POSTs (Sec-Fetch-Site, else Origin
+	// against Host); the public URL's origin is trusted for proxies.
+	origin  *http.CrossOriginProtection
 	byEmail *throttle
 	byIP    *throttle
 }
@@ -105,10 +107,11 @@ func New(d Deps) *Manage {
 	m := &Manage{
 		d: d, st: d.Store, ops: d.Operators, log: d.Logger, pages: loadPages(),
 		cookie: "submit_session", byEmail: newThrottle(throttleEmailMax, throttleWindow),
-		byIP: newThrottle(throttleIPMax, throttleWindow),
+		byIP: newThrottle(throttleIPMax, throttleWindow), origin: http.NewCrossOriginProtection(),
 	}
 	if u, err := url.Parse(d.PublicURL); err == nil && u.Host != "" {
-		m.origin = u.Scheme + "://" + u.Host
+		// Behind a proxy the Host header may differ from the public URL.
+		_ = m.origin.AddTrustedOrigin(u.Scheme + "://" + u.Host)
 		if u.Scheme == "https" {
 			// __Host- binds the cookie to this host, path / and Secure:
 			// a sibling subdomain cannot plant or overwrite it.
@@ -211,7 +214,7 @@ func (m *Manage) wrap(rt route) http.Handler {
 				return
 			}
 		}
-		if r.Method == http.MethodPost && !m.sameOrigin(r) {
+		if r.Method == http.MethodPost && m.origin.Check(r) != nil {
 			m.errorPage(w, r, c, http.StatusForbidden, "This form was sent from another site",
 				"Open Manage from its own address and send the form again.")
 			return
@@ -225,21 +228,6 @@ func (m *Manage) wrap(rt route) http.Handler {
 			m.fail(w, r, c, err)
 		}
 	}), "no-store")
-}
-
-// sameOrigin refuses a POST whose Origin names another site. Browsers send
-// Origin on every cross-site POST; a missing one (old clients, tests)
-// leaves the decision to the CSRF token and the SameSite cookie.
-func (m *Manage) sameOrigin(r *http.Request) bool {
-	o := r.Header.Get("Origin")
-	if o == "" {
-		return true
-	}
-	if o == m.origin {
-		return true
-	}
-	u, err := url.Parse(o)
-	return err == nil && u.Host == r.Host
 }
 
 // fail shows an error returned by a handler.
