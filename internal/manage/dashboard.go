@@ -2,6 +2,7 @@ package manage
 
 import (
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/atomyx/submit/internal/job"
@@ -13,6 +14,10 @@ type statusCount struct {
 	Status job.Status
 	Count  int
 }
+
+// dashboardCap is how many artwork fetch failures the dashboard counts
+// exactly; the exceptions page lists them.
+const dashboardCap = 100
 
 func (m *Manage) dashboard(w http.ResponseWriter, r *http.Request, c *call) error {
 	ctx, tenant := r.Context(), c.user.TenantID
@@ -29,11 +34,19 @@ func (m *Manage) dashboard(w http.ResponseWriter, r *http.Request, c *call) erro
 	if err != nil {
 		return err
 	}
-	fetch, err := m.ops.FetchFailures(ctx, store.FetchFailuresParams{TenantID: tenant, Livemode: c.live, Limit: 100})
+	// The tile needs a number, not the rows: past dashboardCap it says so
+	// rather than loading them all.
+	fetch, err := m.ops.FetchFailures(ctx, store.FetchFailuresParams{TenantID: tenant, Livemode: c.live, Limit: dashboardCap + 1})
 	if err != nil {
 		return err
 	}
+	failures := strconv.Itoa(len(fetch))
+	if len(fetch) > dashboardCap {
+		failures = "more than " + strconv.Itoa(dashboardCap)
+	} else if len(fetch) == 0 {
+		failures = ""
+	}
 	return m.render(w, r, c, http.StatusOK, "dashboard", map[string]any{
-		"Title": "Dashboard", "Jobs": rows, "Total": total, "Deliveries": dc, "FetchFailures": len(fetch),
+		"Title": "Dashboard", "Jobs": rows, "Total": total, "Deliveries": dc, "FetchFailures": failures,
 	})
 }

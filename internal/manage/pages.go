@@ -95,7 +95,7 @@ var flashes = map[string]string{
 	"retried":     "The deliveries to that address were queued again.",
 	"refetch":     "The artwork will be fetched again.",
 	"revoked":     "The key was revoked. Requests made with it are refused from now on.",
-	"rotated":     "A new signing secret is active. The previous one keeps signing for 24 hours.",
+	"rotated":     "A new signing secret is active. The previous one keeps signing for " + overlap() + ".",
 	"saved":       "Settings saved.",
 	"user":        "The operator was added. They can sign in now.",
 }

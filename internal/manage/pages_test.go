@@ -1,6 +1,7 @@
 package manage
 
 import (
+	"fmt"
 	"html"
 	"net/http"
 	"net/url"
@@ -326,5 +327,34 @@ func TestModeSwitch(t *testing.T) {
 	}
 	if res, _ := b.post("/manage/mode", url.Values{"mode": {"live"}, "back": {"https://evil.example/"}}); res.Header.Get("Location") != "/manage/" {
 		t.Errorf("mode switch redirects off-site to %q", res.Header.Get("Location"))
+	}
+}
+
+// TestDashboardFetchFailures: the dashboard counts jobs whose artwork
+// could not be fetched, and says "more than 100" rather than a wrong 100.
+func TestDashboardFetchFailures(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	b := e.signIn("admin@acme.test")
+	fail := func(n int) {
+		for i := range n {
+			j := e.newJob(e.acme.ID, fmt.Sprintf("FETCH-%d", i), "")
+			if err := e.st.SetArtworkFetch(t.Context(), j.ID, store.FetchFailed); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	res, body := b.get("/manage/")
+	wantStatus(t, "dashboard", res, body, http.StatusOK)
+	if strings.Contains(body, "artwork fetch failures") {
+		t.Error("the dashboard reports fetch failures when there are none")
+	}
+	fail(3)
+	if _, body = b.get("/manage/"); !strings.Contains(body, ", and 3 artwork fetch failures") {
+		t.Error("the dashboard does not count 3 fetch failures")
+	}
+	fail(dashboardCap - 2)
+	if _, body = b.get("/manage/"); !strings.Contains(body, ", and more than 100 artwork fetch failures") {
+		t.Errorf("the dashboard does not say there are more than %d fetch failures", dashboardCap)
 	}
 }
