@@ -1,0 +1,254 @@
+package pdfobj
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+)
+
+func open(t *testing.T, data []byte) *Doc {
+	t.Helper()
+	d, err := Open(context.Background(), bytes.NewReader(data), int64(len(data)), Options{})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	return d
+}
+
+// content returns page 1's decoded content.
+func content(t *testing.T, d *Doc) string {
+	t.Helper()
+	root, err := d.Catalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages := pageDicts(root, ours(d))
+	if len(pages) != 1 {
+		t.Fatalf("%d pages, want 1", len(pages))
+	}
+	sd, err := d.DereferenceStreamDict(pages[0]["Contents"])
+	if err != nil || sd == nil {
+		t.Fatalf("contents: %v", err)
+	}
+	data, err := d.Decode(sd, 1<<20)
+	if err != nil {
+		t.Fatalf("Decode: %v", err)
+	}
+	return string(data)
+}
+
+func TestStructures(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		pdf      func() []byte
+		content  string
+		repaired bool
+	}{
+		{"classic table", func() []byte { return minimalPDF() }, "0 0 m 10 10 l S", false},
+		{"junk before the header", func() []byte {
+			return append([]byte("garbage from a mail gateway\r\n"), minimalPDF()...)
+		}, "0 0 m 10 10 l S", false},
+		{"xref stream and object stream", func() []byte {
+			p := newPDF()
+			p.objStm(5, []int{1, 2, 3}, map[int]string{
+				1: "<< /Type /Catalog /Pages 2 0 R >>",
+				2: "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+				3: "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 4 0 R >>",
+			})
+			p.stream(4, "", []byte("compressed objects"))
+			p.xrefStream(6, "/Root 1 0 R", true)
+			return p.bytes()
+		}, "compressed objects", false},
+		{"hybrid file", func() []byte {
+			p := newPDF()
+			p.obj(1, "<< /Type /Catalog /Pages 2 0 R >>")
+			p.objStm(5, []int{2, 3}, map[int]string{
+				2: "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+				3: "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 4 0 R >>",
+			})
+			p.stream(4, "", []byte("hybrid"))
+			xs := p.xrefStream(6, "", false)
+			p.table([]int{1, 4, 5}, fmt.Sprintf("/Size 7 /Root 1 0 R /XRefStm %d", xs))
+			return p.bytes()
+		}, "hybrid", false},
+		{"incremental update: newest wins", func() []byte {
+			p := newPDF()
+			p.onePage("old")
+			first := p.table(nil, "/Size 5 /Root 1 0 R")
+			p.stream(4, "", []byte("new"))
+			p.table([]int{4}, fmt.Sprintf("/Size 5 /Root 1 0 R /Prev %d", first))
+			return p.bytes()
+		}, "new", false},
+		{"wrong /Length", func() []byte {
+			p := newPDF()
+			p.obj(1, "<< /Type /Catalog /Pages 2 0 R >>")
+			p.obj(2, "<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
+			p.obj(3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 4 0 R >>")
+			p.stream(4, "/Length 3", []byte("longer than three"))
+			p.table(nil, "/Size 5 /Root 1 0 R")
+			return p.bytes()
+		}, "longer than three", false},
+		{"indirect /Length", func() []byte {
+			p := newPDF()
+			p.obj(1, "<< /Type /Catalog /Pages 2 0 R >>")
+			p.obj(2, "<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
+			p.obj(3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 4 0 R >>")
+			p.stream(4, "/Length 5 0 R", []byte("indirect"))
+			p.obj(5, "8")
+			p.table(nil, "/Size 6 /Root 1 0 R")
+			return p.bytes()
+		}, "indirect", false},
+		{"broken xref is rebuilt", func() []byte {
+			data := minimalPDF()
+			i := bytes.LastIndex(data, []byte("xref"))
+			return append(data[:i:i], []byte("xrfe\nrubbish\nstartxref\n99999\n%%EOF\n")...)
+		}, "0 0 m 10 10 l S", true},
+		{"offsets off by some bytes are rebuilt", func() []byte {
+			return append([]byte("%PDF-1.4\n%% inserted by a broken gateway\n"), minimalPDF()[len("%PDF-1.7\n"):]...)
+		}, "0 0 m 10 10 l S", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			d := open(t, tt.pdf())
+			if got := content(t, d); got != tt.content {
+				t.Errorf("content %q, want %q", got, tt.content)
+			}
+			if (d.Repaired() != nil) != tt.repaired {
+				t.Errorf("Repaired() = %v, want repaired %v", d.Repaired(), tt.repaired)
+			}
+		})
+	}
+}
+
+// Hostile structures end in errors, quickly.
+func TestHostileStructures(t *testing.T) {
+	t.Parallel()
+	t.Run("reference loop", func(t *testing.T) {
+		d := open(t, refLoopPDF())
+		start := time.Now()
+		if _, err := d.Dereference(types.IndirectRef{ObjectNumber: 5}); err == nil {
+			t.Error("a reference loop resolved")
+		}
+		if time.Since(start) > time.Second {
+			t.Error("slow")
+		}
+	})
+	t.Run("deep nesting", func(t *testing.T) {
+		d := open(t, deepPDF(100_000))
+		start := time.Now()
+		if _, err := d.Dereference(types.IndirectRef{ObjectNumber: 3}); err == nil {
+			t.Error("100,000 nested arrays parsed")
+		}
+		if time.Since(start) > time.Second {
+			t.Errorf("took %v", time.Since(start))
+		}
+		d = open(t, deepPDF(40))
+		if _, err := d.Dereference(types.IndirectRef{ObjectNumber: 3}); err != nil {
+			t.Errorf("40 nested arrays: %v", err)
+		}
+	})
+	t.Run("stream whose /Length is itself", func(t *testing.T) {
+		p := newPDF()
+		p.obj(1, "<< /Type /Catalog /Pages 2 0 R >>")
+		p.obj(2, "<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
+		p.obj(3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 4 0 R >>")
+		p.stream(4, "/Length 4 0 R", []byte("self"))
+		p.table(nil, "/Size 5 /Root 1 0 R")
+		if got := content(t, open(t, p.bytes())); got != "self" {
+			t.Errorf("content %q", got)
+		}
+	})
+	t.Run("absurd /Size and /N", func(t *testing.T) {
+		p := newPDF()
+		p.onePage("q Q")
+		p.stream(5, "/Type /ObjStm /N 2000000000 /First 10", []byte("1 0 2 0 3 0"))
+		p.table(nil, "/Size 2000000000 /Root 1 0 R")
+		d := open(t, p.bytes())
+		if _, err := d.objStm(5); err == nil {
+			t.Error("object stream with /N 2e9 read")
+		}
+	})
+	t.Run("decompression limit", func(t *testing.T) {
+		d := open(t, minimalPDF())
+		sd, _ := d.DereferenceStreamDict(types.IndirectRef{ObjectNumber: 4})
+		if _, err := d.Decode(sd, 4); !errors.Is(err, ErrTooLarge) {
+			t.Errorf("Decode over the limit: %v, want ErrTooLarge", err)
+		}
+	})
+	t.Run("cancelled context", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		data := minimalPDF()
+		d, err := Open(ctx, bytes.NewReader(data), int64(len(data)), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cancel()
+		if _, err := d.Dereference(types.IndirectRef{ObjectNumber: 3}); !errors.Is(err, context.Canceled) {
+			t.Errorf("Dereference after cancel: %v", err)
+		}
+	})
+	t.Run("not a PDF", func(t *testing.T) {
+		data := []byte(strings.Repeat("x", 2000) + "%PDF-1.4")
+		if _, err := Open(context.Background(), bytes.NewReader(data), int64(len(data)), Options{}); !errors.Is(err, ErrNotPDF) {
+			t.Errorf("Open: %v, want ErrNotPDF", err)
+		}
+	})
+}
+
+// The encrypted files of qpdf's suite: those that open with the empty
+// user password read (and match pdfcpu in TestCorpusMatchesPdfcpu); the
+// one that needs a password says so.
+func TestEncryptedCorpus(t *testing.T) {
+	t.Parallel()
+	corpusPDFs(t)
+	tests := []struct {
+		file string
+		r    int
+		err  error
+	}{
+		{"encrypted-with-images.pdf", 3, nil}, // RC4 128-bit
+		{"V4-aes.pdf", 4, nil},                // AES-128
+		{"encrypted-positive-P.pdf", 6, nil},  // AES-256
+		{"encrypted-40-bit-R3.pdf", 0, ErrWrongPassword},
+	}
+	for _, tt := range tests {
+		data, err := os.ReadFile(filepath.Join(corpusDir, "qpdf", tt.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := Open(context.Background(), bytes.NewReader(data), int64(len(data)), Options{})
+		if !errors.Is(err, tt.err) {
+			t.Errorf("%s: Open: %v, want %v", tt.file, err, tt.err)
+			continue
+		}
+		if err != nil {
+			continue
+		}
+		if e := d.Encryption(); e == nil || e.R != tt.r {
+			t.Errorf("%s: Encryption() = %+v, want R %d", tt.file, e, tt.r)
+		}
+		root, _ := d.Catalog()
+		for i, p := range pageDicts(root, ours(d)) {
+			sd, err := d.DereferenceStreamDict(p["Contents"])
+			if err != nil || sd == nil {
+				continue
+			}
+			data, err := d.Decode(sd, 1<<24)
+			if err != nil {
+				t.Errorf("%s: page %d content: %v", tt.file, i+1, err)
+			} else if !bytes.Contains(data, []byte("BT")) && !bytes.Contains(data, []byte(" re")) && !bytes.Contains(data, []byte("Do")) {
+				t.Errorf("%s: page %d content does not look decrypted: %q", tt.file, i+1, clip(data))
+			}
+		}
+	}
+}
