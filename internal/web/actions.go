@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -62,9 +63,18 @@ func checkReason(s string) string {
 	case !utf8.ValidString(s):
 		return "The reason contains characters we cannot read. Type it again."
 	case utf8.RuneCountInString(s) > maxReason:
-		return "Keep the reason under 2,000 characters."
+		return "Keep the reason under " + formatCount(maxReason) + " characters."
 	}
 	return ""
+}
+
+// formatCount writes n with thousands separators, as people read it.
+func formatCount(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 // actionFailed answers an approve or reject that the workflow refused: most

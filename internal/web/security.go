@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -106,6 +107,19 @@ func (w *Web) checkCSRF(next http.HandlerFunc) http.HandlerFunc {
 			w.refuse(rw, r, http.StatusForbidden, "This request came from another site, so it was refused. Open your upload link again and retry.")
 			return
 		}
+		if strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+			// However the token comes, a small form stays small.
+			r.Body = http.MaxBytesReader(rw, r.Body, maxFormBytes)
+			if err := r.ParseForm(); err != nil {
+				if tooBig := new(http.MaxBytesError); errors.As(err, &tooBig) {
+					w.refuse(rw, r, http.StatusRequestEntityTooLarge, "What you sent is far too long. A reason must stay under "+
+						formatCount(maxReason)+" characters: shorten it and send it again.")
+					return
+				}
+				w.refuse(rw, r, http.StatusBadRequest, "The form could not be read. Reload the page and send it again.")
+				return
+			}
+		}
 		c, err := r.Cookie(w.cookie.name)
 		sent := csrfSent(r)
 		if err != nil || sent == "" || subtle.ConstantTimeCompare([]byte(c.Value), []byte(sent)) != 1 {
@@ -129,7 +143,6 @@ func csrfSent(r *http.Request) string {
 	ct := r.Header.Get("Content-Type")
 	switch {
 	case strings.HasPrefix(ct, "application/x-www-form-urlencoded"):
-		r.Body = http.MaxBytesReader(nil, r.Body, maxFormBytes)
 		return r.PostFormValue("csrf")
 	case strings.HasPrefix(ct, "multipart/form-data"):
 		return r.URL.Query().Get("csrf")

@@ -225,6 +225,35 @@ func TestRejectNeedsAReason(t *testing.T) {
 	if status, body := reject("   "); status != http.StatusUnprocessableEntity || !strings.Contains(body, "Tell us what should change") {
 		t.Errorf("empty reason: %d", status)
 	}
+	if status, body := reject(strings.Repeat("é", maxReason+1)); status != http.StatusUnprocessableEntity || !strings.Contains(body, "under 2,000 characters") {
+		t.Errorf("a reason of %d characters: %d", maxReason+1, status)
+	}
+	// A body past the form limit is refused as too large, however the
+	// token is sent, and changes nothing.
+	big := url.Values{"reason": {strings.Repeat("x", maxFormBytes)}}.Encode()
+	for _, inForm := range []bool{true, false} {
+		body, req := big, (*http.Request)(nil)
+		if inForm {
+			body = "csrf=" + token + "&" + big
+		}
+		req, _ = http.NewRequest("POST", e.url(j, "/reject"), strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if !inForm {
+			req.Header.Set(csrfHeader, token)
+		}
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(string(b), "far too long") {
+			t.Errorf("an oversized form (token in form: %v): %d", inForm, resp.StatusCode)
+		}
+	}
+	if j2, _ := e.st.Job(t.Context(), j.TenantID, j.ID); j2.Status != job.ProofGenerated {
+		t.Fatalf("status %s after refused rejections", j2.Status)
+	}
 	if status, _ := reject("The phone number is <wrong>."); status != http.StatusSeeOther {
 		t.Fatalf("reject: %d", status)
 	}
