@@ -38,6 +38,11 @@ func (d *Doc) readXRef() error {
 			return err
 		}
 		if d.trailer == nil {
+			// The newest trailer must say how many objects there are;
+			// without it the table is as damaged as qpdf says it is.
+			if _, ok := trailer["Size"].(types.Integer); !ok {
+				return fmt.Errorf("trailer /Size is %v, not an integer", trailer["Size"])
+			}
 			d.trailer = types.Dict{}
 		}
 		for k, v := range trailer {
