@@ -104,7 +104,10 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 		return err
 	}
 	flow.Wake = pipe.Notify
-	services := []service{&workflow.Sweeper{Service: flow, Logger: log}, &manage.SessionSweeper{Store: st, Logger: log}, callbacks, pipe}
+	services := []service{
+		&workflow.Sweeper{Service: flow, Logger: log}, &manage.SessionSweeper{Store: st, Logger: log},
+		&web.UploadSweeper{DataDir: cfg.DataDir, Logger: log}, callbacks, pipe,
+	}
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

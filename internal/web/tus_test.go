@@ -6,9 +6,12 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/workflow"
@@ -103,5 +106,56 @@ func TestTusRefusesContentThatIsNotPDF(t *testing.T) {
 	}
 	if j2, _ := e.st.Job(t.Context(), j.TenantID, j.ID); j2.Status != job.AwaitingUpload {
 		t.Errorf("job is %s", j2.Status)
+	}
+}
+
+// TestUploadSweeper: an upload abandoned half-way stays while it can be
+// resumed, and is deleted, data and info, once untouched for MaxAge; an
+// upload still being written is kept.
+func TestUploadSweeper(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	start := func() string {
+		j := e.newJob(t, workflow.NewJobParams{})
+		c := e.browser(t)
+		csrf := csrfOf(t, e, c, j)
+		meta := "filename " + base64.StdEncoding.EncodeToString([]byte("flyer.pdf"))
+		resp := tusRequest(t, c, "POST", e.url(j, "/tus/"), csrf, nil, map[string]string{
+			"Upload-Length": strconv.Itoa(len(tinyPDF)), "Upload-Metadata": meta})
+		loc := resp.Header.Get("Location")
+		if resp := tusRequest(t, c, "PATCH", e.srv.URL+loc, csrf, tinyPDF[:10], map[string]string{
+			"Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}); resp.StatusCode != http.StatusNoContent {
+			t.Fatalf("first chunk: %d", resp.StatusCode)
+		}
+		return loc[strings.LastIndex(loc, "/")+1:]
+	}
+	old, fresh := start(), start()
+	dir := e.web.tus.dir
+	day := time.Now().Add(-25 * time.Hour)
+	for _, name := range []string{old, old + ".info"} {
+		if err := os.Chtimes(filepath.Join(dir, name), day, day); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := &UploadSweeper{DataDir: filepath.Dir(dir), MaxAge: 24 * time.Hour}
+	n, err := s.Sweep(t.Context(), time.Now())
+	if err != nil || n != 1 {
+		t.Fatalf("Sweep = %d, %v; want the one abandoned upload", n, err)
+	}
+	left, _ := os.ReadDir(dir)
+	var names []string
+	for _, f := range left {
+		names = append(names, f.Name())
+	}
+	if len(names) != 2 || !slices.Contains(names, fresh) || !slices.Contains(names, fresh+".info") {
+		t.Errorf("left in the upload directory: %v, want only %s and its info", names, fresh)
+	}
+	// A day later the fresh one is abandoned too; a missing directory is
+	// no error.
+	if n, err := s.Sweep(t.Context(), time.Now().Add(25*time.Hour)); err != nil || n != 1 {
+		t.Errorf("second Sweep = %d, %v; want 1", n, err)
+	}
+	if n, err := (&UploadSweeper{DataDir: t.TempDir()}).Sweep(t.Context(), time.Now()); err != nil || n != 0 {
+		t.Errorf("Sweep of a server without uploads = %d, %v", n, err)
 	}
 }

@@ -18,7 +18,6 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -95,7 +94,7 @@ func New(d Deps) *Web {
 		cookie:  newCookieConfig(d.PublicURL), origin: newOriginCheck(d.PublicURL),
 		done: make(chan struct{}),
 	}
-	w.tus = newTusUploads(w, filepath.Join(d.DataDir, "tus"))
+	w.tus = newTusUploads(w, tusDir(d.DataDir))
 	return w
 }
 
