@@ -147,7 +147,7 @@ func (m *Manage) signin(w http.ResponseWriter, r *http.Request, _ *call) error {
 		return err
 	}
 	if err != nil {
-		VerifyPassword(dummyHash, r.PostFormValue("password")) // same time as a known email
+		VerifyPassword(dummyHash(), r.PostFormValue("password")) // same time as a known email
 	}
 	if err != nil || !VerifyPassword(u.PasswordHash, r.PostFormValue("password")) {
 		m.byEmail.fail(emailKey, now)
