@@ -10,7 +10,9 @@
 //
 // Each open Document has an instance of its own, which is thrown away when
 // the document is closed: WebAssembly memory only grows, and a fresh
-// instance is how the memory of a large page is given back. Making an
+// instance is how the memory of a large page is given back. On Linux that
+// memory is a mapping outside the Go heap (memory_linux.go), so it goes
+// back to the system the moment the instance closes. Making an
 // instance from the compiled module is cheap next to rendering a page.
 package pdfium
 
@@ -88,6 +90,7 @@ func New(opts Options) (*Pool, error) {
 		rc = rc.WithCompilationCache(cache)
 	}
 	pool, err := webassembly.Init(webassembly.Config{
+		Context: withMappedMemory(context.Background()),
 		// No idle instance: one would hold its memory while nothing renders.
 		MinIdle: 0, MaxIdle: opts.Workers, MaxTotal: opts.Workers,
 		RuntimeConfig: rc,
