@@ -1,8 +1,16 @@
 package content
 
-// inlineImage reports an inline image (BI … ID … EI).
-func (in *Interpreter) inlineImage(d Dict) {
-	img := &ImageInfo{}
+// inlineImage reports an inline image (BI … ID … EI); data is its
+// unfiltered data, nil when filtered.
+func (in *Interpreter) inlineImage(d Dict, data []byte) {
+	img := &ImageInfo{Data: data}
+	if a, ok := d.get("D", "Decode").(Array); ok {
+		for _, o := range a {
+			if f, ok := Number(o); ok {
+				img.Decode = append(img.Decode, f)
+			}
+		}
+	}
 	if w, ok := Number(d.get("W", "Width")); ok {
 		img.Width = int(w)
 	}
@@ -49,7 +57,13 @@ func (in *Interpreter) inlineSpace(o Object) ColorSpace {
 		}
 		if fam, _ := o[0].(Name); fam == "I" || fam == "Indexed" {
 			base := in.inlineSpace(o[1])
-			return ColorSpace{Family: Indexed, N: 1, Base: &base}
+			cs := ColorSpace{Family: Indexed, N: 1, Base: &base}
+			if len(o) == 4 {
+				hi, _ := Number(o[2])
+				cs.HiVal = int(hi)
+				cs.Lookup, _ = o[3].(String)
+			}
+			return cs
 		}
 	}
 	return ColorSpace{}

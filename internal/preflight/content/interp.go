@@ -209,7 +209,7 @@ func (in *Interpreter) do(op string, lx *Lexer) error {
 			in.v.Problem(err)
 			return nil
 		}
-		in.inlineImage(d)
+		in.inlineImage(d, lx.InlineData())
 	case "sh":
 		in.shading()
 	default:

@@ -16,8 +16,9 @@ var ErrSyntax = errors.New("content stream syntax error")
 
 // Lexer splits a content stream into operands and operators.
 type Lexer struct {
-	buf []byte
-	pos int
+	buf    []byte
+	pos    int
+	inline []byte // data of the last inline image, when unfiltered
 }
 
 // NewLexer returns a Lexer over buf. buf is not copied.
@@ -373,12 +374,17 @@ func (l *Lexer) InlineImage() (Dict, error) {
 // length is known only for unfiltered images; otherwise EI is searched for
 // between white space, as every viewer does.
 func (l *Lexer) skipInlineData(d Dict) {
+	start, unfiltered := l.pos, d.get("F", "Filter") == nil
+	l.inline = nil
 	if n := inlineDataLength(d); n > 0 && l.pos+n <= len(l.buf) {
 		end := l.pos + n
 		rest := l.buf[end:]
 		trimmed := bytes.TrimLeft(rest, " \t\r\n\f\x00")
 		if bytes.HasPrefix(trimmed, []byte("EI")) {
 			l.pos = len(l.buf) - len(trimmed) + 2
+			if unfiltered {
+				l.inline = l.buf[start:end]
+			}
 			return
 		}
 	}
@@ -386,11 +392,18 @@ func (l *Lexer) skipInlineData(d Dict) {
 		if l.buf[i] == 'E' && l.buf[i+1] == 'I' && (i == 0 || isWhite(l.buf[i-1])) &&
 			(i+2 == len(l.buf) || isWhite(l.buf[i+2]) || isDelim(l.buf[i+2])) {
 			l.pos = i + 2
+			if unfiltered && i > start {
+				l.inline = l.buf[start : i-1]
+			}
 			return
 		}
 	}
 	l.pos = len(l.buf)
 }
+
+// InlineData returns the data of the inline image read last when it is
+// unfiltered, else nil. It shares the content buffer.
+func (l *Lexer) InlineData() []byte { return l.inline }
 
 // inlineDataLength returns the byte length of unfiltered inline image data,
 // or 0 when it cannot be known from the dictionary alone.

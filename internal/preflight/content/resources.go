@@ -28,6 +28,11 @@ type ColorSpace struct {
 	// Base is the base of Indexed, the alternate of ICCBased, Separation
 	// and DeviceN, or the underlying space of an uncoloured Pattern.
 	Base *ColorSpace
+	// Lookup is an Indexed space's palette, Base.N bytes per entry, as the
+	// file gives it; HiVal is the largest index. The ink check needs the
+	// entries an object actually uses, not just the base space.
+	Lookup []byte
+	HiVal  int
 }
 
 // Device returns the colour space for a device family.
@@ -109,6 +114,11 @@ type ImageInfo struct {
 	HasSMask           bool
 	SMaskInData        bool
 	Filter             string
+	// Data and Decode are an inline image's unfiltered samples (nil when
+	// filtered; valid only during the Paint call) and its /Decode array,
+	// for the ink check. Image XObjects are read from the file instead.
+	Data   []byte
+	Decode []float64
 }
 
 // FormInfo describes a form XObject.
