@@ -26,6 +26,7 @@ func checkContent(rep *Report, scans []*pageScan, p Profile) {
 		}
 		checkThinLines(rep, s, p)
 		checkSmallText(rep, s, p)
+		checkInk(rep, s, p)
 		if s.whiteOP.count > 0 {
 			rep.add(Finding{Code: CodeWhiteOverprint, Check: chkOverprint, Severity: p.WhiteOverprint, Page: s.number,
 				Message: fmt.Sprintf("%s on this page %s white and set to overprint, so %s will disappear in print. Switch overprint off for white objects.",

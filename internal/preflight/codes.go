@@ -35,6 +35,8 @@ const (
 	CodeWhiteOverprint  = "WHITE_OVERPRINT"
 	CodeTransparency    = "TRANSPARENCY"
 	CodeOutputIntent    = "OUTPUT_INTENT_MISSING"
+	CodeInkCoverage     = "INK_COVERAGE_HIGH"
+	CodeInkNotMeasured  = "INK_COVERAGE_NOT_MEASURED"
 )
 
 // Check names group codes by what they examine.
@@ -56,6 +58,7 @@ const (
 	chkOverprint    = "overprint"
 	chkTransparency = "transparency"
 	chkOutputIntent = "output_intent"
+	chkInkCoverage  = "ink_coverage"
 )
 
 // Codes lists every finding code with its check, for documentation and
@@ -75,6 +78,7 @@ func Codes() map[string]string {
 		CodeHairline: chkLineWidth, CodeSmallText: chkTextSize,
 		CodeWhiteOverprint: chkOverprint, CodeTransparency: chkTransparency,
 		CodeOutputIntent: chkOutputIntent,
+		CodeInkCoverage:  chkInkCoverage, CodeInkNotMeasured: chkInkCoverage,
 	}
 }
 

@@ -25,8 +25,9 @@ func (c *countingReaderAt) ReadAt(p []byte, off int64) (int, error) {
 }
 
 // writeImagePDF writes a PDF of pages pages, each showing one JPEG-coded
-// image of imageBytes incompressible bytes (never decoded by preflight,
-// so they need not be a real JPEG).
+// image of imageBytes incompressible bytes. They are not a real JPEG: the
+// ink check (the only reader of image data) reads the JPEG header, finds
+// none and names the image as not measured, so the file stays unread.
 func writeImagePDF(w io.Writer, pages, imageBytes int) error {
 	bw := bufio.NewWriterSize(w, 1<<20)
 	off := int64(0)

@@ -1,8 +1,8 @@
 // Package preflight checks PDF artwork for print: it reads a PDF, measures
 // what makes artwork unprintable (damage, size, bleed, image resolution,
-// fonts, colour, thin lines, small text, overprint, transparency) against a
-// Profile and the order's Expectations, and returns a Report of findings in
-// plain words with an inventory of pages, images and fonts.
+// fonts, colour, thin lines, small text, overprint, transparency, total ink)
+// against a Profile and the order's Expectations, and returns a Report of
+// findings in plain words with an inventory of pages, images and fonts.
 //
 // The package knows neither HTTP nor SQL: PDF in, report out.
 package preflight
@@ -21,13 +21,15 @@ type Options struct {
 	// Timeout is the wall-clock limit for one file. Default 60 s.
 	Timeout time.Duration
 	// MaxFileSize is the largest file accepted. The file is read lazily
-	// through the io.ReaderAt (images are never read), so this bounds
-	// work, not memory. Default 1 GiB.
+	// through the io.ReaderAt (image data only for the ink check, one image
+	// at a time), so this bounds work, not memory. Default 1 GiB.
 	MaxFileSize int64
 	// MaxPages is the largest page count checked. Default 5000.
 	MaxPages int
 	// MaxStreamBytes bounds one stream, encoded or decoded: a
-	// decompression bomb stops here. Default 256 MiB.
+	// decompression bomb stops here. It also bounds the samples of one
+	// image the ink check decodes (width × height × components); larger
+	// images are named as not measured. Default 256 MiB.
 	MaxStreamBytes int64
 	// MaxOperators bounds the content-stream operators interpreted per
 	// file. Default 50 million.
@@ -130,7 +132,7 @@ func (e *Engine) check(ctx context.Context, r io.ReaderAt, size int64, p Profile
 	}
 	checkGeometry(rep, pages, p, exp)
 	checkOutputIntent(doc, rep, p)
-	used, err := e.scanPages(ctx, doc, pages, p, rep)
+	used, err := e.scanPages(ctx, r, doc, pages, p, rep)
 	if err != nil {
 		return rep, rep.addUnusable(err)
 	}

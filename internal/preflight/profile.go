@@ -37,6 +37,50 @@ func (l Limit) classify(v float64) (Severity, float64) {
 // lowest is the threshold a value must reach to raise no finding at all.
 func (l Limit) lowest() float64 { return max(l.Warning, l.Error) }
 
+// Ceiling is a pair of thresholds for a measured value that must not be
+// too large: above Error is an error, above Warning a warning. Zero
+// switches that level off.
+type Ceiling struct {
+	Warning float64 `json:"warning"`
+	Error   float64 `json:"error"`
+}
+
+// classify returns the severity for a measured value and the threshold it
+// went above, or "" when the value is fine.
+func (c Ceiling) classify(v float64) (Severity, float64) {
+	switch {
+	case c.Error > 0 && v > c.Error:
+		return SeverityError, c.Error
+	case c.Warning > 0 && v > c.Warning:
+		return SeverityWarning, c.Warning
+	}
+	return "", 0
+}
+
+// on reports whether either level is set.
+func (c Ceiling) on() bool { return c.Warning > 0 || c.Error > 0 }
+
+// lowest is the value above which a finding is raised at all.
+func (c Ceiling) lowest() float64 {
+	switch {
+	case c.Warning > 0 && c.Error > 0:
+		return min(c.Warning, c.Error)
+	case c.Warning > 0:
+		return c.Warning
+	}
+	return c.Error
+}
+
+func (c Ceiling) validate(field string) error {
+	if c.Warning < 0 || c.Error < 0 {
+		return fmt.Errorf("%s: thresholds must not be negative (0 switches a level off)", field)
+	}
+	if c.Warning > 0 && c.Error > 0 && c.Warning > c.Error {
+		return fmt.Errorf("%s: the warning threshold (%g) is above the error threshold (%g); a warning must come first", field, c.Warning, c.Error)
+	}
+	return nil
+}
+
 // Profile holds the thresholds of every check. Profiles are data
 // (profiles/*.json, embedded); lengths are in millimetres or points as the
 // field name says. A Severity of "off" switches a check off.
@@ -73,6 +117,10 @@ type Profile struct {
 	WhiteOverprint Severity `json:"whiteOverprint"`
 	Transparency   Severity `json:"transparency"`
 	OutputIntent   Severity `json:"outputIntent"`
+	// MaxInkCoveragePercent is the total ink (C+M+Y+K plus spot inks, in
+	// percent, 400 for four solid process inks) the heaviest object on a
+	// page may ask for; {0, 0} switches the check off.
+	MaxInkCoverage Ceiling `json:"maxInkCoveragePercent"`
 }
 
 // ProfileNames lists the built-in profiles, sorted.
@@ -140,7 +188,7 @@ func (p Profile) validate() error {
 	if p.TrimToleranceMM < 0 || p.BleedMM < 0 {
 		return fmt.Errorf("trimToleranceMM and bleedMM must not be negative")
 	}
-	return nil
+	return p.MaxInkCoverage.validate("maxInkCoveragePercent")
 }
 
 // Expectations are what the order says about the artwork; they take

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/atomyx/submit/internal/pdfobj"
@@ -26,11 +27,22 @@ type docCache struct {
 	spaces   map[int]content.ColorSpace
 	xobjects map[int]content.XObject
 	fonts    map[int]content.FontInfo
+
+	// For the ink check: the file itself (JPEGs are streamed from it when
+	// unencrypted), the streams of images in ink colour spaces by object
+	// ID, what each measured, and the ink at or below which an image
+	// cannot raise a finding, so its pixels need not be read.
+	raw          io.ReaderAt
+	encrypted    bool
+	imageStreams map[string]*types.StreamDict
+	inks         map[string]imageInk
+	skipBelow    float64
 }
 
 func newDocCache(x *pdfobj.Doc, limit int64) *docCache {
 	return &docCache{x: x, limit: limit, spaces: map[int]content.ColorSpace{},
-		xobjects: map[int]content.XObject{}, fonts: map[int]content.FontInfo{}}
+		xobjects: map[int]content.XObject{}, fonts: map[int]content.FontInfo{},
+		imageStreams: map[string]*types.StreamDict{}, inks: map[string]imageInk{}}
 }
 
 // resources implements content.Resources over one resource dictionary.
@@ -153,7 +165,12 @@ func (c *docCache) arraySpace(fam string, v types.Array, depth int) content.Colo
 		}
 		return cs
 	case "Indexed", "I":
-		return content.ColorSpace{Family: content.Indexed, N: 1, Base: base(1)}
+		cs := content.ColorSpace{Family: content.Indexed, N: 1, Base: base(1)}
+		if hi, err := c.x.DereferenceNumber(at(2)); err == nil {
+			cs.HiVal = int(hi)
+		}
+		cs.Lookup = c.palette(at(3))
+		return cs
 	case "Pattern":
 		return content.ColorSpace{Family: content.Pattern, Base: base(1)}
 	case "Separation":
@@ -172,6 +189,30 @@ func (c *docCache) arraySpace(fam string, v types.Array, depth int) content.Colo
 		return cs
 	}
 	return deviceSpace(fam)
+}
+
+// palette reads an Indexed space's lookup table, a string or a stream.
+// A palette cannot be longer than 256 entries of 32 components, so a longer
+// one is damage and is left out.
+func (c *docCache) palette(o types.Object) []byte {
+	const maxPalette = 256 * 32
+	o, err := c.x.Dereference(o)
+	if err != nil {
+		return nil
+	}
+	var b []byte
+	switch v := o.(type) {
+	case types.StringLiteral:
+		b, _ = types.Unescape(string(v))
+	case types.HexLiteral:
+		b, _ = v.Bytes()
+	case types.StreamDict:
+		b, _ = c.x.Decode(&v, maxPalette)
+	}
+	if len(b) > maxPalette {
+		return nil
+	}
+	return b
 }
 
 func base0(cs content.ColorSpace) *content.ColorSpace { return &cs }

@@ -3,6 +3,7 @@ package preflight
 import (
 	"context"
 	"errors"
+	"io"
 	"math"
 
 	"github.com/atomyx/submit/internal/pdfobj"
@@ -50,6 +51,7 @@ type pageScan struct {
 	transp   area
 	reasons  map[string]bool
 	fonts    map[string]bool // IDs of fonts used for visible text
+	ink      inkScan
 	problems []string
 }
 
@@ -76,6 +78,7 @@ func (s *pageScan) Paint(p *content.Paint) {
 		return
 	}
 	s.colours(p)
+	s.ink.paint(p)
 	if (p.Stroke && p.StrokeOP && p.StrokeColor.IsWhite()) || (p.Fill && p.FillOP && p.FillColor.IsWhite() && (p.Image == nil || p.Image.ImageMask)) {
 		s.whiteOP.add(p.Bounds)
 	}
@@ -183,8 +186,11 @@ func isSpotName(n string) bool {
 // scanPages interprets every page. It returns ctx.Err() or an
 // *errUnusable when a limit stops the work.
 // It returns the pages on which each font is used for visible text.
-func (e *Engine) scanPages(ctx context.Context, doc *pdfobj.Doc, pages []page, p Profile, rep *Report) (map[string][]int, error) {
+func (e *Engine) scanPages(ctx context.Context, r io.ReaderAt, doc *pdfobj.Doc, pages []page, p Profile, rep *Report) (map[string][]int, error) {
 	cache := newDocCache(doc, e.opts.MaxStreamBytes)
+	cache.raw, cache.encrypted = r, doc.Encryption() != nil
+	cache.skipBelow = p.MaxInkCoverage.lowest()
+	inkOn := p.MaxInkCoverage.on()
 	var scans []*pageScan
 	used := map[string][]int{}
 	ops := 0
@@ -192,7 +198,7 @@ func (e *Engine) scanPages(ctx context.Context, doc *pdfobj.Doc, pages []page, p
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		s, n, err := e.scanPage(ctx, cache, pg, e.opts.MaxOperators-ops)
+		s, n, err := e.scanPage(ctx, cache, pg, e.opts.MaxOperators-ops, inkOn)
 		ops += n
 		if err != nil {
 			return nil, err
@@ -207,10 +213,13 @@ func (e *Engine) scanPages(ctx context.Context, doc *pdfobj.Doc, pages []page, p
 	return used, nil
 }
 
-func (e *Engine) scanPage(ctx context.Context, cache *docCache, pg page, opsLeft int) (*pageScan, int, error) {
+func (e *Engine) scanPage(ctx context.Context, cache *docCache, pg page, opsLeft int, inkOn bool) (*pageScan, int, error) {
 	mb := pg.info.effectiveBleed()
 	s := &pageScan{number: pg.number, pageBox: content.Rect{X0: mb[0], Y0: mb[1], X1: mb[2], Y1: mb[3]},
 		rgbKinds: map[string]bool{}, spots: map[string]bool{}, reasons: map[string]bool{}, fonts: map[string]bool{}}
+	if inkOn {
+		s.ink.c = cache
+	}
 	data, err := cache.pageContent(pg.dict)
 	var damaged *damagedContent
 	switch {

@@ -71,6 +71,9 @@ func (c *docCache) imageInfo(id string, sd *types.StreamDict) *content.ImageInfo
 	if img.Filter == "JPXDecode" && img.BPC == 0 {
 		img.BPC = 8 // JPEG 2000 carries its depth inside the codestream
 	}
+	if id != "" && !img.ImageMask && inkMeasured(img.ColorSpace) {
+		c.imageStreams[id] = sd
+	}
 	return img
 }
 
