@@ -45,6 +45,10 @@ func (c *docCache) imageInk(img *content.ImageInfo) imageInk {
 	return m
 }
 
+// maxColorants is PDF's limit on DeviceN colorants; it also bounds the
+// sample tables (components × 65536 entries for 16-bit images).
+const maxColorants = 32
+
 // inkPlan is what measuring an image's pixels needs.
 type inkPlan struct {
 	comps, bpc int
@@ -68,8 +72,8 @@ func (c *docCache) plan(img *content.ImageInfo, decode []float64) (pl inkPlan, m
 	default:
 		return pl, notMeasured(img, "%d bits per component", pl.bpc), true
 	}
-	if img.Width <= 0 || img.Height <= 0 || pl.comps <= 0 {
-		return pl, notMeasured(img, "no size or colour components"), true
+	if img.Width <= 0 || img.Height <= 0 || pl.comps <= 0 || pl.comps > maxColorants {
+		return pl, notMeasured(img, "no size, or %d colour components", pl.comps), true
 	}
 	if int64(img.Width)*int64(img.Height)*int64(pl.comps) > c.limit {
 		return pl, notMeasured(img, "larger than the %s of pixels we decode", bytesText(c.limit)), true
