@@ -75,8 +75,8 @@ func (c *docCache) plan(img *content.ImageInfo, decode []float64) (pl inkPlan, m
 	if img.Width <= 0 || img.Height <= 0 || pl.comps <= 0 || pl.comps > maxColorants {
 		return pl, notMeasured(img, "no size, or %d colour components", pl.comps), true
 	}
-	if int64(img.Width)*int64(img.Height)*int64(pl.comps) > c.limit {
-		return pl, notMeasured(img, "larger than the %s of pixels we decode", bytesText(c.limit)), true
+	if int64(img.Width)*int64(img.Height)*int64(pl.comps) > c.inkLimit {
+		return pl, notMeasured(img, "larger than the %s of pixels we decode", bytesText(c.inkLimit)), true
 	}
 	lut, bound := sampleInk(img.ColorSpace, pl.comps, pl.bpc, decode)
 	if lut == nil {
@@ -200,7 +200,7 @@ func (c *docCache) jpegInk(img *content.ImageInfo, sd *types.StreamDict, comps i
 	} else {
 		pre := *sd
 		pre.FilterPipeline = pipe[:len(pipe)-1]
-		data, err := c.x.Decode(&pre, c.limit)
+		data, err := c.x.Decode(&pre, c.inkLimit)
 		if err != nil {
 			return notMeasured(img, "its JPEG data cannot be read (%v)", err)
 		}
@@ -213,8 +213,8 @@ func (c *docCache) jpegInk(img *content.ImageInfo, sd *types.StreamDict, comps i
 	if err != nil {
 		return notMeasured(img, "its JPEG data cannot be decoded (%v)", err)
 	}
-	if int64(cfg.Width)*int64(cfg.Height)*int64(comps) > c.limit {
-		return notMeasured(img, "larger than the %s of pixels we decode", bytesText(c.limit))
+	if int64(cfg.Width)*int64(cfg.Height)*int64(comps) > c.inkLimit {
+		return notMeasured(img, "larger than the %s of pixels we decode", bytesText(c.inkLimit))
 	}
 	pic, err := jpeg.Decode(io.MultiReader(&head, r))
 	if err != nil {

@@ -209,7 +209,7 @@ func TestInkCoverageKnownAnswers(t *testing.T) {
 // An image larger than the engine decodes is named, never counted as 0.
 func TestInkCoverageNamesImagesItCannotMeasure(t *testing.T) {
 	t.Parallel()
-	e, err := New(Options{MaxStreamBytes: 8 << 10})
+	e, err := New(Options{MaxInkImageBytes: 8 << 10})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,10 +27,15 @@ type Options struct {
 	// MaxPages is the largest page count checked. Default 5000.
 	MaxPages int
 	// MaxStreamBytes bounds one stream, encoded or decoded: a
-	// decompression bomb stops here. It also bounds the samples of one
-	// image the ink check decodes (width × height × components); larger
-	// images are named as not measured. Default 256 MiB.
+	// decompression bomb stops here. Default 256 MiB.
 	MaxStreamBytes int64
+	// MaxInkImageBytes bounds the samples of one image the ink check
+	// decodes (width × height × components); larger images are named as
+	// not measured. Decoding a JPEG needs about twice that in memory, so
+	// it is kept well below MaxStreamBytes: the default, 96 MiB, takes an
+	// A3 page of 300 ppi CMYK (70 MB) and keeps the server far under
+	// half a gigabyte.
+	MaxInkImageBytes int64
 	// MaxOperators bounds the content-stream operators interpreted per
 	// file. Default 50 million.
 	MaxOperators int
@@ -48,6 +53,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxStreamBytes <= 0 {
 		o.MaxStreamBytes = 256 << 20
+	}
+	if o.MaxInkImageBytes <= 0 {
+		o.MaxInkImageBytes = 96 << 20
 	}
 	if o.MaxOperators <= 0 {
 		o.MaxOperators = 50_000_000

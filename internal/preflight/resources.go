@@ -37,6 +37,8 @@ type docCache struct {
 	imageStreams map[string]*types.StreamDict
 	inks         map[string]imageInk
 	skipBelow    float64
+	// inkLimit bounds the samples of one image the ink check decodes.
+	inkLimit int64
 }
 
 func newDocCache(x *pdfobj.Doc, limit int64) *docCache {

@@ -189,6 +189,7 @@ func isSpotName(n string) bool {
 func (e *Engine) scanPages(ctx context.Context, r io.ReaderAt, doc *pdfobj.Doc, pages []page, p Profile, rep *Report) (map[string][]int, error) {
 	cache := newDocCache(doc, e.opts.MaxStreamBytes)
 	cache.raw, cache.encrypted = r, doc.Encryption() != nil
+	cache.inkLimit = e.opts.MaxInkImageBytes
 	cache.skipBelow = p.MaxInkCoverage.lowest()
 	inkOn := p.MaxInkCoverage.on()
 	var scans []*pageScan
