@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 )
 
 // inkFixture is a generated one-page PDF whose heaviest object asks for a
@@ -203,6 +204,27 @@ func TestInkCoverageKnownAnswers(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Once the time for decoding images is spent, the images left are named
+// as not measured; the file is not failed.
+func TestInkCoverageTimeBudget(t *testing.T) {
+	t.Parallel()
+	e, err := New(Options{MaxInkImageTime: time.Nanosecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	heavy := onePage(imageRes(func(w *pdfWriter) int {
+		return cmykImage(w, 16, 16, [4]byte{255, 255, 255, 255}, [4]byte{}, 0, 0, 0)
+	}), "q 200 0 0 200 100 100 cm /Im Do Q")()
+	rep := checkBytes(t, e, heavy, inkProbe(t), Expectations{})
+	f := hasCode(rep, CodeInkNotMeasured)
+	if f == nil || !strings.Contains(fmt.Sprint(f.Details["notMeasured"]), "used its time") {
+		t.Fatalf("want a notice that the image was not measured for lack of time, got %v", findingCodes(rep))
+	}
+	if hasCode(rep, CodeInkCoverage) != nil || hasCode(rep, CodeTooComplex) != nil {
+		t.Errorf("findings %v, want only the notice", findingCodes(rep))
 	}
 }
 

@@ -36,6 +36,11 @@ type Options struct {
 	// A3 page of 300 ppi CMYK (70 MB) and keeps the server far under
 	// half a gigabyte.
 	MaxInkImageBytes int64
+	// MaxInkImageTime bounds the time one file spends decoding images for
+	// the ink check; images left when it is spent are named as not
+	// measured, rather than the file failing as too complex. Default a
+	// third of Timeout.
+	MaxInkImageTime time.Duration
 	// MaxOperators bounds the content-stream operators interpreted per
 	// file. Default 50 million.
 	MaxOperators int
@@ -53,6 +58,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxStreamBytes <= 0 {
 		o.MaxStreamBytes = 256 << 20
+	}
+	if o.MaxInkImageTime <= 0 {
+		o.MaxInkImageTime = o.Timeout / 3
 	}
 	if o.MaxInkImageBytes <= 0 {
 		o.MaxInkImageBytes = 96 << 20

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/atomyx/submit/internal/pdfobj"
 	"github.com/atomyx/submit/internal/preflight/content"
@@ -37,8 +38,10 @@ type docCache struct {
 	imageStreams map[string]*types.StreamDict
 	inks         map[string]imageInk
 	skipBelow    float64
-	// inkLimit bounds the samples of one image the ink check decodes.
-	inkLimit int64
+	// inkLimit bounds the samples of one image the ink check decodes;
+	// after inkDeadline it decodes no more images (zero: no deadline).
+	inkLimit    int64
+	inkDeadline time.Time
 }
 
 func newDocCache(x *pdfobj.Doc, limit int64) *docCache {

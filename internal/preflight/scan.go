@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"math"
+	"time"
 
 	"github.com/atomyx/submit/internal/pdfobj"
 	"github.com/atomyx/submit/internal/preflight/content"
@@ -190,6 +191,7 @@ func (e *Engine) scanPages(ctx context.Context, r io.ReaderAt, doc *pdfobj.Doc, 
 	cache := newDocCache(doc, e.opts.MaxStreamBytes)
 	cache.raw, cache.encrypted = r, doc.Encryption() != nil
 	cache.inkLimit = e.opts.MaxInkImageBytes
+	cache.inkDeadline = time.Now().Add(e.opts.MaxInkImageTime)
 	cache.skipBelow = p.MaxInkCoverage.lowest()
 	inkOn := p.MaxInkCoverage.on()
 	var scans []*pageScan
