@@ -194,10 +194,10 @@ func checkInk(rep *Report, s *pageScan, p Profile) {
 	if sev != "" {
 		what := map[string]string{"image": "This image", "text": "This text", "shape": "This shape"}[k.kind]
 		msg := fmt.Sprintf("%s asks for %.0f%% ink where the printer accepts %.0f%%. Ink this heavy can smear or dry slowly. Convert it with the printer's colour profile (ICC), which limits the total ink.",
-			what, k.max, p.MaxInkCoverage.lowest())
+			what, k.max, threshold)
 		if sev == SeverityWarning {
 			msg = fmt.Sprintf("%s asks for %.0f%% ink; printers usually accept about %.0f%%. Heavy ink can smear or dry slowly. Converting it with the printer's colour profile (ICC) limits the total ink.",
-				what, k.max, p.MaxInkCoverage.lowest())
+				what, k.max, threshold)
 		}
 		d := map[string]any{"measured": round1(k.max), "threshold": threshold, "unit": "%",
 			"object": k.kind, "overprint": k.overprint || k.adds, "area": boxOf(k.rect)}
