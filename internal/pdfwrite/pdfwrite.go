@@ -79,20 +79,6 @@ func (pw *Writer) Stream(dict string, data []byte) int {
 	return num
 }
 
-// StreamFrom writes a stream object of length bytes read from r, without
-// holding them in memory.
-func (pw *Writer) StreamFrom(dict string, r io.Reader, length int64) int {
-	num := pw.begin(0)
-	pw.printf("<< %s /Length %d >>\nstream\n", dict, length)
-	if pw.err == nil {
-		n, err := io.CopyN(pw.w, r, length)
-		pw.n += n
-		pw.err = err
-	}
-	pw.printf("\nendstream\nendobj\n")
-	return num
-}
-
 // Page describes one page. Boxes are [x0 y0 x1 y1] in points; TrimBox and
 // BleedBox are left out when nil.
 type Page struct {
@@ -145,9 +131,6 @@ func (pw *Writer) ImagePage(img int, widthPt, heightPt float64) {
 func (pw *Writer) JPEG(data []byte, width, height int) int {
 	return pw.Stream(fmt.Sprintf("/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /DCTDecode", width, height), data)
 }
-
-// Pages is how many pages were written.
-func (pw *Writer) Pages() int { return len(pw.pages) }
 
 // Close writes the page tree, the catalog, the cross-reference table and
 // the trailer, and flushes. It does not close the underlying writer.
