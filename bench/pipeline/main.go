@@ -39,6 +39,8 @@ func main() {
 	bigMB := flag.Int("big-mb", 500, "size of the large file in MB")
 	keep := flag.Bool("keep", false, "keep the generated files and data directories")
 	flag.Parse()
+	// The in-process renders below collect garbage as `submit serve` does.
+	pdfium.TuneGC(os.Getenv)
 	if err := run(*bigMB, *keep); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)

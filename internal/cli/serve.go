@@ -19,6 +19,7 @@ import (
 	"github.com/atomyx/submit/internal/filelink"
 	"github.com/atomyx/submit/internal/manage"
 	"github.com/atomyx/submit/internal/netguard"
+	"github.com/atomyx/submit/internal/pdfium"
 	"github.com/atomyx/submit/internal/preflight"
 	"github.com/atomyx/submit/internal/store"
 	"github.com/atomyx/submit/internal/vault"
@@ -52,6 +53,7 @@ func runServe(ctx context.Context, args []string, env Env) int {
 		return fail(env, "%v", err)
 	}
 	log := newLogger(env.Stderr, &cfg)
+	pdfium.TuneGC(env.Getenv)
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	if err := serve(ctx, &cfg, log, env.Stdout); err != nil {

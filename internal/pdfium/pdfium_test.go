@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"testing"
 	"time"
 )
@@ -160,5 +161,24 @@ func TestPagesPerOpen(t *testing.T) {
 		if got := pagesPerOpen(c.size, c.pages); got != c.want {
 			t.Errorf("pagesPerOpen(%d, %d) = %d, want %d", c.size, c.pages, got, c.want)
 		}
+	}
+}
+
+// TuneGC raises the collector's target, unless the operator chose one.
+func TestTuneGC(t *testing.T) {
+	prev := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(prev)
+	TuneGC(func(k string) string {
+		if k == "GOGC" {
+			return "50" // the runtime read it at start; TuneGC must leave it
+		}
+		return ""
+	})
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Fatalf("with GOGC set, TuneGC changed the target to %d", got)
+	}
+	TuneGC(func(string) string { return "" })
+	if got := debug.SetGCPercent(100); got != GCPercent {
+		t.Fatalf("without GOGC, the target is %d, want %d", got, GCPercent)
 	}
 }
