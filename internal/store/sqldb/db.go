@@ -77,6 +77,9 @@ func New(w, r *sql.DB, d Dialect) *DB {
 // Writer returns the pool that writes, for dialect-specific code and tests.
 func (db *DB) Writer() *sql.DB { return db.w }
 
+// Reader returns the pool that reads, for dialect-specific code and tests.
+func (db *DB) Reader() *sql.DB { return db.r }
+
 // Close releases both pools.
 func (db *DB) Close() error {
 	if db.gc != nil {

@@ -80,21 +80,35 @@ func TestPragmas(t *testing.T) {
 	db := open(t)
 	ctx := t.Context()
 	for _, c := range []struct {
+		pool   string
 		pragma string
 		want   string
 	}{
-		{"journal_mode", "wal"},
-		{"foreign_keys", "1"},
-		{"busy_timeout", "10000"},
-		{"synchronous", "1"}, // NORMAL
+		{"writer", "journal_mode", "wal"},
+		{"writer", "foreign_keys", "1"},
+		{"writer", "busy_timeout", "10000"},
+		{"writer", "synchronous", "1"}, // NORMAL
+		{"writer", "query_only", "0"},
+		// Readers wait for locks as the writer does, and cannot write.
+		{"reader", "journal_mode", "wal"},
+		{"reader", "foreign_keys", "1"},
+		{"reader", "busy_timeout", "10000"},
+		{"reader", "query_only", "1"},
 	} {
+		pool := db.Writer()
+		if c.pool == "reader" {
+			pool = db.Reader()
+		}
 		var got string
-		if err := db.Writer().QueryRowContext(ctx, "PRAGMA "+c.pragma).Scan(&got); err != nil {
+		if err := pool.QueryRowContext(ctx, "PRAGMA "+c.pragma).Scan(&got); err != nil {
 			t.Fatal(err)
 		}
 		if got != c.want {
-			t.Errorf("PRAGMA %s = %s, want %s", c.pragma, got, c.want)
+			t.Errorf("%s: PRAGMA %s = %s, want %s", c.pool, c.pragma, got, c.want)
 		}
+	}
+	if _, err := db.Reader().ExecContext(ctx, `DELETE FROM tenants`); err == nil {
+		t.Error("the read pool wrote")
 	}
 	if err := db.CreateTenant(ctx, store.Tenant{ID: "ten_x", Name: "x"}); err != nil {
 		t.Fatal(err)
