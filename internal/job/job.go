@@ -33,6 +33,11 @@ type Job struct {
 	// claimed since its status last changed, this claim included; other
 	// reads leave it 0. It is the pipeline's bookkeeping, not API.
 	WorkAttempts int
+	// WorkGaveUpAt is when the pipeline gave up on the job's current step
+	// after repeated failures, zero while it has not. In preflight_passed
+	// it means the proof could not be rendered: the customer's page and
+	// Manage say so, and Manage can have it tried again.
+	WorkGaveUpAt time.Time
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 	ExpiresAt    time.Time

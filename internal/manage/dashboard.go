@@ -15,8 +15,8 @@ type statusCount struct {
 	Count  int
 }
 
-// dashboardCap is how many artwork fetch failures the dashboard counts
-// exactly; the exceptions page lists them.
+// dashboardCap is how many artwork fetch and proof failures the dashboard
+// counts exactly; the exceptions page lists them.
 const dashboardCap = 100
 
 func (m *Manage) dashboard(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -34,19 +34,31 @@ func (m *Manage) dashboard(w http.ResponseWriter, r *http.Request, c *call) erro
 	if err != nil {
 		return err
 	}
-	// The tile needs a number, not the rows: past dashboardCap it says so
+	// The tile needs numbers, not the rows: past dashboardCap it says so
 	// rather than loading them all.
-	fetch, err := m.ops.FetchFailures(ctx, store.FetchFailuresParams{TenantID: tenant, Livemode: c.live, Limit: dashboardCap + 1})
+	limit := store.FailedJobsParams{TenantID: tenant, Livemode: c.live, Limit: dashboardCap + 1}
+	fetch, err := m.ops.FetchFailures(ctx, limit)
 	if err != nil {
 		return err
 	}
-	failures := strconv.Itoa(len(fetch))
-	if len(fetch) > dashboardCap {
-		failures = "more than " + strconv.Itoa(dashboardCap)
-	} else if len(fetch) == 0 {
-		failures = ""
+	proof, err := m.ops.ProofFailures(ctx, limit)
+	if err != nil {
+		return err
 	}
 	return m.render(w, r, c, http.StatusOK, "dashboard", map[string]any{
-		"Title": "Dashboard", "Jobs": rows, "Total": total, "Deliveries": dc, "FetchFailures": failures,
+		"Title": "Dashboard", "Jobs": rows, "Total": total, "Deliveries": dc,
+		"FetchFailures": capped(len(fetch)), "ProofFailures": capped(len(proof)),
 	})
+}
+
+// capped writes a count of up to dashboardCap + 1 rows for a tile: empty
+// for none, so that the template leaves it out.
+func capped(n int) string {
+	switch {
+	case n == 0:
+		return ""
+	case n > dashboardCap:
+		return "more than " + strconv.Itoa(dashboardCap)
+	}
+	return strconv.Itoa(n)
 }

@@ -55,12 +55,18 @@ func (m *Manage) exceptions(w http.ResponseWriter, r *http.Request, c *call) err
 		groups = append(groups, urlGroup{URL: u, Count: n})
 	}
 	slices.SortFunc(groups, func(a, b urlGroup) int { return strings.Compare(a.URL, b.URL) })
-	fetch, err := m.ops.FetchFailures(ctx, store.FetchFailuresParams{TenantID: tenant, Livemode: c.live, Limit: exceptionsPerPage})
+	limit := store.FailedJobsParams{TenantID: tenant, Livemode: c.live, Limit: exceptionsPerPage}
+	fetch, err := m.ops.FetchFailures(ctx, limit)
+	if err != nil {
+		return err
+	}
+	proof, err := m.ops.ProofFailures(ctx, limit)
 	if err != nil {
 		return err
 	}
 	return m.render(w, r, c, http.StatusOK, "exceptions", map[string]any{
-		"Title": "Workflow exceptions", "Exceptions": views, "Groups": groups, "FetchFailures": fetch,
+		"Title": "Workflow exceptions", "Exceptions": views, "Groups": groups,
+		"FetchFailures": fetch, "ProofFailures": proof,
 		"CanRefetch": m.fetchSetter() != nil,
 	})
 }

@@ -78,7 +78,8 @@ func (m *Manage) jobPage(w http.ResponseWriter, r *http.Request, c *call) error 
 	data := map[string]any{
 		"Title": "Job " + j.ExternalID, "Job": j, "Timeline": timeline,
 		"UploadURL": api.UploadURL(m.d.PublicURL, j.UploadToken), "CanCancel": !j.Status.Final(),
-		"CanRefetch": j.ArtworkFetch == store.FetchFailed && !j.Status.Final() && m.fetchSetter() != nil,
+		"CanRefetch":    j.ArtworkFetch == store.FetchFailed && !j.Status.Final() && m.fetchSetter() != nil,
+		"CanRetryProof": proofGaveUp(j),
 	}
 	if vl, ok := m.st.(versionLister); ok {
 		vs, err := vl.ArtworkVersions(ctx, tenant, j.ID)
@@ -169,4 +170,25 @@ func (m *Manage) refetch(w http.ResponseWriter, r *http.Request, c *call) error 
 	// Not the URL in the log: artwork URLs often carry access tokens.
 	m.audit(r.Context(), c, "job.refetch", j.ID, j.ExternalID)
 	return redirect(w, r, withDone(localPath(r.PostFormValue("back"), "/manage/jobs/"+url.PathEscape(j.ID)), "refetch"))
+}
+
+// proofGaveUp reports whether the pipeline gave up making j's proof.
+func proofGaveUp(j store.Job) bool {
+	return j.Status == job.PreflightPassed && !j.WorkGaveUpAt.IsZero()
+}
+
+// retryProof has the pipeline make a proof it gave up on again, once an
+// operator has dealt with the cause (memory, a full disk, a renderer fix).
+func (m *Manage) retryProof(w http.ResponseWriter, r *http.Request, c *call) error {
+	j, err := m.d.Workflow.RetryProof(r.Context(), c.user.TenantID, r.PathValue("id"))
+	if errors.Is(err, store.ErrStale) {
+		m.errorPage(w, r, c, http.StatusConflict, "No proof to make again",
+			"Only a job whose proof could not be made, and that is still waiting in preflight passed, can have it made again. Someone may have done it already: reload the job's page.")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	m.audit(r.Context(), c, "job.retry_proof", j.ID, j.ExternalID)
+	return redirect(w, r, withDone(localPath(r.PostFormValue("back"), "/manage/jobs/"+url.PathEscape(j.ID)), "reproof"))
 }

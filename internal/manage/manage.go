@@ -151,6 +151,7 @@ func (m *Manage) routes() []route {
 		{"GET", "/manage/jobs/{id}", anyone, m.jobPage},
 		{"POST", "/manage/jobs/{id}/cancel", anyone, m.cancelJob},
 		{"POST", "/manage/jobs/{id}/refetch", anyone, m.refetch},
+		{"POST", "/manage/jobs/{id}/retry-proof", anyone, m.retryProof},
 		{"POST", "/manage/deliveries/{id}/redeliver", anyone, m.redeliver},
 		{"POST", "/manage/deliveries/{id}/resolve", anyone, m.resolve},
 		{"GET", "/manage/exceptions", anyone, m.exceptions},

@@ -94,6 +94,7 @@ var flashes = map[string]string{
 	"resolved":    "The exception was resolved.",
 	"retried":     "The deliveries to that address were queued again.",
 	"refetch":     "The artwork will be fetched again.",
+	"reproof":     "The proof will be made again. The customer's page shows its progress.",
 	"revoked":     "The key was revoked. Requests made with it are refused from now on.",
 	"rotated":     "A new signing secret is active. The previous one keeps signing for " + overlap() + ".",
 	"saved":       "Settings saved.",

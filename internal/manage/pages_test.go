@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/atomyx/submit/internal/apikey"
 	"github.com/atomyx/submit/internal/job"
@@ -53,6 +54,7 @@ func TestTenantIsolation(t *testing.T) {
 	wantStatus(t, "another tenant's job page", res, body, http.StatusNotFound)
 	for _, p := range []string{
 		"/manage/jobs/" + theirJob.ID + "/cancel", "/manage/jobs/" + theirJob.ID + "/refetch",
+		"/manage/jobs/" + theirJob.ID + "/retry-proof",
 		"/manage/deliveries/" + theirDelivery.ID + "/redeliver", "/manage/vault/keys/" + theirKey.ID + "/revoke",
 		"/manage/vault/keys/sk_live_" + theirKey.Lookup + "/revoke",
 	} {
@@ -350,11 +352,88 @@ func TestDashboardFetchFailures(t *testing.T) {
 		t.Error("the dashboard reports fetch failures when there are none")
 	}
 	fail(3)
-	if _, body = b.get("/manage/"); !strings.Contains(body, ", and 3 artwork fetch failures") {
+	if _, body = b.get("/manage/"); !strings.Contains(body, ", 3 artwork fetch failures") {
 		t.Error("the dashboard does not count 3 fetch failures")
 	}
 	fail(dashboardCap - 2)
-	if _, body = b.get("/manage/"); !strings.Contains(body, ", and more than 100 artwork fetch failures") {
+	if _, body = b.get("/manage/"); !strings.Contains(body, ", more than 100 artwork fetch failures") {
 		t.Errorf("the dashboard does not say there are more than %d fetch failures", dashboardCap)
 	}
+}
+
+// proofGivenUp moves a new job to preflight_passed and has the pipeline
+// give up its proof, as after repeated rendering failures.
+func (e *env) proofGivenUp(tenantID, externalID string) store.Job {
+	e.t.Helper()
+	ctx := e.t.Context()
+	j := e.newJob(tenantID, externalID, "")
+	for _, to := range []job.Status{job.Uploaded, job.Preflighting, job.PreflightPassed} {
+		if _, err := e.flow.Transition(ctx, workflow.Change{TenantID: tenantID, JobID: j.ID, To: to}); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+	claimed, err := e.st.ClaimJobWork(ctx, store.ClaimParams{Now: time.Now().Add(time.Hour), Lease: time.Minute, Limit: 100, Worker: "test"})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, c := range claimed {
+		p := store.ReleaseParams{JobID: c.ID, Worker: "test"}
+		if c.ID == j.ID {
+			p.GaveUp = time.Now()
+		}
+		if err := e.st.ReleaseJobWork(ctx, p); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+	j, err = e.st.Job(ctx, tenantID, j.ID)
+	if err != nil || j.WorkGaveUpAt.IsZero() {
+		e.t.Fatalf("job %s not given up: %+v, %v", externalID, j, err)
+	}
+	return j
+}
+
+// TestProofFailures: a proof the pipeline gave up on is counted on the
+// dashboard, listed among the exceptions and offered on the job's page;
+// making it again clears it once, is audited and is refused the second
+// time.
+func TestProofFailures(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	b := e.signIn("op@acme.test")
+	if _, body := b.get("/manage/"); strings.Contains(body, "proofs that could not be made") {
+		t.Error("the dashboard reports failed proofs when there are none")
+	}
+	j := e.proofGivenUp(e.acme.ID, "PROOF-1")
+	if _, body := b.get("/manage/"); !strings.Contains(body, "1 proofs that could not be made") {
+		t.Error("the dashboard does not count the failed proof")
+	}
+	action := "/manage/jobs/" + j.ID + "/retry-proof"
+	_, body := b.get("/manage/exceptions")
+	section := body[strings.Index(body, `id="proof-failures"`):]
+	if !strings.Contains(section, "PROOF-1") || !strings.Contains(section, action) {
+		t.Errorf("the exceptions page does not list the failed proof:\n%s", clipBody(section))
+	}
+	if _, body = b.get("/manage/jobs/" + j.ID); !strings.Contains(body, `id="retry-proof"`) || !strings.Contains(body, `id="proof-failed"`) {
+		t.Error("the job's page does not offer to make the proof again")
+	}
+
+	res, body := b.post(action, url.Values{"back": {"/manage/exceptions"}})
+	if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/manage/exceptions") {
+		t.Fatalf("retry: %d to %q\n%s", res.StatusCode, res.Header.Get("Location"), clipBody(body))
+	}
+	if got, _ := e.st.Job(t.Context(), e.acme.ID, j.ID); !got.WorkGaveUpAt.IsZero() || got.Status != job.PreflightPassed {
+		t.Errorf("after the retry the job is %s, given up at %v", got.Status, got.WorkGaveUpAt)
+	}
+	audit, _ := e.st.ListAudit(t.Context(), e.acme.ID, 10)
+	if len(audit) == 0 || audit[0].Action != "job.retry_proof" || audit[0].Target != j.ID {
+		t.Errorf("audit = %+v", audit)
+	}
+	if _, body = b.get("/manage/exceptions"); strings.Contains(body, action) {
+		t.Error("the exceptions page still lists the proof being made again")
+	}
+	if _, body = b.get("/manage/jobs/" + j.ID); strings.Contains(body, `id="retry-proof"`) {
+		t.Error("the job's page still offers to make the proof again")
+	}
+	res, body = b.post(action, nil)
+	wantStatus(t, "a second retry", res, body, http.StatusConflict)
 }

@@ -16,7 +16,7 @@ const (
 	// CodeEngineFailed: preflight could not finish checking the file.
 	CodeEngineFailed = "PREFLIGHT_ENGINE_FAILED"
 	// CodeProofFailed: the proof pages could not be rendered.
-	CodeProofFailed = "PROOF_RENDER_FAILED"
+	CodeProofFailed = workflow.CodeProofFailed
 )
 
 // giveUp ends the tries of a step that failed attempts times, so that the

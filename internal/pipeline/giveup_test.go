@@ -16,16 +16,18 @@ import (
 	"github.com/atomyx/submit/internal/workflow"
 )
 
-// failingBlobs fails every write of a key containing part, counting them:
-// a step that writes such a key fails every time it is tried.
+// failingBlobs fails every write of a key containing part, counting them,
+// until it is healed: a step that writes such a key fails every time it is
+// tried.
 type failingBlobs struct {
 	blob.Store
-	part  string
-	tries atomic.Int32
+	part   string
+	tries  atomic.Int32
+	healed atomic.Bool
 }
 
 func (b *failingBlobs) Put(ctx context.Context, key string, r io.Reader) (blob.Info, error) {
-	if strings.Contains(key, b.part) {
+	if strings.Contains(key, b.part) && !b.healed.Load() {
 		b.tries.Add(1)
 		return blob.Info{}, errors.New("disk full")
 	}
@@ -72,7 +74,8 @@ func TestPreflightGivesUp(t *testing.T) {
 
 // TestProofGivesUp: a proof that fails every time is tried MaxAttempts
 // times, then the version gets PROOF_RENDER_FAILED and the job is left
-// alone in preflight_passed.
+// alone in preflight_passed, marked as given up; once the cause is gone,
+// an operator's RetryProof has the proof made, without the finding.
 func TestProofGivesUp(t *testing.T) {
 	t.Parallel()
 	forEachStore(t, func(t *testing.T, st store.Store) {
@@ -97,8 +100,25 @@ func TestProofGivesUp(t *testing.T) {
 		if n := blobs.tries.Load(); n != 3 {
 			t.Errorf("the proof was tried %d times, want 3", n)
 		}
-		if cur, _ := st.Job(t.Context(), j.TenantID, j.ID); cur.Status != job.PreflightPassed {
-			t.Errorf("the job is %s, want preflight_passed", cur.Status)
+		cur, err := st.Job(t.Context(), j.TenantID, j.ID)
+		if err != nil || cur.Status != job.PreflightPassed || cur.WorkGaveUpAt.IsZero() {
+			t.Fatalf("the job is %s, given up at %v (%v); want preflight_passed, given up", cur.Status, cur.WorkGaveUpAt, err)
+		}
+
+		blobs.healed.Store(true)
+		if _, err := e.flow.RetryProof(t.Context(), j.TenantID, j.ID); err != nil {
+			t.Fatal(err)
+		}
+		e.wait(t, j, job.ProofGenerated)
+		if got, err = st.ArtworkVersion(t.Context(), j.TenantID, v.ID); err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Errors) != 0 || got.Files["proof"] == "" {
+			t.Errorf("after the retry the version has errors %+v, files %v; want no errors and a proof", got.Errors, got.Files)
+		}
+		want := []job.Status{job.Uploaded, job.Preflighting, job.PreflightPassed, job.ProofGenerated}
+		if got := e.statuses(t, j); !slices.Equal(got, want) {
+			t.Errorf("events = %v, want %v", got, want)
 		}
 	})
 }

@@ -41,6 +41,14 @@ type ArtworkStore interface {
 	// "pending", "done" or "failed". The job's attempts start over, so that
 	// a fetch asked for again is tried again.
 	SetArtworkFetch(ctx context.Context, jobID, state string) error
+	// RetryProof has the pipeline render a proof it gave up on again: for
+	// a job of the tenant's in preflight_passed with WorkGaveUpAt set, it
+	// clears that, starts the attempts over and removes the findings with
+	// code dropCode (the record of the failure) from the current version,
+	// in one transaction. ErrNotFound for a job that is not the tenant's;
+	// ErrStale when there is no given-up proof (another operator retried
+	// it, or the job moved on).
+	RetryProof(ctx context.Context, tenantID, jobID, dropCode string) error
 
 	// ServerSecret returns the secret stored under name, storing candidate
 	// first when there is none, so that every process of an installation

@@ -44,11 +44,15 @@ type OperatorStore interface {
 	// FetchFailures returns a tenant's jobs in one mode whose artwork URL
 	// could not be fetched (ArtworkFetch "failed") and that are not final,
 	// the most recently updated first: the other kind of workflow exception.
-	FetchFailures(ctx context.Context, p FetchFailuresParams) ([]Job, error)
+	FetchFailures(ctx context.Context, p FailedJobsParams) ([]Job, error)
+	// ProofFailures returns a tenant's jobs in one mode whose proof the
+	// pipeline gave up rendering (preflight_passed with WorkGaveUpAt set),
+	// the most recently updated first: they wait for an operator.
+	ProofFailures(ctx context.Context, p FailedJobsParams) ([]Job, error)
 }
 
-// FetchFailuresParams selects jobs whose artwork could not be fetched.
-type FetchFailuresParams struct {
+// FailedJobsParams selects jobs stuck on a failed pipeline step.
+type FailedJobsParams struct {
 	TenantID string
 	Livemode bool
 	Limit    int

@@ -237,6 +237,21 @@ func (s *Service) Cancel(ctx context.Context, tenantID, jobID string) (job.Job, 
 	return s.Store.Job(ctx, tenantID, jobID)
 }
 
+// CodeProofFailed is the finding code of a proof the pipeline gave up
+// rendering. The pipeline records it; RetryProof removes it.
+const CodeProofFailed = "PROOF_RENDER_FAILED"
+
+// RetryProof has the pipeline render a job's proof again after it gave
+// up: the job stays preflight_passed, so no event is sent, and the
+// customer's page goes back to "preparing your proof". store.ErrStale
+// when there is no given-up proof to retry.
+func (s *Service) RetryProof(ctx context.Context, tenantID, jobID string) (job.Job, error) {
+	if err := s.Store.RetryProof(ctx, tenantID, jobID, CodeProofFailed); err != nil {
+		return job.Job{}, err
+	}
+	return s.Store.Job(ctx, tenantID, jobID)
+}
+
 // ExpireDue moves up to limit jobs whose lifetime has passed to expired and
 // returns how many it moved.
 func (s *Service) ExpireDue(ctx context.Context, limit int) (int, error) {

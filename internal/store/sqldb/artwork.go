@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"time"
 
 	"github.com/atomyx/submit/internal/job"
@@ -176,7 +177,7 @@ func (db *DB) ClaimJobWork(ctx context.Context, p store.ClaimParams) ([]store.Jo
 			ids[i], attempts[c.id] = c.id, c.attempts
 		}
 		var q params
-		jobs, err = queryAll(ctx, tx, scanJob, `SELECT `+jobColumns+` FROM jobs WHERE id IN (`+
+		jobs, err = queryAll(ctx, tx, scanJob, `SELECT `+jobSelect+` FROM jobs WHERE id IN (`+
 			q.list(ids)+`) ORDER BY updated_at, id`, q.args...)
 		for i := range jobs {
 			jobs[i].WorkAttempts = attempts[jobs[i].ID]
@@ -219,6 +220,45 @@ func (db *DB) ReleaseJobWork(ctx context.Context, p store.ReleaseParams) error {
 	_, err := db.w.ExecContext(ctx, set+` WHERE id = `+q.add(p.JobID)+` AND work_owner = `+q.add(p.Worker), q.args...)
 	if err != nil {
 		return fmt.Errorf("release work on %s: %w", p.JobID, err)
+	}
+	return nil
+}
+
+// RetryProof clears a given-up proof so that the pipeline claims the job
+// again, and drops the record of the failure from its current version.
+// The findings are filtered in Go, as in AddVersionFinding.
+func (db *DB) RetryProof(ctx context.Context, tenantID, jobID, dropCode string) error {
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		var versionID string
+		err := tx.QueryRowContext(ctx, `UPDATE jobs SET work_gave_up_at = NULL, work_attempts = 0
+			WHERE id = $1 AND tenant_id = $2 AND status = 'preflight_passed' AND work_gave_up_at IS NOT NULL
+			RETURNING current_version_id`, jobID, tenantID).Scan(stringDest{&versionID})
+		if errors.Is(err, sql.ErrNoRows) {
+			var one int
+			if err := tx.QueryRowContext(ctx, `SELECT 1 FROM jobs WHERE id = $1 AND tenant_id = $2`,
+				jobID, tenantID).Scan(&one); err != nil {
+				return notFound(err)
+			}
+			return fmt.Errorf("%w: no proof was given up on", store.ErrStale)
+		}
+		if err != nil || versionID == "" {
+			return err
+		}
+		var errs []job.Finding
+		if err := tx.QueryRowContext(ctx, `SELECT errors FROM artwork_versions WHERE id = $1`,
+			versionID).Scan(jsonDest{&errs}); err != nil {
+			return notFound(err)
+		}
+		kept := slices.DeleteFunc(errs, func(f job.Finding) bool { return f.Code == dropCode })
+		arg, err := jsonArg(kept)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE artwork_versions SET errors = $1 WHERE id = $2`, arg, versionID)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("retry the proof of %s: %w", jobID, err)
 	}
 	return nil
 }

@@ -26,12 +26,21 @@ const jobColumns = `id, tenant_id, livemode, external_id, status, metadata, bran
 	callback_url, preflight, upload_token, sequence, current_version_id, artwork_fetch,
 	created_at, updated_at, expires_at`
 
+// jobSelect is what a read of a job selects: the columns a job is created
+// with, and then what the pipeline keeps about it.
+const jobSelect = jobColumns + `, work_gave_up_at`
+
 func scanJob(row scanner) (store.Job, error) {
 	var j store.Job
+	var gaveUp *time.Time
 	err := row.Scan(&j.ID, &j.TenantID, &j.Livemode, &j.ExternalID, &j.Status,
 		jsonDest{&j.Metadata}, jsonDest{&j.Brand}, &j.ArtworkURL, &j.CallbackURL,
 		jsonDest{&j.Preflight}, &j.UploadToken, &j.Sequence, stringDest{&j.CurrentVersionID},
-		&j.ArtworkFetch, timeDest{&j.CreatedAt}, timeDest{&j.UpdatedAt}, timeDest{&j.ExpiresAt})
+		&j.ArtworkFetch, timeDest{&j.CreatedAt}, timeDest{&j.UpdatedAt}, timeDest{&j.ExpiresAt},
+		nullTimeDest{&gaveUp})
+	if gaveUp != nil {
+		j.WorkGaveUpAt = *gaveUp
+	}
 	return j, err
 }
 
@@ -79,7 +88,7 @@ func (db *DB) CreateJob(ctx context.Context, p store.CreateJobParams) error {
 // Job returns a job by id, only if it belongs to the tenant.
 func (db *DB) Job(ctx context.Context, tenantID, jobID string) (store.Job, error) {
 	j, err := scanJob(db.r.QueryRowContext(ctx,
-		`SELECT `+jobColumns+` FROM jobs WHERE id = $1 AND tenant_id = $2`, jobID, tenantID))
+		`SELECT `+jobSelect+` FROM jobs WHERE id = $1 AND tenant_id = $2`, jobID, tenantID))
 	if err != nil {
 		return store.Job{}, fmt.Errorf("job %s: %w", jobID, notFound(err))
 	}
@@ -89,7 +98,7 @@ func (db *DB) Job(ctx context.Context, tenantID, jobID string) (store.Job, error
 // JobByUploadToken returns the job whose upload link carries token.
 func (db *DB) JobByUploadToken(ctx context.Context, token string) (store.Job, error) {
 	j, err := scanJob(db.r.QueryRowContext(ctx,
-		`SELECT `+jobColumns+` FROM jobs WHERE upload_token = $1`, token))
+		`SELECT `+jobSelect+` FROM jobs WHERE upload_token = $1`, token))
 	if err != nil {
 		// Never the token in the message: it is a capability.
 		return store.Job{}, fmt.Errorf("job by upload token: %w", notFound(err))
@@ -101,7 +110,7 @@ func (db *DB) JobByUploadToken(ctx context.Context, token string) (store.Job, er
 // Ids begin with their creation time, so the id is the cursor.
 func (db *DB) ListJobs(ctx context.Context, p store.ListJobsParams) ([]store.Job, error) {
 	var q params
-	query := `SELECT ` + jobColumns + ` FROM jobs WHERE tenant_id = ` + q.add(p.TenantID) +
+	query := `SELECT ` + jobSelect + ` FROM jobs WHERE tenant_id = ` + q.add(p.TenantID) +
 		` AND livemode = ` + q.add(p.Livemode)
 	if p.ExternalID != "" {
 		query += ` AND external_id = ` + q.add(p.ExternalID)
@@ -124,7 +133,7 @@ func (db *DB) ListJobs(ctx context.Context, p store.ListJobsParams) ([]store.Job
 // ExpiresAt is before the given time, those that expired first first.
 func (db *DB) ExpiredJobs(ctx context.Context, before time.Time, limit int) ([]store.Job, error) {
 	var q params
-	query := `SELECT ` + jobColumns + ` FROM jobs WHERE expires_at < ` + q.add(db.t(before)) +
+	query := `SELECT ` + jobSelect + ` FROM jobs WHERE expires_at < ` + q.add(db.t(before)) +
 		` AND status NOT IN (` + finalStatuses + `)` +
 		` ORDER BY expires_at, id LIMIT ` + q.add(limitOr(limit))
 	js, err := queryAll(ctx, db.r, scanJob, query, q.args...)

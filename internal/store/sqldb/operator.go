@@ -182,13 +182,26 @@ func (db *DB) DeliveryCounts(ctx context.Context, tenantID string, livemode bool
 
 // FetchFailures returns the tenant's jobs in one mode whose artwork could
 // not be fetched and that are not final, most recently updated first.
-func (db *DB) FetchFailures(ctx context.Context, p store.FetchFailuresParams) ([]store.Job, error) {
-	js, err := queryAll(ctx, db.r, scanJob, `SELECT `+jobColumns+` FROM jobs
+func (db *DB) FetchFailures(ctx context.Context, p store.FailedJobsParams) ([]store.Job, error) {
+	js, err := queryAll(ctx, db.r, scanJob, `SELECT `+jobSelect+` FROM jobs
 		WHERE tenant_id = $1 AND livemode = $2 AND artwork_fetch = 'failed'
 		AND status NOT IN (`+finalStatuses+`) ORDER BY updated_at DESC, id DESC LIMIT $3`,
 		p.TenantID, p.Livemode, limitOr(p.Limit))
 	if err != nil {
 		return nil, fmt.Errorf("list fetch failures of %s: %w", p.TenantID, err)
+	}
+	return js, nil
+}
+
+// ProofFailures returns the tenant's jobs in one mode whose proof the
+// pipeline gave up on, most recently updated first.
+func (db *DB) ProofFailures(ctx context.Context, p store.FailedJobsParams) ([]store.Job, error) {
+	js, err := queryAll(ctx, db.r, scanJob, `SELECT `+jobSelect+` FROM jobs
+		WHERE tenant_id = $1 AND livemode = $2 AND status = 'preflight_passed'
+		AND work_gave_up_at IS NOT NULL ORDER BY updated_at DESC, id DESC LIMIT $3`,
+		p.TenantID, p.Livemode, limitOr(p.Limit))
+	if err != nil {
+		return nil, fmt.Errorf("list proof failures of %s: %w", p.TenantID, err)
 	}
 	return js, nil
 }

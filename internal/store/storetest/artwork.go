@@ -25,6 +25,7 @@ func runArtwork(t *testing.T, open func(t *testing.T) store.Store) {
 		{"JobWorkLease", testJobWorkLease},
 		{"JobWorkAttempts", testJobWorkAttempts},
 		{"AddVersionFinding", testAddVersionFinding},
+		{"RetryProof", testRetryProof},
 		{"ServerSecret", testServerSecret},
 	}
 	for _, tt := range tests {
@@ -352,6 +353,84 @@ func testAddVersionFinding(t *testing.T, s store.Store) {
 	other := newTenant(t, s, "other")
 	if err := s.AddVersionFinding(ctx, other.ID, v.ID, failed); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("another tenant's version: %v, want ErrNotFound", err)
+	}
+}
+
+// giveUpProof brings j to preflight_passed with errs on its new version
+// and has a worker give up its proof at when+3s, as the pipeline does
+// after repeated failures. Other jobs it claims are released untouched.
+func giveUpProof(t *testing.T, s store.Store, j store.Job, when time.Time, errs []job.Finding) store.ArtworkVersion {
+	t.Helper()
+	ctx := t.Context()
+	v := upload(t, s, j, job.AwaitingUpload, when)
+	follow(t, s, j, v.ID, job.Preflighting, when.Add(time.Second), nil, nil, 0)
+	follow(t, s, j, v.ID, job.PreflightPassed, when.Add(2*time.Second), errs, nil, 1)
+	worker := "w-" + j.ID
+	got, err := s.ClaimJobWork(ctx, store.ClaimParams{Now: when.Add(time.Hour), Lease: time.Minute, Limit: 100, Worker: worker})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(ids(got, jobID), j.ID) {
+		t.Fatalf("claimed %v, not %s", ids(got, jobID), j.ID)
+	}
+	for _, c := range got {
+		p := store.ReleaseParams{JobID: c.ID, Worker: worker}
+		if c.ID == j.ID {
+			p.GaveUp = when.Add(3 * time.Second)
+		}
+		if err := s.ReleaseJobWork(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return v
+}
+
+// testRetryProof: a given-up proof is visible on the job, and retrying it
+// clears that, drops the failure's findings but no others and lets the
+// pipeline claim the job again; only once, and only the tenant's.
+func testRetryProof(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	tn, other := newTenant(t, s, "acme"), newTenant(t, s, "other")
+	j := newJob(t, s, tn.ID, at(0))
+	warning := job.Finding{Code: "LOW_RESOLUTION_IMAGE", Check: "images", Severity: "warning", Message: "Soft."}
+	failed := job.Finding{Code: "PROOF_RENDER_FAILED", Check: "proof", Severity: "error", Message: "No proof."}
+	v := giveUpProof(t, s, j, at(time.Second), []job.Finding{warning})
+	if err := s.AddVersionFinding(ctx, tn.ID, v.ID, failed); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Job(ctx, tn.ID, j.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.WorkGaveUpAt.Equal(at(4 * time.Second)) {
+		t.Errorf("WorkGaveUpAt = %v, want %v", got.WorkGaveUpAt, at(4*time.Second))
+	}
+	if err := s.RetryProof(ctx, other.ID, j.ID, failed.Code); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("another tenant's job: %v, want ErrNotFound", err)
+	}
+	if err := s.RetryProof(ctx, tn.ID, "ses_unknown", failed.Code); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("an unknown job: %v, want ErrNotFound", err)
+	}
+	if err := s.RetryProof(ctx, tn.ID, j.ID, failed.Code); err != nil {
+		t.Fatal(err)
+	}
+	if got, err = s.Job(ctx, tn.ID, j.ID); err != nil || !got.WorkGaveUpAt.IsZero() {
+		t.Errorf("after the retry WorkGaveUpAt = %v (%v), want zero", got.WorkGaveUpAt, err)
+	}
+	gotV, err := s.ArtworkVersion(ctx, tn.ID, v.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	equal(t, "errors after the retry", gotV.Errors, []job.Finding{warning})
+	if err := s.RetryProof(ctx, tn.ID, j.ID, failed.Code); !errors.Is(err, store.ErrStale) {
+		t.Errorf("retrying twice: %v, want ErrStale", err)
+	}
+	claimed, err := s.ClaimJobWork(ctx, store.ClaimParams{Now: at(2 * time.Hour), Lease: time.Minute, Limit: 10, Worker: "w2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(claimed) != 1 || claimed[0].ID != j.ID || claimed[0].WorkAttempts != 1 {
+		t.Errorf("claimed after the retry %+v, want %s at attempt 1", claimed, j.ID)
 	}
 }
 

@@ -23,6 +23,7 @@ func runOperator(t *testing.T, open func(t *testing.T) store.Store) {
 		{"JobCounts", testJobCounts},
 		{"DeliveryCounts", testDeliveryCounts},
 		{"FetchFailures", testFetchFailures},
+		{"ProofFailures", testProofFailures},
 	}
 	for _, tt := range tests {
 		t.Run("Operator"+tt.name, func(t *testing.T) {
@@ -253,12 +254,46 @@ func testFetchFailures(t *testing.T, s store.Store, o store.OperatorStore) {
 	mk(a.ID, true, at(3*time.Second), store.FetchPending, job.AwaitingUpload)
 	mk(a.ID, false, at(4*time.Second), store.FetchFailed, job.AwaitingUpload)
 	mk(b.ID, true, at(5*time.Second), store.FetchFailed, job.AwaitingUpload)
-	got, err := o.FetchFailures(ctx, store.FetchFailuresParams{TenantID: a.ID, Livemode: true})
+	got, err := o.FetchFailures(ctx, store.FailedJobsParams{TenantID: a.ID, Livemode: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	equal(t, "FetchFailures", ids(got, jobID), []string{newer.ID, older.ID})
-	if got, err = o.FetchFailures(ctx, store.FetchFailuresParams{TenantID: a.ID, Livemode: true, Limit: 1}); err != nil || len(got) != 1 {
+	if got, err = o.FetchFailures(ctx, store.FailedJobsParams{TenantID: a.ID, Livemode: true, Limit: 1}); err != nil || len(got) != 1 {
 		t.Errorf("FetchFailures with limit 1 = %d jobs, %v", len(got), err)
+	}
+}
+
+func testProofFailures(t *testing.T, s store.Store, o store.OperatorStore) {
+	ctx := t.Context()
+	a, b := newTenant(t, s, "acme"), newTenant(t, s, "globex")
+	mk := func(tenantID string, live bool, created time.Time, gaveUp bool) store.Job {
+		t.Helper()
+		j := jobAt(tenantID, live, created)
+		if err := s.CreateJob(ctx, store.CreateJobParams{Job: j}); err != nil {
+			t.Fatal(err)
+		}
+		if gaveUp {
+			giveUpProof(t, s, j, created, nil)
+		}
+		return j
+	}
+	older := mk(a.ID, true, at(0), true)
+	newer := mk(a.ID, true, at(time.Minute), true)
+	mk(a.ID, true, at(2*time.Minute), false) // waiting for an upload
+	mk(a.ID, false, at(3*time.Minute), true) // the other mode
+	mk(b.ID, true, at(4*time.Minute), true)  // another tenant's
+	moved := mk(a.ID, true, at(5*time.Minute), true)
+	move(t, s, moved, job.Cancelled, at(6*time.Minute), "") // no longer waiting
+	got, err := o.ProofFailures(ctx, store.FailedJobsParams{TenantID: a.ID, Livemode: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	equal(t, "ProofFailures", ids(got, jobID), []string{newer.ID, older.ID})
+	if got[0].WorkGaveUpAt.IsZero() {
+		t.Errorf("ProofFailures returned %s without WorkGaveUpAt", got[0].ID)
+	}
+	if got, err = o.ProofFailures(ctx, store.FailedJobsParams{TenantID: a.ID, Livemode: true, Limit: 1}); err != nil || len(got) != 1 {
+		t.Errorf("ProofFailures with limit 1 = %d jobs, %v", len(got), err)
 	}
 }
