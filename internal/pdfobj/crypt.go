@@ -79,7 +79,9 @@ func (s *security) read(d *Doc, dict types.Dict) error {
 	}
 	s.v, s.r = num("V", 0), num("R", 0)
 	s.p = int32(uint32(int64(num("P", 0))))
-	if b, err := d.DereferenceBoolean(dict["EncryptMetadata"]); err == nil && b != nil {
+	// /EncryptMetadata is a key of crypt filters (V 4 and 5) only; older
+	// handlers encrypt the metadata whatever it says, as qpdf reads them.
+	if b, err := d.DereferenceBoolean(dict["EncryptMetadata"]); err == nil && b != nil && s.v >= 4 {
 		s.encryptMetadata = bool(*b)
 	}
 	o, u := d.stringBytes(dict["O"]), d.stringBytes(dict["U"])
@@ -108,6 +110,13 @@ func (s *security) read(d *Doc, dict types.Dict) error {
 			return fmt.Errorf("encryption: /O or /U too short: %w", ErrWrongPassword)
 		}
 		s.key = s.keyR4(nil, o[:32], id0, n)
+		if !s.userOK(u, id0) && s.r >= 3 && n != 16 {
+			// A /Length missing or wrong (writers have spelt it /Wength)
+			// in a file whose key is 128-bit: try that, as qpdf does,
+			// rather than ask the customer for a password the file
+			// does not have.
+			s.key = s.keyR4(nil, o[:32], id0, 16)
+		}
 		if !s.userOK(u, id0) {
 			return ErrWrongPassword
 		}
@@ -281,8 +290,8 @@ func (s *security) decrypt(m method, num, gen int, data []byte) ([]byte, error) 
 // aesCBC decrypts AES-CBC data whose first block is the IV, removing the
 // PKCS#5 padding.
 func aesCBC(key, data []byte) ([]byte, error) {
-	if len(data) == 0 {
-		return data, nil
+	if len(data) <= 16 {
+		return []byte{}, nil // nothing, or the IV of an empty string: qpdf reads ()
 	}
 	if len(data) < 32 || len(data)%16 != 0 {
 		if len(data) < 32 {

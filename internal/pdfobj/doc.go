@@ -97,6 +97,10 @@ type Doc struct {
 	stms     objStmCache
 	reading  map[int]bool // objects being read: a /Length that refers back is a loop
 	streams  map[int64]streamOwner
+	// hybrid holds the /XRefStm offsets already read: every section of a
+	// hybrid file may name the same stream, and one that inflates to the
+	// decompression limit must not be decoded once per section.
+	hybrid map[int64]bool
 }
 
 // Open reads the structure of the PDF of the given size through r. Only
@@ -116,6 +120,7 @@ func Open(ctx context.Context, r io.ReaderAt, size int64, opts Options) (*Doc, e
 		opts:    opts.withDefaults(),
 		reading: map[int]bool{},
 		streams: map[int64]streamOwner{},
+		hybrid:  map[int64]bool{},
 	}
 	if opts.Rebuild {
 		return d, d.openRebuilt(errors.New("rebuild requested"))

@@ -27,6 +27,14 @@ type entry struct {
 // The window grows fourfold up to Options.MaxObjectBytes.
 const firstWindow = 4 << 10
 
+// maxReadDepth bounds how many objects may be in the middle of being read
+// at once: reading one object reads others (an indirect /Length, a
+// /Filter or /DecodeParms array, its object stream), which may read more.
+// Real files nest a handful; a hostile chain of streams whose /Filter
+// names the next would otherwise recurse once per object until Go's stack
+// overflows, which no recover stops, taking the whole server down.
+const maxReadDepth = 64
+
 // object returns the object numbered num, reading and parsing it when it
 // is not cached. A number the xref data does not define is null (nil, nil),
 // as PDF 32000 7.3.10 says.
@@ -43,6 +51,9 @@ func (d *Doc) object(num int) (types.Object, error) {
 	}
 	if d.reading[num] {
 		return nil, fmt.Errorf("object %d refers to itself while it is read", num)
+	}
+	if len(d.reading) >= maxReadDepth {
+		return nil, fmt.Errorf("object %d: objects refer to each other more than %d deep", num, maxReadDepth)
 	}
 	d.reading[num] = true
 	defer delete(d.reading, num)

@@ -2,9 +2,11 @@ package pdfobj
 
 import (
 	"bytes"
+	"compress/zlib"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -168,6 +170,51 @@ func TestHostileStructures(t *testing.T) {
 			t.Errorf("content %q", got)
 		}
 	})
+	t.Run("chain of streams", func(t *testing.T) {
+		// Each stream's /Filter names the next: reading one reads them
+		// all. Unbounded, 700,000 of them (61 MB) overflowed Go's stack
+		// and killed the process.
+		chain := func(n int) *Doc {
+			p := newPDF()
+			p.onePage("q Q")
+			for i := 10; i < 10+n; i++ {
+				dict := ""
+				if i < 10+n-1 {
+					dict = fmt.Sprintf("/Filter %d 0 R", i+1)
+				}
+				p.stream(i, dict, nil)
+			}
+			p.table(nil, fmt.Sprintf("/Size %d /Root 1 0 R", 10+n))
+			return open(t, p.bytes())
+		}
+		short, long := chain(10), chain(5000)
+		if _, err := short.Dereference(types.IndirectRef{ObjectNumber: 10}); err != nil {
+			t.Errorf("a chain of 10 streams: %v", err)
+		}
+		if _, ok := short.objs.get(10 + 9); !ok {
+			t.Error("reading the first of 10 streams did not read the last")
+		}
+		if _, err := long.Dereference(types.IndirectRef{ObjectNumber: 10}); err != nil {
+			t.Errorf("a chain of 5,000 streams: %v; its first stream should read, with its chain cut", err)
+		}
+		if _, ok := long.objs.get(10 + 4999); ok {
+			t.Error("reading the first stream read all 5,000: reading has no depth limit")
+		}
+	})
+	t.Run("every hybrid section names one /XRefStm", func(t *testing.T) {
+		// A stream that inflates to the decompression limit, named by
+		// each of 50 sections: decoded 50 times, it cost seconds per
+		// 68 KB of file.
+		const sections = 50
+		data, xs := hybridPDF(sections)
+		r := &readCounter{r: bytes.NewReader(data), at: xs}
+		if _, err := Open(context.Background(), r, int64(len(data)), Options{}); err != nil {
+			t.Fatal(err)
+		}
+		if r.hits > 5 {
+			t.Errorf("the shared /XRefStm was read %d times for %d sections", r.hits, sections)
+		}
+	})
 	t.Run("absurd /Size and /N", func(t *testing.T) {
 		p := newPDF()
 		p.onePage("q Q")
@@ -251,4 +298,48 @@ func TestEncryptedCorpus(t *testing.T) {
 			}
 		}
 	}
+}
+
+// readCounter counts the reads that start at offset at.
+type readCounter struct {
+	r    io.ReaderAt
+	at   int64
+	hits int
+}
+
+func (c *readCounter) ReadAt(p []byte, off int64) (int, error) {
+	if off == c.at {
+		c.hits++
+	}
+	return c.r.ReadAt(p, off)
+}
+
+// hybridPDF has a chain of classic sections whose trailers all name, by
+// /XRefStm, one cross-reference stream at the returned offset, which
+// inflates to 4 MiB of free entries.
+func hybridPDF(sections int) ([]byte, int64) {
+	p := newPDF()
+	p.onePage("q Q")
+	var z bytes.Buffer
+	zw := zlib.NewWriter(&z)
+	zw.Write(make([]byte, 4<<20))
+	zw.Close()
+	xs := int64(p.buf.Len())
+	p.stream(5, "/Type /XRef /Size 6 /W [1 2 1] /Index [100 1000] /Filter /FlateDecode", z.Bytes())
+	prev := int64(0)
+	for i := range sections {
+		at := int64(p.buf.Len())
+		p.buf.WriteString("xref\n0 1\n0000000000 65535 f\r\n")
+		for n := 1; n <= 5; n++ {
+			fmt.Fprintf(&p.buf, "%d 1\n%010d 00000 n\r\n", n, p.offs[n])
+		}
+		fmt.Fprintf(&p.buf, "trailer\n<</Size 6 /Root 1 0 R /XRefStm %d", xs)
+		if i > 0 {
+			fmt.Fprintf(&p.buf, " /Prev %d", prev)
+		}
+		p.buf.WriteString(">>\n")
+		prev = at
+	}
+	fmt.Fprintf(&p.buf, "startxref\n%d\n%%%%EOF\n", prev)
+	return p.bytes(), xs
 }

@@ -110,7 +110,10 @@ func (d *Doc) readTableSection(off int64) (types.Dict, error) {
 	if err != nil {
 		return nil, fmt.Errorf("xref table at %d: %w", off, err)
 	}
-	if x, ok := trailer["XRefStm"].(types.Integer); ok && x > 0 {
+	// A stream read for a newer section adds nothing the second time
+	// (add keeps the newest entry), so it is read once.
+	if x, ok := trailer["XRefStm"].(types.Integer); ok && x > 0 && !d.hybrid[int64(x)] {
+		d.hybrid[int64(x)] = true
 		if _, err := d.readXRefStream(int64(x)); err != nil {
 			return nil, fmt.Errorf("hybrid file: /XRefStm %d: %w", x, err)
 		}
