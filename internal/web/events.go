@@ -20,8 +20,12 @@ type statusBody struct {
 }
 
 func statusOf(j job.Job) statusBody {
-	view, _ := templateFor(j.Status)
-	return statusBody{Status: j.Status, Sequence: j.Sequence, View: view, Message: statusMessages[j.Status]}
+	view, _ := templateFor(j)
+	msg := statusMessages[j.Status]
+	if view == "proofdelayed" {
+		msg = "We could not prepare your proof yet. The print shop has been told."
+	}
+	return statusBody{Status: j.Status, Sequence: j.Sequence, View: view, Message: msg}
 }
 
 // statusMessages say, for the live region, what is happening now.
@@ -59,7 +63,8 @@ const (
 )
 
 // events is GET /u/{token}/events: server-sent events, one "status" event
-// whenever the job moves.
+// whenever the job moves, or its page changes without a new status (a
+// proof given up on, and made again).
 func (w *Web) events(rw http.ResponseWriter, r *http.Request) {
 	r.Header.Set("Accept", "application/json")
 	j, ok := w.openJob(rw, r)
@@ -73,15 +78,15 @@ func (w *Web) events(rw http.ResponseWriter, r *http.Request) {
 	h.Set("X-Accel-Buffering", "no") // nginx would hold events back
 	rw.WriteHeader(http.StatusOK)
 	fmt.Fprint(rw, "retry: 2000\n\n")
-	last := int64(-1)
+	var last statusBody
 	poll, ping := time.NewTicker(streamPoll), time.NewTicker(streamPing)
 	defer poll.Stop()
 	defer ping.Stop()
 	end := time.After(streamLife)
 	for {
-		if j.Sequence != last {
-			last = j.Sequence
-			b, _ := json.Marshal(statusOf(j))
+		if now := statusOf(j); now.Sequence != last.Sequence || now.View != last.View {
+			last = now
+			b, _ := json.Marshal(now)
 			fmt.Fprintf(rw, "event: status\nid: %d\ndata: %s\n\n", j.Sequence, b)
 		}
 		if rc.Flush() != nil {

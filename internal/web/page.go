@@ -132,7 +132,7 @@ func (w *Web) jobView(ctx context.Context, j job.Job) (*view, error) {
 	if err := w.addVersion(ctx, j, v); err != nil {
 		return nil, err
 	}
-	v.Template, v.Title = templateFor(j.Status)
+	v.Template, v.Title = templateFor(j)
 	switch j.Status {
 	case job.ProofGenerated:
 		pages, err := w.proofPages(ctx, j, v.Version)
@@ -181,12 +181,19 @@ func (w *Web) addVersion(ctx context.Context, j job.Job, v *view) error {
 	return nil
 }
 
-// templateFor picks the content template and title for a status.
-func templateFor(s job.Status) (name, title string) {
-	switch s {
+// templateFor picks the content template and title for a job's status,
+// and for a proof the pipeline gave up on, which has no status of its own
+// (the job stays preflight_passed until an operator acts).
+func templateFor(j job.Job) (name, title string) {
+	switch j.Status {
 	case job.AwaitingUpload:
 		return "upload", "Upload your artwork"
-	case job.Uploaded, job.Preflighting, job.PreflightPassed:
+	case job.PreflightPassed:
+		if !j.WorkGaveUpAt.IsZero() {
+			return "proofdelayed", "Your proof is delayed"
+		}
+		return "processing", "Checking your file"
+	case job.Uploaded, job.Preflighting:
 		return "processing", "Checking your file"
 	case job.PreflightFailed:
 		return "findings", "Your file needs changes"

@@ -135,6 +135,48 @@ func (e *env) proofReady(t *testing.T, j job.Job, v store.ArtworkVersion, pages 
 	e.move(t, j, v, job.ProofGenerated, nil, map[string]string{workflow.FileProof: workflow.ProofKey(j.ID, v.ID)})
 }
 
+// proofGivenUp takes an uploaded job to preflight_passed, unless it is
+// there, and gives up its proof as the pipeline does after repeated
+// failures: a finding on the version, and the job marked given up.
+func (e *env) proofGivenUp(t *testing.T, j job.Job) job.Job {
+	t.Helper()
+	ctx := t.Context()
+	cur, err := e.st.Job(ctx, j.TenantID, j.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cur.Status != job.PreflightPassed {
+		v, err := e.st.ArtworkVersion(ctx, j.TenantID, cur.CurrentVersionID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.move(t, j, v, job.Preflighting, nil, nil)
+		e.move(t, j, v, job.PreflightPassed, nil, nil)
+	}
+	if err := e.st.AddVersionFinding(ctx, j.TenantID, cur.CurrentVersionID, job.Finding{Code: workflow.CodeProofFailed,
+		Check: "proof", Severity: "error", Message: "The proof could not be made. An operator has to look at this file."}); err != nil {
+		t.Fatal(err)
+	}
+	worker := "test-" + j.ID
+	claimed, err := e.st.ClaimJobWork(ctx, store.ClaimParams{Now: time.Now().Add(time.Hour), Lease: time.Minute, Limit: 100, Worker: worker})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range claimed {
+		p := store.ReleaseParams{JobID: c.ID, Worker: worker}
+		if c.ID == j.ID {
+			p.GaveUp = time.Now()
+		}
+		if err := e.st.ReleaseJobWork(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if cur, err = e.st.Job(ctx, j.TenantID, j.ID); err != nil || cur.WorkGaveUpAt.IsZero() {
+		t.Fatalf("job %s not given up: %v", j.ID, err)
+	}
+	return cur
+}
+
 func testJPEG(t *testing.T, w, h int) []byte {
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
 	for y := range h {

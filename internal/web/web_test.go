@@ -70,6 +70,9 @@ func TestPageForEachStatus(t *testing.T) {
 	}
 	proof := e.newJob(t, workflow.NewJobParams{})
 	e.proofReady(t, proof, e.upload(t, proof), 2, nil)
+	delayed := e.newJob(t, workflow.NewJobParams{})
+	e.upload(t, delayed)
+	e.proofGivenUp(t, delayed)
 	cancelled := e.newJob(t, workflow.NewJobParams{})
 	if _, err := e.flow.Cancel(t.Context(), e.tenant, cancelled.ID); err != nil {
 		t.Fatal(err)
@@ -90,6 +93,7 @@ func TestPageForEachStatus(t *testing.T) {
 		{"preflight failed", e.url(failed, ""), 200, []string{"Your file needs one change", "Page 2 has no bleed.", "Whole file", "Must fix", "Upload a corrected file"}},
 		{"artwork URL failed", e.url(fetchFailed, ""), 200, []string{"Please upload your file", "could not download your artwork", "Your PDF"}},
 		{"proof", e.url(proof, ""), 200, []string{"Check your proof", "Approve for print", "Request changes", `class="trim"`, "/proof/"}},
+		{"proof given up", e.url(delayed, ""), 200, []string{"Your proof is delayed", "Nothing is lost", "flyer.pdf"}},
 		{"cancelled", e.url(cancelled, ""), 410, []string{"This order was cancelled"}},
 		{"expired", e.url(expired, ""), 410, []string{"This link has expired"}},
 		{"unknown", e.srv.URL + "/u/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", 404, []string{"We can&#39;t find this link"}},
@@ -403,5 +407,79 @@ func TestPalette(t *testing.T) {
 	}
 	if p := newPalette("nonsense"); p.Accent != defaultAccent {
 		t.Errorf("invalid colour gave %s", p.Accent)
+	}
+}
+
+// TestProofDelayed: when the pipeline gives up on a proof, an open page
+// stops saying "preparing your proof" (the spinner) and says it is
+// delayed, though the job's status and sequence do not change; when an
+// operator has it made again, the page goes back to "preparing".
+func TestProofDelayed(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	j := e.newJob(t, workflow.NewJobParams{})
+	v := e.upload(t, j)
+	e.move(t, j, v, job.Preflighting, nil, nil)
+	e.move(t, j, v, job.PreflightPassed, nil, nil)
+	c := e.browser(t)
+	if _, body := get(t, c, e.url(j, "")); !strings.Contains(body, "Preparing your proof") || strings.Contains(body, "delayed") {
+		t.Fatalf("before: the page does not say the proof is being prepared")
+	}
+	resp, err := c.Get(e.url(j, "/events"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	events := make(chan string, 16)
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := resp.Body.Read(buf)
+			if n > 0 {
+				events <- string(buf[:n])
+			}
+			if err != nil {
+				close(events)
+				return
+			}
+		}
+	}()
+	waitFor := func(what string) {
+		t.Helper()
+		var got string
+		timeout := time.After(10 * time.Second)
+		for !strings.Contains(got, what) {
+			select {
+			case s, ok := <-events:
+				if !ok {
+					t.Fatalf("the stream ended before %s:\n%s", what, got)
+				}
+				got += s
+			case <-timeout:
+				t.Fatalf("no %s on the stream:\n%s", what, got)
+			}
+		}
+	}
+	waitFor(`"view":"processing"`)
+
+	j = e.proofGivenUp(t, j)
+	waitFor(`"view":"proofdelayed"`)
+	status, body := get(t, c, e.url(j, ""))
+	if status != 200 || !strings.Contains(body, "Your proof is delayed") || !strings.Contains(body, "Nothing is lost") || strings.Contains(body, `class="spinner"`) {
+		t.Errorf("after giving up: %d, the page does not say the proof is delayed", status)
+	}
+	if strings.Contains(body, workflow.CodeProofFailed) || strings.Contains(body, "An operator has to look") {
+		t.Error("the page shows the operator's finding to the customer")
+	}
+	if _, body = get(t, c, e.url(j, "/status")); !strings.Contains(body, `"view":"proofdelayed"`) {
+		t.Errorf("status: %s", body)
+	}
+
+	if _, err := e.flow.RetryProof(t.Context(), j.TenantID, j.ID); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(`"view":"processing"`)
+	if _, body = get(t, c, e.url(j, "")); !strings.Contains(body, "Preparing your proof") {
+		t.Error("after the retry the page does not say the proof is being prepared")
 	}
 }
