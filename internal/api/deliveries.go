@@ -100,14 +100,18 @@ func (a *API) listDeliveries(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
+	all, err := a.store.ListJobAttempts(r.Context(), j.TenantID, j.ID)
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
+	attempts := map[string][]store.Attempt{}
+	for _, at := range all {
+		attempts[at.DeliveryID] = append(attempts[at.DeliveryID], at)
+	}
 	resp := listResponse[deliveryResponse]{Object: "list", Data: []deliveryResponse{}}
 	for _, d := range ds {
-		attempts, err := a.store.ListAttempts(r.Context(), d.ID)
-		if err != nil {
-			a.writeError(w, r, err)
-			return
-		}
-		dr := newDeliveryResponse(d, attempts)
+		dr := newDeliveryResponse(d, attempts[d.ID])
 		if dr.Attempts == nil {
 			dr.Attempts = []attemptResponse{} // listed, and none yet
 		}

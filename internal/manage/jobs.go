@@ -109,13 +109,17 @@ func (m *Manage) timeline(ctx context.Context, tenant, jobID string) ([]eventVie
 	if err != nil {
 		return nil, err
 	}
+	attempts, err := m.st.ListJobAttempts(ctx, tenant, jobID)
+	if err != nil {
+		return nil, err
+	}
+	byDelivery := map[string][]store.Attempt{}
+	for _, a := range attempts {
+		byDelivery[a.DeliveryID] = append(byDelivery[a.DeliveryID], a)
+	}
 	byEvent := map[string][]deliveryView{}
 	for _, d := range ds {
-		as, err := m.st.ListAttempts(ctx, d.ID)
-		if err != nil {
-			return nil, err
-		}
-		byEvent[d.EventID] = append(byEvent[d.EventID], deliveryView{Delivery: d, Attempts: as})
+		byEvent[d.EventID] = append(byEvent[d.EventID], deliveryView{Delivery: d, Attempts: byDelivery[d.ID]})
 	}
 	out := make([]eventView, 0, len(events))
 	for i := len(events) - 1; i >= 0; i-- {

@@ -267,6 +267,19 @@ func (db *DB) ListAttempts(ctx context.Context, deliveryID string) ([]store.Atte
 	return as, nil
 }
 
+// ListJobAttempts returns the attempts of a job's deliveries, by delivery
+// and then by number.
+func (db *DB) ListJobAttempts(ctx context.Context, tenantID, jobID string) ([]store.Attempt, error) {
+	as, err := queryAll(ctx, db.r, scanAttempt, `SELECT a.id, a.delivery_id, a.number, a.started_at,
+		a.duration_ns, a.status_code, a.response, a.error FROM delivery_attempts a
+		JOIN deliveries d ON d.id = a.delivery_id
+		WHERE d.job_id = $1 AND d.tenant_id = $2 ORDER BY a.delivery_id, a.number`, jobID, tenantID)
+	if err != nil {
+		return nil, fmt.Errorf("list attempts of job %s: %w", jobID, err)
+	}
+	return as, nil
+}
+
 // Redeliver makes a delivery that is not pending pending again, due at
 // p.At with p.Attempts attempts left, and clears how its last round ended.
 // A pending delivery is returned unchanged.

@@ -384,3 +384,68 @@ func testPings(t *testing.T, s store.Store) {
 		t.Errorf("Ping: %v", err)
 	}
 }
+
+// testListJobAttempts: a job's attempts in one query are those of its
+// deliveries one by one, grouped by delivery; another tenant sees none.
+func testListJobAttempts(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	tn, other := newTenant(t, s, "acme"), newTenant(t, s, "globex")
+	j := newJob(t, s, tn.ID, at(0))
+	move(t, s, j, job.Uploaded, at(time.Minute), hookA)
+	move(t, s, j, job.Preflighting, at(time.Minute), hookA)
+	ds, err := s.ListDeliveries(ctx, tn.ID, j.ID)
+	if err != nil || len(ds) != 2 {
+		t.Fatalf("deliveries: %d, %v", len(ds), err)
+	}
+	// The first delivery fails once, then succeeds; the second fails for
+	// good. Claims follow whatever order the store delivers in.
+	type step struct {
+		outcome string
+		status  int
+	}
+	script := map[string][]step{
+		ds[0].ID: {{store.DeliveryPending, 500}, {store.DeliveryDelivered, 204}},
+		ds[1].ID: {{store.DeliveryFailed, 503}},
+	}
+	for now := at(time.Minute); len(script) > 0; now = now.Add(time.Minute) {
+		if now.After(at(time.Hour)) {
+			t.Fatalf("deliveries never claimed: %v", script)
+		}
+		for _, c := range claim(t, s, now, "w1") {
+			id := c.Delivery.ID
+			st := script[id][0]
+			if script[id] = script[id][1:]; len(script[id]) == 0 {
+				delete(script, id)
+			}
+			if _, err := record(t, s, id, "w1", st.outcome, st.status, now, now.Add(time.Minute)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var want []store.Attempt
+	for _, d := range ds {
+		as, err := s.ListAttempts(ctx, d.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, as...)
+	}
+	got, err := s.ListJobAttempts(ctx, tn.ID, j.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byDelivery := func(as []store.Attempt) map[string][]store.Attempt {
+		m := map[string][]store.Attempt{}
+		for _, a := range as {
+			m[a.DeliveryID] = append(m[a.DeliveryID], a)
+		}
+		return m
+	}
+	if len(got) != 3 {
+		t.Errorf("%d attempts, want 3", len(got))
+	}
+	equal(t, "attempts by delivery", byDelivery(got), byDelivery(want))
+	if got, err := s.ListJobAttempts(ctx, other.ID, j.ID); err != nil || len(got) != 0 {
+		t.Errorf("another tenant's ListJobAttempts = %d attempts, %v; want none", len(got), err)
+	}
+}

@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"TransitionRefused", testTransitionRefused},
 		{"ConcurrentTransitions", testConcurrentTransitions},
 		{"ClaimAndRecord", testClaimAndRecord},
+		{"ListJobAttempts", testListJobAttempts},
 		{"ClaimOrdering", testClaimOrdering},
 		{"LeaseExpiry", testLeaseExpiry},
 		{"Exceptions", testExceptions},
