@@ -32,23 +32,25 @@ func (m *Manage) exceptions(w http.ResponseWriter, r *http.Request, c *call) err
 	if err != nil {
 		return err
 	}
+	var ids []string
+	for _, d := range ds {
+		if d.JobID != "" {
+			ids = append(ids, d.JobID)
+		}
+	}
+	js, err := m.st.JobsByID(ctx, tenant, ids)
+	if err != nil {
+		return err
+	}
 	jobs := map[string]store.Job{}
+	for _, j := range js {
+		jobs[j.ID] = j
+	}
 	counts := map[string]int{}
 	views := make([]exceptionView, 0, len(ds))
 	for _, d := range ds {
 		counts[d.URL]++
-		v := exceptionView{Delivery: d}
-		if d.JobID != "" {
-			j, ok := jobs[d.JobID]
-			if !ok {
-				if j, err = m.st.Job(ctx, tenant, d.JobID); err != nil {
-					return err
-				}
-				jobs[d.JobID] = j
-			}
-			v.Job = j
-		}
-		views = append(views, v)
+		views = append(views, exceptionView{Delivery: d, Job: jobs[d.JobID]})
 	}
 	groups := make([]urlGroup, 0, len(counts))
 	for u, n := range counts {

@@ -77,6 +77,10 @@ type Store interface {
 	CreateJob(ctx context.Context, p CreateJobParams) error
 	// Job returns a job by id, only if it belongs to the tenant.
 	Job(ctx context.Context, tenantID, jobID string) (Job, error)
+	// JobsByID returns the tenant's jobs among ids, in no order; an id
+	// that is not the tenant's job is left out. For pages that list many
+	// things, each of some job.
+	JobsByID(ctx context.Context, tenantID string, ids []string) ([]Job, error)
 	// JobByUploadToken returns the job whose upload link carries token.
 	JobByUploadToken(ctx context.Context, token string) (Job, error)
 	// ListJobs returns one page of a tenant's jobs in one mode, newest first.

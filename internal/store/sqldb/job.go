@@ -95,6 +95,20 @@ func (db *DB) Job(ctx context.Context, tenantID, jobID string) (store.Job, error
 	return j, nil
 }
 
+// JobsByID returns the tenant's jobs among ids.
+func (db *DB) JobsByID(ctx context.Context, tenantID string, ids []string) ([]store.Job, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var q params
+	js, err := queryAll(ctx, db.r, scanJob, `SELECT `+jobSelect+` FROM jobs WHERE tenant_id = `+q.add(tenantID)+
+		` AND id IN (`+q.list(ids)+`)`, q.args...)
+	if err != nil {
+		return nil, fmt.Errorf("jobs by id: %w", err)
+	}
+	return js, nil
+}
+
 // JobByUploadToken returns the job whose upload link carries token.
 func (db *DB) JobByUploadToken(ctx context.Context, token string) (store.Job, error) {
 	j, err := scanJob(db.r.QueryRowContext(ctx,

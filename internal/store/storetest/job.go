@@ -3,6 +3,8 @@ package storetest
 import (
 	"encoding/json"
 	"errors"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -374,5 +376,24 @@ func testConcurrentTransitions(t *testing.T, s store.Store) {
 	ds, err := s.ListDeliveries(ctx, tn.ID, j.ID)
 	if err != nil || len(ds) != n {
 		t.Errorf("deliveries = %d, %v; want %d", len(ds), err, n)
+	}
+}
+
+// testJobsByID: the tenant's jobs among the ids, whole, and none of
+// another tenant's or unknown ids.
+func testJobsByID(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	a, b := newTenant(t, s, "acme"), newTenant(t, s, "globex")
+	j1, j2 := newJob(t, s, a.ID, at(0)), newJob(t, s, a.ID, at(time.Second))
+	newJob(t, s, a.ID, at(2*time.Second)) // not asked for
+	theirs := newJob(t, s, b.ID, at(3*time.Second))
+	got, err := s.JobsByID(ctx, a.ID, []string{j2.ID, j1.ID, theirs.ID, "ses_unknown", j1.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.SortFunc(got, func(x, y store.Job) int { return strings.Compare(x.ID, y.ID) })
+	equal(t, "JobsByID", got, []store.Job{j1, j2})
+	if got, err := s.JobsByID(ctx, a.ID, nil); err != nil || len(got) != 0 {
+		t.Errorf("JobsByID of no ids = %v, %v", got, err)
 	}
 }

@@ -31,6 +31,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"TouchAPIKey", testTouchAPIKey},
 		{"SigningSecretRotation", testSigningSecretRotation},
 		{"CreateAndReadJob", testCreateAndReadJob},
+		{"JobsByID", testJobsByID},
 		{"JobIdempotency", testJobIdempotency},
 		{"ListJobs", testListJobs},
 		{"ExpiredJobs", testExpiredJobs},
