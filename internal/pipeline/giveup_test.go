@@ -6,6 +6,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -32,6 +33,42 @@ func (b *failingBlobs) Put(ctx context.Context, key string, r io.Reader) (blob.I
 		return blob.Info{}, errors.New("disk full")
 	}
 	return b.Store.Put(ctx, key, r)
+}
+
+// countingBlobs counts the Opens of each key: with S3 each is a download.
+type countingBlobs struct {
+	blob.Store
+	mu    sync.Mutex
+	opens map[string]int
+}
+
+func (b *countingBlobs) Open(ctx context.Context, key string) (blob.File, error) {
+	b.mu.Lock()
+	b.opens[key]++
+	b.mu.Unlock()
+	return b.Store.Open(ctx, key)
+}
+
+func (b *countingBlobs) count(key string) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.opens[key]
+}
+
+// TestOriginalOpenedOnce: preflight and proof in one run share one Open of
+// the uploaded file, which for S3 is one download of it, not two.
+func TestOriginalOpenedOnce(t *testing.T) {
+	t.Parallel()
+	e := setup(t, openSQLite(t))
+	blobs := &countingBlobs{Store: e.flow.Blobs, opens: map[string]int{}}
+	e.flow.Blobs = blobs
+	e.pipeline(t)
+	j := e.newJob(t, "")
+	v := e.upload(t, j, "a.pdf", samplePDF(t, 2))
+	e.wait(t, j, job.ProofGenerated)
+	if n := blobs.count(v.BlobKey); n != 1 {
+		t.Errorf("the original was opened %d times from upload to proof, want 1", n)
+	}
 }
 
 // failing makes e's writes of keys containing part fail.

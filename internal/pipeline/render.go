@@ -22,7 +22,7 @@ import (
 // proof renders every page of the current version to JPEG, stores the
 // pages, a manifest of them (workflow.ProofPages) and a proof PDF of the
 // page images, then moves the job to proof_generated.
-func (p *Pipeline) proof(ctx context.Context, j store.Job) error {
+func (p *Pipeline) proof(ctx context.Context, j store.Job, orig *original) error {
 	v, err := p.cfg.Flow.Store.ArtworkVersion(ctx, j.TenantID, j.CurrentVersionID)
 	if err != nil {
 		return retry(err)
@@ -31,11 +31,10 @@ func (p *Pipeline) proof(ctx context.Context, j store.Job) error {
 	if err != nil {
 		return retry(err)
 	}
-	f, err := p.cfg.Flow.Blobs.Open(ctx, v.BlobKey)
+	f, err := orig.open(ctx, v.BlobKey)
 	if err != nil {
 		return retry(fmt.Errorf("open %s: %w", v.ID, err))
 	}
-	defer f.Close()
 	tmp, err := os.CreateTemp(p.cfg.TempDir, "submit-proof-*.pdf")
 	if err != nil {
 		return retry(err)

@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"slices"
 
+	"github.com/atomyx/submit/internal/blob"
 	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/preflight"
 	"github.com/atomyx/submit/internal/store"
@@ -23,6 +25,8 @@ var takesVersion = []job.Status{job.AwaitingUpload, job.PreflightFailed, job.Rej
 // them, until it reaches a status that waits for a person. It returns the
 // job as the last step found it.
 func (p *Pipeline) run(ctx context.Context, j store.Job) (store.Job, error) {
+	orig := &original{blobs: p.cfg.Flow.Blobs}
+	defer orig.close()
 	for step := 0; step < 5; step++ {
 		var err error
 		switch {
@@ -33,9 +37,9 @@ func (p *Pipeline) run(ctx context.Context, j store.Job) (store.Job, error) {
 				TenantID: j.TenantID, JobID: j.ID, To: job.Preflighting, ArtworkVersionID: j.CurrentVersionID,
 			})
 		case j.Status == job.Preflighting:
-			err = p.preflight(ctx, j)
+			err = p.preflight(ctx, j, orig)
 		case j.Status == job.PreflightPassed:
-			err = p.proof(ctx, j)
+			err = p.proof(ctx, j, orig)
 		default:
 			return j, nil
 		}
@@ -55,17 +59,51 @@ func (p *Pipeline) run(ctx context.Context, j store.Job) (store.Job, error) {
 	return j, nil
 }
 
+// original keeps the file of a version open across the steps of one run,
+// so that a blob store that downloads on Open (S3) fetches a 500 MB upload
+// once for preflight and proof, not once per step. A run that stops
+// between the steps downloads it again in the next: nothing depends on
+// the copy but speed.
+type original struct {
+	blobs blob.Store
+	key   string
+	f     blob.File
+}
+
+// open returns the file stored under key, from the start.
+func (o *original) open(ctx context.Context, key string) (blob.File, error) {
+	if o.f == nil || o.key != key {
+		o.close()
+		f, err := o.blobs.Open(ctx, key)
+		if err != nil {
+			return nil, err
+		}
+		o.f, o.key = f, key
+	}
+	if _, err := o.f.Seek(0, io.SeekStart); err != nil {
+		o.close()
+		return nil, err
+	}
+	return o.f, nil
+}
+
+func (o *original) close() {
+	if o.f != nil {
+		o.f.Close()
+		o.f, o.key = nil, ""
+	}
+}
+
 // preflight checks the current version's file and records the outcome.
-func (p *Pipeline) preflight(ctx context.Context, j store.Job) error {
+func (p *Pipeline) preflight(ctx context.Context, j store.Job, orig *original) error {
 	v, err := p.cfg.Flow.Store.ArtworkVersion(ctx, j.TenantID, j.CurrentVersionID)
 	if err != nil {
 		return retry(err)
 	}
-	f, err := p.cfg.Flow.Blobs.Open(ctx, v.BlobKey)
+	f, err := orig.open(ctx, v.BlobKey)
 	if err != nil {
 		return retry(fmt.Errorf("open %s: %w", v.ID, err))
 	}
-	defer f.Close()
 	prof, exp := p.profile(ctx, j)
 	rep, err := p.cfg.Preflight.Check(ctx, f, f.Size(), prof, exp)
 	if err != nil {
