@@ -69,6 +69,7 @@ func seedDemo(t *testing.T, e *env) string {
 	}
 	for e.deliverAll(erp, 200, `{"ok":true}`) > 0 { // one event per job at a time, in order
 	}
+	e.proofGivenUp(e.acme.ID, "PO-2026-10479") // a proof that could not be made, under Exceptions
 
 	j := e.flow.NewJob(workflow.NewJobParams{TenantID: e.acme.ID, Livemode: true, ExternalID: "PO-2026-10482",
 		CallbackURL: erp, Metadata: []job.Metadata{{PropertyID: "product", PropertyName: "Product", Value: "Business cards, 85 × 55 mm"},
