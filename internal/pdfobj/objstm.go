@@ -19,14 +19,22 @@ type objStmEntry struct {
 	start int
 }
 
-// objStmCacheSize is how many decoded object streams are kept. Writers
-// put up to a few hundred objects in each and a page's objects are
-// usually near each other, so a handful serve a page tree walk; each can
-// be up to Options.MaxStreamBytes, so there are few.
-const objStmCacheSize = 4
+// The decoded object streams kept are bounded by their bytes, not their
+// count: writers put a few hundred objects in each, tens of KB decoded,
+// so hundreds are kept and a walk that jumps between them (a page's
+// objects spread over several) decodes each once; one as large as
+// Options.MaxStreamBytes, which only a hostile file has, is kept alone
+// instead of being decoded again on every lookup.
+const (
+	objStmCacheBytes = 16 << 20
+	objStmCacheMax   = 512
+)
 
 // objStmCache keeps the most recently used object streams, newest first.
-type objStmCache struct{ list []*objStm }
+type objStmCache struct {
+	list  []*objStm
+	bytes int
+}
 
 func (c *objStmCache) get(num int) *objStm {
 	for i, s := range c.list {
@@ -39,12 +47,19 @@ func (c *objStmCache) get(num int) *objStm {
 	return nil
 }
 
+// put adds s, then drops the least recently used streams while the cache
+// is over its bounds; s itself always stays.
 func (c *objStmCache) put(s *objStm) {
-	if len(c.list) < objStmCacheSize {
-		c.list = append(c.list, nil)
-	}
+	c.list = append(c.list, nil)
 	copy(c.list[1:], c.list)
 	c.list[0] = s
+	c.bytes += len(s.data)
+	for len(c.list) > 1 && (c.bytes > objStmCacheBytes || len(c.list) > objStmCacheMax) {
+		last := c.list[len(c.list)-1]
+		c.bytes -= len(last.data)
+		c.list[len(c.list)-1] = nil
+		c.list = c.list[:len(c.list)-1]
+	}
 }
 
 // fromObjStm returns object want, at index idx of object stream stm.

@@ -215,6 +215,41 @@ func TestHostileStructures(t *testing.T) {
 			t.Errorf("the shared /XRefStm was read %d times for %d sections", r.hits, sections)
 		}
 	})
+	t.Run("object streams kept by size", func(t *testing.T) {
+		// Ten small object streams stay decoded together, so reading their
+		// objects in turn decodes each once; one that decodes to 17 MiB
+		// is kept alone.
+		p := newPDF()
+		p.onePage("q Q")
+		for i := range 10 {
+			p.objStm(20+i, []int{40 + i}, map[int]string{40 + i: fmt.Sprintf("<< /N %d >>", i)})
+		}
+		var z bytes.Buffer
+		zw := zlib.NewWriter(&z)
+		head := fmt.Sprintf("60 %d ", 17<<20)
+		zw.Write([]byte(head))
+		zw.Write(bytes.Repeat([]byte(" "), 17<<20))
+		zw.Write([]byte("<< /Big true >>"))
+		zw.Close()
+		p.stream(30, fmt.Sprintf("/Type /ObjStm /N 1 /First %d /Filter /FlateDecode", len(head)), z.Bytes())
+		p.compressed[60] = [2]int{30, 0}
+		p.xrefStream(70, "/Root 1 0 R", true)
+		d := open(t, p.bytes())
+		for i := range 10 {
+			if o, err := d.Dereference(types.IndirectRef{ObjectNumber: types.Integer(40 + i)}); err != nil || o == nil {
+				t.Fatalf("object %d: %v, %v", 40+i, o, err)
+			}
+		}
+		if n := len(d.stms.list); n != 10 {
+			t.Errorf("%d object streams kept after reading from 10 small ones, want 10", n)
+		}
+		if o, err := d.Dereference(types.IndirectRef{ObjectNumber: 60}); err != nil || o == nil {
+			t.Fatalf("object 60: %v, %v", o, err)
+		}
+		if n := len(d.stms.list); n != 1 || d.stms.list[0].num != 30 {
+			t.Errorf("%d object streams kept after a 17 MiB one, want it alone", n)
+		}
+	})
 	t.Run("absurd /Size and /N", func(t *testing.T) {
 		p := newPDF()
 		p.onePage("q Q")
