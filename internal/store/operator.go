@@ -19,6 +19,14 @@ type OperatorStore interface {
 	User(ctx context.Context, userID string) (User, error)
 	// ListUsers returns a tenant's operators, oldest first.
 	ListUsers(ctx context.Context, tenantID string) ([]User, error)
+	// SetUserDisabled disables one of the tenant's operators at the given
+	// time and ends all their sessions, or with a zero time enables them
+	// again. ErrNotFound for a user who is not the tenant's.
+	SetUserDisabled(ctx context.Context, tenantID, userID string, at time.Time) error
+	// SetUserPassword replaces an operator's password hash and ends their
+	// sessions but keep (the one that changed it; nil ends them all).
+	// ErrNotFound for a user who is not the tenant's.
+	SetUserPassword(ctx context.Context, p SetPasswordParams) error
 
 	// CreateSession inserts a sign-in session.
 	CreateSession(ctx context.Context, s Session) error
@@ -51,6 +59,14 @@ type OperatorStore interface {
 	ProofFailures(ctx context.Context, p FailedJobsParams) ([]Job, error)
 }
 
+// SetPasswordParams replaces an operator's password.
+type SetPasswordParams struct {
+	TenantID, UserID string
+	PasswordHash     string
+	// Keep is the token hash of a session to keep signed in.
+	Keep []byte
+}
+
 // FailedJobsParams selects jobs stuck on a failed pipeline step.
 type FailedJobsParams struct {
 	TenantID string
@@ -73,6 +89,9 @@ type User struct {
 	PasswordHash string // argon2id or bcrypt, in its encoded form
 	Role         string
 	CreatedAt    time.Time
+	// DisabledAt is when an admin disabled the operator, zero while they
+	// may sign in.
+	DisabledAt time.Time
 }
 
 // Session is a signed-in browser. The cookie holds a random token; only its

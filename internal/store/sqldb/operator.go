@@ -2,6 +2,7 @@ package sqldb
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -14,9 +15,17 @@ var _ store.OperatorStore = (*DB)(nil)
 
 const userColumns = `id, tenant_id, email, password_hash, role, created_at`
 
+// userSelect is what a read of a user selects: userColumns, which a user
+// is created with, and what changes later.
+const userSelect = userColumns + `, disabled_at`
+
 func scanUser(row scanner) (store.User, error) {
 	var u store.User
-	err := row.Scan(&u.ID, &u.TenantID, &u.Email, &u.PasswordHash, &u.Role, timeDest{&u.CreatedAt})
+	var disabled *time.Time
+	err := row.Scan(&u.ID, &u.TenantID, &u.Email, &u.PasswordHash, &u.Role, timeDest{&u.CreatedAt}, nullTimeDest{&disabled})
+	if disabled != nil {
+		u.DisabledAt = *disabled
+	}
 	return u, err
 }
 
@@ -39,7 +48,7 @@ func (db *DB) CreateUser(ctx context.Context, u store.User) error {
 // UserByEmail finds an operator by email, compared case-insensitively.
 func (db *DB) UserByEmail(ctx context.Context, email string) (store.User, error) {
 	u, err := scanUser(db.r.QueryRowContext(ctx,
-		`SELECT `+userColumns+` FROM users WHERE email_key = $1`, emailKey(email)))
+		`SELECT `+userSelect+` FROM users WHERE email_key = $1`, emailKey(email)))
 	if err != nil {
 		return store.User{}, fmt.Errorf("user by email: %w", notFound(err))
 	}
@@ -49,7 +58,7 @@ func (db *DB) UserByEmail(ctx context.Context, email string) (store.User, error)
 // User returns an operator by id.
 func (db *DB) User(ctx context.Context, userID string) (store.User, error) {
 	u, err := scanUser(db.r.QueryRowContext(ctx,
-		`SELECT `+userColumns+` FROM users WHERE id = $1`, userID))
+		`SELECT `+userSelect+` FROM users WHERE id = $1`, userID))
 	if err != nil {
 		return store.User{}, fmt.Errorf("user %s: %w", userID, notFound(err))
 	}
@@ -59,7 +68,7 @@ func (db *DB) User(ctx context.Context, userID string) (store.User, error) {
 // ListUsers returns a tenant's operators, oldest first.
 func (db *DB) ListUsers(ctx context.Context, tenantID string) ([]store.User, error) {
 	us, err := queryAll(ctx, db.r, scanUser,
-		`SELECT `+userColumns+` FROM users WHERE tenant_id = $1 ORDER BY created_at, id`, tenantID)
+		`SELECT `+userSelect+` FROM users WHERE tenant_id = $1 ORDER BY created_at, id`, tenantID)
 	if err != nil {
 		return nil, fmt.Errorf("list users of %s: %w", tenantID, err)
 	}
@@ -67,6 +76,56 @@ func (db *DB) ListUsers(ctx context.Context, tenantID string) ([]store.User, err
 }
 
 const sessionColumns = `token_hash, user_id, tenant_id, csrf_token, created_at, expires_at`
+
+// SetUserDisabled disables or enables one of the tenant's users; a
+// disabled user's sessions end in the same transaction.
+func (db *DB) SetUserDisabled(ctx context.Context, tenantID, userID string, at time.Time) error {
+	var disabled any
+	if !at.IsZero() {
+		disabled = db.t(at)
+	}
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE users SET disabled_at = $1 WHERE id = $2 AND tenant_id = $3`,
+			disabled, userID, tenantID)
+		if err == nil {
+			err = mustAffect(res)
+		}
+		if err != nil || at.IsZero() {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("set user %s disabled: %w", userID, err)
+	}
+	return nil
+}
+
+// SetUserPassword replaces a user's password hash and ends their other
+// sessions in the same transaction.
+func (db *DB) SetUserPassword(ctx context.Context, p store.SetPasswordParams) error {
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = $1 WHERE id = $2 AND tenant_id = $3`,
+			p.PasswordHash, p.UserID, p.TenantID)
+		if err == nil {
+			err = mustAffect(res)
+		}
+		if err != nil {
+			return err
+		}
+		keep := p.Keep
+		if keep == nil {
+			keep = []byte{} // matches no session
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2`, p.UserID, keep)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("set the password of user %s: %w", p.UserID, err)
+	}
+	return nil
+}
 
 // CreateSession inserts a sign-in session.
 func (db *DB) CreateSession(ctx context.Context, s store.Session) error {

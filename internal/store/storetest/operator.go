@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -19,6 +20,8 @@ func runOperator(t *testing.T, open func(t *testing.T) store.Store) {
 	}{
 		{"Users", testUsers},
 		{"Sessions", testSessions},
+		{"DisableUser", testDisableUser},
+		{"SetUserPassword", testSetUserPassword},
 		{"Audit", testAudit},
 		{"JobCounts", testJobCounts},
 		{"DeliveryCounts", testDeliveryCounts},
@@ -90,6 +93,106 @@ func newUser(t *testing.T, o store.OperatorStore, tenantID, email string) store.
 		t.Fatalf("create user: %v", err)
 	}
 	return u
+}
+
+// sessionsOf creates n sessions of u and returns their token hashes.
+func sessionsOf(t *testing.T, o store.OperatorStore, u store.User, n int) [][]byte {
+	t.Helper()
+	var hs [][]byte
+	for i := range n {
+		h := []byte(fmt.Sprintf("%s-session-%02d-0123456789abcdef", u.ID, i))
+		if err := o.CreateSession(t.Context(), store.Session{TokenHash: h, UserID: u.ID, TenantID: u.TenantID,
+			CSRFToken: "csrf", CreatedAt: at(0), ExpiresAt: at(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		hs = append(hs, h)
+	}
+	return hs
+}
+
+// signedIn reports which of the token hashes still name a session.
+func signedIn(t *testing.T, o store.OperatorStore, hs [][]byte) []bool {
+	t.Helper()
+	out := make([]bool, len(hs))
+	for i, h := range hs {
+		_, err := o.Session(t.Context(), h, at(time.Minute))
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			t.Fatal(err)
+		}
+		out[i] = err == nil
+	}
+	return out
+}
+
+// testDisableUser: disabling shows on every read of the user and ends
+// their sessions, not others'; enabling clears it; only the tenant's.
+func testDisableUser(t *testing.T, s store.Store, o store.OperatorStore) {
+	ctx := t.Context()
+	tn, other := newTenant(t, s, "acme"), newTenant(t, s, "globex")
+	ann, bob := newUser(t, o, tn.ID, "ann@example.com"), newUser(t, o, tn.ID, "bob@example.com")
+	annS, bobS := sessionsOf(t, o, ann, 2), sessionsOf(t, o, bob, 1)
+	if err := o.SetUserDisabled(ctx, other.ID, ann.ID, at(time.Minute)); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("disabling another tenant's user: %v, want ErrNotFound", err)
+	}
+	if err := o.SetUserDisabled(ctx, tn.ID, ann.ID, at(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	byID, err := o.User(ctx, ann.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byEmail, err := o.UserByEmail(ctx, "ann@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := o.ListUsers(ctx, tn.ID)
+	if err != nil || len(list) != 2 {
+		t.Fatalf("ListUsers = %d, %v", len(list), err)
+	}
+	listed := map[string]store.User{list[0].ID: list[0], list[1].ID: list[1]}
+	for what, u := range map[string]store.User{"User": byID, "UserByEmail": byEmail, "ListUsers": listed[ann.ID]} {
+		if !u.DisabledAt.Equal(at(time.Minute)) {
+			t.Errorf("%s: DisabledAt = %v, want %v", what, u.DisabledAt, at(time.Minute))
+		}
+	}
+	if !listed[bob.ID].DisabledAt.IsZero() {
+		t.Error("disabling ann disabled bob")
+	}
+	equal(t, "ann's sessions after disabling", signedIn(t, o, annS), []bool{false, false})
+	equal(t, "bob's sessions after disabling ann", signedIn(t, o, bobS), []bool{true})
+	if err := o.SetUserDisabled(ctx, tn.ID, ann.ID, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	if u, err := o.User(ctx, ann.ID); err != nil || !u.DisabledAt.IsZero() {
+		t.Errorf("after enabling: DisabledAt = %v, %v", u.DisabledAt, err)
+	}
+}
+
+// testSetUserPassword: a new hash replaces the old and ends the user's
+// sessions but the one kept; nil keeps none; only the tenant's.
+func testSetUserPassword(t *testing.T, s store.Store, o store.OperatorStore) {
+	ctx := t.Context()
+	tn, other := newTenant(t, s, "acme"), newTenant(t, s, "globex")
+	ann, bob := newUser(t, o, tn.ID, "ann@example.com"), newUser(t, o, tn.ID, "bob@example.com")
+	annS, bobS := sessionsOf(t, o, ann, 3), sessionsOf(t, o, bob, 1)
+	p := store.SetPasswordParams{TenantID: other.ID, UserID: ann.ID, PasswordHash: "$argon2id$new", Keep: annS[1]}
+	if err := o.SetUserPassword(ctx, p); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("another tenant's user: %v, want ErrNotFound", err)
+	}
+	p.TenantID = tn.ID
+	if err := o.SetUserPassword(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	if u, err := o.User(ctx, ann.ID); err != nil || u.PasswordHash != "$argon2id$new" {
+		t.Errorf("hash after the change = %q, %v", u.PasswordHash, err)
+	}
+	equal(t, "ann's sessions", signedIn(t, o, annS), []bool{false, true, false})
+	equal(t, "bob's sessions", signedIn(t, o, bobS), []bool{true})
+	p.Keep = nil
+	if err := o.SetUserPassword(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	equal(t, "ann's sessions after a reset", signedIn(t, o, annS), []bool{false, false, false})
 }
 
 func testSessions(t *testing.T, s store.Store, o store.OperatorStore) {
