@@ -17,18 +17,29 @@ import (
 	"github.com/atomyx/submit/internal/store"
 )
 
-// runUser handles `submit user create|list`: the operators who sign in to
-// Manage. The first admin of a tenant can only be made here.
+// runUser handles `submit user create|list|password|disable|enable`: the
+// operators who sign in to Manage. The first admin of a tenant can only be
+// made here, and a forgotten password only reset here.
 func runUser(ctx context.Context, args []string, env Env) int {
-	if len(args) == 0 || (args[0] != "create" && args[0] != "list") {
-		fmt.Fprintln(env.Stderr, "usage: submit user create --tenant NAME --email E --role admin|operator  (password on standard input)\n"+
-			"       submit user list --tenant NAME")
-		return 2
+	sub := ""
+	if len(args) > 0 {
+		sub = args[0]
 	}
-	if args[0] == "list" {
+	switch sub {
+	case "create":
+		return userCreate(ctx, args[1:], env)
+	case "list":
 		return userList(ctx, args[1:], env)
+	case "password":
+		return userPassword(ctx, args[1:], env)
+	case "disable", "enable":
+		return userDisable(ctx, sub, args[1:], env)
 	}
-	return userCreate(ctx, args[1:], env)
+	fmt.Fprintln(env.Stderr, "usage: submit user create --tenant NAME --email E --role admin|operator  (password on standard input)\n"+
+		"       submit user list --tenant NAME\n"+
+		"       submit user password --tenant NAME --email E  (new password on standard input; signs them out everywhere)\n"+
+		"       submit user disable|enable --tenant NAME --email E")
+	return 2
 }
 
 func userCreate(ctx context.Context, args []string, env Env) int {
@@ -113,11 +124,95 @@ func userList(ctx context.Context, args []string, env Env) int {
 		return fail(env, "%v", err)
 	}
 	w := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "ID\tEMAIL\tROLE\tCREATED")
+	fmt.Fprintln(w, "ID\tEMAIL\tROLE\tCREATED\tSTATUS")
 	for _, u := range us {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", u.ID, u.Email, u.Role, u.CreatedAt.UTC().Format(time.RFC3339))
+		status := "active"
+		if !u.DisabledAt.IsZero() {
+			status = "disabled since " + u.DisabledAt.UTC().Format(time.RFC3339)
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", u.ID, u.Email, u.Role, u.CreatedAt.UTC().Format(time.RFC3339), status)
 	}
 	w.Flush()
+	return 0
+}
+
+// tenantUser opens the store for a command about one operator (--tenant
+// and --email) and finds them. When it returns nil it has reported why,
+// and code is the exit code.
+func tenantUser(ctx context.Context, name string, args []string, env Env) (tc *tenantCommand, ops store.OperatorStore, u store.User, code int) {
+	var email string
+	tc, _, code = openTenantCommand(ctx, name, args, env, func(fs *flag.FlagSet) {
+		fs.StringVar(&email, "email", "", "the operator's email (required)")
+	})
+	if tc == nil {
+		return nil, nil, u, code
+	}
+	refuse := func(format string, a ...any) (*tenantCommand, store.OperatorStore, store.User, int) {
+		tc.store.Close()
+		return nil, nil, store.User{}, fail(env, format, a...)
+	}
+	ops, ok := tc.store.(store.OperatorStore)
+	if !ok {
+		return refuse("this database cannot keep operators")
+	}
+	if email == "" {
+		return refuse("%s needs --email", name)
+	}
+	t, err := tc.store.TenantByName(ctx, tc.tenant)
+	if err != nil {
+		return refuse("tenant %q: %v", tc.tenant, err)
+	}
+	u, err = ops.UserByEmail(ctx, email)
+	if err == nil && u.TenantID != t.ID {
+		err = store.ErrNotFound
+	}
+	if err != nil {
+		return refuse("no operator %s in tenant %s (submit user list --tenant %s shows them)", email, tc.tenant, tc.tenant)
+	}
+	return tc, ops, u, -1
+}
+
+// userPassword sets a new password for an operator who forgot theirs, and
+// signs them out everywhere.
+func userPassword(ctx context.Context, args []string, env Env) int {
+	tc, ops, u, code := tenantUser(ctx, "user password", args, env)
+	if tc == nil {
+		return code
+	}
+	defer tc.store.Close()
+	pw, err := readPassword(env)
+	if err != nil {
+		return fail(env, "%v", err)
+	}
+	hash, err := manage.HashPassword(pw)
+	if err != nil {
+		return fail(env, "%v", err)
+	}
+	if err := ops.SetUserPassword(ctx, store.SetPasswordParams{TenantID: u.TenantID, UserID: u.ID, PasswordHash: hash}); err != nil {
+		return fail(env, "%v", err)
+	}
+	auditCLI(ctx, tc.store, u.TenantID, "user.password", u.ID, u.Email)
+	fmt.Fprintf(env.Stdout, "set a new password for %s and signed them out everywhere\n", u.Email)
+	return 0
+}
+
+// userDisable disables or enables an operator, as an admin can in Manage;
+// here it also works on the last admin, to recover an account.
+func userDisable(ctx context.Context, sub string, args []string, env Env) int {
+	tc, ops, u, code := tenantUser(ctx, "user "+sub, args, env)
+	if tc == nil {
+		return code
+	}
+	defer tc.store.Close()
+	at := time.Time{}
+	if sub == "disable" {
+		at = time.Now().UTC().Truncate(time.Microsecond)
+	}
+	if err := ops.SetUserDisabled(ctx, u.TenantID, u.ID, at); err != nil {
+		return fail(env, "%v", err)
+	}
+	auditCLI(ctx, tc.store, u.TenantID, "user."+sub, u.ID, u.Email)
+	fmt.Fprintf(env.Stdout, "%sd %s\n", sub, u.Email)
 	return 0
 }
 

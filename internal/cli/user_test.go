@@ -60,3 +60,60 @@ func TestUserCommands(t *testing.T) {
 		t.Errorf("audit = %+v, %v", audit, err)
 	}
 }
+
+// TestUserRecovery: on the server, an admin's forgotten password is reset
+// and an operator disabled and enabled, each audited as done by "cli".
+func TestUserRecovery(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	env := map[string]string{"SUBMIT_DATA_DIR": dir}
+	if code, _, stderr := run(t, env, "first pass phrase\n", "user", "create", "--tenant", "acme", "--email", "ann@example.com", "--role", "admin"); code != 0 {
+		t.Fatal(stderr)
+	}
+	code, out, stderr := run(t, env, "second pass phrase\n", "user", "password", "--tenant", "acme", "--email", "ANN@example.com")
+	if code != 0 || !strings.Contains(out, "new password for ann@example.com") {
+		t.Fatalf("user password: exit %d, %q %q", code, out, stderr)
+	}
+	for _, c := range []struct {
+		name, stdin, want string
+		args              []string
+	}{
+		{"unknown email", "long enough pass\n", "no operator bob@example.com", []string{"password", "--tenant", "acme", "--email", "bob@example.com"}},
+		{"other tenant", "", "tenant \"globex\"", []string{"disable", "--tenant", "globex", "--email", "ann@example.com"}},
+		{"short password", "short\n", "at least 8 characters", []string{"password", "--tenant", "acme", "--email", "ann@example.com"}},
+		{"no email", "", "needs --email", []string{"enable", "--tenant", "acme"}},
+	} {
+		if code, _, stderr := run(t, env, c.stdin, append([]string{"user"}, c.args...)...); code != 1 || !strings.Contains(stderr, c.want) {
+			t.Errorf("%s: exit %d, stderr %q; want 1 and %q", c.name, code, stderr, c.want)
+		}
+	}
+	if code, _, stderr := run(t, env, "", "user", "disable", "--tenant", "acme", "--email", "ann@example.com"); code != 0 {
+		t.Fatal(stderr)
+	}
+	if _, out, _ := run(t, env, "", "user", "list", "--tenant", "acme"); !strings.Contains(out, "disabled since") {
+		t.Errorf("user list does not show the operator disabled:\n%s", out)
+	}
+
+	cfg := &config.Config{DataDir: dir}
+	st, err := openStore(context.Background(), cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ops := st.(store.OperatorStore)
+	u, err := ops.UserByEmail(context.Background(), "ann@example.com")
+	if err != nil || !manage.VerifyPassword(u.PasswordHash, "second pass phrase") || u.DisabledAt.IsZero() {
+		t.Fatalf("after the reset and disable: %+v, %v", u, err)
+	}
+	if code, _, stderr := run(t, env, "", "user", "enable", "--tenant", "acme", "--email", "ann@example.com"); code != 0 {
+		t.Fatal(stderr)
+	}
+	if u, err = ops.UserByEmail(context.Background(), "ann@example.com"); err != nil || !u.DisabledAt.IsZero() {
+		t.Errorf("after enable: %+v, %v", u, err)
+	}
+	audit, err := ops.ListAudit(context.Background(), u.TenantID, 10)
+	if err != nil || len(audit) != 4 || audit[0].Action != "user.enable" || audit[1].Action != "user.disable" ||
+		audit[2].Action != "user.password" || audit[2].Actor != "cli" {
+		t.Errorf("audit = %+v, %v", audit, err)
+	}
+}

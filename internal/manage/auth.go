@@ -74,8 +74,10 @@ func (m *Manage) session(r *http.Request) (*call, error) {
 		return nil, err
 	}
 	u, err := m.ops.User(r.Context(), s.UserID)
-	if err != nil || u.TenantID != s.TenantID {
-		return nil, store.ErrNotFound // the user was removed or moved: sign in again
+	if err != nil || u.TenantID != s.TenantID || !u.DisabledAt.IsZero() {
+		// Removed, moved or disabled: sign in again. Disabling ends the
+		// sessions too; this covers one started at the same moment.
+		return nil, store.ErrNotFound
 	}
 	return &call{user: u, session: s, live: mode(r)}, nil
 }
@@ -156,6 +158,12 @@ func (m *Manage) signin(w http.ResponseWriter, r *http.Request, _ *call) error {
 			"The email or the password is not right.")
 	}
 	m.byEmail.reset(emailKey)
+	if !u.DisabledAt.IsZero() {
+		// Said only to whoever knows the password, so that it tells an
+		// outsider nothing about which emails have accounts.
+		return m.renderSignin(w, r, http.StatusForbidden, email, next,
+			"This account is disabled. Ask an administrator of your account to enable it again.")
+	}
 	if err := m.startSession(w, r, u); err != nil {
 		return err
 	}

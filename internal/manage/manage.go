@@ -165,6 +165,10 @@ func (m *Manage) routes() []route {
 		{"POST", "/manage/settings/ping", admin, m.ping},
 		{"GET", "/manage/users", admin, m.usersPage},
 		{"POST", "/manage/users", admin, m.createUser},
+		{"POST", "/manage/users/{id}/disable", admin, m.disableUser},
+		{"POST", "/manage/users/{id}/enable", admin, m.enableUser},
+		{"GET", "/manage/account", anyone, m.accountPage},
+		{"POST", "/manage/account/password", anyone, m.changePassword},
 		{"GET", "/manage/audit", admin, m.auditPage},
 	}
 }

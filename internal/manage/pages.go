@@ -99,6 +99,9 @@ var flashes = map[string]string{
 	"rotated":     "A new signing secret is active. The previous one keeps signing for " + overlap() + ".",
 	"saved":       "Settings saved.",
 	"user":        "The operator was added. They can sign in now.",
+	"disabled":    "The operator was disabled and signed out everywhere.",
+	"enabled":     "The operator was enabled. They can sign in again.",
+	"password":    "Your password was changed. Your other sessions were signed out.",
 }
 
 // render writes a page. Data's keys are available in the template, with
@@ -115,7 +118,7 @@ func (m *Manage) render(w http.ResponseWriter, r *http.Request, c *call, status 
 	data["Flash"] = flashes[r.URL.Query().Get("done")]
 	if c != nil {
 		data["Me"] = map[string]any{
-			"Email": c.user.Email, "Role": c.user.Role, "Admin": c.admin(), "Live": c.live, "CSRF": c.session.CSRFToken,
+			"ID": c.user.ID, "Email": c.user.Email, "Role": c.user.Role, "Admin": c.admin(), "Live": c.live, "CSRF": c.session.CSRFToken,
 		}
 	}
 	var buf bytes.Buffer // rendered whole first, so a template error is a clean 500

@@ -92,3 +92,86 @@ func sentence(s string) string {
 	}
 	return s
 }
+
+// disableUser locks an operator out: they are signed out everywhere and
+// cannot sign in until an admin enables them. Admins cannot disable
+// themselves, so an enabled admin is always left to undo it.
+func (m *Manage) disableUser(w http.ResponseWriter, r *http.Request, c *call) error {
+	ctx, tenant := r.Context(), c.user.TenantID
+	u, err := m.tenantUser(ctx, tenant, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if u.ID == c.user.ID {
+		m.errorPage(w, r, c, http.StatusConflict, "You cannot disable yourself",
+			"Ask another administrator to do it, so that your account always has one who can sign in.")
+		return nil
+	}
+	if err := m.ops.SetUserDisabled(ctx, tenant, u.ID, m.now()); err != nil {
+		return err
+	}
+	m.audit(ctx, c, "user.disable", u.ID, u.Email)
+	return redirect(w, r, withDone("/manage/users", "disabled"))
+}
+
+// enableUser lets a disabled operator sign in again.
+func (m *Manage) enableUser(w http.ResponseWriter, r *http.Request, c *call) error {
+	ctx, tenant := r.Context(), c.user.TenantID
+	u, err := m.tenantUser(ctx, tenant, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if err := m.ops.SetUserDisabled(ctx, tenant, u.ID, time.Time{}); err != nil {
+		return err
+	}
+	m.audit(ctx, c, "user.enable", u.ID, u.Email)
+	return redirect(w, r, withDone("/manage/users", "enabled"))
+}
+
+// tenantUser returns one of the tenant's operators; store.ErrNotFound
+// (a 404 page) for anyone else's.
+func (m *Manage) tenantUser(ctx context.Context, tenantID, userID string) (store.User, error) {
+	u, err := m.ops.User(ctx, userID)
+	if err == nil && u.TenantID != tenantID {
+		err = fmt.Errorf("user %s: %w", userID, store.ErrNotFound)
+	}
+	return u, err
+}
+
+func (m *Manage) accountPage(w http.ResponseWriter, r *http.Request, c *call) error {
+	return m.renderAccount(w, r, c, http.StatusOK, "")
+}
+
+func (m *Manage) renderAccount(w http.ResponseWriter, r *http.Request, c *call, status int, problem string) error {
+	return m.render(w, r, c, status, "account", map[string]any{"Title": "Your account", "Problem": problem})
+}
+
+// changePassword replaces the operator's own password. The current one is
+// asked for, so that a browser left signed in cannot be used to take the
+// account over; the operator's other sessions end.
+func (m *Manage) changePassword(w http.ResponseWriter, r *http.Request, c *call) error {
+	current, next := r.PostFormValue("current"), r.PostFormValue("password")
+	if !VerifyPassword(c.user.PasswordHash, current) {
+		return m.renderAccount(w, r, c, http.StatusUnprocessableEntity, "Your current password is not right.")
+	}
+	if next != r.PostFormValue("confirm") {
+		return m.renderAccount(w, r, c, http.StatusUnprocessableEntity, "The new password and its repetition differ. Type them again.")
+	}
+	if next == current {
+		return m.renderAccount(w, r, c, http.StatusUnprocessableEntity, "The new password is the same as the current one.")
+	}
+	if err := CheckPassword(next); err != nil {
+		return m.renderAccount(w, r, c, http.StatusUnprocessableEntity, sentence(err.Error()))
+	}
+	hash, err := HashPassword(next)
+	if err != nil {
+		return err
+	}
+	err = m.ops.SetUserPassword(r.Context(), store.SetPasswordParams{TenantID: c.user.TenantID, UserID: c.user.ID,
+		PasswordHash: hash, Keep: c.session.TokenHash})
+	if err != nil {
+		return err
+	}
+	m.audit(r.Context(), c, "user.password", c.user.ID, c.user.Email)
+	return redirect(w, r, withDone("/manage/account", "password"))
+}
