@@ -55,7 +55,7 @@ func TestUserCommands(t *testing.T) {
 	if err != nil || !manage.VerifyPassword(u.PasswordHash, "s3cret pass phrase") {
 		t.Fatalf("stored user %+v does not verify: %v", u, err)
 	}
-	audit, err := ops.ListAudit(context.Background(), u.TenantID, 10)
+	audit, err := ops.ListAudit(context.Background(), store.ListAuditParams{TenantID: u.TenantID, Limit: 10})
 	if err != nil || len(audit) != 2 || audit[0].Action != "key.create" || audit[1].Action != "user.create" || audit[1].Actor != "cli" {
 		t.Errorf("audit = %+v, %v", audit, err)
 	}
@@ -111,7 +111,7 @@ func TestUserRecovery(t *testing.T) {
 	if u, err = ops.UserByEmail(context.Background(), "ann@example.com"); err != nil || !u.DisabledAt.IsZero() {
 		t.Errorf("after enable: %+v, %v", u, err)
 	}
-	audit, err := ops.ListAudit(context.Background(), u.TenantID, 10)
+	audit, err := ops.ListAudit(context.Background(), store.ListAuditParams{TenantID: u.TenantID, Limit: 10})
 	if err != nil || len(audit) != 4 || audit[0].Action != "user.enable" || audit[1].Action != "user.disable" ||
 		audit[2].Action != "user.password" || audit[2].Actor != "cli" {
 		t.Errorf("audit = %+v, %v", audit, err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/url"
 
 	"github.com/atomyx/submit/internal/id"
 	"github.com/atomyx/submit/internal/store"
@@ -25,10 +26,20 @@ func (m *Manage) audit(ctx context.Context, c *call, action, target, detail stri
 	}
 }
 
+// auditPerPage is how many entries one page of the audit log shows.
+const auditPerPage = 200
+
 func (m *Manage) auditPage(w http.ResponseWriter, r *http.Request, c *call) error {
-	es, err := m.ops.ListAudit(r.Context(), c.user.TenantID, 200)
+	before := r.URL.Query().Get("before")
+	es, err := m.ops.ListAudit(r.Context(), store.ListAuditParams{TenantID: c.user.TenantID, Before: before, Limit: auditPerPage})
 	if err != nil {
 		return err
 	}
-	return m.render(w, r, c, http.StatusOK, "audit", map[string]any{"Title": "Audit log", "Entries": es})
+	next := ""
+	if len(es) == auditPerPage {
+		next = "/manage/audit?" + url.Values{"before": {es[len(es)-1].ID}}.Encode()
+	}
+	return m.render(w, r, c, http.StatusOK, "audit", map[string]any{
+		"Title": "Audit log", "Entries": es, "Next": next, "Paged": before != "",
+	})
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/atomyx/submit/internal/apikey"
+	"github.com/atomyx/submit/internal/id"
 	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/store"
 	"github.com/atomyx/submit/internal/vault"
@@ -81,7 +82,7 @@ func TestTenantIsolation(t *testing.T) {
 	if k, _ := e.st.APIKeyByLookup(ctx, theirKey.Lookup); k.RevokedAt != nil {
 		t.Error("globex's key was revoked")
 	}
-	if audit, _ := e.st.ListAudit(ctx, e.globex.ID, 10); len(audit) != 0 {
+	if audit, _ := e.st.ListAudit(ctx, store.ListAuditParams{TenantID: e.globex.ID, Limit: 10}); len(audit) != 0 {
 		t.Errorf("globex's audit log has %d entries from acme's operator", len(audit))
 	}
 }
@@ -137,7 +138,7 @@ func TestExceptions(t *testing.T) {
 	if !strings.Contains(body, `id="no-exceptions"`) {
 		t.Errorf("exceptions remain after retry and resolve:\n%s", clipBody(body))
 	}
-	audit, _ := e.st.ListAudit(ctx, e.acme.ID, 10)
+	audit, _ := e.st.ListAudit(ctx, store.ListAuditParams{TenantID: e.acme.ID, Limit: 10})
 	var actions []string
 	for _, a := range audit {
 		actions = append(actions, a.Action+" by "+a.ActorEmail)
@@ -241,7 +242,7 @@ func TestVaultKeys(t *testing.T) {
 	}
 	res, body = b.post("/manage/vault/keys", url.Values{"name": {"none"}})
 	wantStatus(t, "key without scopes", res, body, http.StatusUnprocessableEntity)
-	audit, _ := e.st.ListAudit(t.Context(), e.acme.ID, 10)
+	audit, _ := e.st.ListAudit(t.Context(), store.ListAuditParams{TenantID: e.acme.ID, Limit: 10})
 	if len(audit) != 2 || audit[0].Action != "key.revoke" || audit[1].Action != "key.create" || audit[1].Target != id {
 		t.Errorf("audit = %+v", audit)
 	}
@@ -264,7 +265,7 @@ func TestRotateSecret(t *testing.T) {
 	if !strings.Contains(body, active) || strings.Contains(body, old) || !strings.Contains(body, old[:12]+"…") {
 		t.Error("Vault must show the new secret in full and the old one masked, with its expiry")
 	}
-	audit, _ := e.st.ListAudit(t.Context(), e.acme.ID, 10)
+	audit, _ := e.st.ListAudit(t.Context(), store.ListAuditParams{TenantID: e.acme.ID, Limit: 10})
 	if len(audit) != 1 || audit[0].Action != "secret.rotate" || strings.Contains(audit[0].Detail, "whsec_") {
 		t.Errorf("audit = %+v", audit)
 	}
@@ -300,7 +301,7 @@ func TestSettings(t *testing.T) {
 	if len(e.pings) != 1 || e.pings[0].URL != hook || e.pings[0].TenantID != e.acme.ID || !e.pings[0].Livemode {
 		t.Errorf("pings = %+v", e.pings)
 	}
-	audit, _ := e.st.ListAudit(t.Context(), e.acme.ID, 10)
+	audit, _ := e.st.ListAudit(t.Context(), store.ListAuditParams{TenantID: e.acme.ID, Limit: 10})
 	if len(audit) != 2 || audit[0].Action != "callback.ping" || audit[1].Action != "settings.update" {
 		t.Errorf("audit = %+v", audit)
 	}
@@ -424,7 +425,7 @@ func TestProofFailures(t *testing.T) {
 	if got, _ := e.st.Job(t.Context(), e.acme.ID, j.ID); !got.WorkGaveUpAt.IsZero() || got.Status != job.PreflightPassed {
 		t.Errorf("after the retry the job is %s, given up at %v", got.Status, got.WorkGaveUpAt)
 	}
-	audit, _ := e.st.ListAudit(t.Context(), e.acme.ID, 10)
+	audit, _ := e.st.ListAudit(t.Context(), store.ListAuditParams{TenantID: e.acme.ID, Limit: 10})
 	if len(audit) == 0 || audit[0].Action != "job.retry_proof" || audit[0].Target != j.ID {
 		t.Errorf("audit = %+v", audit)
 	}
@@ -436,4 +437,41 @@ func TestProofFailures(t *testing.T) {
 	}
 	res, body = b.post(action, nil)
 	wantStatus(t, "a second retry", res, body, http.StatusConflict)
+}
+
+// TestAuditPaging: the audit log pages back through older entries, and a
+// cursor from another tenant shows nothing of theirs.
+func TestAuditPaging(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	ctx := t.Context()
+	start := time.Now().Add(-time.Hour).UTC().Truncate(time.Microsecond)
+	for i := range auditPerPage + 1 {
+		at := start.Add(time.Duration(i) * time.Second)
+		if err := e.st.AppendAudit(ctx, store.AuditEntry{ID: id.NewAt(AuditIDPrefix, at), TenantID: e.acme.ID, Actor: "cli",
+			Action: "key.create", Target: fmt.Sprintf("key_%03d", i), At: at}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	theirs := store.AuditEntry{ID: id.New(AuditIDPrefix), TenantID: e.globex.ID, Actor: "cli", Action: "key.create",
+		Target: "key_globex", At: start}
+	if err := e.st.AppendAudit(ctx, theirs); err != nil {
+		t.Fatal(err)
+	}
+	b := e.signIn("admin@acme.test")
+	_, body := b.get("/manage/audit")
+	if !strings.Contains(body, "key_200") || strings.Contains(body, "key_000") {
+		t.Fatal("the first page is not the newest entries")
+	}
+	next := regexp.MustCompile(`href="(/manage/audit\?before=[^"]+)" id="older"`).FindStringSubmatch(body)
+	if next == nil {
+		t.Fatal("no link to older entries")
+	}
+	_, body = b.get(html.UnescapeString(next[1]))
+	if !strings.Contains(body, "key_000") || strings.Contains(body, "key_001") || strings.Contains(body, `id="older"`) {
+		t.Errorf("the second page is not the oldest entry alone")
+	}
+	if _, body = b.get("/manage/audit?before=" + theirs.ID); strings.Contains(body, "key_") {
+		t.Error("another tenant's cursor listed entries")
+	}
 }

@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/atomyx/submit/internal/store"
 )
 
 // signedOut reports whether b's session has ended: Manage sends it to
@@ -63,7 +65,7 @@ func TestDisableOperator(t *testing.T) {
 		t.Fatalf("enable: %d\n%s", res.StatusCode, clipBody(body))
 	}
 	e.signIn("op@acme.test") // fails the test unless it works
-	audit, _ := e.st.ListAudit(ctx, e.acme.ID, 10)
+	audit, _ := e.st.ListAudit(ctx, store.ListAuditParams{TenantID: e.acme.ID, Limit: 10})
 	if len(audit) < 2 || audit[0].Action != "user.enable" || audit[1].Action != "user.disable" || audit[1].Target != target.ID {
 		t.Errorf("audit = %+v", audit)
 	}
@@ -114,7 +116,7 @@ func TestChangePassword(t *testing.T) {
 	if res, _ := e.browser().signIn("op@acme.test", next); res.StatusCode != http.StatusSeeOther {
 		t.Errorf("the new password: %d, want 303", res.StatusCode)
 	}
-	audit, _ := e.st.ListAudit(t.Context(), e.acme.ID, 10)
+	audit, _ := e.st.ListAudit(t.Context(), store.ListAuditParams{TenantID: e.acme.ID, Limit: 10})
 	if len(audit) == 0 || audit[0].Action != "user.password" || strings.Contains(audit[0].Detail, next) {
 		t.Errorf("audit = %+v", audit)
 	}

@@ -40,8 +40,9 @@ type OperatorStore interface {
 
 	// AppendAudit records who did what.
 	AppendAudit(ctx context.Context, e AuditEntry) error
-	// ListAudit returns a tenant's newest audit entries first.
-	ListAudit(ctx context.Context, tenantID string, limit int) ([]AuditEntry, error)
+	// ListAudit returns a tenant's audit entries, newest first, from the
+	// one after p.Before when it is set.
+	ListAudit(ctx context.Context, p ListAuditParams) ([]AuditEntry, error)
 
 	// JobCounts counts a tenant's jobs in one mode by status.
 	JobCounts(ctx context.Context, tenantID string, livemode bool) (map[job.Status]int, error)
@@ -57,6 +58,16 @@ type OperatorStore interface {
 	// pipeline gave up rendering (preflight_passed with WorkGaveUpAt set),
 	// the most recently updated first: they wait for an operator.
 	ProofFailures(ctx context.Context, p FailedJobsParams) ([]Job, error)
+}
+
+// ListAuditParams pages through an audit log.
+type ListAuditParams struct {
+	TenantID string
+	// Before is the id of the last entry of the previous page: entries
+	// older than it are listed. An id that is not the tenant's lists
+	// nothing.
+	Before string
+	Limit  int
 }
 
 // SetPasswordParams replaces an operator's password.

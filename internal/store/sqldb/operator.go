@@ -188,15 +188,23 @@ func (db *DB) AppendAudit(ctx context.Context, e store.AuditEntry) error {
 
 // ListAudit returns a tenant's newest audit entries first. Ids sort by
 // creation time, so they break ties between entries of the same instant.
-func (db *DB) ListAudit(ctx context.Context, tenantID string, limit int) ([]store.AuditEntry, error) {
+func (db *DB) ListAudit(ctx context.Context, p store.ListAuditParams) ([]store.AuditEntry, error) {
+	var q params
+	query := `SELECT ` + auditColumns + ` FROM audit_log WHERE tenant_id = ` + q.add(p.TenantID)
+	if p.Before != "" {
+		// Keyset paging in the order of the list: (occurred_at, id).
+		b := q.add(p.Before)
+		query += ` AND (occurred_at, id) < (SELECT occurred_at, id FROM audit_log WHERE id = ` + b +
+			` AND tenant_id = $1)`
+	}
+	query += ` ORDER BY occurred_at DESC, id DESC LIMIT ` + q.add(limitOr(p.Limit))
 	es, err := queryAll(ctx, db.r, func(row scanner) (store.AuditEntry, error) {
 		var e store.AuditEntry
 		err := row.Scan(&e.ID, &e.TenantID, &e.Actor, &e.ActorEmail, &e.Action, &e.Target, &e.Detail, timeDest{&e.At})
 		return e, err
-	}, `SELECT `+auditColumns+` FROM audit_log WHERE tenant_id = $1
-		ORDER BY occurred_at DESC, id DESC LIMIT $2`, tenantID, limitOr(limit))
+	}, query, q.args...)
 	if err != nil {
-		return nil, fmt.Errorf("list audit of %s: %w", tenantID, err)
+		return nil, fmt.Errorf("list audit of %s: %w", p.TenantID, err)
 	}
 	return es, nil
 }

@@ -253,13 +253,22 @@ func testAudit(t *testing.T, s store.Store, o store.OperatorStore) {
 		Action: "user.create", At: at(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
-	got, err := o.ListAudit(ctx, a.ID, 10)
+	got, err := o.ListAudit(ctx, store.ListAuditParams{TenantID: a.ID, Limit: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
 	equal(t, "ListAudit", got, want)
-	if got, err = o.ListAudit(ctx, a.ID, 2); err != nil || len(got) != 2 || got[0].Action != "key.revoke" {
+	if got, err = o.ListAudit(ctx, store.ListAuditParams{TenantID: a.ID, Limit: 2}); err != nil || len(got) != 2 || got[0].Action != "key.revoke" {
 		t.Errorf("ListAudit with limit 2 = %+v, %v", got, err)
+	}
+	if got, err = o.ListAudit(ctx, store.ListAuditParams{TenantID: a.ID, Before: want[1].ID, Limit: 10}); err != nil {
+		t.Fatal(err)
+	}
+	equal(t, "ListAudit before the second", got, want[2:])
+	// Another tenant's id as the cursor lists nothing of either.
+	others, _ := o.ListAudit(ctx, store.ListAuditParams{TenantID: b.ID, Limit: 1})
+	if got, err = o.ListAudit(ctx, store.ListAuditParams{TenantID: a.ID, Before: others[0].ID}); err != nil || len(got) != 0 {
+		t.Errorf("ListAudit before another tenant's entry = %+v, %v", got, err)
 	}
 }
 
