@@ -47,18 +47,21 @@ func (m *Manage) dashboard(w http.ResponseWriter, r *http.Request, c *call) erro
 	}
 	return m.render(w, r, c, http.StatusOK, "dashboard", map[string]any{
 		"Title": "Dashboard", "Jobs": rows, "Total": total, "Deliveries": dc,
-		"FetchFailures": capped(len(fetch)), "ProofFailures": capped(len(proof)),
+		"FetchFailures": capped(len(fetch), "artwork fetch failure", "artwork fetch failures"),
+		"ProofFailures": capped(len(proof), "proof that could not be made", "proofs that could not be made"),
 	})
 }
 
-// capped writes a count of up to dashboardCap + 1 rows for a tile: empty
+// capped words a count of up to dashboardCap + 1 rows for a tile: empty
 // for none, so that the template leaves it out.
-func capped(n int) string {
+func capped(n int, one, many string) string {
 	switch {
 	case n == 0:
 		return ""
+	case n == 1:
+		return "1 " + one
 	case n > dashboardCap:
-		return "more than " + strconv.Itoa(dashboardCap)
+		return "more than " + strconv.Itoa(dashboardCap) + " " + many
 	}
-	return strconv.Itoa(n)
+	return strconv.Itoa(n) + " " + many
 }

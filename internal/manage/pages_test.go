@@ -349,7 +349,7 @@ func TestDashboardFetchFailures(t *testing.T) {
 	}
 	res, body := b.get("/manage/")
 	wantStatus(t, "dashboard", res, body, http.StatusOK)
-	if strings.Contains(body, "artwork fetch failures") {
+	if strings.Contains(body, "artwork fetch failure") {
 		t.Error("the dashboard reports fetch failures when there are none")
 	}
 	fail(3)
@@ -401,11 +401,11 @@ func TestProofFailures(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
 	b := e.signIn("op@acme.test")
-	if _, body := b.get("/manage/"); strings.Contains(body, "proofs that could not be made") {
+	if _, body := b.get("/manage/"); strings.Contains(body, "could not be made") {
 		t.Error("the dashboard reports failed proofs when there are none")
 	}
 	j := e.proofGivenUp(e.acme.ID, "PROOF-1")
-	if _, body := b.get("/manage/"); !strings.Contains(body, "1 proofs that could not be made") {
+	if _, body := b.get("/manage/"); !strings.Contains(body, ", 1 proof that could not be made") {
 		t.Error("the dashboard does not count the failed proof")
 	}
 	action := "/manage/jobs/" + j.ID + "/retry-proof"
