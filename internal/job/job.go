@@ -43,6 +43,10 @@ type Job struct {
 	ExpiresAt    time.Time
 }
 
+// ProofGivenUp reports whether the pipeline gave up rendering the job's
+// proof: it passed preflight, and waits for an operator (WorkGaveUpAt).
+func (j Job) ProofGivenUp() bool { return j.Status == PreflightPassed && !j.WorkGaveUpAt.IsZero() }
+
 // Metadata is one order property the ERP wants shown to the customer.
 type Metadata struct {
 	PropertyID   string `json:"propertyId"`

@@ -79,7 +79,7 @@ func (m *Manage) jobPage(w http.ResponseWriter, r *http.Request, c *call) error 
 		"Title": "Job " + j.ExternalID, "Job": j, "Timeline": timeline,
 		"UploadURL": api.UploadURL(m.d.PublicURL, j.UploadToken), "CanCancel": !j.Status.Final(),
 		"CanRefetch":    j.ArtworkFetch == store.FetchFailed && !j.Status.Final() && m.fetchSetter() != nil,
-		"CanRetryProof": proofGaveUp(j),
+		"CanRetryProof": j.ProofGivenUp(),
 	}
 	if vl, ok := m.st.(versionLister); ok {
 		vs, err := vl.ArtworkVersions(ctx, tenant, j.ID)
@@ -174,11 +174,6 @@ func (m *Manage) refetch(w http.ResponseWriter, r *http.Request, c *call) error 
 	// Not the URL in the log: artwork URLs often carry access tokens.
 	m.audit(r.Context(), c, "job.refetch", j.ID, j.ExternalID)
 	return redirect(w, r, withDone(localPath(r.PostFormValue("back"), "/manage/jobs/"+url.PathEscape(j.ID)), "refetch"))
-}
-
-// proofGaveUp reports whether the pipeline gave up making j's proof.
-func proofGaveUp(j store.Job) bool {
-	return j.Status == job.PreflightPassed && !j.WorkGaveUpAt.IsZero()
 }
 
 // retryProof has the pipeline make a proof it gave up on again, once an

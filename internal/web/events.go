@@ -23,7 +23,7 @@ func statusOf(j job.Job) statusBody {
 	view, _ := templateFor(j)
 	msg := statusMessages[j.Status]
 	if view == "proofdelayed" {
-		msg = "We could not prepare your proof yet. The print shop has been told."
+		msg = "Your proof is delayed. Nothing is lost: the print shop sees this on their side."
 	}
 	return statusBody{Status: j.Status, Sequence: j.Sequence, View: view, Message: msg}
 }

@@ -188,12 +188,10 @@ func templateFor(j job.Job) (name, title string) {
 	switch j.Status {
 	case job.AwaitingUpload:
 		return "upload", "Upload your artwork"
-	case job.PreflightPassed:
-		if !j.WorkGaveUpAt.IsZero() {
+	case job.Uploaded, job.Preflighting, job.PreflightPassed:
+		if j.ProofGivenUp() {
 			return "proofdelayed", "Your proof is delayed"
 		}
-		return "processing", "Checking your file"
-	case job.Uploaded, job.Preflighting:
 		return "processing", "Checking your file"
 	case job.PreflightFailed:
 		return "findings", "Your file needs changes"
