@@ -5,6 +5,7 @@ package browsertest
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -74,4 +75,35 @@ func Get[T any](t testing.TB, ctx context.Context, limit time.Duration, what str
 		t.Fatalf("%s: %v", what, err)
 	}
 	return v
+}
+
+// Screenshots saves the page at desktop (1280 px) and phone (375 px) width
+// as dir/name-desktop.png and dir/name-phone.png, only when
+// SUBMIT_SCREENSHOTS=1, so that CI never rewrites the committed images;
+// then it restores the desktop viewport.
+func Screenshots(t testing.TB, ctx context.Context, limit time.Duration, dir, name string) {
+	t.Helper()
+	if os.Getenv("SUBMIT_SCREENSHOTS") != "1" {
+		return
+	}
+	for _, size := range []struct {
+		suffix        string
+		width, height int64
+		mobile        bool
+	}{{"desktop", 1280, 860, false}, {"phone", 375, 760, true}} {
+		opts := []chromedp.EmulateViewportOption{chromedp.EmulateScale(1)}
+		if size.mobile {
+			opts = append(opts, chromedp.EmulateMobile)
+		}
+		Do(t, ctx, limit, "resize for "+name, chromedp.EmulateViewport(size.width, size.height, opts...),
+			chromedp.Sleep(400*time.Millisecond))
+		png := Get(t, ctx, limit, "screenshot "+name, chromedp.FullScreenshot(100))
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name+"-"+size.suffix+".png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	Do(t, ctx, limit, "restore the viewport", chromedp.EmulateViewport(1280, 900), chromedp.Sleep(200*time.Millisecond))
 }

@@ -44,13 +44,7 @@ func TestUserCommands(t *testing.T) {
 
 	// The password signs in (it was read whole, without the newline) and
 	// every action is in the audit log as done by "cli".
-	cfg := &config.Config{DataDir: dir}
-	st, err := openStore(context.Background(), cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	ops := st.(store.OperatorStore)
+	ops := openOperators(t, dir)
 	u, err := ops.UserByEmail(context.Background(), "ann@example.com")
 	if err != nil || !manage.VerifyPassword(u.PasswordHash, "s3cret pass phrase") {
 		t.Fatalf("stored user %+v does not verify: %v", u, err)
@@ -94,13 +88,7 @@ func TestUserRecovery(t *testing.T) {
 		t.Errorf("user list does not show the operator disabled:\n%s", out)
 	}
 
-	cfg := &config.Config{DataDir: dir}
-	st, err := openStore(context.Background(), cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	ops := st.(store.OperatorStore)
+	ops := openOperators(t, dir)
 	u, err := ops.UserByEmail(context.Background(), "ann@example.com")
 	if err != nil || !manage.VerifyPassword(u.PasswordHash, "second pass phrase") || u.DisabledAt.IsZero() {
 		t.Fatalf("after the reset and disable: %+v, %v", u, err)
@@ -116,4 +104,15 @@ func TestUserRecovery(t *testing.T) {
 		audit[2].Action != "user.password" || audit[2].Actor != "cli" {
 		t.Errorf("audit = %+v, %v", audit, err)
 	}
+}
+
+// openOperators opens the data dir's store as the commands left it.
+func openOperators(t *testing.T, dir string) store.OperatorStore {
+	t.Helper()
+	st, err := openStore(context.Background(), &config.Config{DataDir: dir}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st.(store.OperatorStore)
 }

@@ -164,33 +164,9 @@ func TestBrowserFixAndReject(t *testing.T) {
 	}
 }
 
-// screenshot saves the screen at desktop and phone width under
-// docs/screenshots when SUBMIT_SCREENSHOTS=1, so that CI never rewrites
-// the committed images.
+// screenshot saves the screen as docs/screenshots/customer-NAME-*.png; see
+// browsertest.Screenshots.
 func screenshot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
-	if os.Getenv("SUBMIT_SCREENSHOTS") != "1" {
-		return
-	}
-	for _, size := range []struct {
-		suffix        string
-		width, height int64
-		mobile        bool
-	}{{"desktop", 1280, 860, false}, {"phone", 375, 760, true}} {
-		opts := []chromedp.EmulateViewportOption{chromedp.EmulateScale(1)}
-		if size.mobile {
-			opts = append(opts, chromedp.EmulateMobile)
-		}
-		do(t, ctx, "resize for "+name, chromedp.EmulateViewport(size.width, size.height, opts...),
-			chromedp.Sleep(400*time.Millisecond))
-		png := read(t, ctx, "screenshot "+name, chromedp.FullScreenshot(100))
-		path := filepath.Join("..", "..", "docs", "screenshots", "customer-"+name+"-"+size.suffix+".png")
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	do(t, ctx, "restore the viewport", chromedp.EmulateViewport(1280, 900), chromedp.Sleep(200*time.Millisecond))
+	browsertest.Screenshots(t, ctx, browserTimeout, filepath.Join("..", "..", "docs", "screenshots"), "customer-"+name)
 }

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -48,25 +47,7 @@ func TestBrowserProofDelayed(t *testing.T) {
 	if n := browsertest.Get(t, ctx, limit, "count spinners", chromedp.Evaluate[int](`document.querySelectorAll(".spinner").length`)); n != 0 {
 		t.Errorf("the delayed page shows %v spinners", n)
 	}
-	if os.Getenv("SUBMIT_SCREENSHOTS") == "1" {
-		for _, size := range []struct {
-			suffix        string
-			width, height int64
-			mobile        bool
-		}{{"desktop", 1280, 860, false}, {"phone", 375, 760, true}} {
-			opts := []chromedp.EmulateViewportOption{chromedp.EmulateScale(1)}
-			if size.mobile {
-				opts = append(opts, chromedp.EmulateMobile)
-			}
-			browsertest.Do(t, ctx, limit, "resize", chromedp.EmulateViewport(size.width, size.height, opts...),
-				chromedp.Sleep(400*time.Millisecond))
-			png := browsertest.Get(t, ctx, limit, "screenshot", chromedp.FullScreenshot(100))
-			path := filepath.Join("..", "..", "docs", "screenshots", "customer-proof-delayed-"+size.suffix+".png")
-			if err := os.WriteFile(path, png, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	browsertest.Screenshots(t, ctx, limit, filepath.Join("..", "..", "docs", "screenshots"), "customer-proof-delayed")
 
 	if _, err := e.flow.RetryProof(t.Context(), j.TenantID, j.ID); err != nil {
 		t.Fatal(err)

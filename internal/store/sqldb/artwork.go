@@ -64,28 +64,36 @@ func (db *DB) insertVersion(ctx context.Context, tx *sql.Tx, v store.ArtworkVers
 	return nil
 }
 
-// AddVersionFinding appends a finding to a version's errors. The list is
-// read and written in Go, not in SQL, because the two databases append to
-// JSON arrays differently.
+// AddVersionFinding appends a finding to a version's errors.
 func (db *DB) AddVersionFinding(ctx context.Context, tenantID, versionID string, f job.Finding) error {
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		var errs []job.Finding
-		err := tx.QueryRowContext(ctx, `SELECT errors FROM artwork_versions WHERE id = $1 AND tenant_id = $2`,
-			versionID, tenantID).Scan(jsonDest{&errs})
-		if err != nil {
-			return notFound(err)
-		}
-		arg, err := jsonArg(append(errs, f))
-		if err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE artwork_versions SET errors = $1 WHERE id = $2`, arg, versionID)
-		return err
+		return editVersionErrors(ctx, tx, tenantID, versionID, func(errs []job.Finding) []job.Finding {
+			return append(errs, f)
+		})
 	})
 	if err != nil {
 		return fmt.Errorf("add finding to artwork version %s: %w", versionID, err)
 	}
 	return nil
+}
+
+// editVersionErrors replaces a version's errors with edit's result, in
+// tx. The list is read and written in Go, not in SQL, because the two
+// databases edit JSON arrays differently. ErrNotFound for a version that
+// is not the tenant's.
+func editVersionErrors(ctx context.Context, tx *sql.Tx, tenantID, versionID string, edit func([]job.Finding) []job.Finding) error {
+	var errs []job.Finding
+	err := tx.QueryRowContext(ctx, `SELECT errors FROM artwork_versions WHERE id = $1 AND tenant_id = $2`,
+		versionID, tenantID).Scan(jsonDest{&errs})
+	if err != nil {
+		return notFound(err)
+	}
+	arg, err := jsonArg(edit(errs))
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE artwork_versions SET errors = $1 WHERE id = $2`, arg, versionID)
+	return err
 }
 
 // followEvent makes the event's version, when stored, agree with it: its status, its
@@ -226,7 +234,6 @@ func (db *DB) ReleaseJobWork(ctx context.Context, p store.ReleaseParams) error {
 
 // RetryProof clears a given-up proof so that the pipeline claims the job
 // again, and drops the record of the failure from its current version.
-// The findings are filtered in Go, as in AddVersionFinding.
 func (db *DB) RetryProof(ctx context.Context, tenantID, jobID, dropCode string) error {
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		var versionID string
@@ -244,18 +251,9 @@ func (db *DB) RetryProof(ctx context.Context, tenantID, jobID, dropCode string) 
 		if err != nil || versionID == "" {
 			return err
 		}
-		var errs []job.Finding
-		if err := tx.QueryRowContext(ctx, `SELECT errors FROM artwork_versions WHERE id = $1`,
-			versionID).Scan(jsonDest{&errs}); err != nil {
-			return notFound(err)
-		}
-		kept := slices.DeleteFunc(errs, func(f job.Finding) bool { return f.Code == dropCode })
-		arg, err := jsonArg(kept)
-		if err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE artwork_versions SET errors = $1 WHERE id = $2`, arg, versionID)
-		return err
+		return editVersionErrors(ctx, tx, tenantID, versionID, func(errs []job.Finding) []job.Finding {
+			return slices.DeleteFunc(errs, func(f job.Finding) bool { return f.Code == dropCode })
+		})
 	})
 	if err != nil {
 		return fmt.Errorf("retry the proof of %s: %w", jobID, err)
