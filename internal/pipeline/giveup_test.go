@@ -62,7 +62,9 @@ func TestOriginalOpenedOnce(t *testing.T) {
 	e := setup(t, openSQLite(t))
 	blobs := &countingBlobs{Store: e.flow.Blobs, opens: map[string]int{}}
 	e.flow.Blobs = blobs
-	e.pipeline(t)
+	// A lease far longer than the run, so that a slow renewal on a busy
+	// machine cannot start a second run that opens the file again.
+	e.pipeline(t, func(c *Config) { c.Lease = time.Minute })
 	j := e.newJob(t, "")
 	v := e.upload(t, j, "a.pdf", samplePDF(t, 2))
 	e.wait(t, j, job.ProofGenerated)
