@@ -100,14 +100,10 @@ func (a *API) listDeliveries(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
-	all, err := a.store.ListJobAttempts(r.Context(), j.TenantID, j.ID)
+	attempts, err := a.store.ListJobAttempts(r.Context(), j.TenantID, j.ID)
 	if err != nil {
 		a.writeError(w, r, err)
 		return
-	}
-	attempts := map[string][]store.Attempt{}
-	for _, at := range all {
-		attempts[at.DeliveryID] = append(attempts[at.DeliveryID], at)
 	}
 	resp := listResponse[deliveryResponse]{Object: "list", Data: []deliveryResponse{}}
 	for _, d := range ds {

@@ -109,13 +109,9 @@ func (m *Manage) timeline(ctx context.Context, tenant, jobID string) ([]eventVie
 	if err != nil {
 		return nil, err
 	}
-	attempts, err := m.st.ListJobAttempts(ctx, tenant, jobID)
+	byDelivery, err := m.st.ListJobAttempts(ctx, tenant, jobID)
 	if err != nil {
 		return nil, err
-	}
-	byDelivery := map[string][]store.Attempt{}
-	for _, a := range attempts {
-		byDelivery[a.DeliveryID] = append(byDelivery[a.DeliveryID], a)
 	}
 	byEvent := map[string][]deliveryView{}
 	for _, d := range ds {

@@ -126,9 +126,9 @@ type Store interface {
 	// ListAttempts returns a delivery's attempts, first first.
 	ListAttempts(ctx context.Context, deliveryID string) ([]Attempt, error)
 	// ListJobAttempts returns the attempts of all a job's deliveries in one
-	// query, grouped by delivery and first first within each: a job's
-	// timeline would otherwise ask once per delivery.
-	ListJobAttempts(ctx context.Context, tenantID, jobID string) ([]Attempt, error)
+	// query, by delivery id and first first within each: a job's timeline
+	// would otherwise ask once per delivery.
+	ListJobAttempts(ctx context.Context, tenantID, jobID string) (map[string][]Attempt, error)
 	// ListExceptions returns a tenant's deliveries that failed for good and
 	// are not resolved, oldest first.
 	ListExceptions(ctx context.Context, p ListExceptionsParams) ([]Delivery, error)

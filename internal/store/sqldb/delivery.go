@@ -267,9 +267,8 @@ func (db *DB) ListAttempts(ctx context.Context, deliveryID string) ([]store.Atte
 	return as, nil
 }
 
-// ListJobAttempts returns the attempts of a job's deliveries, by delivery
-// and then by number.
-func (db *DB) ListJobAttempts(ctx context.Context, tenantID, jobID string) ([]store.Attempt, error) {
+// ListJobAttempts returns the attempts of a job's deliveries by delivery.
+func (db *DB) ListJobAttempts(ctx context.Context, tenantID, jobID string) (map[string][]store.Attempt, error) {
 	as, err := queryAll(ctx, db.r, scanAttempt, `SELECT a.id, a.delivery_id, a.number, a.started_at,
 		a.duration_ns, a.status_code, a.response, a.error FROM delivery_attempts a
 		JOIN deliveries d ON d.id = a.delivery_id
@@ -277,7 +276,11 @@ func (db *DB) ListJobAttempts(ctx context.Context, tenantID, jobID string) ([]st
 	if err != nil {
 		return nil, fmt.Errorf("list attempts of job %s: %w", jobID, err)
 	}
-	return as, nil
+	byDelivery := map[string][]store.Attempt{}
+	for _, a := range as {
+		byDelivery[a.DeliveryID] = append(byDelivery[a.DeliveryID], a)
+	}
+	return byDelivery, nil
 }
 
 // Redeliver makes a delivery that is not pending pending again, due at

@@ -422,29 +422,22 @@ func testListJobAttempts(t *testing.T, s store.Store) {
 			}
 		}
 	}
-	var want []store.Attempt
+	want := map[string][]store.Attempt{}
 	for _, d := range ds {
 		as, err := s.ListAttempts(ctx, d.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		want = append(want, as...)
+		want[d.ID] = as
+	}
+	if n := len(want[ds[0].ID]) + len(want[ds[1].ID]); n != 3 {
+		t.Fatalf("%d attempts recorded, want 3", n)
 	}
 	got, err := s.ListJobAttempts(ctx, tn.ID, j.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	byDelivery := func(as []store.Attempt) map[string][]store.Attempt {
-		m := map[string][]store.Attempt{}
-		for _, a := range as {
-			m[a.DeliveryID] = append(m[a.DeliveryID], a)
-		}
-		return m
-	}
-	if len(got) != 3 {
-		t.Errorf("%d attempts, want 3", len(got))
-	}
-	equal(t, "attempts by delivery", byDelivery(got), byDelivery(want))
+	equal(t, "attempts by delivery", got, want)
 	if got, err := s.ListJobAttempts(ctx, other.ID, j.ID); err != nil || len(got) != 0 {
 		t.Errorf("another tenant's ListJobAttempts = %d attempts, %v; want none", len(got), err)
 	}
