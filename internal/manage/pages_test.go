@@ -14,6 +14,7 @@ import (
 	"github.com/atomyx/submit/internal/id"
 	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/store"
+	"github.com/atomyx/submit/internal/store/storetest"
 	"github.com/atomyx/submit/internal/vault"
 	"github.com/atomyx/submit/internal/workflow"
 )
@@ -373,20 +374,8 @@ func (e *env) proofGivenUp(tenantID, externalID string) store.Job {
 			e.t.Fatal(err)
 		}
 	}
-	claimed, err := e.st.ClaimJobWork(ctx, store.ClaimParams{Now: time.Now().Add(time.Hour), Lease: time.Minute, Limit: 100, Worker: "test"})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	for _, c := range claimed {
-		p := store.ReleaseParams{JobID: c.ID, Worker: "test"}
-		if c.ID == j.ID {
-			p.GaveUp = time.Now()
-		}
-		if err := e.st.ReleaseJobWork(ctx, p); err != nil {
-			e.t.Fatal(err)
-		}
-	}
-	j, err = e.st.Job(ctx, tenantID, j.ID)
+	storetest.GiveUpWork(e.t, e.st, j.ID, time.Now())
+	j, err := e.st.Job(ctx, tenantID, j.ID)
 	if err != nil || j.WorkGaveUpAt.IsZero() {
 		e.t.Fatalf("job %s not given up: %+v, %v", externalID, j, err)
 	}

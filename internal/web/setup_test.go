@@ -19,6 +19,7 @@ import (
 	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/store"
 	"github.com/atomyx/submit/internal/store/sqlite"
+	"github.com/atomyx/submit/internal/store/storetest"
 	"github.com/atomyx/submit/internal/workflow"
 )
 
@@ -157,20 +158,7 @@ func (e *env) proofGivenUp(t *testing.T, j job.Job) job.Job {
 		Check: "proof", Severity: "error", Message: "The proof could not be made. An operator has to look at this file."}); err != nil {
 		t.Fatal(err)
 	}
-	worker := "test-" + j.ID
-	claimed, err := e.st.ClaimJobWork(ctx, store.ClaimParams{Now: time.Now().Add(time.Hour), Lease: time.Minute, Limit: 100, Worker: worker})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range claimed {
-		p := store.ReleaseParams{JobID: c.ID, Worker: worker}
-		if c.ID == j.ID {
-			p.GaveUp = time.Now()
-		}
-		if err := e.st.ReleaseJobWork(ctx, p); err != nil {
-			t.Fatal(err)
-		}
-	}
+	storetest.GiveUpWork(t, e.st, j.ID, time.Now())
 	if cur, err = e.st.Job(ctx, j.TenantID, j.ID); err != nil || cur.WorkGaveUpAt.IsZero() {
 		t.Fatalf("job %s not given up: %v", j.ID, err)
 	}

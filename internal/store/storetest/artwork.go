@@ -357,31 +357,13 @@ func testAddVersionFinding(t *testing.T, s store.Store) {
 }
 
 // giveUpProof brings j to preflight_passed with errs on its new version
-// and has a worker give up its proof at when+3s, as the pipeline does
-// after repeated failures. Other jobs it claims are released untouched.
+// and gives up its proof at when+3s (GiveUpWork).
 func giveUpProof(t *testing.T, s store.Store, j store.Job, when time.Time, errs []job.Finding) store.ArtworkVersion {
 	t.Helper()
-	ctx := t.Context()
 	v := upload(t, s, j, job.AwaitingUpload, when)
 	follow(t, s, j, v.ID, job.Preflighting, when.Add(time.Second), nil, nil, 0)
 	follow(t, s, j, v.ID, job.PreflightPassed, when.Add(2*time.Second), errs, nil, 1)
-	worker := "w-" + j.ID
-	got, err := s.ClaimJobWork(ctx, store.ClaimParams{Now: when.Add(time.Hour), Lease: time.Minute, Limit: 100, Worker: worker})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Contains(ids(got, jobID), j.ID) {
-		t.Fatalf("claimed %v, not %s", ids(got, jobID), j.ID)
-	}
-	for _, c := range got {
-		p := store.ReleaseParams{JobID: c.ID, Worker: worker}
-		if c.ID == j.ID {
-			p.GaveUp = when.Add(3 * time.Second)
-		}
-		if err := s.ReleaseJobWork(ctx, p); err != nil {
-			t.Fatal(err)
-		}
-	}
+	GiveUpWork(t, s, j.ID, when.Add(3*time.Second))
 	return v
 }
 

@@ -152,3 +152,30 @@ func ids[T any](xs []T, id func(T) string) []string {
 func jobID(j store.Job) string                 { return j.ID }
 func deliveryID(d store.Delivery) string       { return d.ID }
 func claimedID(c store.ClaimedDelivery) string { return c.Delivery.ID }
+
+// GiveUpWork gives up the pipeline's work on jobID at the given time, as
+// the pipeline does after repeated failures: a worker claims the due work,
+// releases jobID as given up and gives the other jobs their attempt back.
+// For tests above the store that need a given-up job; it fails the test
+// unless jobID had work to claim.
+func GiveUpWork(t testing.TB, s store.Store, jobID string, at time.Time) {
+	t.Helper()
+	ctx, worker := t.Context(), "give-up-"+jobID
+	claimed, err := s.ClaimJobWork(ctx, store.ClaimParams{Now: at.Add(time.Hour), Lease: time.Minute, Limit: 1000, Worker: worker})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, c := range claimed {
+		p := store.ReleaseParams{JobID: c.ID, Worker: worker, Abandoned: c.ID != jobID}
+		if c.ID == jobID {
+			p.GaveUp, found = at, true
+		}
+		if err := s.ReleaseJobWork(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !found {
+		t.Fatalf("job %s had no work to give up (claimed %d others)", jobID, len(claimed))
+	}
+}
