@@ -197,7 +197,8 @@ func userPassword(ctx context.Context, args []string, env Env) int {
 }
 
 // userDisable disables or enables an operator, as an admin can in Manage;
-// here it also works on the last admin, to recover an account.
+// here it works on anyone, so that an account whose admins are all
+// disabled can be recovered.
 func userDisable(ctx context.Context, sub string, args []string, env Env) int {
 	tc, ops, u, code := tenantUser(ctx, "user "+sub, args, env)
 	if tc == nil {
