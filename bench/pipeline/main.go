@@ -14,22 +14,15 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
-	"strconv"
-	"strings"
 	"time"
 
+	"github.com/atomyx/submit/bench/internal/server"
 	"github.com/atomyx/submit/internal/pdfium"
 	"github.com/atomyx/submit/internal/pdfwrite"
 	"github.com/atomyx/submit/internal/proof"
@@ -61,9 +54,9 @@ func run(bigMB int, keep bool) error {
 	if !keep {
 		defer os.RemoveAll(dir)
 	}
-	bin := filepath.Join(dir, "submit")
-	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/submit").CombinedOutput(); err != nil {
-		return fmt.Errorf("build submit: %v\n%s", err, out)
+	bin, err := server.Build(dir)
+	if err != nil {
+		return err
 	}
 	files, err := generate(dir, bigMB)
 	if err != nil {
@@ -167,161 +160,26 @@ type result struct {
 // serverRun starts a fresh server, uploads the file and waits for the
 // proof, then reads the server's peak RSS.
 func serverRun(bin, dataDir string, f file) (result, error) {
-	port, err := freePort()
+	srv, err := server.Start(bin, dataDir, filepath.Join(filepath.Dir(dataDir), "cache"))
 	if err != nil {
 		return result{}, err
 	}
-	if err := os.MkdirAll(dataDir, 0o750); err != nil {
-		return result{}, err
-	}
-	if err := os.Symlink(filepath.Join(filepath.Dir(dataDir), "cache"), filepath.Join(dataDir, "cache")); err != nil {
-		return result{}, err
-	}
-	base := "http://" + port
-	cmd := exec.Command(bin, "serve", "--data-dir", dataDir, "--addr", port, "--public-url", base, "--log-level", "warn")
-	cmd.Env = append(os.Environ(), "SUBMIT_ALLOW_INSECURE_URLS=true")
-	stdout, _ := cmd.StdoutPipe()
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		return result{}, err
-	}
-	defer func() { _ = cmd.Process.Signal(os.Interrupt); _ = cmd.Wait() }()
-	key, err := readKey(stdout)
-	if err != nil {
-		return result{}, err
-	}
-	if err := waitReady(base); err != nil {
-		return result{}, err
-	}
-	id, err := createJob(base, key)
+	defer srv.Stop()
+	id, err := srv.CreateJob("BENCH-1")
 	if err != nil {
 		return result{}, err
 	}
 	start := time.Now()
-	if err := upload(base, key, id, f.path); err != nil {
+	if err := srv.Upload(id, f.path); err != nil {
 		return result{}, err
 	}
-	status, note, err := waitDone(base, key, id, 30*time.Minute)
+	status, note, err := srv.WaitDone(id, 30*time.Minute)
 	if err != nil {
 		return result{}, err
 	}
 	res := result{toProof: time.Since(start), status: status, note: note}
-	res.peakKB, err = vmHWM(cmd.Process.Pid)
+	res.peakKB, err = srv.PeakKB()
 	return res, err
-}
-
-func freePort() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
-}
-
-var keyRE = regexp.MustCompile(`sk_live_[A-Za-z0-9_-]+`)
-
-// readKey finds the first key that serve prints on a new data directory,
-// then drains the rest of stdout.
-func readKey(r io.Reader) (string, error) {
-	sc := bufio.NewScanner(r)
-	for sc.Scan() {
-		if k := keyRE.FindString(sc.Text()); k != "" {
-			go func() { _, _ = io.Copy(io.Discard, r) }()
-			return k, nil
-		}
-	}
-	return "", fmt.Errorf("serve printed no API key")
-}
-
-func waitReady(base string) error {
-	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if resp, err := http.Get(base + "/readyz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return nil
-			}
-		}
-	}
-	return fmt.Errorf("server not ready after 2 minutes")
-}
-
-func call(method, url, key, ctype string, body io.Reader, size int64) (map[string]any, error) {
-	req, err := http.NewRequestWithContext(context.Background(), method, url, body)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Authorization", "Bearer "+key)
-	if ctype != "" {
-		req.Header.Set("Content-Type", ctype)
-	}
-	if size > 0 {
-		req.ContentLength = size
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	var v map[string]any
-	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil {
-		return nil, fmt.Errorf("%s %s: %d: %w", method, url, resp.StatusCode, err)
-	}
-	if resp.StatusCode >= 300 {
-		return v, fmt.Errorf("%s %s: %d %v", method, url, resp.StatusCode, v["detail"])
-	}
-	return v, nil
-}
-
-func createJob(base, key string) (string, error) {
-	v, err := call("POST", base+"/api/jobs", key, "application/json", strings.NewReader(`{"externalId":"BENCH-1"}`), 0)
-	if err != nil {
-		return "", err
-	}
-	return v["id"].(string), nil
-}
-
-func upload(base, key, id, path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	st, _ := f.Stat()
-	_, err = call("PUT", base+"/api/jobs/"+id+"/artwork?filename="+filepath.Base(path), key, "application/pdf", f, st.Size())
-	return err
-}
-
-// waitDone polls the job until the pipeline has nothing more to do.
-func waitDone(base, key, id string, limit time.Duration) (status, note string, err error) {
-	for deadline := time.Now().Add(limit); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		v, err := call("GET", base+"/api/jobs/"+id, key, "", nil, 0)
-		if err != nil {
-			return "", "", err
-		}
-		switch s := v["status"].(string); s {
-		case "proof_generated":
-			return s, "", nil
-		case "preflight_failed":
-			b, _ := json.Marshal(v["errors"])
-			return s, string(b), nil
-		}
-	}
-	return "", "", fmt.Errorf("no proof after %v", limit)
-}
-
-// vmHWM reads a process's peak resident set size in KiB.
-func vmHWM(pid int) (int, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, err
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			return strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")))
-		}
-	}
-	return 0, fmt.Errorf("no VmHWM in /proc/%d/status", pid)
 }
 
 // renderOurs renders every page with the pipeline's renderer settings and
