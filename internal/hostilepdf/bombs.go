@@ -1,0 +1,116 @@
+package hostilepdf
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+)
+
+// GiB is the size the bombs inflate to, four of them.
+const GiB = 1 << 30
+
+// ContentBomb is a one-page file whose content stream inflates to
+// inflated zero bytes: white space to a content-stream lexer, so the page
+// is blank however much of it is read. 4 GiB take about 4 MB.
+func ContentBomb(inflated int64) []byte {
+	f := &file{}
+	f.page("", f.stream("/Filter /FlateDecode", Zeros(inflated)))
+	return f.classic("")
+}
+
+// FormBomb is a page that draws a form draws times; the form's content
+// inflates to inflated zero bytes.
+func FormBomb(inflated int64, draws int) []byte {
+	f := &file{}
+	fm := f.stream("/Type /XObject /Subtype /Form /BBox [0 0 100 100] /Filter /FlateDecode", Zeros(inflated))
+	content := f.stream("", []byte(strings.Repeat("/Fm Do\n", draws)))
+	f.page(fmt.Sprintf("<< /XObject << /Fm %d 0 R >> >>", fm), content)
+	return f.classic("")
+}
+
+// ImageBomb is a page showing a DeviceCMYK image of width × height pixels
+// whose data inflates to inflated zero bytes, where the image needs
+// width × height × 4. A reader that decodes what the data holds, rather
+// than what the image needs, holds gigabytes.
+func ImageBomb(width, height int, inflated int64) []byte {
+	f := &file{}
+	im := f.stream(fmt.Sprintf("/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceCMYK /BitsPerComponent 8 /Filter /FlateDecode",
+		width, height), Zeros(inflated))
+	f.page(fmt.Sprintf("<< /XObject << /Im %d 0 R >> >>", im), f.stream("", []byte("q 100 0 0 100 0 0 cm /Im Do Q")))
+	return f.classic("")
+}
+
+// ObjectStreamBomb is a file whose page, page tree and catalog are in an
+// object stream, found through a cross-reference stream; after them the
+// object stream's data goes on with inflated zero bytes.
+func ObjectStreamBomb(inflated int64) []byte {
+	f := &file{}
+	f.page("", f.stream("", []byte("0 0 1 rg 10 10 80 80 re f")))
+	tree, root := f.tree()
+	stm := f.reserve()
+	packed := []int{f.pages[0], tree, root}
+	var head, body bytes.Buffer
+	f.packed = map[int][2]int{}
+	for i, n := range packed {
+		fmt.Fprintf(&head, "%d %d ", n, body.Len())
+		body.Write(f.objs[n-1])
+		body.WriteByte('\n')
+		f.packed[n] = [2]int{stm, i}
+	}
+	f.setStream(stm, fmt.Sprintf("/Type /ObjStm /N %d /First %d /Filter /FlateDecode", len(packed), head.Len()),
+		Zlib(append(head.Bytes(), body.Bytes()...), []byte{0}, inflated))
+	return f.xrefStream(root, xrefLie{})
+}
+
+// XRefStreamBomb is a file whose cross-reference stream goes on after its
+// real entries with inflated zero bytes, and whose /Size counts them:
+// free entries, seven bytes each.
+func XRefStreamBomb(inflated int64) []byte {
+	f := &file{}
+	f.page("", f.stream("", []byte("0 0 1 rg 10 10 80 80 re f")))
+	_, root := f.tree()
+	return f.xrefStream(root, xrefLie{zeros: inflated, size: int64(len(f.objs)) + 2 + inflated/7})
+}
+
+// NestedForms is a page that draws a form which draws the next fanout
+// times, depth forms deep; the last one fills a rectangle. Each form is
+// small and the file is tiny, but drawing the page takes fanout^depth
+// form draws.
+func NestedForms(depth, fanout int) []byte {
+	f := &file{}
+	next := f.stream("/Type /XObject /Subtype /Form /BBox [0 0 100 100]", []byte("0 0 1 rg 10 10 80 80 re f"))
+	for range depth - 1 {
+		draw := strings.Repeat("/F Do\n", fanout)
+		next = f.stream(fmt.Sprintf("/Type /XObject /Subtype /Form /BBox [0 0 100 100] /Resources << /XObject << /F %d 0 R >> >>", next), []byte(draw))
+	}
+	f.page(fmt.Sprintf("<< /XObject << /F %d 0 R >> >>", next), f.stream("", []byte("/F Do")))
+	return f.classic("")
+}
+
+// RecursiveForms is a page that draws the first of cycle forms, each of
+// which draws the next twice, and the last the first: a cycle of one is a
+// form that draws itself.
+func RecursiveForms(cycle int) []byte {
+	f := &file{}
+	first := f.reserve()
+	forms := []int{first}
+	for range cycle - 1 {
+		forms = append(forms, f.reserve())
+	}
+	for i, n := range forms {
+		next := forms[(i+1)%cycle]
+		f.setStream(n, fmt.Sprintf("/Type /XObject /Subtype /Form /BBox [0 0 100 100] /Resources << /XObject << /F %d 0 R >> >>", next),
+			[]byte("0 0 1 rg 1 1 2 2 re f /F Do /F Do"))
+	}
+	f.page(fmt.Sprintf("<< /XObject << /F %d 0 R >> >>", first), f.stream("", []byte("/F Do")))
+	return f.classic("")
+}
+
+// MillionOperators is a page of ops path operators (a line drawn and
+// stroked, over and over), compressed: 50 million take 230 MB decoded
+// and about a quarter of a megabyte in the file.
+func MillionOperators(ops int64) []byte {
+	f := &file{}
+	f.page("", f.stream("/Filter /FlateDecode", Zlib(nil, []byte("1 1 m 2 2 l S\n"), ops/3)))
+	return f.classic("")
+}

@@ -1,0 +1,39 @@
+package hostilepdf
+
+import (
+	"bytes"
+	"compress/zlib"
+	"io"
+	"testing"
+)
+
+func TestZlibDecodesToWhatItSays(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name         string
+		prefix, unit []byte
+		count        int64
+	}{
+		{"few zeros, compressed whole", nil, []byte{0}, 1000},
+		{"zeros", nil, []byte{0}, 5*chunk + 12345},
+		{"prefix and operators", []byte("1 0 0 1 0 0 cm\n"), []byte("0 0 m 1 1 l S\n"), 3*chunk/14 + 7},
+		{"exact chunks", []byte("x"), []byte{0}, 4 * chunk},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			want := append(append([]byte{}, tt.prefix...), bytes.Repeat(tt.unit, int(tt.count))...)
+			zr, err := zlib.NewReader(bytes.NewReader(Zlib(tt.prefix, tt.unit, tt.count)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := io.ReadAll(zr) // checks the Adler-32 too
+			if err != nil {
+				t.Fatalf("read after %d bytes: %v", len(got), err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Fatalf("decoded %d bytes, want %d (equal prefix: %v)", len(got), len(want), bytes.HasPrefix(want, got))
+			}
+		})
+	}
+}
