@@ -108,15 +108,13 @@ func TestHandler(t *testing.T) {
 	if resp.StatusCode != 200 || body != "%PDF-1.7 hello" {
 		t.Fatalf("GET = %d %q", resp.StatusCode, body)
 	}
-	for h, want := range map[string]string{
-		"Content-Type":        "application/pdf",
-		"Content-Disposition": `inline; filename=av_1-proof.pdf`,
-		"Referrer-Policy":     "no-referrer",
-	} {
-		if got := resp.Header.Get(h); got != want {
-			t.Errorf("%s = %q, want %q", h, got, want)
-		}
-	}
+	checkHeaders(t, "PDF", resp, map[string]string{
+		"Content-Type":            "application/pdf",
+		"Content-Disposition":     `attachment; filename=av_1-proof.pdf`,
+		"Content-Security-Policy": "default-src 'none'; sandbox",
+		"X-Content-Type-Options":  "nosniff",
+		"Referrer-Policy":         "no-referrer",
+	})
 	if cc := resp.Header.Get("Cache-Control"); !strings.HasPrefix(cc, "private") {
 		t.Errorf("Cache-Control = %q, want private", cc)
 	}
@@ -132,5 +130,63 @@ func TestHandler(t *testing.T) {
 	}
 	if resp, _ = get(l.URL("jobs/gone.pdf")); resp.StatusCode != 404 {
 		t.Errorf("missing file = %d", resp.StatusCode)
+	}
+}
+
+// TestHandlerDisposition: a file link never shows a document on Submit's
+// origin. PDFs and JSON reports are downloads; proof page images are shown
+// as images, which run nothing. Every answer, errors too, is sandboxed and
+// not sniffed.
+func TestHandlerDisposition(t *testing.T) {
+	t.Parallel()
+	l, blobs, srv := setup(t)
+	for _, c := range []struct{ key, body, typ, disposition string }{
+		{"jobs/ses_1/av_1/original.pdf", "%PDF-1.7", "application/pdf", "attachment; filename=av_1-original.pdf"},
+		{"jobs/ses_1/av_1/report.json", "{}", "application/json", "attachment; filename=av_1-report.json"},
+		{"jobs/ses_1/av_1/proof/page-0001.jpg", "\xff\xd8\xff", "image/jpeg", "inline; filename=page-0001.jpg"},
+		{"jobs/ses_1/av_1/upload.bin", "<html><script>alert(1)</script>", "application/octet-stream", "attachment; filename=av_1-upload.bin"},
+	} {
+		if _, err := blobs.Put(context.Background(), c.key, strings.NewReader(c.body)); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.Get(l.URL(c.key))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		checkHeaders(t, c.key, resp, map[string]string{
+			"Content-Type":            c.typ,
+			"Content-Disposition":     c.disposition,
+			"Content-Security-Policy": "default-src 'none'; sandbox",
+			"X-Content-Type-Options":  "nosniff",
+		})
+	}
+	resp, err := http.Get(srv.URL + "/files/" + strings.Repeat("A", 60))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	checkHeaders(t, "invalid link", resp, map[string]string{
+		"Content-Security-Policy": "default-src 'none'; sandbox",
+		"X-Content-Type-Options":  "nosniff",
+	})
+}
+
+// TestDownloadNameEncoding: a name that is not plain ASCII is sent as
+// RFC 5987 filename* (RFC 6266), never raw in the header.
+func TestDownloadNameEncoding(t *testing.T) {
+	t.Parallel()
+	got := disposition("jobs/ses_1/av_1/épreuve \"1\".pdf")
+	if want := `attachment; filename*=utf-8''av_1-%C3%A9preuve%20%221%22.pdf`; got != want {
+		t.Errorf("disposition = %q, want %q", got, want)
+	}
+}
+
+func checkHeaders(t *testing.T, what string, resp *http.Response, want map[string]string) {
+	t.Helper()
+	for h, w := range want {
+		if got := resp.Header.Get(h); got != w {
+			t.Errorf("%s: %s = %q, want %q", what, h, got, w)
+		}
 	}
 }

@@ -21,6 +21,11 @@ const Route = "GET /files/{token}"
 // file name from its key, Range support, and headers that keep the link
 // out of shared caches and Referer headers. An invalid token is a 404, an
 // expired one a 410, each with a sentence saying what to do.
+//
+// Files are served on Submit's own origin, and a PDF is a document that
+// can carry script and forms: so every answer is sandboxed (a CSP with no
+// sources and the sandbox directive), never sniffed, and everything but a
+// proof page image is a download (see disposition).
 func (l *Links) Handler(blobs blob.Store, log *slog.Logger) http.Handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -29,6 +34,7 @@ func (l *Links) Handler(blobs blob.Store, log *slog.Logger) http.Handler {
 		h := w.Header()
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
 		key, expires, err := l.Open(r.PathValue("token"))
 		switch {
 		case errors.Is(err, ErrExpired):
@@ -52,7 +58,7 @@ func (l *Links) Handler(blobs blob.Store, log *slog.Logger) http.Handler {
 		}
 		defer f.Close()
 		h.Set("Content-Type", contentType(key))
-		h.Set("Content-Disposition", mime.FormatMediaType("inline", map[string]string{"filename": downloadName(key)}))
+		h.Set("Content-Disposition", disposition(key))
 		// private: the link is a capability, shared caches must not keep
 		// the file; max-age never outlives the link.
 		maxAge := min(time.Until(expires), time.Hour)
@@ -89,6 +95,20 @@ func contentType(key string) string {
 		return "image/jpeg"
 	}
 	return "application/octet-stream"
+}
+
+// disposition is the Content-Disposition of a file. Proof page images
+// are shown inline: an image runs nothing, and operators look at pages in
+// the browser. PDFs, reports and anything else are attachments, so the
+// browser saves them instead of opening them on Submit's origin. The name
+// is encoded as RFC 6266 says: filename="…", or RFC 5987 filename*=utf-8”…
+// when it is not plain ASCII.
+func disposition(key string) string {
+	kind := "attachment"
+	if contentType(key) == "image/jpeg" {
+		kind = "inline"
+	}
+	return mime.FormatMediaType(kind, map[string]string{"filename": downloadName(key)})
 }
 
 // downloadName is the file name a browser saves: the version and the
