@@ -101,8 +101,8 @@ func contentType(key string) string {
 // are shown inline: an image runs nothing, and operators look at pages in
 // the browser. PDFs, reports and anything else are attachments, so the
 // browser saves them instead of opening them on Submit's origin. The name
-// is encoded as RFC 6266 says: filename="…", or RFC 5987 filename*=utf-8”…
-// when it is not plain ASCII.
+// is encoded as RFC 6266 says: filename="…", or the RFC 5987 filename*
+// (UTF-8, percent-encoded) when it is not plain ASCII.
 func disposition(key string) string {
 	kind := "attachment"
 	if contentType(key) == "image/jpeg" {

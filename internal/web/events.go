@@ -52,15 +52,24 @@ func (w *Web) status(rw http.ResponseWriter, r *http.Request) {
 	writeJSON(rw, http.StatusOK, statusOf(j))
 }
 
-// Event streams: the database is polled once a second per open page,
-// which works unchanged when several processes serve the same jobs. A
-// stream ends after streamLife; the browser's EventSource reconnects by
-// itself, so no connection outlives a load balancer's idle timeout.
+// Event streams are fed by the hub, which reads the jobs of all open
+// streams once every streamPoll. A stream ends after streamLife; the
+// browser's EventSource reconnects by itself, so no connection outlives a
+// load balancer's idle timeout.
 const (
 	streamPoll = time.Second
 	streamLife = 5 * time.Minute
 	streamPing = 20 * time.Second
 )
+
+// streamRefusals say why a stream was refused. The page's script polls
+// /status instead; the words are for whoever reads the answer itself.
+var streamRefusals = map[error]string{
+	errJobStreams: "This order is open in too many windows to update them all live. " +
+		"Close the ones you do not need; this one checks for news every few seconds instead.",
+	errAddrStreams: "Too many pages are updating live from your network. " +
+		"Close the ones you do not need; this one checks for news every few seconds instead.",
+}
 
 // events is GET /u/{token}/events: server-sent events, one "status" event
 // whenever the job moves, or its page changes without a new status (a
@@ -71,6 +80,12 @@ func (w *Web) events(rw http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	s, err := w.hub.open(j, clientAddr(r))
+	if err != nil {
+		w.refuse(rw, r, http.StatusTooManyRequests, streamRefusals[err])
+		return
+	}
+	defer w.hub.close(s)
 	rc := http.NewResponseController(rw)
 	h := rw.Header()
 	h.Set("Content-Type", "text/event-stream")
@@ -78,17 +93,11 @@ func (w *Web) events(rw http.ResponseWriter, r *http.Request) {
 	h.Set("X-Accel-Buffering", "no") // nginx would hold events back
 	rw.WriteHeader(http.StatusOK)
 	fmt.Fprint(rw, "retry: 2000\n\n")
-	var last statusBody
-	poll, ping := time.NewTicker(streamPoll), time.NewTicker(streamPing)
-	defer poll.Stop()
+	writeStatus(rw, statusOf(j))
+	ping := time.NewTicker(streamPing)
 	defer ping.Stop()
 	end := time.After(streamLife)
 	for {
-		if now := statusOf(j); now.Sequence != last.Sequence || now.View != last.View {
-			last = now
-			b, _ := json.Marshal(now)
-			fmt.Fprintf(rw, "event: status\nid: %d\ndata: %s\n\n", j.Sequence, b)
-		}
 		if rc.Flush() != nil {
 			return
 		}
@@ -101,14 +110,15 @@ func (w *Web) events(rw http.ResponseWriter, r *http.Request) {
 			return
 		case <-ping.C:
 			fmt.Fprint(rw, ": ping\n\n") // keeps proxies from closing an idle stream
-		case <-poll.C:
-			next, err := w.d.Store.JobByUploadToken(r.Context(), j.UploadToken)
-			if err != nil {
-				return // the browser reconnects and gets a proper answer
-			}
-			j = next
+		case now := <-s.c:
+			writeStatus(rw, now)
 		}
 	}
+}
+
+func writeStatus(rw http.ResponseWriter, s statusBody) {
+	b, _ := json.Marshal(s)
+	fmt.Fprintf(rw, "event: status\nid: %d\ndata: %s\n\n", s.Sequence, b)
 }
 
 func wantsJSON(r *http.Request) bool {

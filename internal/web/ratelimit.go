@@ -66,15 +66,9 @@ func (l *limiter) sweep(now time.Time) {
 }
 
 // limit answers 429 with Retry-After once the client's bucket is empty.
-// The key is the connection's address: X-Forwarded-For is not trusted,
-// because any client can set it.
 func (w *Web) limit(next http.HandlerFunc) http.HandlerFunc {
 	return func(rw http.ResponseWriter, r *http.Request) {
-		host, _, err := net.SplitHostPort(r.RemoteAddr)
-		if err != nil {
-			host = r.RemoteAddr
-		}
-		if ok, wait := w.limiter.take(host); !ok {
+		if ok, wait := w.limiter.take(clientAddr(r)); !ok {
 			secs := int(math.Ceil(wait.Seconds()))
 			rw.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
 			w.refuse(rw, r, http.StatusTooManyRequests, "Too many requests from your network. Wait a few seconds and try again.")
@@ -82,4 +76,14 @@ func (w *Web) limit(next http.HandlerFunc) http.HandlerFunc {
 		}
 		next(rw, r)
 	}
+}
+
+// clientAddr is the address limits are counted by: the connection's.
+// X-Forwarded-For is not trusted, because any client can set it.
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }

@@ -63,9 +63,10 @@ type Web struct {
 	cookie  cookieConfig
 	origin  *http.CrossOriginProtection
 	tus     *tusUploads
+	hub     *hub
 
-	// done is closed on shutdown, so that event streams end and
-	// http.Server.Shutdown need not wait for them.
+	// done is closed on shutdown, so that event streams and the hub end
+	// and http.Server.Shutdown need not wait for them.
 	done     chan struct{}
 	doneOnce sync.Once
 }
@@ -88,11 +89,12 @@ func New(d Deps) *Web {
 		d.Burst = 200
 	}
 	a := loadAssets()
+	done := make(chan struct{})
 	w := &Web{
 		d: d, log: d.Logger, art: d.Artwork, pages: loadPages(a), assets: a,
 		limiter: newLimiter(d.RequestsPerSecond, d.Burst, d.Now),
 		cookie:  newCookieConfig(d.PublicURL), origin: newOriginCheck(d.PublicURL),
-		done: make(chan struct{}),
+		hub: newHub(d.Store, d.Logger, done), done: done,
 	}
 	w.tus = newTusUploads(w, tusDir(d.DataDir))
 	return w
