@@ -149,8 +149,11 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (is another server running there? choose one with --addr)", cfg.Addr, err)
 	}
+	// No ReadTimeout or WriteTimeout: they bound whole requests, and
+	// uploads, downloads and event streams may take long. Body reads are
+	// bounded one by one instead.
 	srv := &http.Server{
-		Handler:           api.WithRequestID(mux),
+		Handler:           withBodyReadDeadline(api.WithRequestID(mux), bodyReadTimeout),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
