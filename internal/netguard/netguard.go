@@ -25,14 +25,15 @@ import (
 // ErrRefused is wrapped by every refusal to connect or to accept a URL.
 var ErrRefused = errors.New("address not allowed")
 
-// RefusedError says which address was refused and why.
+// RefusedError says which class of address was refused. It never names
+// the address: the error reaches whoever chose the URL (a ping's result, a
+// delivery attempt), and addresses would map Submit's own network for them.
 type RefusedError struct {
-	Addr  netip.Addr
 	Class string // e.g. "loopback", "private (RFC 1918)"
 }
 
 func (e *RefusedError) Error() string {
-	return fmt.Sprintf("refused to connect to %s: it is a %s address, and callbacks and downloads only go to public addresses (--allow-insecure-urls lifts this for local development)", e.Addr, e.Class)
+	return fmt.Sprintf("refused to connect: the host's address is not public (%s), and callbacks and downloads only go to public addresses (--allow-insecure-urls lifts this for local development)", e.Class)
 }
 
 // Unwrap makes errors.Is(err, ErrRefused) true.
@@ -60,7 +61,7 @@ func NewClient(o Options) *http.Client {
 	}
 	t := &http.Transport{
 		Proxy:             nil, // a proxy would connect for us, past the check
-		DialContext:       NewDialer(o).DialContext,
+		DialContext:       dialer{newDialer(o)}.DialContext,
 		ForceAttemptHTTP2: true,
 		MaxIdleConns:      100,
 		// Keep as many idle connections per host as the callback worker
@@ -81,9 +82,9 @@ func NewClient(o Options) *http.Client {
 	}
 }
 
-// NewDialer returns a net.Dialer whose Control hook refuses non-public
+// newDialer returns a net.Dialer whose Control hook refuses non-public
 // addresses unless o.AllowInsecure.
-func NewDialer(o Options) *net.Dialer {
+func newDialer(o Options) *net.Dialer {
 	d := &net.Dialer{Timeout: o.Timeout, KeepAlive: 30 * time.Second, Resolver: o.Resolver}
 	if d.Timeout == 0 {
 		d.Timeout = 10 * time.Second
@@ -94,11 +95,39 @@ func NewDialer(o Options) *net.Dialer {
 	return d
 }
 
+// dialer is a net.Dialer whose errors name neither the address a host
+// resolved to nor the DNS server asked, for the reason RefusedError gives.
+type dialer struct{ d *net.Dialer }
+
+func (d dialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	c, err := d.d.DialContext(ctx, network, addr)
+	if err != nil {
+		return nil, scrub(err)
+	}
+	return c, nil
+}
+
+// scrub removes the addresses from a dial error and keeps the rest, so that
+// errors.Is and errors.As still see the cause.
+func scrub(err error) error {
+	switch e := err.(type) {
+	case *net.OpError:
+		c := *e
+		c.Source, c.Addr, c.Err = nil, nil, scrub(e.Err)
+		return &c
+	case *net.DNSError:
+		c := *e
+		c.Server = ""
+		return &c
+	}
+	return err
+}
+
 // control runs after resolution, just before connect, once per address tried.
 func control(_ context.Context, network, address string, _ syscall.RawConn) error {
 	ap, err := netip.ParseAddrPort(address)
 	if err != nil {
-		return fmt.Errorf("%w: cannot read the address %q being dialled over %s", ErrRefused, address, network)
+		return fmt.Errorf("%w: cannot read the address being dialled over %s", ErrRefused, network)
 	}
 	return CheckAddr(ap.Addr())
 }
@@ -106,7 +135,7 @@ func control(_ context.Context, network, address string, _ syscall.RawConn) erro
 // CheckAddr returns a *RefusedError when a is not a public unicast address.
 func CheckAddr(a netip.Addr) error {
 	if class := Classify(a); class != "" {
-		return &RefusedError{Addr: a.WithZone(""), Class: class}
+		return &RefusedError{Class: class}
 	}
 	return nil
 }

@@ -136,6 +136,10 @@ func TestClientRefusesAtConnect(t *testing.T) {
 			t.Errorf("GET %s succeeded, want refused", url)
 		} else if !errors.Is(err, ErrRefused) {
 			t.Errorf("GET %s = %v, want ErrRefused", url, err)
+		} else if msg := errors.Unwrap(err).Error(); !strings.Contains(msg, "not public") || strings.Contains(msg, "127.0.0.1") || strings.Contains(msg, ":"+port) {
+			// The URL is the caller's own; the address it resolved to
+			// is Submit's to know.
+			t.Errorf("GET %s: %q must name the class, not the address", url, msg)
 		}
 		open := NewClient(Options{Resolver: resolver, AllowInsecure: true})
 		resp, err = open.Get(url)
@@ -144,6 +148,27 @@ func TestClientRefusesAtConnect(t *testing.T) {
 			continue
 		}
 		resp.Body.Close()
+	}
+}
+
+// TestClientErrorsNameNoServer: a failed lookup does not name the DNS
+// server that Submit asked, which is an address of its own network.
+func TestClientErrorsNameNoServer(t *testing.T) {
+	t.Parallel()
+	resolver := &net.Resolver{PreferGo: true, Dial: func(context.Context, string, string) (net.Conn, error) {
+		return nil, errors.New("no DNS here")
+	}}
+	_, err := NewClient(Options{Resolver: resolver}).Get("https://erp.example.com/hook")
+	var dns *net.DNSError
+	if !errors.As(err, &dns) {
+		t.Fatalf("GET = %v, want a DNS error", err)
+	}
+	if dns.Server != "" || strings.Contains(err.Error(), " on ") {
+		t.Errorf("the error names the DNS server: %v", err)
+	}
+	var op *net.OpError
+	if errors.As(err, &op) && (op.Addr != nil || op.Source != nil) {
+		t.Errorf("the error names an address: %v", err)
 	}
 }
 
@@ -193,6 +218,15 @@ func TestValidateURL(t *testing.T) {
 		{"https://[::ffff:192.168.0.1]/hook", false, false, true},
 		{"https://[fd00:ec2::254]/", false, false, true},
 		{"https://100.64.1.1/", false, false, true},
+		{"https://foo.internal/", false, false, true},
+		{"https://ERP.Internal./hook", false, false, true},
+		{"https://printer.local/", false, false, true},
+		{"https://nas.home.arpa/", false, false, true},
+		{"https://erp.corp/", false, false, true},
+		{"https://erp/hook", false, false, true},
+		{"https://foo.internal/", true, true, false},
+		{"https://internal.example.com/", false, true, false},
+		{"https://[2606:4700:4700::1111]/", false, true, false},
 	}
 	for _, tt := range tests {
 		_, err := ValidateURL(tt.url, tt.insecure)
