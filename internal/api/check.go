@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/atomyx/submit/internal/job"
 )
 
 // checker walks a parsed JSON body and collects every problem with its JSON
@@ -70,7 +72,8 @@ func (c *checker) object(ptr string, v any, known ...string) (map[string]any, bo
 	return m, true
 }
 
-// str checks that v is a string of min to max characters.
+// str checks that v is a one-line string of min to max characters
+// (job.CheckLine: no control or bidirectional control characters).
 func (c *checker) str(ptr string, v any, min, max int) (string, bool) {
 	if v == nil {
 		c.add(ptr, "is required")
@@ -89,8 +92,9 @@ func (c *checker) str(ptr string, v any, min, max int) (string, bool) {
 	case n < min || n > max:
 		c.add(ptr, "must have %d to %d characters, not %d", min, max, n)
 		return "", false
-	case strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }):
-		c.add(ptr, "must not contain control characters such as line breaks or tabs")
+	}
+	if err := job.CheckLine(s); err != nil {
+		c.add(ptr, "%s", err.Error())
 		return "", false
 	}
 	return s, true

@@ -41,7 +41,9 @@ func readJSONBody(w http.ResponseWriter, r *http.Request) ([]byte, *Problem) {
 }
 
 // parseJSON parses body into generic values (numbers kept as json.Number)
-// and explains syntax errors by line and column.
+// and explains syntax errors by line and column. It refuses, with a
+// pointer to each, what encoding/json would accept silently: repeated
+// member names, bytes that are not UTF-8 and lone surrogate escapes.
 func parseJSON(body []byte) (any, *Problem) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, problem(http.StatusBadRequest, "invalid-json", "Invalid JSON",
@@ -57,6 +59,9 @@ func parseJSON(body []byte) (any, *Problem) {
 		line, col := position(body, dec.InputOffset())
 		return nil, problem(http.StatusBadRequest, "invalid-json", "Invalid JSON",
 			fmt.Sprintf("Unexpected data after the JSON value at line %d, column %d. Send exactly one JSON object.", line, col))
+	}
+	if errs := strictJSON(body); len(errs) > 0 {
+		return nil, errValidation(errs)
 	}
 	return v, nil
 }

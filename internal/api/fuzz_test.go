@@ -5,11 +5,15 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"unicode/utf8"
+
+	"github.com/atomyx/submit/internal/job"
 )
 
 // FuzzCreateJobBody feeds arbitrary bodies through parsing and validation:
 // whatever comes in, the answer is a request or a list of problems that
-// each carry a JSON Pointer, never a panic.
+// each carry a JSON Pointer, never a panic; what is accepted is UTF-8 and
+// its externalId free of control characters.
 func FuzzCreateJobBody(f *testing.F) {
 	for _, seed := range []string{
 		`{"externalId":"TEST-ORDER-10001"}`,
@@ -19,6 +23,8 @@ func FuzzCreateJobBody(f *testing.F) {
 		`{"metadata":[1,null,{"propertyId":{}}],"brand":[],"artwork":{"url":5}}`,
 		`{"externalId":"X","preflight":{"pageCount":1e400,"trimSize":{"width":"1"}}}`,
 		"{\"externalId\":\"\u0000\"}", `[`, `{"a":`, `nul`, `"x"`, `{}{}`, "",
+		`{"externalId":"A","externalId":"B","metadata":[{"a":1,"a\u0000":2,"a":[{"b":{},"b":null}]}]}`,
+		`{"externalId":"\ud83d\ude00\ud800\udc00\udfff\\u\"\/"}`, "{\"externalId\":\"\xff\xed\xa0\x80\u202e\"}",
 	} {
 		f.Add([]byte(seed))
 	}
@@ -31,13 +37,16 @@ func FuzzCreateJobBody(f *testing.F) {
 			}
 			return
 		}
+		if !utf8.Valid(body) {
+			t.Fatalf("accepted a body that is not UTF-8: %q", body)
+		}
 		req, errs := jv.decodeCreateJob(v)
 		for _, e := range errs {
 			if e.Detail == "" || (e.Pointer != "" && !strings.HasPrefix(e.Pointer, "/")) {
 				t.Fatalf("bad field error %+v", e)
 			}
 		}
-		if len(errs) == 0 && (req.ExternalID == "" || len(req.ExternalID) > 4*255) {
+		if len(errs) == 0 && (req.ExternalID == "" || len(req.ExternalID) > 4*255 || job.CheckLine(req.ExternalID) != nil) {
 			t.Fatalf("accepted a request without a valid externalId: %q", req.ExternalID)
 		}
 	})

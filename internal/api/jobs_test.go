@@ -144,6 +144,47 @@ func TestInvalidJSONSaysWhere(t *testing.T) {
 	}
 }
 
+// TestStrictJSON: what encoding/json would take silently (a repeated
+// member, bytes that are not UTF-8, half a surrogate pair) and text with
+// control characters are refused with a pointer to the place, and nothing
+// is stored.
+func TestStrictJSON(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	for _, tc := range []struct{ body, ptr, want string }{
+		{`{"externalId": "A", "externalId": "B"}`, "/externalId", "repeats the member \"externalId\" (line 1, column 21; first at line 1, column 2)"},
+		{`{"externalId": "X", "metadata": [{"propertyId": "a", "propertyName": "A", "value": "1", "value": "2"}]}`, "/metadata/0/value", "repeats the member"},
+		{`{"externalId": "X", "preflight": {"pageCount": 1, "page\u0043ount": 2}}`, "/preflight/pageCount", "repeats the member"},
+		{"{\"externalId\": \"X\xff\"}", "/externalId", "is not UTF-8"},
+		{"{\"externalId\": \"X\xed\xa0\x80\"}", "/externalId", "is not UTF-8"},
+		{"{\"external\xffId\": \"X\"}", "", "has a member name that is not UTF-8"},
+		{`{"externalId": "X\ud800"}`, "/externalId", `contains \ud800 (line 1, column 18), half of a UTF-16 surrogate pair`},
+		{`{"externalId": "X\udc00\ud83d"}`, "/externalId", `contains \udc00`},
+		{`{"externalId": "X\ud83dY"}`, "/externalId", `contains \ud83d`},
+		{`{"externalId": "INV-\u202e1001"}`, "/externalId", "a bidirectional control character (U+202E) at character 5"},
+		{"{\"externalId\": \"INV-\u202e1001\"}", "/externalId", "(U+202E)"},
+		{`{"externalId": "X", "metadata": [{"propertyId": "a", "propertyName": "A", "value": "a\u0000b"}]}`, "/metadata/0/value", "a control character (U+0000)"},
+		{`{"externalId": "X\u001b[2J"}`, "/externalId", "(U+001B)"},
+		{`{"externalId": "X\u0085"}`, "/externalId", "a line break (U+0085)"},
+		{`{"externalId": "X\r\nY"}`, "/externalId", "a line break (U+000D)"},
+	} {
+		p := wantProblem(t, e.post("/api/jobs", tc.body, e.live), http.StatusBadRequest, "validation")
+		if got, ok := pointers(p)[tc.ptr]; !ok || !strings.Contains(got, tc.want) {
+			t.Errorf("%q: problems %v, want %q at %q", tc.body, pointers(p), tc.want, tc.ptr)
+		}
+	}
+	if n := countJobs(t, e, true); n != 0 {
+		t.Errorf("refused requests left %d jobs", n)
+	}
+	// A character beyond U+FFFF, escaped as a pair or sent as UTF-8, and
+	// right-to-left text are fine.
+	for _, body := range []string{`{"externalId": "\ud83d\ude00"}`, `{"externalId": "😀 עברית"}`} {
+		if r := e.post("/api/jobs", body, e.live); r.status != http.StatusCreated {
+			t.Errorf("%s: status %d: %s", body, r.status, r.body)
+		}
+	}
+}
+
 func TestContentTypeAndSize(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
