@@ -75,7 +75,8 @@ func (s *strictScanner) value(ptr string) {
 
 func (s *strictScanner) object(ptr string) {
 	s.i++ // {
-	first := map[string]int{} // member name → offset of its first occurrence
+	// Each member name, with the offset of its first occurrence.
+	first := map[string]int{}
 	for {
 		s.space()
 		if s.i >= len(s.body) || s.body[s.i] == '}' {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/store"
 )
 
@@ -107,6 +108,10 @@ func (m *Manage) resolve(w http.ResponseWriter, r *http.Request, c *call) error 
 		m.errorPage(w, r, c, http.StatusUnprocessableEntity, "A note is needed",
 			fmt.Sprintf("Say in a few words (up to %d characters) why the exception is closed without delivery, "+
 				"for example \"order re-entered in the ERP by hand\".", maxNote))
+		return nil
+	}
+	if err := job.CheckLine(note); err != nil {
+		m.errorPage(w, r, c, http.StatusUnprocessableEntity, "The note cannot be saved", "The note "+err.Error()+".")
 		return nil
 	}
 	d, err := m.st.ResolveDelivery(ctx, store.ResolveParams{TenantID: tenant, DeliveryID: r.PathValue("id"), Note: note, At: m.now()})

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/atomyx/submit/internal/id"
+	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/store"
 )
 
@@ -28,6 +29,11 @@ type UserParams struct {
 // taken.
 func CreateUser(ctx context.Context, ops store.OperatorStore, p UserParams) (store.User, error) {
 	email := strings.TrimSpace(p.Email)
+	if err := job.CheckLine(email); err != nil {
+		// net/mail accepts bidirectional controls and C1 characters in
+		// an address, which would disguise it in lists and the audit log.
+		return store.User{}, fmt.Errorf("the email address %w", err)
+	}
 	if a, err := mail.ParseAddress(email); err != nil || a.Address != email || len(email) > 254 {
 		return store.User{}, fmt.Errorf("%q is not an email address like ann@example.com", email)
 	}

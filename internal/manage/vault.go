@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/atomyx/submit/internal/apikey"
+	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/store"
 	"github.com/atomyx/submit/internal/vault"
 )
@@ -65,6 +66,9 @@ func (m *Manage) vaultData(r *http.Request, c *call) (map[string]any, error) {
 
 func (m *Manage) createKey(w http.ResponseWriter, r *http.Request, c *call) error {
 	name := strings.TrimSpace(r.PostFormValue("name"))
+	if err := job.CheckLine(name); err != nil {
+		return m.keyProblem(w, r, c, "The key name "+err.Error()+".")
+	}
 	live := r.PostFormValue("mode") != "test"
 	var scopes []string
 	for _, s := range r.PostForm["scope"] {

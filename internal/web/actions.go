@@ -4,8 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/workflow"
@@ -37,8 +35,8 @@ func (w *Web) reject(rw http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	reason := strings.TrimSpace(r.PostFormValue("reason"))
-	if problem := checkReason(reason); problem != "" {
+	reason, problem := checkReason(r.PostFormValue("reason"))
+	if problem != "" {
 		v, err := w.jobView(r.Context(), j)
 		if err != nil {
 			w.unavailable(rw, r, err)
@@ -55,17 +53,20 @@ func (w *Web) reject(rw http.ResponseWriter, r *http.Request) {
 	http.Redirect(rw, r, "/u/"+j.UploadToken, http.StatusSeeOther)
 }
 
-// checkReason says what is wrong with a rejection reason, or "".
-func checkReason(s string) string {
+// checkReason returns the reason as the workflow stores it and, in the
+// customer's words, what is wrong with it, or "".
+func checkReason(s string) (reason, problem string) {
+	reason, err := workflow.CleanReason(s)
+	var te *job.TextError
 	switch {
-	case s == "":
-		return "Tell us what should change, so that the printer can help."
-	case !utf8.ValidString(s):
-		return "The reason contains characters we cannot read. Type it again."
-	case utf8.RuneCountInString(s) > maxReason:
-		return "Keep the reason under " + formatCount(maxReason) + " characters."
+	case err == nil:
+		return reason, ""
+	case errors.As(err, &te):
+		return reason, "The reason " + te.Error() + "."
+	case reason == "":
+		return reason, "Tell us what should change, so that the printer can help."
 	}
-	return ""
+	return reason, "Keep the reason under " + formatCount(maxReason) + " characters."
 }
 
 // formatCount writes n with thousands separators, as people read it.

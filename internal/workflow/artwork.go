@@ -9,7 +9,6 @@ import (
 	"io"
 	"path"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/atomyx/submit/internal/id"
@@ -33,7 +32,7 @@ var (
 	// ErrNotPDF: the file does not start like a PDF.
 	ErrNotPDF = errors.New("the file is not a PDF")
 	// ErrReason: a rejection without a usable reason.
-	ErrReason = errors.New("a reason is needed")
+	ErrReason = errors.New("the reason is not accepted")
 	// ErrNoStorage: the service was built without blob storage.
 	ErrNoStorage = errors.New("file storage is not configured")
 )
@@ -156,9 +155,9 @@ func (s *Service) Approve(ctx context.Context, tenantID, jobID string) (job.Job,
 // callback body has no other place for it, and the ERP reads it where it
 // reads every other reason a version is not good.
 func (s *Service) Reject(ctx context.Context, tenantID, jobID, reason string) (job.Job, error) {
-	reason = strings.TrimSpace(reason)
-	if n := utf8.RuneCountInString(reason); n == 0 || n > MaxReasonLength {
-		return job.Job{}, fmt.Errorf("%w: say in 1 to %d characters what should change", ErrReason, MaxReasonLength)
+	reason, err := CleanReason(reason)
+	if err != nil {
+		return job.Job{}, err
 	}
 	j, err := s.Store.Job(ctx, tenantID, jobID)
 	if err != nil {
@@ -174,6 +173,21 @@ func (s *Service) Reject(ctx context.Context, tenantID, jobID, reason string) (j
 		return j, err
 	}
 	return s.Store.Job(ctx, tenantID, jobID)
+}
+
+// CleanReason is a rejection reason as it is stored and sent to the ERP:
+// multi-line text (job.CleanLines: LF line breaks, no control characters)
+// of 1 to MaxReasonLength characters. Its errors wrap ErrReason, and
+// job.ErrText when a character is refused.
+func CleanReason(reason string) (string, error) {
+	reason, err := job.CleanLines(reason)
+	if err != nil {
+		return reason, fmt.Errorf("%w: it %w", ErrReason, err)
+	}
+	if n := utf8.RuneCountInString(reason); n == 0 || n > MaxReasonLength {
+		return reason, fmt.Errorf("%w: say in 1 to %d characters what should change", ErrReason, MaxReasonLength)
+	}
+	return reason, nil
 }
 
 // CodeRejected is the finding code of a customer's rejection.
@@ -219,13 +233,15 @@ func (l *limitReader) Read(p []byte) (int, error) {
 }
 
 // CleanFilename makes a customer's file name safe to show and to put in a
-// Content-Disposition header: its last path element, without control
-// characters, at most 200 characters; "artwork.pdf" when nothing is left.
+// Content-Disposition header: its last path element, without control and
+// bidirectional control characters (job.ControlKind: "invoice\u202Efdp.exe"
+// would show as "invoiceexe.pdf"), at most 200 characters; "artwork.pdf"
+// when nothing is left.
 func CleanFilename(name string) string {
 	name = strings.ReplaceAll(name, "\\", "/")
 	name = path.Base(name)
 	name = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == utf8.RuneError || r == '"' {
+		if job.ControlKind(r) != "" || r == utf8.RuneError || r == '"' {
 			return -1
 		}
 		return r

@@ -164,3 +164,46 @@ func TestSweeperExpiresJobs(t *testing.T) {
 }
 
 func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// TestRejectReasonIsText: the workflow itself refuses a reason with a
+// control character, whoever calls it, and stores line breaks as LF.
+func TestRejectReasonIsText(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	j := f.job(t, workflow.NewJobParams{})
+	for _, to := range []job.Status{job.Uploaded, job.Preflighting, job.PreflightPassed, job.ProofGenerated} {
+		if _, err := f.flow.Transition(t.Context(), workflow.Change{TenantID: f.tenantID, JobID: j.ID, To: to}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, reason := range []string{"wrong\x00", "wrong\x1b[0m", "INV-\u202e1001", "a\u2028b", "\xff"} {
+		_, err := f.flow.Reject(t.Context(), f.tenantID, j.ID, reason)
+		if !errors.Is(err, workflow.ErrReason) || !errors.Is(err, job.ErrText) {
+			t.Errorf("Reject(%q) = %v, want a refused reason", reason, err)
+		}
+	}
+	got, err := f.flow.Reject(t.Context(), f.tenantID, j.ID, " Page 2:\r\nwrong\rnumber ")
+	if err != nil || got.Status != job.Rejected {
+		t.Fatalf("Reject: %v", err)
+	}
+	events, _ := f.store.ListEvents(t.Context(), f.tenantID, j.ID)
+	if msg := events[len(events)-1].Errors[0].Message; msg != "Page 2:\nwrong\nnumber" {
+		t.Errorf("stored reason %q", msg)
+	}
+}
+
+func TestCleanFilename(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"flyer.pdf":                  "flyer.pdf",
+		`C:\jobs\flyer.pdf`:          "flyer.pdf",
+		"invoice\u202efdp.exe":       "invoicefdp.exe",
+		"a\x00b\x1b\u0085\u2066.pdf": "ab.pdf",
+		"\"quoted\".pdf":             "quoted.pdf",
+		"\u202e":                     "artwork.pdf",
+	} {
+		if got := workflow.CleanFilename(in); got != want {
+			t.Errorf("CleanFilename(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
