@@ -135,7 +135,8 @@ func tooLarge(limit int64) error {
 
 // Approve records the customer's approval of the current proof.
 // Approving an approved job returns it unchanged, so a double click is
-// harmless.
+// harmless, and so do concurrent approvals: all but one lose the race,
+// and each answers from the approval that won.
 func (s *Service) Approve(ctx context.Context, tenantID, jobID string) (job.Job, error) {
 	j, err := s.Store.Job(ctx, tenantID, jobID)
 	if err != nil || j.Status == job.Approved {
@@ -144,16 +145,15 @@ func (s *Service) Approve(ctx context.Context, tenantID, jobID string) (job.Job,
 	_, err = s.Transition(ctx, Change{
 		TenantID: tenantID, JobID: jobID, To: job.Approved, ArtworkVersionID: j.CurrentVersionID,
 	})
-	if err != nil {
-		return j, err
-	}
-	return s.Store.Job(ctx, tenantID, jobID)
+	return s.settle(ctx, tenantID, jobID, job.Approved, err)
 }
 
 // Reject records the customer's rejection of the current proof, with the
 // reason as a REJECTED_BY_CUSTOMER finding in the event's errors: the
 // callback body has no other place for it, and the ERP reads it where it
-// reads every other reason a version is not good.
+// reads every other reason a version is not good. Unlike Approve, a
+// rejection that lost the race to another rejection is refused: its reason
+// was not recorded.
 func (s *Service) Reject(ctx context.Context, tenantID, jobID, reason string) (job.Job, error) {
 	reason, err := CleanReason(reason)
 	if err != nil {

@@ -222,19 +222,27 @@ func (s *Service) callbackURL(ctx context.Context, j job.Job) (string, error) {
 }
 
 // Cancel cancels a job. Cancelling a cancelled job returns it unchanged, so
-// that an ERP may retry a cancel safely; other final statuses are refused.
+// that an ERP may retry a cancel safely, and so does a cancel that lost the
+// race to another one; other final statuses are refused.
 func (s *Service) Cancel(ctx context.Context, tenantID, jobID string) (job.Job, error) {
-	j, err := s.Store.Job(ctx, tenantID, jobID)
-	if err != nil {
-		return j, err
-	}
-	if j.Status == job.Cancelled {
+	_, err := s.Transition(ctx, Change{TenantID: tenantID, JobID: jobID, To: job.Cancelled})
+	return s.settle(ctx, tenantID, jobID, job.Cancelled, err)
+}
+
+// settle answers a move to status to from the state that won: the job is
+// read again after the move, so that a request that lost the race to
+// another one asking for the same move succeeds as that one did, and a
+// refusal returns the job as it is now, whose status the caller may name.
+// A race lost to another move (a cancel after an approval) keeps its error.
+func (s *Service) settle(ctx context.Context, tenantID, jobID string, to job.Status, err error) (job.Job, error) {
+	j, rerr := s.Store.Job(ctx, tenantID, jobID)
+	switch {
+	case err == nil:
+		return j, rerr
+	case rerr == nil && j.Status == to && (errors.Is(err, job.ErrTransition) || errors.Is(err, store.ErrStale)):
 		return j, nil
 	}
-	if _, err := s.Transition(ctx, Change{TenantID: tenantID, JobID: jobID, To: job.Cancelled}); err != nil {
-		return j, err
-	}
-	return s.Store.Job(ctx, tenantID, jobID)
+	return j, err
 }
 
 // CodeProofFailed is the finding code of a proof the pipeline gave up

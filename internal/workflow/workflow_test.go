@@ -11,6 +11,8 @@ import (
 
 	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/store"
+	"github.com/atomyx/submit/internal/store/pgtest"
+	"github.com/atomyx/submit/internal/store/postgres"
 	"github.com/atomyx/submit/internal/store/sqlite"
 	"github.com/atomyx/submit/internal/vault"
 	"github.com/atomyx/submit/internal/workflow"
@@ -23,6 +25,7 @@ type fixture struct {
 	notified int
 }
 
+// setup returns a workflow on a fresh SQLite store with one tenant.
 func setup(t *testing.T) *fixture {
 	t.Helper()
 	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "w.db"))
@@ -30,6 +33,38 @@ func setup(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
+	return setupOn(t, db)
+}
+
+// setupPostgres is setup on a fresh PostgreSQL schema; skipped without
+// SUBMIT_TEST_DATABASE_URL (which CI sets).
+func setupPostgres(t *testing.T) *fixture {
+	t.Helper()
+	db, err := postgres.Open(context.Background(), pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return setupOn(t, db)
+}
+
+// forEachStore runs fn on SQLite and on PostgreSQL.
+func forEachStore(t *testing.T, fn func(t *testing.T, f *fixture)) {
+	t.Run("sqlite", func(t *testing.T) {
+		t.Parallel()
+		fn(t, setup(t))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
+		fn(t, setupPostgres(t))
+	})
+}
+
+func setupOn(t *testing.T, db interface {
+	store.Store
+	Migrate(context.Context) ([]string, error)
+}) *fixture {
+	t.Helper()
 	if _, err := db.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
