@@ -48,7 +48,7 @@ func (m *Manage) check(f settingsForm) (store.TenantSettings, map[string]string)
 	problems := map[string]string{}
 	s := store.TenantSettings{CallbackURL: f.CallbackURL, PreflightProfile: f.Profile}
 	if f.CallbackURL != "" {
-		if _, err := netguard.ValidateURL(f.CallbackURL, m.d.AllowInsecureURLs); err != nil {
+		if err := m.checkURL(f.CallbackURL); err != nil {
 			problems["callback"] = "The callback URL " + err.Error() + "."
 		}
 	}
@@ -56,7 +56,7 @@ func (m *Manage) check(f settingsForm) (store.TenantSettings, map[string]string)
 		problems["color"] = "The colour must be written #RGB or #RRGGBB, such as #1A73E8."
 	}
 	if f.Logo != "" {
-		if _, err := netguard.ValidateURL(f.Logo, m.d.AllowInsecureURLs); err != nil {
+		if err := m.checkURL(f.Logo); err != nil {
 			problems["logo"] = "The logo URL " + err.Error() + "."
 		}
 	}
@@ -68,6 +68,16 @@ func (m *Manage) check(f settingsForm) (store.TenantSettings, map[string]string)
 			f.Profile, strings.Join(m.d.Profiles, ", "))
 	}
 	return s, problems
+}
+
+// checkURL checks a URL as the API checks one: one line of text
+// (job.CheckLine), then netguard.ValidateURL.
+func (m *Manage) checkURL(raw string) error {
+	if err := job.CheckLine(raw); err != nil {
+		return err
+	}
+	_, err := netguard.ValidateURL(raw, m.d.AllowInsecureURLs)
+	return err
 }
 
 func (m *Manage) saveSettings(w http.ResponseWriter, r *http.Request, c *call) error {

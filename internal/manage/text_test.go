@@ -28,6 +28,8 @@ func TestFreeTextRefusesControlCharacters(t *testing.T) {
 		{"a note with NUL", "/manage/deliveries/" + d.ID + "/resolve", url.Values{"note": {"done\x00"}}, "(U+0000)"},
 		{"a key name with U+202E", "/manage/vault/keys", url.Values{"name": {"ERP \u202elive"}, "mode": {"test"}, "scope": {"jobs:read"}},
 			"The key name contains a bidirectional control character (U+202E) at character 5"},
+		{"a callback URL with U+202E", "/manage/settings", url.Values{"callback_url": {"https://erp.example.com/\u202eknil"}},
+			"The callback URL contains a bidirectional control character (U+202E) at character 25"},
 		{"an email with U+202E", "/manage/users", url.Values{"email": {"ann\u202e@acme.test"}, "role": {store.RoleOperator}, "password": {password}},
 			"The email address contains a bidirectional control character (U+202E) at character 4"},
 	} {
@@ -45,6 +47,9 @@ func TestFreeTextRefusesControlCharacters(t *testing.T) {
 		if strings.Contains(k.Name, "\u202e") {
 			t.Errorf("key %q stored", k.Name)
 		}
+	}
+	if tn, _ := e.st.Tenant(t.Context(), e.acme.ID); tn.Settings.CallbackURL != "" {
+		t.Errorf("callback URL %q stored", tn.Settings.CallbackURL)
 	}
 	users, _ := e.st.ListUsers(t.Context(), e.acme.ID)
 	for _, u := range users {
