@@ -35,10 +35,14 @@ type strictScanner struct {
 }
 
 func (s *strictScanner) add(ptr, format string, args ...any) {
-	if len(s.errs) < maxStrictErrors {
+	if !s.full() {
 		s.errs = append(s.errs, FieldError{Pointer: ptr, Detail: fmt.Sprintf(format, args...)})
 	}
 }
+
+// full reports whether no more problems are listed: the words of one more
+// need not be made, which costs a pass over the body for its position.
+func (s *strictScanner) full() bool { return len(s.errs) >= maxStrictErrors }
 
 // where says where the byte at offset is, as people count.
 func (s *strictScanner) where(offset int) string {
@@ -93,6 +97,7 @@ func (s *strictScanner) object(ptr string) {
 		switch at, dup := first[name]; {
 		case why != "":
 			s.add(ptr, "has a member name that %s", why)
+		case dup && s.full():
 		case dup:
 			s.add(field(ptr, name), "repeats the member %q (%s; first at %s): send each member once",
 				clip(name, 40), s.where(start), s.where(at))
@@ -140,8 +145,9 @@ func (s *strictScanner) str() string {
 			s.i++
 			return why
 		case c == '\\' && s.i+1 < len(s.body) && s.body[s.i+1] == 'u':
-			if w := s.escape(); why == "" {
-				why = w
+			if at, whole := s.escape(); !whole && why == "" && !s.full() {
+				why = fmt.Sprintf(`contains %s (%s), half of a UTF-16 surrogate pair without the other half: `+
+					`write a character beyond U+FFFF as a pair of escapes (\ud83d\ude00 for U+1F600) or as UTF-8`, s.body[at:at+6], s.where(at))
 			}
 		case c == '\\':
 			s.i += 2
@@ -149,7 +155,7 @@ func (s *strictScanner) str() string {
 			s.i++
 		default:
 			r, size := utf8.DecodeRune(s.body[s.i:])
-			if r == utf8.RuneError && size == 1 && why == "" {
+			if r == utf8.RuneError && size == 1 && why == "" && !s.full() {
 				why = fmt.Sprintf("is not UTF-8 (%s): send the body encoded as UTF-8", s.where(s.i))
 			}
 			s.i += size
@@ -158,23 +164,22 @@ func (s *strictScanner) str() string {
 	return why
 }
 
-// escape moves past a \uXXXX escape, or a surrogate pair of two, and says
-// what is wrong with it, or "".
-func (s *strictScanner) escape() string {
-	start := s.i
-	u := s.unit(start)
+// escape moves past a \uXXXX escape, or a surrogate pair of two, and
+// reports where it starts and whether it is a whole character.
+func (s *strictScanner) escape() (offset int, whole bool) {
+	offset = s.i
+	u := s.unit(offset)
 	s.i += 6
 	if !utf16.IsSurrogate(rune(u)) {
-		return ""
+		return offset, true
 	}
 	if u < 0xdc00 { // high: a low half must follow
 		if next := s.unit(s.i); next >= 0xdc00 && next <= 0xdfff {
 			s.i += 6
-			return ""
+			return offset, true
 		}
 	}
-	return fmt.Sprintf(`contains %s (%s), half of a UTF-16 surrogate pair without the other half: `+
-		`write a character beyond U+FFFF as a pair of escapes (\ud83d\ude00 for U+1F600) or as UTF-8`, s.body[start:start+6], s.where(start))
+	return offset, false
 }
 
 // unit reads the code unit of a \uXXXX escape at offset, or -1.
