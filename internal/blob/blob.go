@@ -54,14 +54,18 @@ type Info struct {
 }
 
 // CheckKey refuses keys that could leave the store's root or that a
-// store cannot represent.
+// store cannot represent: a clean relative path (so no ".." or "."
+// segment, no empty one, no leading "/"), without backslashes or control
+// characters.
 func CheckKey(key string) error {
-	if key == "" || strings.HasPrefix(key, "/") || strings.Contains(key, "\\") ||
+	if key == "" || strings.HasPrefix(key, "/") || strings.ContainsFunc(key, badKeyRune) ||
 		path.Clean(key) != key || key == "." || strings.HasPrefix(key, "../") || key == ".." {
 		return fmt.Errorf("blob key %q is not a clean relative path", key)
 	}
 	return nil
 }
+
+func badKeyRune(r rune) bool { return r == '\\' || r < 0x20 || r == 0x7f }
 
 // hashingReader counts and hashes what passes through it.
 type hashingReader struct {

@@ -115,3 +115,36 @@ func TestPutFailureLeavesNothing(t *testing.T) {
 		})
 	}
 }
+
+// TestKeysStayInside: a key that could leave the store's root, or that
+// names a directory, is refused by every method, and a file next to the
+// local root survives a Delete aimed at it.
+func TestKeysStayInside(t *testing.T) {
+	for name, s := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := t.Context()
+			for _, bad := range []string{"..", "../outside", "a/..", "a/../b", "a/../../outside", "./a", "a/./b", "a//b", "a/", ".",
+				"a\x00b", "a\nb", "/a"} {
+				if _, err := s.Put(ctx, bad, strings.NewReader("x")); err == nil {
+					t.Errorf("Put(%q) accepted", bad)
+				}
+				if _, err := s.Open(ctx, bad); err == nil || errors.Is(err, ErrNotFound) {
+					t.Errorf("Open(%q) = %v, want a refusal", bad, err)
+				}
+				if err := s.Delete(ctx, bad); err == nil {
+					t.Errorf("Delete(%q) accepted", bad)
+				}
+			}
+			if l, ok := s.(*Local); ok {
+				outside := filepath.Join(filepath.Dir(l.root), "outside")
+				if err := os.WriteFile(outside, []byte("keep"), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				_ = s.Delete(ctx, "../outside")
+				if _, err := os.Stat(outside); err != nil {
+					t.Errorf("a file outside the root: %v", err)
+				}
+			}
+		})
+	}
+}

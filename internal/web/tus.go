@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"net/http"
@@ -25,8 +26,10 @@ import (
 // a load balancer, pin /u/{token}/tus/ to one process per token, or the
 // script falls back to starting the upload again.
 //
-// Upload ids start with the job's id, so one link can never touch another
-// link's upload.
+// Upload ids are the job's id and a random token (newUploadID), and a
+// request whose id has any other shape is refused before tusd sees it:
+// tusd's file store joins the id into a path, so one link could otherwise
+// reach another link's upload, or files outside the directory.
 type tusUploads struct {
 	w   *Web
 	dir string
@@ -75,8 +78,8 @@ func (t *tusUploads) serve(rw http.ResponseWriter, r *http.Request) {
 		t.w.unavailable(rw, r, err)
 		return
 	}
-	uploadID := r.PathValue("id")
-	if uploadID != "" && !strings.HasPrefix(uploadID, j.ID+"-") {
+	uploadID := r.PathValue("id") // unescaped: %2F is a slash here
+	if uploadID != "" && !isUploadIDOf(j.ID, uploadID) {
 		writeJSON(rw, http.StatusNotFound, map[string]string{"error": "This upload does not belong to this link. Start the upload again."})
 		return
 	}
@@ -111,9 +114,27 @@ func (t *tusUploads) beforeCreate(hook tusd.HookEvent) (tusd.HTTPResponse, tusd.
 			"This file is not a PDF. Export your artwork as a PDF and upload that file.", http.StatusUnsupportedMediaType)
 	}
 	return tusd.HTTPResponse{}, tusd.FileInfoChanges{
-		ID:       j.ID + "-" + id.Token(16),
+		ID:       newUploadID(j.ID),
 		MetaData: tusd.MetaData{"filename": workflow.CleanFilename(name)},
 	}, nil
+}
+
+// uploadTokenBytes is the size of an upload id's random part.
+const uploadTokenBytes = 16
+
+// newUploadID mints the id of a new upload of the job: the job's id, a
+// dash and 128 random bits as base64url, which has no "/" and no ".".
+func newUploadID(jobID string) string { return jobID + "-" + id.Token(uploadTokenBytes) }
+
+// isUploadIDOf reports whether s is exactly of the shape newUploadID
+// mints for the job: nothing else may reach the file store.
+func isUploadIDOf(jobID, s string) bool {
+	token, ok := strings.CutPrefix(s, jobID+"-")
+	if !ok || len(token) != base64.RawURLEncoding.EncodedLen(uploadTokenBytes) {
+		return false
+	}
+	_, err := base64.RawURLEncoding.Strict().DecodeString(token)
+	return err == nil
 }
 
 func looksLikePDF(name, typ string) bool {

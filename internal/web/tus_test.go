@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/json"
 	"io"
 	"net/http"
 	"os"
@@ -157,5 +158,101 @@ func TestUploadSweeper(t *testing.T) {
 	}
 	if n, err := (&UploadSweeper{DataDir: t.TempDir()}).Sweep(t.Context(), time.Now()); err != nil || n != 0 {
 		t.Errorf("Sweep of a server without uploads = %d, %v", n, err)
+	}
+}
+
+// tusUpload is one resumable upload started from a job's page.
+type tusUpload struct {
+	c    *http.Client
+	csrf string
+	loc  string // /u/{token}/tus/{id}
+}
+
+func (u tusUpload) id() string { return u.loc[strings.LastIndex(u.loc, "/")+1:] }
+
+// startTus opens the job's page in a fresh browser and creates a tus
+// upload of length bytes, failing the test unless it is created.
+func startTus(t *testing.T, e *env, j job.Job, length int) tusUpload {
+	t.Helper()
+	c := e.browser(t)
+	csrf := csrfOf(t, e, c, j)
+	resp := tusRequest(t, c, "POST", e.url(j, "/tus/"), csrf, nil, tusCreate("flyer.pdf", length))
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("create an upload of %d bytes: %d", length, resp.StatusCode)
+	}
+	return tusUpload{c: c, csrf: csrf, loc: resp.Header.Get("Location")}
+}
+
+func tusCreate(name string, length int) map[string]string {
+	return map[string]string{
+		"Upload-Length":   strconv.Itoa(length),
+		"Upload-Metadata": "filename " + base64.StdEncoding.EncodeToString([]byte(name)),
+	}
+}
+
+func tusPatch(offset int) map[string]string {
+	return map[string]string{"Upload-Offset": strconv.Itoa(offset), "Content-Type": "application/offset+octet-stream"}
+}
+
+// TestTusIDCannotLeaveItsJob sends the escaped paths of the attack
+// (%2F..%2F inside the upload id) through the real router: an id of any
+// other shape than the one minted never reaches tusd's file store, so a
+// link can neither read, complete nor delete another job's upload, nor
+// delete a file outside the upload directory.
+func TestTusIDCannotLeaveItsJob(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	mine, theirs := e.newJob(t, workflow.NewJobParams{}), e.newJob(t, workflow.NewJobParams{})
+	victim := startTus(t, e, theirs, len(tinyPDF))
+	if resp := tusRequest(t, victim.c, "PATCH", e.srv.URL+victim.loc, victim.csrf, tinyPDF[:10], tusPatch(0)); resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("victim's first chunk: %d", resp.StatusCode)
+	}
+	// Files outside the upload directory that tusd would take for an
+	// upload: data and info side by side.
+	outside := filepath.Join(filepath.Dir(e.web.tus.dir), "outside")
+	info, _ := json.Marshal(map[string]any{"ID": "outside", "Size": 10, "Storage": map[string]string{"Path": outside}})
+	for name, data := range map[string][]byte{outside: []byte("0123456789"), outside + ".info": info} {
+		if err := os.WriteFile(name, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	own := startTus(t, e, mine, len(tinyPDF))
+	base := e.srv.URL + "/u/" + mine.UploadToken + "/tus/"
+	for _, tc := range []struct{ method, id string }{
+		{"HEAD", mine.ID + "-%2F..%2F" + victim.id()},
+		{"PATCH", mine.ID + "-%2F..%2F" + victim.id()},
+		{"DELETE", mine.ID + "-%2F..%2F" + victim.id()},
+		{"HEAD", mine.ID + "-%2F..%2F..%2Foutside"},
+		{"DELETE", mine.ID + "-%2F..%2F..%2Foutside"},
+		{"DELETE", mine.ID + "-..%2F..%2Foutside"},
+		{"HEAD", own.id() + "%2F..%2F" + own.id()},
+		{"HEAD", own.id() + "x"},
+		{"HEAD", own.id()[:len(own.id())-1]},
+		{"HEAD", mine.ID + "-" + strings.Repeat(".", 22)},
+		{"HEAD", victim.id()},
+	} {
+		var body []byte
+		if tc.method == "PATCH" {
+			body = tinyPDF[10:]
+		}
+		resp := tusRequest(t, own.c, tc.method, base+tc.id, own.csrf, body, tusPatch(10))
+		if resp.StatusCode != http.StatusNotFound {
+			t.Errorf("%s %s: %d, want 404", tc.method, tc.id, resp.StatusCode)
+		}
+	}
+	if resp := tusRequest(t, victim.c, "HEAD", e.srv.URL+victim.loc, victim.csrf, nil, nil); resp.StatusCode != http.StatusOK || resp.Header.Get("Upload-Offset") != "10" {
+		t.Errorf("the victim's upload after the attack: %d, offset %q; want 200, 10", resp.StatusCode, resp.Header.Get("Upload-Offset"))
+	}
+	for _, name := range []string{outside, outside + ".info"} {
+		if _, err := os.Stat(name); err != nil {
+			t.Errorf("a file outside the upload directory: %v", err)
+		}
+	}
+	if vs, _ := e.st.ArtworkVersions(t.Context(), mine.TenantID, mine.ID); len(vs) != 0 {
+		t.Errorf("the attacker's job got versions: %+v", vs)
+	}
+	// The upload's own id still works.
+	if resp := tusRequest(t, own.c, "HEAD", e.srv.URL+own.loc, own.csrf, nil, nil); resp.StatusCode != http.StatusOK {
+		t.Errorf("HEAD of the link's own upload: %d", resp.StatusCode)
 	}
 }
