@@ -16,6 +16,7 @@ import (
 
 	"github.com/atomyx/submit/internal/apikey"
 	"github.com/atomyx/submit/internal/callback"
+	"github.com/atomyx/submit/internal/disk"
 	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/store"
 	"github.com/atomyx/submit/internal/workflow"
@@ -40,6 +41,9 @@ type Deps struct {
 	// Callbacks sends test pings and is woken after a redelivery; nil in
 	// tests that need neither.
 	Callbacks *callback.Worker
+	// Disk is the free space artwork uploads must leave on the data
+	// directory's disk; nil checks nothing.
+	Disk *disk.Floor
 }
 
 // API serves /api.
@@ -52,6 +56,7 @@ type API struct {
 	validator jobValidator
 	callbacks *callback.Worker
 	fileLinks func(job.Event) map[string]string
+	disk      *disk.Floor
 	now       func() time.Time
 }
 
@@ -72,7 +77,7 @@ func New(d Deps) *API {
 	return &API{
 		store: d.Store, flow: d.Workflow, log: log, metrics: d.Metrics, publicURL: d.PublicURL,
 		validator: jobValidator{allowInsecure: d.AllowInsecureURLs, profiles: d.Profiles},
-		callbacks: d.Callbacks, fileLinks: d.Files, now: time.Now,
+		callbacks: d.Callbacks, fileLinks: d.Files, disk: d.Disk, now: time.Now,
 	}
 }
 

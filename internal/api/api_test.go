@@ -15,6 +15,7 @@ import (
 	"github.com/atomyx/submit/internal/api"
 	"github.com/atomyx/submit/internal/blob"
 	"github.com/atomyx/submit/internal/callback"
+	"github.com/atomyx/submit/internal/disk"
 	"github.com/atomyx/submit/internal/filelink"
 	"github.com/atomyx/submit/internal/netguard"
 	"github.com/atomyx/submit/internal/store"
@@ -84,6 +85,12 @@ type option func(*startOptions)
 
 type startOptions struct {
 	schedule callback.Schedule // non-nil: run a callback worker on it
+	minFree  int64             // the disk floor, in bytes; 0: none
+}
+
+// withDiskFloor makes artwork uploads keep min bytes free on the disk.
+func withDiskFloor(min int64) option {
+	return func(o *startOptions) { o.minFree = min }
 }
 
 // withCallbacks runs a callback worker on the given retry schedule, wired
@@ -120,7 +127,8 @@ func start(t *testing.T, db migrator, opts ...option) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	blobs, err := blob.NewLocal(filepath.Join(t.TempDir(), "files"))
+	dataDir := t.TempDir()
+	blobs, err := blob.NewLocal(filepath.Join(dataDir, "files"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,6 +140,7 @@ func start(t *testing.T, db migrator, opts ...option) *env {
 	deps := api.Deps{
 		Store: db, Workflow: flow, Metrics: api.NewMetrics(prometheus.NewRegistry()),
 		PublicURL: "https://submit.example.com", Files: links.EventFiles,
+		Disk: &disk.Floor{Dir: dataDir, Min: o.minFree},
 	}
 	var worker *callback.Worker
 	if o.schedule != nil {

@@ -27,6 +27,14 @@ func (a *API) uploadArtwork(w http.ResponseWriter, r *http.Request) {
 				clip(r.Header.Get("Content-Type"), 60))))
 		return
 	}
+	// The disk must keep its floor with the whole body written.
+	release, err := a.disk.Reserve(r.ContentLength)
+	if err != nil {
+		w.Header().Set("Connection", "close") // the body is not worth reading
+		a.writeError(w, r, err)
+		return
+	}
+	defer release()
 	_, err = a.flow.Upload(r.Context(), workflow.UploadParams{
 		TenantID: j.TenantID, JobID: j.ID, Filename: uploadFilename(r), Body: r.Body, Size: r.ContentLength,
 	})

@@ -522,6 +522,8 @@ func checkResponses(t *testing.T, e *env) {
 	uploadMe := e.createJob(e.live, "OAS-UPLOAD")
 	cancelMe := e.createJob(e.live, "OAS-CANCEL")
 	expired := e.createJob(e.live, "OAS-EXPIRED")
+	noRoom := setupWith(t, withDiskFloor(1<<62)) // a floor larger than any disk
+	noRoomJob := noRoom.createJob(noRoom.live, "OAS-NO-ROOM")
 	flow := &workflow.Service{Store: e.store, Now: time.Now, Attempts: 1}
 	if _, err := flow.Transition(ctx, workflow.Change{TenantID: e.tenantID, JobID: expired, To: job.Expired}); err != nil {
 		t.Fatal(err)
@@ -802,6 +804,13 @@ func checkResponses(t *testing.T, e *env) {
 			e.flow.MaxUploadBytes = 16
 			defer func() { e.flow.MaxUploadBytes = 0 }()
 			return e.do("PUT", "/api/jobs/"+getMe+"/artwork", "%PDF-1.7\n"+strings.Repeat("x", 100), "Authorization", "Bearer "+e.live, "Content-Type", "application/pdf")
+		}},
+		{name: "artwork upload onto a full disk", op: "PUT /api/jobs/{id}/artwork", status: 507, send: func() response {
+			return noRoom.do("PUT", "/api/jobs/"+noRoomJob+"/artwork", "%PDF-1.7\n", "Authorization", "Bearer "+noRoom.live, "Content-Type", "application/pdf")
+		}, check: func(t *testing.T, body map[string]any) {
+			if vs, _ := noRoom.store.(store.ArtworkStore).ArtworkVersions(t.Context(), noRoom.tenantID, noRoomJob); len(vs) != 0 {
+				t.Errorf("a refused upload stored versions: %v", vs)
+			}
 		}},
 		{name: "artwork upload as JSON", op: "PUT /api/jobs/{id}/artwork", status: 415, send: func() response {
 			return e.do("PUT", "/api/jobs/"+getMe+"/artwork", "{}", "Authorization", "Bearer "+e.live, "Content-Type", "application/json")

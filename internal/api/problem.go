@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/atomyx/submit/internal/disk"
 	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/store"
 )
@@ -82,6 +83,10 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		p = errNotFound("No such object. Check the id; objects of another tenant or mode are not visible with this key.")
 	case errors.Is(err, job.ErrTransition):
 		p = errConflict(err.Error())
+	case disk.IsFull(err):
+		a.log.WarnContext(r.Context(), "upload refused for want of disk space", slog.String("request_id", requestID(r.Context())), slog.Any("error", err))
+		p = problem(http.StatusInsufficientStorage, "insufficient-storage", "Insufficient storage",
+			"The server has no room to store this file right now; nothing was kept. Retry later; if it persists, contact support with the request id.")
 	case errors.Is(err, r.Context().Err()) && r.Context().Err() != nil:
 		return // the client went away; nobody reads an answer
 	default:
