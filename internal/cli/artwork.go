@@ -39,8 +39,8 @@ type artwork struct {
 // newArtwork opens file storage (--blob-url, else <data-dir>/files), loads
 // the shared file-link key and starts the engines. PDFium's compiled code
 // is cached under <data-dir>/cache/renderer, so only the first start
-// compiles.
-func newArtwork(ctx context.Context, cfg *config.Config, st store.Store) (*artwork, error) {
+// compiles (and a cache that cannot be written is done without, logged).
+func newArtwork(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Logger) (*artwork, error) {
 	tmp := filepath.Join(cfg.DataDir, "tmp") // not /tmp: it may be memory, and uploads are large
 	if err := os.MkdirAll(tmp, 0o750); err != nil {
 		return nil, fmt.Errorf("temporary directory: %w", err)
@@ -61,7 +61,7 @@ func newArtwork(ctx context.Context, cfg *config.Config, st store.Store) (*artwo
 	if err != nil {
 		return nil, fmt.Errorf("preflight engine: %w", err)
 	}
-	pages, err := pdfium.New(pdfium.Options{CacheDir: filepath.Join(cfg.DataDir, "cache", "renderer")})
+	pages, err := pdfium.New(pdfium.Options{CacheDir: filepath.Join(cfg.DataDir, "cache", "renderer"), Logger: log})
 	if err != nil {
 		engine.Close()
 		return nil, fmt.Errorf("start the PDF renderer: %w", err)

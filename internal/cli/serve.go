@@ -80,7 +80,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 	if err := bootstrap(ctx, st, stdout); err != nil {
 		return err
 	}
-	art, err := newArtwork(ctx, cfg, st)
+	art, err := newArtwork(ctx, cfg, st, log)
 	if err != nil {
 		return err
 	}

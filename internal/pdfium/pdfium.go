@@ -23,6 +23,7 @@ import (
 	"image"
 	"image/draw"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -69,6 +70,9 @@ type Options struct {
 	Workers int
 	// Wait bounds how long Render waits for a free worker. Default 30 s.
 	Wait time.Duration
+	// Logger hears, once, that the pool started without its cache.
+	// Default: discard.
+	Logger *slog.Logger
 }
 
 // Pool is a set of PDFium instances. It is safe for concurrent use.
@@ -92,7 +96,10 @@ func DefaultCacheDir() string {
 	return filepath.Join(dir, "submit", "wazero")
 }
 
-// New starts a pool: it compiles PDFium, or loads it from the cache.
+// New starts a pool: it compiles PDFium, or loads it from the cache. The
+// cache is an optimisation: when it cannot be made or written (a file in
+// its way, a read-only or full disk), the pool starts without it and says
+// so once in the log.
 func New(opts Options) (*Pool, error) {
 	if opts.Workers <= 0 {
 		opts.Workers = 2
@@ -100,24 +107,56 @@ func New(opts Options) (*Pool, error) {
 	if opts.Wait <= 0 {
 		opts.Wait = 30 * time.Second
 	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	p := &Pool{wait: opts.Wait, slots: make(chan struct{}, opts.Workers)}
+	var err error
+	if opts.CacheDir != "" {
+		if p.cache, err = openCache(opts.CacheDir); err == nil {
+			p.pool, err = start(opts.Workers, p.cache)
+			if err != nil { // writing the compiled code into the cache fails the compilation
+				p.cache.Close(context.Background())
+				p.cache = nil
+			}
+		}
+		if err != nil {
+			opts.Logger.Warn("the PDF renderer starts without its compilation cache, so every start compiles it (about 4 s)",
+				slog.String("dir", opts.CacheDir), slog.Any("error", err))
+		}
+	}
+	if p.pool == nil {
+		if p.pool, err = start(opts.Workers, nil); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+// openCache opens wazero's compilation cache in dir, making dir if needed.
+func openCache(dir string) (wazero.CompilationCache, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("create cache dir: %w", err)
+	}
+	cache, err := wazero.NewCompilationCacheWithDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("open compilation cache: %w", err)
+	}
+	return cache, nil
+}
+
+// start compiles PDFium (or loads it from cache, when not nil) and makes
+// go-pdfium's pool of instances.
+func start(workers int, cache wazero.CompilationCache) (gopdfium.Pool, error) {
 	// PDFium's WebAssembly build uses exception handling for setjmp/longjmp.
 	rc := wazero.NewRuntimeConfig().WithCoreFeatures(api.CoreFeaturesV2 | experimental.CoreFeaturesExceptionHandling)
-	p := &Pool{wait: opts.Wait, slots: make(chan struct{}, opts.Workers)}
-	if opts.CacheDir != "" {
-		if err := os.MkdirAll(opts.CacheDir, 0o750); err != nil {
-			return nil, fmt.Errorf("pdfium: create cache dir: %w", err)
-		}
-		cache, err := wazero.NewCompilationCacheWithDir(opts.CacheDir)
-		if err != nil {
-			return nil, fmt.Errorf("pdfium: open compilation cache %s: %w", opts.CacheDir, err)
-		}
-		p.cache = cache
+	if cache != nil {
 		rc = rc.WithCompilationCache(cache)
 	}
 	pool, err := webassembly.Init(webassembly.Config{
 		Context: withMappedMemory(context.Background()),
 		// No idle instance: one would hold its memory while nothing renders.
-		MinIdle: 0, MaxIdle: opts.Workers, MaxTotal: opts.Workers,
+		MinIdle: 0, MaxIdle: workers, MaxTotal: workers,
 		RuntimeConfig: rc,
 		// An empty file system: PDFium reads documents only through
 		// readers, never from the host's disk.
@@ -128,13 +167,9 @@ func New(opts Options) (*Pool, error) {
 		ReuseWorkers: false,
 	})
 	if err != nil {
-		if p.cache != nil {
-			p.cache.Close(context.Background())
-		}
 		return nil, fmt.Errorf("pdfium: start: %w", err)
 	}
-	p.pool = pool
-	return p, nil
+	return pool, nil
 }
 
 // Close stops the pool.
