@@ -16,6 +16,7 @@ import (
 	"github.com/atomyx/submit/internal/api"
 	"github.com/atomyx/submit/internal/callback"
 	"github.com/atomyx/submit/internal/config"
+	"github.com/atomyx/submit/internal/disk"
 	"github.com/atomyx/submit/internal/filelink"
 	"github.com/atomyx/submit/internal/manage"
 	"github.com/atomyx/submit/internal/netguard"
@@ -97,6 +98,9 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 	if err != nil {
 		return fmt.Errorf("callback worker: %w", err)
 	}
+	// Uploads leave this much free on the data directory's disk, so that
+	// the database can still commit.
+	floor := &disk.Floor{Dir: cfg.DataDir, Min: cfg.MinFreeDiskMB << 20}
 	flow := &workflow.Service{
 		Store: st, Now: time.Now, Attempts: cfg.RetrySchedule.Attempts(), Notify: callbacks.Notify,
 		Blobs: art.Blobs, MaxUploadBytes: cfg.MaxUploadMB << 20, Lifetime: cfg.JobLifetime,
@@ -119,7 +123,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 	api.New(api.Deps{
 		Store: st, Workflow: flow, Logger: log, Metrics: metrics,
 		PublicURL: cfg.PublicURL, AllowInsecureURLs: cfg.AllowInsecureURLs,
-		Profiles: preflight.ProfileNames(), Callbacks: callbacks, Files: art.Links.EventFiles,
+		Profiles: preflight.ProfileNames(), Callbacks: callbacks, Files: art.Links.EventFiles, Disk: floor,
 	}).Register(mux)
 	// Logged and counted by route: the path holds the link's token.
 	mux.Handle(filelink.Route, metrics.Instrument(filelink.Route, log, art.Links.Handler(art.Blobs, log)))
@@ -131,18 +135,11 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 	pages := web.New(web.Deps{
 		Store: st, Workflow: flow, Logger: log, Metrics: metrics,
 		PublicURL: cfg.PublicURL, DataDir: cfg.DataDir, AllowInsecureURLs: cfg.AllowInsecureURLs,
+		Disk: floor, MaxUnfinishedUploads: cfg.MaxUnfinishedUploads, MaxUnfinishedBytes: cfg.MaxUnfinishedUploadMB << 20,
 	})
 	pages.Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		pctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		if err := st.Ping(pctx); err != nil {
-			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
-			return
-		}
-		fmt.Fprintln(w, "ready")
-	})
+	mux.HandleFunc("GET /readyz", readyz(st, floor, log))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -191,6 +188,32 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// readyz answers GET /readyz: 200 while the database answers and the
+// disk of the data directory has more free space than its floor, else 503
+// with the reason. Under the floor uploads are refused and the database
+// may soon fail to commit, so a load balancer should prefer another
+// process, and the operator's monitoring should say why.
+func readyz(st store.Store, floor *disk.Floor, log *slog.Logger) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		pctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := st.Ping(pctx); err != nil {
+			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		switch err := floor.Check(); {
+		case errors.Is(err, disk.ErrFull):
+			http.Error(w, "disk nearly full, uploads are refused: "+err.Error(), http.StatusServiceUnavailable)
+			return
+		case err != nil:
+			log.ErrorContext(r.Context(), "readiness", slog.Any("error", err))
+			http.Error(w, "cannot measure the free disk space", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ready")
+	}
 }
 
 // bootstrap makes a first tenant with a live key when the database has no

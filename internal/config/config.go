@@ -56,7 +56,23 @@ type Config struct {
 	// JobLifetime is how long a new job's upload link works before the job
 	// expires. Default 720h (30 days).
 	JobLifetime time.Duration
+	// MinFreeDiskMB is the free space, in MiB, that uploads must leave on
+	// the disk of DataDir, so that the database can still commit; under
+	// it uploads are refused and /readyz answers 503. 0 turns the check
+	// off. Default 256.
+	MinFreeDiskMB int64
+	// MaxUnfinishedUploads is how many resumable uploads one job may have
+	// started and not finished. Default 3 (and 0 is taken as 3).
+	MaxUnfinishedUploads int
+	// MaxUnfinishedUploadMB caps the declared sizes of one job's
+	// unfinished resumable uploads together, in MiB. Default 0: twice
+	// MaxUploadMB.
+	MaxUnfinishedUploadMB int64
 }
+
+// maxMB is the largest size in MiB a setting takes: 1 EiB, which still
+// fits in bytes in an int64 when doubled.
+const maxMB = 1 << 40
 
 // DefaultRetrySchedule is the contract's callback schedule, as the flag
 // takes it.
@@ -88,6 +104,9 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.Int64Var(&c.MaxUploadMB, "max-upload-mb", 1024, "largest artwork file accepted, in MiB")
 	fs.DurationVar(&c.FileLinkTTL, "file-link-ttl", 7*24*time.Hour, "how long file links in API answers and callbacks work")
 	fs.DurationVar(&c.JobLifetime, "job-lifetime", 30*24*time.Hour, "how long a new job's upload link works before the job expires")
+	fs.Int64Var(&c.MinFreeDiskMB, "min-free-disk-mb", 256, "free space, in MiB, that uploads must leave on the disk of --data-dir (0: no check)")
+	fs.IntVar(&c.MaxUnfinishedUploads, "max-unfinished-uploads", 3, "resumable uploads one job may have started and not finished")
+	fs.Int64Var(&c.MaxUnfinishedUploadMB, "max-unfinished-upload-mb", 0, "sizes of one job's unfinished resumable uploads together, in MiB (0: twice --max-upload-mb)")
 }
 
 // Parse parses args into fs, then fills every flag not given on the command
@@ -141,6 +160,15 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxUploadMB < 0 || c.FileLinkTTL < 0 || c.JobLifetime < 0 {
 		errs = append(errs, errors.New("--max-upload-mb, --file-link-ttl and --job-lifetime must not be negative"))
+	}
+	if c.MinFreeDiskMB < 0 || c.MinFreeDiskMB > maxMB || c.MaxUnfinishedUploadMB < 0 || c.MaxUnfinishedUploadMB > maxMB {
+		errs = append(errs, fmt.Errorf("--min-free-disk-mb and --max-unfinished-upload-mb must be between 0 and %d", maxMB))
+	}
+	if c.MaxUnfinishedUploads < 0 {
+		errs = append(errs, errors.New("--max-unfinished-uploads must not be negative"))
+	}
+	if c.MaxUploadMB > maxMB {
+		errs = append(errs, fmt.Errorf("--max-upload-mb must be at most %d", maxMB))
 	}
 	if c.LogFormat != "" && c.LogFormat != "text" && c.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("--log-format must be text or json, not %q", c.LogFormat))

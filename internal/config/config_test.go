@@ -36,6 +36,9 @@ func TestDefaults(t *testing.T) {
 	if c.MaxUploadMB != 1024 || c.FileLinkTTL != 7*24*time.Hour || c.JobLifetime != 30*24*time.Hour {
 		t.Errorf("limits = %d MiB, %s, %s", c.MaxUploadMB, c.FileLinkTTL, c.JobLifetime)
 	}
+	if c.MinFreeDiskMB != 256 || c.MaxUnfinishedUploads != 3 || c.MaxUnfinishedUploadMB != 0 {
+		t.Errorf("disk and unfinished upload limits = %d MiB, %d, %d MiB", c.MinFreeDiskMB, c.MaxUnfinishedUploads, c.MaxUnfinishedUploadMB)
+	}
 }
 
 func TestEnvironmentAndFlagPrecedence(t *testing.T) {
@@ -74,6 +77,10 @@ func TestInvalid(t *testing.T) {
 		{"bad env bool", nil, map[string]string{"SUBMIT_ALLOW_INSECURE_URLS": "maybe"}},
 		{"bad log format", []string{"--log-format", "xml"}, nil},
 		{"negative upload limit", []string{"--max-upload-mb", "-1"}, nil},
+		{"upload limit overflows", []string{"--max-upload-mb", "9223372036854775807"}, nil},
+		{"negative disk floor", []string{"--min-free-disk-mb", "-1"}, nil},
+		{"negative unfinished uploads", nil, map[string]string{"SUBMIT_MAX_UNFINISHED_UPLOADS": "-1"}},
+		{"unfinished bytes overflow", []string{"--max-unfinished-upload-mb", "9223372036854775807"}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if _, err := parse(t, tc.args, tc.env); err == nil {

@@ -80,4 +80,5 @@ var refusalHeadings = map[int]string{
 	http.StatusRequestEntityTooLarge: "This file is too large",
 	http.StatusUnsupportedMediaType:  "This is not a PDF",
 	http.StatusBadRequest:            "Something was missing",
+	http.StatusInsufficientStorage:   "No room for your file",
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"image"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/atomyx/submit/internal/blob"
+	"github.com/atomyx/submit/internal/disk"
 	"github.com/atomyx/submit/internal/id"
 	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/store"
@@ -37,6 +39,11 @@ type setupOpts struct {
 	maxUpload int64
 	rate      float64
 	burst     int
+	// dataDir holds the database, files and uploads; default a new
+	// temporary directory.
+	dataDir string
+	// minFreeDisk is the disk floor in bytes; default 0, no check.
+	minFreeDisk int64
 }
 
 func setup(t *testing.T, opts ...setupOpts) *env {
@@ -45,7 +52,7 @@ func setup(t *testing.T, opts ...setupOpts) *env {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	dir := t.TempDir()
+	dir := cmp.Or(o.dataDir, t.TempDir())
 	st, err := sqlite.Open(t.Context(), filepath.Join(dir, "submit.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -64,7 +71,8 @@ func setup(t *testing.T, opts ...setupOpts) *env {
 	if err := st.CreateTenant(t.Context(), tn); err != nil {
 		t.Fatal(err)
 	}
-	w := New(Deps{Store: st, Workflow: flow, DataDir: dir, PublicURL: "http://127.0.0.1", RequestsPerSecond: o.rate, Burst: o.burst})
+	w := New(Deps{Store: st, Workflow: flow, DataDir: dir, PublicURL: "http://127.0.0.1", RequestsPerSecond: o.rate, Burst: o.burst,
+		Disk: &disk.Floor{Dir: dir, Min: o.minFreeDisk}})
 	mux := http.NewServeMux()
 	w.Register(mux)
 	srv := httptest.NewServer(mux)

@@ -31,8 +31,9 @@ import (
 // tusd's file store joins the id into a path, so one link could otherwise
 // reach another link's upload, or files outside the directory.
 type tusUploads struct {
-	w   *Web
-	dir string
+	w     *Web
+	dir   string
+	store *uploadStore
 
 	once sync.Once
 	h    *tusd.UnroutedHandler
@@ -41,7 +42,13 @@ type tusUploads struct {
 
 type jobKey struct{}
 
-func newTusUploads(w *Web, dir string) *tusUploads { return &tusUploads{w: w, dir: dir} }
+func newTusUploads(w *Web, dir string) *tusUploads {
+	store := &uploadStore{
+		files: filestore.New(dir), disk: w.d.Disk, log: w.log,
+		maxCount: w.d.MaxUnfinishedUploads, maxBytes: w.d.MaxUnfinishedBytes,
+	}
+	return &tusUploads{w: w, dir: dir, store: store}
+}
 
 // handler makes the tusd handler on first use, so that a server whose
 // customers never upload creates no directory.
@@ -52,7 +59,7 @@ func (t *tusUploads) handler() (*tusd.UnroutedHandler, error) {
 			return
 		}
 		composer := tusd.NewStoreComposer()
-		filestore.New(t.dir).UseIn(composer)
+		t.store.UseIn(composer)
 		memorylocker.New().UseIn(composer)
 		t.h, t.err = tusd.NewUnroutedHandler(tusd.Config{
 			StoreComposer: composer, BasePath: "/u/tus/", MaxSize: t.w.maxUpload(),
@@ -81,6 +88,10 @@ func (t *tusUploads) serve(rw http.ResponseWriter, r *http.Request) {
 	uploadID := r.PathValue("id") // unescaped: %2F is a slash here
 	if uploadID != "" && !isUploadIDOf(j.ID, uploadID) {
 		writeJSON(rw, http.StatusNotFound, map[string]string{"error": "This upload does not belong to this link. Start the upload again."})
+		return
+	}
+	if (r.Method == http.MethodPost || r.Method == http.MethodPatch) && !job.CanMove(j.Status, job.Uploaded) {
+		t.w.refuse(rw, r, http.StatusConflict, msgNotWaiting)
 		return
 	}
 	r = r.WithContext(context.WithValue(r.Context(), jobKey{}, j))

@@ -29,13 +29,26 @@ func tusRequest(t *testing.T, c *http.Client, method, u, csrf string, body []byt
 	for k, v := range hdr {
 		req.Header.Set(k, v)
 	}
+	return send(t, c, req)
+}
+
+// send sends a request and reads the answer, whose body bodyOf returns.
+func send(t *testing.T, c *http.Client, req *http.Request) *http.Response {
+	t.Helper()
 	resp, err := c.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	io.Copy(io.Discard, resp.Body)
+	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(b))
 	return resp
+}
+
+// bodyOf is the text of a response of tusRequest.
+func bodyOf(resp *http.Response) string {
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
 }
 
 func TestTusUploadInTwoChunks(t *testing.T) {
@@ -255,4 +268,73 @@ func TestTusIDCannotLeaveItsJob(t *testing.T) {
 	if resp := tusRequest(t, own.c, "HEAD", e.srv.URL+own.loc, own.csrf, nil, nil); resp.StatusCode != http.StatusOK {
 		t.Errorf("HEAD of the link's own upload: %d", resp.StatusCode)
 	}
+}
+
+// TestTusRefusedWhenTheJobTakesNoUpload: a job that accepts no new
+// version (here approved) refuses a new resumable upload, and more data
+// for one started before, in words the page shows.
+func TestTusRefusedWhenTheJobTakesNoUpload(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	j := e.newJob(t, workflow.NewJobParams{})
+	started := startTus(t, e, j, len(tinyPDF))
+	v := e.upload(t, j)
+	e.proofReady(t, j, v, 1, nil)
+	e.move(t, j, v, job.Approved, nil, nil)
+
+	// The page of an approved job has no form: the CSRF token is the one
+	// of the page that started the first upload.
+	resp := tusRequest(t, started.c, "POST", e.url(j, "/tus/"), started.csrf, nil, tusCreate("flyer.pdf", 20<<20))
+	if body := bodyOf(resp); resp.StatusCode != http.StatusConflict || !strings.Contains(body, "not waiting for a file") {
+		t.Errorf("create on an approved job: %d %q, want 409 in words", resp.StatusCode, body)
+	}
+	resp = tusRequest(t, started.c, "PATCH", e.srv.URL+started.loc, started.csrf, tinyPDF[:10], tusPatch(0))
+	if body := bodyOf(resp); resp.StatusCode != http.StatusConflict || !strings.Contains(body, "not waiting for a file") {
+		t.Errorf("more data on an approved job: %d %q, want 409 in words", resp.StatusCode, body)
+	}
+	if left := tusFiles(t, e); len(left) != 2 || !slices.Contains(left, started.id()) || !slices.Contains(left, started.id()+".info") {
+		t.Errorf("upload directory: %v, want only the upload started before", left)
+	}
+}
+
+// TestTusUnfinishedUploadCaps: one job may have only so many unfinished
+// uploads, of only so many bytes together (by default 3, and twice the
+// upload limit); the refusal says what to do, another job is not held
+// back, and an upload deleted makes room again.
+func TestTusUnfinishedUploadCaps(t *testing.T) {
+	t.Parallel()
+	e := setup(t, setupOpts{maxUpload: 1000})
+	j := e.newJob(t, workflow.NewJobParams{})
+	first := startTus(t, e, j, 1000)
+	startTus(t, e, j, 900)
+	c := e.browser(t)
+	csrf := csrfOf(t, e, c, j)
+	resp := tusRequest(t, c, "POST", e.url(j, "/tus/"), csrf, nil, tusCreate("flyer.pdf", 101))
+	if body := bodyOf(resp); resp.StatusCode != http.StatusConflict || !strings.Contains(body, "more than 2 KiB") || !strings.Contains(body, "same file") {
+		t.Errorf("unfinished uploads over twice the limit: %d %q, want 409 in words", resp.StatusCode, body)
+	}
+	startTus(t, e, j, 100)
+	resp = tusRequest(t, c, "POST", e.url(j, "/tus/"), csrf, nil, tusCreate("flyer.pdf", 1))
+	if body := bodyOf(resp); resp.StatusCode != http.StatusConflict || !strings.Contains(body, "3 uploads") || !strings.Contains(body, "same file") {
+		t.Errorf("a fourth unfinished upload: %d %q, want 409 in words", resp.StatusCode, body)
+	}
+	startTus(t, e, e.newJob(t, workflow.NewJobParams{}), 1000)
+	if resp := tusRequest(t, first.c, "DELETE", e.srv.URL+first.loc, first.csrf, nil, nil); resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("delete: %d", resp.StatusCode)
+	}
+	startTus(t, e, j, 1000)
+}
+
+// tusFiles lists the upload directory.
+func tusFiles(t *testing.T, e *env) []string {
+	t.Helper()
+	entries, err := os.ReadDir(e.web.tus.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range entries {
+		names = append(names, f.Name())
+	}
+	return names
 }

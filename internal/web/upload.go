@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 
+	"github.com/atomyx/submit/internal/disk"
 	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/store"
 	"github.com/atomyx/submit/internal/workflow"
@@ -13,6 +14,9 @@ import (
 
 // multipartSlack is room for the multipart framing around the file.
 const multipartSlack = 1 << 20
+
+// msgNotWaiting answers an upload to a job that takes no new version.
+const msgNotWaiting = "This order is not waiting for a file right now. Reload the page to see where it stands."
 
 // uploadForm is POST /u/{token}/upload: the plain multipart upload, used
 // without JavaScript and by the script when the resumable upload fails.
@@ -22,6 +26,13 @@ func (w *Web) uploadForm(rw http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	// The disk must keep its floor with the whole request written.
+	release, err := w.d.Disk.Reserve(r.ContentLength)
+	if err != nil {
+		w.uploadFailed(rw, r, err)
+		return
+	}
+	defer release()
 	r.Body = http.MaxBytesReader(rw, r.Body, w.maxUpload()+multipartSlack)
 	mr, err := r.MultipartReader()
 	if err != nil {
@@ -74,7 +85,9 @@ func (w *Web) uploadProblem(err error) (int, string) {
 	case errors.Is(err, workflow.ErrNotPDF):
 		return http.StatusUnsupportedMediaType, "This file is not a PDF. Export your artwork as a PDF and upload that file."
 	case errors.Is(err, job.ErrTransition):
-		return http.StatusConflict, "This order is not waiting for a file right now. Reload the page to see where it stands."
+		return http.StatusConflict, msgNotWaiting
+	case disk.IsFull(err):
+		return http.StatusInsufficientStorage, msgNoRoom
 	case errors.Is(err, store.ErrNotFound):
 		return http.StatusNotFound, "This order no longer exists."
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/atomyx/submit/internal/api"
+	"github.com/atomyx/submit/internal/disk"
 	"github.com/atomyx/submit/internal/store"
 	"github.com/atomyx/submit/internal/workflow"
 )
@@ -40,6 +41,14 @@ type Deps struct {
 	PublicURL string
 	// DataDir holds unfinished resumable uploads, under DataDir/tus.
 	DataDir string
+	// Disk is the free space uploads must leave on DataDir's disk; nil
+	// checks nothing.
+	Disk *disk.Floor
+	// MaxUnfinishedUploads is how many resumable uploads one job may have
+	// started and not finished; MaxUnfinishedBytes caps their declared
+	// sizes together. Defaults 3 and twice the upload limit.
+	MaxUnfinishedUploads int
+	MaxUnfinishedBytes   int64
 	// AllowInsecureURLs lets brand logos load over plain http, matching
 	// the API, which then accepts such logo URLs (development only).
 	AllowInsecureURLs bool
@@ -87,6 +96,12 @@ func New(d Deps) *Web {
 	}
 	if d.Burst <= 0 {
 		d.Burst = 200
+	}
+	if d.MaxUnfinishedUploads <= 0 {
+		d.MaxUnfinishedUploads = 3
+	}
+	if d.MaxUnfinishedBytes <= 0 {
+		d.MaxUnfinishedBytes = 2 * d.Workflow.MaxUpload()
 	}
 	a := loadAssets()
 	done := make(chan struct{})

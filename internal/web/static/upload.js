@@ -153,8 +153,11 @@ class Upload {
         continue;
       }
       if (r.status === 204) { this.offset = Number(r.getResponseHeader("Upload-Offset")); tries = 0; continue; }
-      if (r.status === 409) { this.offset = await this.head(url); continue; }
-      localStorage.removeItem(this.key);
+      // Only tusd's offset mismatch is resumed from the server's offset;
+      // other 409s are refusals to show.
+      if (r.status === 409 && r.responseText.startsWith("ERR_MISMATCHED_OFFSET")) { this.offset = await this.head(url); continue; }
+      // No room on the server (507): what was sent stays, to resume later.
+      if (r.status !== 507) localStorage.removeItem(this.key);
       throw new Error(textOf(r.responseText) || "The upload failed. Try again.");
     }
   }

@@ -1,0 +1,68 @@
+package cli
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestServeOnATroubledDisk: a data directory where the renderer's
+// compilation cache cannot be made (a file stands in its way) still
+// starts, saying so once in the log; and a disk with less free space than
+// --min-free-disk-mb makes /readyz answer 503 with the reason, while
+// /healthz stays 200.
+func TestServeOnATroubledDisk(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "cache"), []byte("not a directory"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{
+		"SUBMIT_DATA_DIR": dir, "SUBMIT_ADDR": freeAddr(t), "SUBMIT_LOG_LEVEL": "warn",
+		"SUBMIT_MIN_FREE_DISK_MB": "1073741824", // 1 PiB: more than any disk has
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errb syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- Main(ctx, []string{"serve"}, Env{Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return env[k] }})
+	}()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	base := "http://" + env["SUBMIT_ADDR"]
+	var status int
+	var body string
+	for deadline := time.Now().Add(time.Minute); status == 0; time.Sleep(20 * time.Millisecond) {
+		select {
+		case code := <-done:
+			t.Fatalf("serve exited %d:\n%s", code, errb.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/readyz did not answer; logs:\n%s", errb.String())
+		}
+		if res, err := http.Get(base + "/readyz"); err == nil {
+			b, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			status, body = res.StatusCode, string(b)
+		}
+	}
+	if status != http.StatusServiceUnavailable || !strings.Contains(body, "disk nearly full") {
+		t.Errorf("/readyz = %d %q, want 503 saying the disk is nearly full", status, body)
+	}
+	if res, err := http.Get(base + "/healthz"); err != nil || res.StatusCode != http.StatusOK {
+		t.Errorf("/healthz: %v %v", err, res)
+	} else {
+		res.Body.Close()
+	}
+	if n := strings.Count(errb.String(), "compilation cache"); n != 1 {
+		t.Errorf("the log mentions the compilation cache %d times, want once:\n%s", n, errb.String())
+	}
+}

@@ -1,0 +1,186 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/atomyx/submit/internal/disk"
+	"github.com/atomyx/submit/internal/workflow"
+	"github.com/tus/tusd/v2/pkg/filestore"
+	tusd "github.com/tus/tusd/v2/pkg/handler"
+)
+
+// Words for the customer when an upload cannot be kept.
+const (
+	msgNoRoom   = "There is no room to store your file right now. Try again later; if this keeps happening, tell the company that sent you this link."
+	msgNotSaved = "Your file could not be saved. Wait a minute and upload it again."
+	// resumeOrWait follows a refusal for too many unfinished uploads;
+	// UploadSweeper clears them after a day.
+	resumeOrWait = "To continue one, choose the same file again. Unfinished uploads are cleared after a day; then you can start a new one."
+)
+
+// uploadStore is tusd's file store with Submit's limits on top: one job
+// may have only so many unfinished uploads, of only so many bytes
+// together; an upload is accepted, and each chunk written, only while the
+// disk keeps its floor; and a chunk the disk refuses deletes its upload,
+// so that no partial file keeps the disk full.
+type uploadStore struct {
+	files    filestore.FileStore
+	disk     *disk.Floor
+	maxCount int   // unfinished uploads per job
+	maxBytes int64 // their declared sizes together
+	log      *slog.Logger
+
+	// mu makes counting a job's uploads and adding one a single step.
+	mu sync.Mutex
+}
+
+// UseIn makes the store tusd's core and terminater: no concatenation, no
+// deferred length and no download, which the customer page does not use.
+func (s *uploadStore) UseIn(c *tusd.StoreComposer) {
+	c.UseCore(s)
+	c.UseTerminater(s)
+}
+
+// NewUpload creates an upload once the job has room for it.
+func (s *uploadStore) NewUpload(ctx context.Context, info tusd.FileInfo) (tusd.Upload, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.admit(ctx, info); err != nil {
+		return nil, err
+	}
+	up, err := s.files.NewUpload(ctx, info)
+	if err != nil {
+		// The data file may exist without its info.
+		_ = os.Remove(filepath.Join(s.files.Path, info.ID))
+		return nil, s.writeFailed(ctx, info.ID, err)
+	}
+	return &diskUpload{Upload: up, store: s}, nil
+}
+
+// GetUpload opens an upload; the id was checked by tusUploads.serve.
+func (s *uploadStore) GetUpload(ctx context.Context, id string) (tusd.Upload, error) {
+	up, err := s.files.GetUpload(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return &diskUpload{Upload: up, store: s}, nil
+}
+
+// AsTerminatableUpload lets tusd delete an upload (DELETE, or a stopped one).
+func (s *uploadStore) AsTerminatableUpload(up tusd.Upload) tusd.TerminatableUpload {
+	return up.(*diskUpload)
+}
+
+// admit refuses a new upload that would pass the job's caps, or that the
+// disk has no room for: the file arrives in the upload directory and is
+// then copied into storage, so for a moment it takes twice its size.
+func (s *uploadStore) admit(ctx context.Context, info tusd.FileInfo) error {
+	jobID, _, _ := strings.Cut(info.ID, "-") // ids are minted by newUploadID
+	count, size, err := s.unfinished(ctx, jobID)
+	if err != nil {
+		return s.writeFailed(ctx, info.ID, err)
+	}
+	switch {
+	case count >= s.maxCount:
+		return tusd.NewError("ERR_TOO_MANY_UPLOADS", fmt.Sprintf(
+			"This order already has %d uploads that were started and not finished. %s", count, resumeOrWait), http.StatusConflict)
+	case size+info.Size > s.maxBytes:
+		return tusd.NewError("ERR_TOO_MANY_UPLOADS", fmt.Sprintf(
+			"This order already has unfinished uploads, and with this file they would come to more than %s. %s",
+			workflow.FormatBytes(s.maxBytes), resumeOrWait), http.StatusConflict)
+	}
+	release, err := s.disk.Reserve(2 * info.Size)
+	if err != nil {
+		return s.noRoom(ctx, err)
+	}
+	release()
+	return nil
+}
+
+// unfinished counts the job's uploads in the directory and adds up their
+// declared sizes.
+func (s *uploadStore) unfinished(ctx context.Context, jobID string) (count int, size int64, err error) {
+	entries, err := os.ReadDir(s.files.Path)
+	if err != nil {
+		return 0, 0, fmt.Errorf("list unfinished uploads: %w", err)
+	}
+	for _, e := range entries {
+		id, ok := strings.CutSuffix(e.Name(), ".info")
+		if !ok || !strings.HasPrefix(id, jobID+"-") {
+			continue
+		}
+		count++
+		if up, err := s.files.GetUpload(ctx, id); err == nil {
+			info, _ := up.GetInfo(ctx)
+			size += info.Size
+		}
+	}
+	return count, size, nil
+}
+
+// noRoom answers a refusal of the disk floor, or a failure to measure it.
+func (s *uploadStore) noRoom(ctx context.Context, err error) error {
+	if errors.Is(err, disk.ErrFull) {
+		s.log.WarnContext(ctx, "upload refused: the disk is at its floor", slog.Any("error", err))
+		return tusd.NewError("ERR_NO_ROOM", msgNoRoom, http.StatusInsufficientStorage)
+	}
+	s.log.ErrorContext(ctx, "measure free disk space", slog.Any("error", err))
+	return tusd.NewError("ERR_NOT_SAVED", msgNotSaved, http.StatusServiceUnavailable)
+}
+
+// writeFailed turns a failure of the file store into words: tusd would
+// send its text, which names paths on the server.
+func (s *uploadStore) writeFailed(ctx context.Context, id string, err error) error {
+	s.log.ErrorContext(ctx, "write resumable upload", slog.String("upload", id), slog.Any("error", err))
+	if disk.IsFull(err) {
+		return tusd.NewError("ERR_NO_ROOM", msgNoRoom, http.StatusInsufficientStorage)
+	}
+	return tusd.NewError("ERR_NOT_SAVED", msgNotSaved, http.StatusServiceUnavailable)
+}
+
+// diskUpload is one upload of the file store, written within the floor.
+type diskUpload struct {
+	tusd.Upload
+	store *uploadStore
+}
+
+// WriteChunk writes a chunk once the disk has room for the rest of the
+// upload and its stored copy, holding that room while it writes. When the
+// disk refuses the write it deletes the upload: the customer starts again
+// later, and meanwhile the partial file does not keep the disk full. (tusd
+// turns a failure to read the request into the end of the body, so an
+// error here is always the disk's, never a dropped connection, whose bytes
+// stay for the resume.)
+func (u *diskUpload) WriteChunk(ctx context.Context, offset int64, src io.Reader) (int64, error) {
+	info, err := u.GetInfo(ctx)
+	if err != nil {
+		return 0, err
+	}
+	release, err := u.store.disk.Reserve(2*info.Size - offset)
+	if err != nil {
+		return 0, u.store.noRoom(ctx, err)
+	}
+	defer release()
+	n, err := u.Upload.WriteChunk(ctx, offset, src)
+	if err == nil {
+		return n, nil
+	}
+	if terr := u.Terminate(ctx); terr != nil {
+		u.store.log.ErrorContext(ctx, "delete a failed upload", slog.String("upload", info.ID), slog.Any("error", terr))
+	}
+	return 0, u.store.writeFailed(ctx, info.ID, err)
+}
+
+// Terminate deletes the upload's data and info.
+func (u *diskUpload) Terminate(ctx context.Context) error {
+	return u.store.files.AsTerminatableUpload(u.Upload).Terminate(ctx)
+}
