@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"cmp"
 	"encoding/json"
 	"fmt"
 	"image"
@@ -52,7 +51,10 @@ func setup(t *testing.T, opts ...setupOpts) *env {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
-	dir := cmp.Or(o.dataDir, t.TempDir())
+	dir := o.dataDir
+	if dir == "" {
+		dir = t.TempDir()
+	}
 	st, err := sqlite.Open(t.Context(), filepath.Join(dir, "submit.db"))
 	if err != nil {
 		t.Fatal(err)
