@@ -29,7 +29,10 @@ func Tmpfs(t *testing.T, size string, options ...string) string {
 		t.Skip(msg)
 	}
 	t.Cleanup(func() {
-		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
+		// Lazily: a server's background goroutine may still be closing a
+		// file in it when the test's other clean-ups have returned, and
+		// the mount then goes once that file is closed.
+		if out, err := exec.Command("umount", "--lazy", dir).CombinedOutput(); err != nil {
 			t.Errorf("unmount %s: %v: %s", dir, err, out)
 		}
 	})
