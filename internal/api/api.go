@@ -18,6 +18,7 @@ import (
 	"github.com/atomyx/submit/internal/callback"
 	"github.com/atomyx/submit/internal/disk"
 	"github.com/atomyx/submit/internal/job"
+	"github.com/atomyx/submit/internal/metric"
 	"github.com/atomyx/submit/internal/store"
 	"github.com/atomyx/submit/internal/workflow"
 )
@@ -27,7 +28,7 @@ type Deps struct {
 	Store    store.Store
 	Workflow *workflow.Service
 	Logger   *slog.Logger
-	Metrics  *Metrics
+	Metrics  *metric.HTTP
 	// PublicURL is the base of upload links, without a trailing slash.
 	PublicURL string
 	// AllowInsecureURLs accepts http and private hosts in job URLs.
@@ -51,7 +52,7 @@ type API struct {
 	store     store.Store
 	flow      *workflow.Service
 	log       *slog.Logger
-	metrics   *Metrics
+	metrics   *metric.HTTP
 	publicURL string
 	validator jobValidator
 	callbacks *callback.Worker

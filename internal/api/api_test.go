@@ -17,7 +17,9 @@ import (
 	"github.com/atomyx/submit/internal/callback"
 	"github.com/atomyx/submit/internal/disk"
 	"github.com/atomyx/submit/internal/filelink"
+	"github.com/atomyx/submit/internal/metric"
 	"github.com/atomyx/submit/internal/netguard"
+	"github.com/atomyx/submit/internal/requestid"
 	"github.com/atomyx/submit/internal/store"
 	"github.com/atomyx/submit/internal/store/pgtest"
 	"github.com/atomyx/submit/internal/store/postgres"
@@ -138,7 +140,7 @@ func start(t *testing.T, db migrator, opts ...option) *env {
 	}
 	flow := &workflow.Service{Store: db, Now: time.Now, Attempts: 7, Blobs: blobs}
 	deps := api.Deps{
-		Store: db, Workflow: flow, Metrics: api.NewMetrics(prometheus.NewRegistry()),
+		Store: db, Workflow: flow, Metrics: metric.NewHTTP(prometheus.NewRegistry()),
 		PublicURL: "https://submit.example.com", Files: links.EventFiles,
 		Disk: &disk.Floor{Dir: dataDir, Min: o.minFree},
 	}
@@ -159,7 +161,7 @@ func start(t *testing.T, db migrator, opts ...option) *env {
 	}
 	mux := http.NewServeMux()
 	api.New(deps).Register(mux)
-	srv := httptest.NewServer(api.WithRequestID(mux))
+	srv := httptest.NewServer(requestid.Handler(mux))
 	t.Cleanup(srv.Close)
 	return &env{t: t, srv: srv, store: db, vault: v, tenantID: tn.ID, live: live, test: test, flow: flow, callbacks: worker}
 }

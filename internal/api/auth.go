@@ -14,6 +14,9 @@ import (
 	"github.com/atomyx/submit/internal/store"
 )
 
+// callerKey is the context key of the Caller.
+type callerKey struct{}
+
 // Caller is who sent an authenticated request: a tenant, in one mode, with
 // the scopes of the key used.
 type Caller struct {
@@ -24,7 +27,7 @@ type Caller struct {
 }
 
 func caller(ctx context.Context) Caller {
-	c, _ := ctx.Value(keyCaller).(Caller)
+	c, _ := ctx.Value(callerKey{}).(Caller)
 	return c
 }
 
@@ -125,7 +128,7 @@ func (a *API) requireScope(scope string, h http.HandlerFunc) http.Handler {
 				fmt.Sprintf("This API key lacks the %s scope. Create a key with it in Manage → Vault or with `submit key create --scopes %s`.", scope, scope)))
 			return
 		}
-		h(w, r.WithContext(context.WithValue(r.Context(), keyCaller, c)))
+		h(w, r.WithContext(context.WithValue(r.Context(), callerKey{}, c)))
 	})
 }
 

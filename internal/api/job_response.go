@@ -41,13 +41,10 @@ type versionResponse struct {
 	Files     map[string]string `json:"files"`
 }
 
-// UploadURL is the customer's link for a job.
-func UploadURL(publicURL, token string) string { return publicURL + "/u/" + token }
-
 func (a *API) jobResponse(j job.Job) jobResponse {
 	r := jobResponse{
 		ID: j.ID, Object: "job", ExternalID: j.ExternalID, Status: j.Status,
-		UploadURL: UploadURL(a.publicURL, j.UploadToken), Metadata: j.Metadata, Brand: j.Brand,
+		UploadURL: j.UploadURL(a.publicURL), Metadata: j.Metadata, Brand: j.Brand,
 		Preflight: j.Preflight, Livemode: j.Livemode,
 		CreatedAt: seconds(j.CreatedAt), UpdatedAt: seconds(j.UpdatedAt), ExpiresAt: seconds(j.ExpiresAt),
 		// fullJobResponse adds versions, files and errors; a job just

@@ -8,6 +8,7 @@ import (
 
 	"github.com/atomyx/submit/internal/disk"
 	"github.com/atomyx/submit/internal/job"
+	"github.com/atomyx/submit/internal/requestid"
 	"github.com/atomyx/submit/internal/store"
 )
 
@@ -60,7 +61,7 @@ func errConflict(detail string) *Problem {
 
 // writeProblem sends p with the request's id.
 func writeProblem(w http.ResponseWriter, r *http.Request, p *Problem) {
-	p.RequestID = requestID(r.Context())
+	p.RequestID = requestid.From(r.Context())
 	for k, vs := range p.header {
 		for _, v := range vs {
 			w.Header().Add(k, v)
@@ -90,7 +91,7 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, r.Context().Err()) && r.Context().Err() != nil:
 		return // the client went away; nobody reads an answer
 	default:
-		a.log.ErrorContext(r.Context(), "request failed", slog.String("request_id", requestID(r.Context())), slog.Any("error", err))
+		a.log.ErrorContext(r.Context(), "request failed", slog.String("request_id", requestid.From(r.Context())), slog.Any("error", err))
 		p = problem(http.StatusInternalServerError, "internal", "Internal error",
 			"Something went wrong on our side. Retry later; if it persists, contact support with the request id.")
 	}

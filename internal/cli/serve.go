@@ -19,9 +19,11 @@ import (
 	"github.com/atomyx/submit/internal/disk"
 	"github.com/atomyx/submit/internal/filelink"
 	"github.com/atomyx/submit/internal/manage"
+	"github.com/atomyx/submit/internal/metric"
 	"github.com/atomyx/submit/internal/netguard"
 	"github.com/atomyx/submit/internal/pdfium"
 	"github.com/atomyx/submit/internal/preflight"
+	"github.com/atomyx/submit/internal/requestid"
 	"github.com/atomyx/submit/internal/store"
 	"github.com/atomyx/submit/internal/vault"
 	"github.com/atomyx/submit/internal/web"
@@ -117,7 +119,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	metrics := api.NewMetrics(reg)
+	metrics := metric.NewHTTP(reg)
 
 	mux := http.NewServeMux()
 	api.New(api.Deps{
@@ -150,7 +152,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 	// uploads, downloads and event streams may take long. Body reads are
 	// bounded one by one instead.
 	srv := &http.Server{
-		Handler:           withBodyReadDeadline(api.WithRequestID(mux), bodyReadTimeout),
+		Handler:           withBodyReadDeadline(requestid.Handler(mux), bodyReadTimeout),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),

@@ -43,6 +43,10 @@ type Job struct {
 	ExpiresAt    time.Time
 }
 
+// UploadURL is the job's upload link, the customer page (internal/web)
+// under publicURL, the base of every link Submit hands out.
+func (j Job) UploadURL(publicURL string) string { return publicURL + "/u/" + j.UploadToken }
+
 // ProofGivenUp reports whether the pipeline gave up rendering the job's
 // proof: it passed preflight, and waits for an operator (WorkGaveUpAt).
 func (j Job) ProofGivenUp() bool { return j.Status == PreflightPassed && !j.WorkGaveUpAt.IsZero() }

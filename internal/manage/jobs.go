@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/atomyx/submit/internal/api"
 	"github.com/atomyx/submit/internal/id"
 	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/store"
@@ -77,7 +76,7 @@ func (m *Manage) jobPage(w http.ResponseWriter, r *http.Request, c *call) error 
 	}
 	data := map[string]any{
 		"Title": "Job " + j.ExternalID, "Job": j, "Timeline": timeline,
-		"UploadURL": api.UploadURL(m.d.PublicURL, j.UploadToken), "CanCancel": !j.Status.Final(),
+		"UploadURL": j.UploadURL(m.d.PublicURL), "CanCancel": !j.Status.Final(),
 		"CanRefetch":    j.ArtworkFetch == store.FetchFailed && !j.Status.Final() && m.fetchSetter() != nil,
 		"CanRetryProof": j.ProofGivenUp(),
 	}

@@ -18,8 +18,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/atomyx/submit/internal/api"
 	"github.com/atomyx/submit/internal/callback"
+	"github.com/atomyx/submit/internal/metric"
+	"github.com/atomyx/submit/internal/requestid"
 	"github.com/atomyx/submit/internal/store"
 	"github.com/atomyx/submit/internal/vault"
 	"github.com/atomyx/submit/internal/workflow"
@@ -33,7 +34,7 @@ type Deps struct {
 	Workflow  *workflow.Service
 	Vault     *vault.Vault
 	Logger    *slog.Logger
-	Metrics   *api.Metrics
+	Metrics   *metric.HTTP
 	// PublicURL is the base of links (upload links) and decides the
 	// session cookie: __Host- prefixed and Secure when it is https.
 	PublicURL string
@@ -243,10 +244,10 @@ func (m *Manage) fail(w http.ResponseWriter, r *http.Request, c *call, err error
 		return
 	}
 	m.log.ErrorContext(r.Context(), "manage", slog.String("path", r.URL.Path), slog.Any("error", err),
-		slog.String("request_id", api.RequestID(r.Context())))
+		slog.String("request_id", requestid.From(r.Context())))
 	m.errorPage(w, r, c, http.StatusInternalServerError, "Something went wrong",
 		"The action was not completed. Try again; if it keeps failing, tell your administrator the request id "+
-			api.RequestID(r.Context())+".")
+			requestid.From(r.Context())+".")
 }
 
 // redirect answers a form with a redirect to a page of Manage (303, so the

@@ -22,6 +22,7 @@ import (
 	"github.com/atomyx/submit/internal/filelink"
 	"github.com/atomyx/submit/internal/id"
 	"github.com/atomyx/submit/internal/job"
+	"github.com/atomyx/submit/internal/requestid"
 	"github.com/atomyx/submit/internal/store"
 	"github.com/atomyx/submit/internal/store/sqlite"
 	"github.com/atomyx/submit/internal/vault"
@@ -103,7 +104,7 @@ func setup(t *testing.T) *env {
 	})
 	m.Register(mux)
 	api.New(api.Deps{Store: st, Workflow: e.flow, PublicURL: "http://127.0.0.1"}).Register(mux)
-	e.srv = httptest.NewServer(api.WithRequestID(mux))
+	e.srv = httptest.NewServer(requestid.Handler(mux))
 	t.Cleanup(e.srv.Close)
 	if e.links, err = filelink.New(make([]byte, 32), e.srv.URL, 0); err != nil {
 		t.Fatal(err)

@@ -21,8 +21,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/atomyx/submit/internal/api"
 	"github.com/atomyx/submit/internal/disk"
+	"github.com/atomyx/submit/internal/metric"
 	"github.com/atomyx/submit/internal/store"
 	"github.com/atomyx/submit/internal/workflow"
 )
@@ -35,7 +35,7 @@ type Deps struct {
 	Artwork  store.ArtworkStore
 	Workflow *workflow.Service
 	Logger   *slog.Logger
-	Metrics  *api.Metrics
+	Metrics  *metric.HTTP
 	// PublicURL is the base of upload links. An https URL makes cookies
 	// Secure and __Host- prefixed.
 	PublicURL string
