@@ -39,8 +39,8 @@ type Deps struct {
 	// Files makes the links of an event's files, as in callbacks; nil
 	// shows none.
 	Files func(job.Event) map[string]string
-	// Callbacks sends test pings and is woken after a redelivery; nil in
-	// tests that need neither.
+	// Callbacks sends test pings; nil in tests that need none. The
+	// workflow wakes it after a redelivery.
 	Callbacks *callback.Worker
 	// Disk is the free space artwork uploads must leave on the data
 	// directory's disk; nil checks nothing.

@@ -165,18 +165,13 @@ func (a *API) redeliver(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
-	d, err = a.store.Redeliver(r.Context(), store.RedeliverParams{
-		TenantID: d.TenantID, DeliveryID: d.ID, At: time.Now().UTC(), Attempts: max(a.flow.Attempts, 1),
-	})
+	d, err = a.flow.Redeliver(r.Context(), d.TenantID, d.ID)
 	if errors.Is(err, store.ErrStale) {
 		err = errConflict("A test ping is never sent again; send a new one with POST /api/callbacks/ping.")
 	}
 	if err != nil {
 		a.writeError(w, r, err)
 		return
-	}
-	if a.callbacks != nil {
-		a.callbacks.Notify()
 	}
 	writeJSON(w, http.StatusOK, newDeliveryResponse(d, nil))
 }
@@ -203,7 +198,7 @@ func (a *API) resolveDelivery(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, errValidation(c.errs))
 		return
 	}
-	d, err = a.store.ResolveDelivery(r.Context(), store.ResolveParams{TenantID: d.TenantID, DeliveryID: d.ID, Note: note, At: time.Now().UTC()})
+	d, err = a.flow.Resolve(r.Context(), d.TenantID, d.ID, note)
 	if errors.Is(err, store.ErrStale) {
 		err = errConflict("Only a delivery that failed for good (a workflow exception) can be resolved.")
 	}

@@ -131,8 +131,8 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 	mux.Handle(filelink.Route, metrics.Instrument(filelink.Route, log, art.Links.Handler(art.Blobs, log)))
 	manage.New(manage.Deps{
 		Store: st, Workflow: flow, Vault: vault.New(st), Logger: log, Metrics: metrics,
-		PublicURL: cfg.PublicURL, AllowInsecureURLs: cfg.AllowInsecureURLs, Attempts: cfg.RetrySchedule.Attempts(),
-		Notify: callbacks.Notify, Ping: callbacks.Ping, Profiles: preflight.ProfileNames(), FileURL: art.Links.URL,
+		PublicURL: cfg.PublicURL, AllowInsecureURLs: cfg.AllowInsecureURLs,
+		Ping: callbacks.Ping, Profiles: preflight.ProfileNames(), FileURL: art.Links.URL,
 	}).Register(mux)
 	pages := web.New(web.Deps{
 		Store: st, Workflow: flow, Logger: log, Metrics: metrics,

@@ -10,6 +10,7 @@ import (
 
 	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/store"
+	"github.com/atomyx/submit/internal/workflow"
 )
 
 // exceptionView is a delivery that failed for good, with its job.
@@ -86,12 +87,9 @@ func (m *Manage) redeliver(w http.ResponseWriter, r *http.Request, c *call) erro
 			"Send a new test ping from Settings instead.")
 		return nil
 	}
-	d, err = m.st.Redeliver(ctx, store.RedeliverParams{TenantID: tenant, DeliveryID: d.ID, At: m.now(), Attempts: m.d.Attempts})
+	d, err = m.d.Workflow.Redeliver(ctx, tenant, d.ID)
 	if err != nil {
 		return err
-	}
-	if m.d.Notify != nil {
-		m.d.Notify()
 	}
 	m.audit(ctx, c, "delivery.redeliver", d.ID, fmt.Sprintf("event %d of %s to %s", d.Sequence, d.JobID, d.URL))
 	return redirect(w, r, withDone(localPath(r.PostFormValue("back"), "/manage/exceptions"), "redelivered"))
@@ -114,7 +112,7 @@ func (m *Manage) resolve(w http.ResponseWriter, r *http.Request, c *call) error 
 		m.errorPage(w, r, c, http.StatusUnprocessableEntity, "The note cannot be saved", "The note "+err.Error()+".")
 		return nil
 	}
-	d, err := m.st.ResolveDelivery(ctx, store.ResolveParams{TenantID: tenant, DeliveryID: r.PathValue("id"), Note: note, At: m.now()})
+	d, err := m.d.Workflow.Resolve(ctx, tenant, r.PathValue("id"), note)
 	if errors.Is(err, store.ErrStale) {
 		m.errorPage(w, r, c, http.StatusConflict, "Already handled",
 			"This delivery is no longer an open exception: someone resolved or retried it meanwhile.")
@@ -127,28 +125,11 @@ func (m *Manage) resolve(w http.ResponseWriter, r *http.Request, c *call) error 
 	return redirect(w, r, withDone(localPath(r.PostFormValue("back"), "/manage/exceptions"), "resolved"))
 }
 
-// retryAll redelivers every open exception to one callback URL.
+// retryAll redelivers the open exceptions to one callback URL, the
+// oldest workflow.MaxRetryAll of them.
 func (m *Manage) retryAll(w http.ResponseWriter, r *http.Request, c *call) error {
-	ctx, tenant := r.Context(), c.user.TenantID
-	target := r.PostFormValue("url")
-	ds, err := m.st.ListExceptions(ctx, store.ListExceptionsParams{TenantID: tenant, Livemode: c.live, URL: target, Limit: 1000})
-	if err != nil {
-		return err
-	}
-	n := 0
-	for _, d := range ds {
-		if d.JobID == "" {
-			continue
-		}
-		if _, err = m.st.Redeliver(ctx, store.RedeliverParams{TenantID: tenant, DeliveryID: d.ID, At: m.now(), Attempts: m.d.Attempts}); err != nil {
-			err = fmt.Errorf("retry all to %s, after %d: %w", target, n, err)
-			break
-		}
-		n++
-	}
-	if n > 0 && m.d.Notify != nil {
-		m.d.Notify()
-	}
+	ctx, target := r.Context(), r.PostFormValue("url")
+	n, err := m.d.Workflow.RetryAll(ctx, workflow.RetryAllParams{TenantID: c.user.TenantID, Livemode: c.live, URL: target})
 	if n > 0 || err == nil { // what was done is recorded even when the rest failed
 		m.audit(ctx, c, "delivery.retry_all", target, fmt.Sprintf("%d deliveries", n))
 	}

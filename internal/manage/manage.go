@@ -40,11 +40,6 @@ type Deps struct {
 	PublicURL string
 	// AllowInsecureURLs accepts http and private hosts as callback URLs.
 	AllowInsecureURLs bool
-	// Attempts is how many attempts a redelivery gets: the length of the
-	// retry schedule.
-	Attempts int
-	// Notify wakes the callback worker after a redelivery. May be nil.
-	Notify func()
 	// Ping sends a test ping (callback.Worker.Ping). Nil hides the button.
 	Ping func(ctx context.Context, p callback.PingParams) (store.Delivery, callback.Result, error)
 	// FileURL makes the link to a stored file from its blob key, the
@@ -101,9 +96,6 @@ func New(d Deps) *Manage {
 	}
 	if d.Operators == nil {
 		d.Operators = d.Store
-	}
-	if d.Attempts <= 0 {
-		d.Attempts = 1
 	}
 	m := &Manage{
 		d: d, st: d.Store, ops: d.Operators, log: d.Logger, pages: loadPages(),

@@ -99,7 +99,7 @@ func setup(t *testing.T) *env {
 	mux := http.NewServeMux()
 	m := New(Deps{
 		Store: st, Workflow: e.flow, Vault: e.vault, PublicURL: "http://127.0.0.1", AllowInsecureURLs: true,
-		Attempts: 3, Notify: func() { e.notified.Add(1) }, Now: e.clock.now, Ping: e.ping,
+		Now: e.clock.now, Ping: e.ping,
 		Profiles: []string{"default", "cmyk-strict"}, FileURL: func(key string) string { return e.links.URL(key) },
 	})
 	m.Register(mux)

@@ -174,15 +174,15 @@ func (s *Service) transitionFrom(ctx context.Context, j job.Job, c Change) (job.
 			return job.Event{}, err
 		}
 		if url != "" {
-			p.CallbackURL, p.DeliveryID, p.Attempts = url, id.NewAt(id.Delivery, now), max(s.Attempts, 1)
+			p.CallbackURL, p.DeliveryID, p.Attempts = url, id.NewAt(id.Delivery, now), s.attempts()
 		}
 	}
 	ev, err := s.Store.TransitionJob(ctx, p)
 	if err != nil {
 		return job.Event{}, fmt.Errorf("transition %s to %s: %w", j.ID, c.To, err)
 	}
-	if p.CallbackURL != "" && s.Notify != nil {
-		s.Notify()
+	if p.CallbackURL != "" {
+		s.notify()
 	}
 	return ev, nil
 }

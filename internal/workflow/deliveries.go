@@ -1,0 +1,93 @@
+package workflow
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/atomyx/submit/internal/store"
+)
+
+// The actions people take on callback deliveries, from the API and from
+// Manage: each writes through the store and, when it leaves something to
+// send, wakes the callback worker, so that no caller has to remember to.
+
+// MaxRetryAll bounds how many exceptions one RetryAll sends again, so that
+// one request stays short; the oldest go first, and another RetryAll
+// reaches the rest.
+const MaxRetryAll = 1000
+
+// Redeliver starts a new round of attempts for one of the tenant's
+// deliveries, on the whole retry schedule, the first one now, and wakes
+// the callback worker. A pending delivery is returned unchanged.
+// store.ErrStale for a test ping, which is never sent again;
+// store.ErrNotFound for a delivery that is not the tenant's.
+func (s *Service) Redeliver(ctx context.Context, tenantID, deliveryID string) (store.Delivery, error) {
+	d, err := s.Store.Redeliver(ctx, store.RedeliverParams{
+		TenantID: tenantID, DeliveryID: deliveryID, At: s.now(), Attempts: s.attempts(),
+	})
+	if err != nil {
+		return d, err
+	}
+	s.notify()
+	return d, nil
+}
+
+// RetryAllParams names the exceptions RetryAll sends again.
+type RetryAllParams struct {
+	TenantID string
+	Livemode bool
+	// URL is the callback URL whose exceptions are sent again; every
+	// URL's when empty.
+	URL string
+}
+
+// RetryAll redelivers the oldest MaxRetryAll of the tenant's exceptions to
+// one URL, as Redeliver does each, and wakes the callback worker once. It
+// returns how many it redelivered, also when it stopped on an error
+// partway: those stay redelivered. Test pings are left alone.
+func (s *Service) RetryAll(ctx context.Context, p RetryAllParams) (int, error) {
+	ds, err := s.Store.ListExceptions(ctx, store.ListExceptionsParams{
+		TenantID: p.TenantID, Livemode: p.Livemode, URL: p.URL, Limit: MaxRetryAll,
+	})
+	if err != nil {
+		return 0, fmt.Errorf("retry all to %s: %w", p.URL, err)
+	}
+	n := 0
+	for _, d := range ds {
+		if d.JobID == "" {
+			continue
+		}
+		_, err = s.Store.Redeliver(ctx, store.RedeliverParams{
+			TenantID: p.TenantID, DeliveryID: d.ID, At: s.now(), Attempts: s.attempts(),
+		})
+		if err != nil {
+			err = fmt.Errorf("retry all to %s, after %d: %w", p.URL, n, err)
+			break
+		}
+		n++
+	}
+	if n > 0 {
+		s.notify()
+	}
+	return n, err
+}
+
+// Resolve closes one of the tenant's exceptions without delivering it,
+// with a note saying why. store.ErrStale when the delivery is not (any
+// more) an exception: someone resolved or redelivered it meanwhile, or it
+// never failed.
+func (s *Service) Resolve(ctx context.Context, tenantID, deliveryID, note string) (store.Delivery, error) {
+	return s.Store.ResolveDelivery(ctx, store.ResolveParams{
+		TenantID: tenantID, DeliveryID: deliveryID, Note: note, At: s.now(),
+	})
+}
+
+// attempts is how many attempts a new round of deliveries gets.
+func (s *Service) attempts() int { return max(s.Attempts, 1) }
+
+// notify wakes the callback worker, if there is one to wake.
+func (s *Service) notify() {
+	if s.Notify != nil {
+		s.Notify()
+	}
+}
