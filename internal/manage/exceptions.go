@@ -71,7 +71,6 @@ func (m *Manage) exceptions(w http.ResponseWriter, r *http.Request, c *call) err
 	return m.render(w, r, c, http.StatusOK, "exceptions", map[string]any{
 		"Title": "Workflow exceptions", "Exceptions": views, "Groups": groups,
 		"FetchFailures": fetch, "ProofFailures": proof,
-		"CanRefetch": m.fetchSetter() != nil,
 	})
 }
 

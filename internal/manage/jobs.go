@@ -77,7 +77,7 @@ func (m *Manage) jobPage(w http.ResponseWriter, r *http.Request, c *call) error 
 	data := map[string]any{
 		"Title": "Job " + j.ExternalID, "Job": j, "Timeline": timeline,
 		"UploadURL": j.UploadURL(m.d.PublicURL), "CanCancel": !j.Status.Final(),
-		"CanRefetch":    j.ArtworkFetch == store.FetchFailed && !j.Status.Final() && m.fetchSetter() != nil,
+		"CanRefetch":    j.ArtworkFetch == store.FetchFailed && !j.Status.Final(),
 		"CanRetryProof": j.ProofGivenUp(),
 	}
 	if vl, ok := m.st.(versionLister); ok {
@@ -139,31 +139,16 @@ func (m *Manage) cancelJob(w http.ResponseWriter, r *http.Request, c *call) erro
 	return redirect(w, r, withDone("/manage/jobs/"+url.PathEscape(j.ID), "cancelled"))
 }
 
-// fetchSetter returns the store's SetArtworkFetch when it keeps artwork
-// (store.ArtworkStore), else nil.
-func (m *Manage) fetchSetter() func(ctx context.Context, jobID, state string) error {
-	if s, ok := m.st.(interface {
-		SetArtworkFetch(ctx context.Context, jobID, state string) error
-	}); ok {
-		return s.SetArtworkFetch
-	}
-	return nil
-}
-
 // refetch asks the pipeline to fetch a job's artwork URL again, after the
 // file's owner fixed whatever made the fetch fail.
 func (m *Manage) refetch(w http.ResponseWriter, r *http.Request, c *call) error {
-	j, err := m.st.Job(r.Context(), c.user.TenantID, r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	set := m.fetchSetter()
-	if set == nil || j.ArtworkFetch != store.FetchFailed || j.Status.Final() {
+	j, err := m.d.Workflow.Refetch(r.Context(), c.user.TenantID, r.PathValue("id"))
+	if errors.Is(err, store.ErrStale) {
 		m.errorPage(w, r, c, http.StatusConflict, "Nothing to fetch again",
 			"Only a job that is still open and whose artwork could not be fetched can be fetched again.")
 		return nil
 	}
-	if err := set(r.Context(), j.ID, store.FetchPending); err != nil {
+	if err != nil {
 		return err
 	}
 	// Not the URL in the log: artwork URLs often carry access tokens.

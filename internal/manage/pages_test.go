@@ -407,9 +407,13 @@ func TestProofFailures(t *testing.T) {
 		t.Error("the job's page does not offer to make the proof again")
 	}
 
+	woken := e.woken.Load()
 	res, body := b.post(action, url.Values{"back": {"/manage/exceptions"}})
 	if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/manage/exceptions") {
 		t.Fatalf("retry: %d to %q\n%s", res.StatusCode, res.Header.Get("Location"), clipBody(body))
+	}
+	if e.woken.Load() == woken {
+		t.Error("the pipeline was not woken to make the proof")
 	}
 	if got, _ := e.st.Job(t.Context(), e.acme.ID, j.ID); !got.WorkGaveUpAt.IsZero() || got.Status != job.PreflightPassed {
 		t.Errorf("after the retry the job is %s, given up at %v", got.Status, got.WorkGaveUpAt)
@@ -426,6 +430,41 @@ func TestProofFailures(t *testing.T) {
 	}
 	res, body = b.post(action, nil)
 	wantStatus(t, "a second retry", res, body, http.StatusConflict)
+}
+
+// TestRefetch: a job whose artwork URL could not be fetched is fetched
+// again on an operator's request: the fetch is pending, the pipeline is
+// woken to do it at once, the request is audited, and a second request
+// finds nothing to fetch.
+func TestRefetch(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	b := e.signIn("op@acme.test")
+	j := e.newJob(e.acme.ID, "FETCH-1", "")
+	if err := e.st.SetArtworkFetch(t.Context(), j.ID, store.FetchFailed); err != nil {
+		t.Fatal(err)
+	}
+	action := "/manage/jobs/" + j.ID + "/refetch"
+	if _, body := b.get("/manage/jobs/" + j.ID); !strings.Contains(body, `action="`+action+`"`) {
+		t.Fatal("the job's page does not offer to fetch the artwork again")
+	}
+	woken := e.woken.Load()
+	res, body := b.post(action, nil)
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/manage/jobs/"+j.ID+"?done=refetch" {
+		t.Fatalf("refetch: %d to %q\n%s", res.StatusCode, res.Header.Get("Location"), clipBody(body))
+	}
+	if got, _ := e.st.Job(t.Context(), e.acme.ID, j.ID); got.ArtworkFetch != store.FetchPending {
+		t.Errorf("after the refetch the fetch is %q, want pending", got.ArtworkFetch)
+	}
+	if e.woken.Load() == woken {
+		t.Error("the pipeline was not woken to fetch the artwork")
+	}
+	audit, _ := e.st.ListAudit(t.Context(), store.ListAuditParams{TenantID: e.acme.ID, Limit: 10})
+	if len(audit) == 0 || audit[0].Action != "job.refetch" || audit[0].Target != j.ID {
+		t.Errorf("audit = %+v", audit)
+	}
+	res, body = b.post(action, nil)
+	wantStatus(t, "a second refetch", res, body, http.StatusConflict)
 }
 
 // TestAuditPaging: the audit log pages back through older entries, and a

@@ -42,6 +42,7 @@ type env struct {
 	acme     store.Tenant
 	globex   store.Tenant
 	notified atomic.Int32
+	woken    atomic.Int32 // times the pipeline was woken
 	clock    *clock
 	pings    []callback.PingParams
 	pingMu   sync.Mutex
@@ -84,7 +85,8 @@ func setup(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.flow = &workflow.Service{Store: st, Now: time.Now, Attempts: 3, Notify: func() { e.notified.Add(1) }, Blobs: blobs}
+	e.flow = &workflow.Service{Store: st, Now: time.Now, Attempts: 3, Notify: func() { e.notified.Add(1) }, Blobs: blobs,
+		Wake: func() { e.woken.Add(1) }}
 	e.acme = e.tenant("acme")
 	e.globex = e.tenant("globex")
 	for _, u := range []struct{ tenant, email, role string }{

@@ -110,9 +110,7 @@ func (s *Service) Upload(ctx context.Context, p UploadParams) (store.ArtworkVers
 		_ = s.Blobs.Delete(context.WithoutCancel(ctx), v.BlobKey)
 		return store.ArtworkVersion{}, fmt.Errorf("upload to %s: %w", j.ID, err)
 	}
-	if s.Wake != nil {
-		s.Wake()
-	}
+	s.wake()
 	// The version as committed: reading it back could already show the
 	// pipeline's next step.
 	v.JobID, v.TenantID, v.Status = j.ID, j.TenantID, job.Uploaded

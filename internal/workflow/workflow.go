@@ -41,8 +41,9 @@ type Service struct {
 	// MaxUploadBytes is the largest artwork file accepted, by upload or by
 	// URL. Default DefaultMaxUploadBytes (1 GiB).
 	MaxUploadBytes int64
-	// Wake is called after a new artwork version is stored, to wake the
-	// pipeline that preflights it. May be nil: the pipeline also polls.
+	// Wake is called when the pipeline has new work (a new artwork
+	// version, an artwork URL to fetch again, a proof to make again), to
+	// wake it. May be nil: the pipeline also polls.
 	Wake func()
 }
 
@@ -95,8 +96,8 @@ func (s *Service) CreateJob(ctx context.Context, j job.Job, idem *store.Idempote
 	if err := s.Store.CreateJob(ctx, store.CreateJobParams{Job: j, Idempotency: idem}); err != nil {
 		return fmt.Errorf("create job: %w", err)
 	}
-	if j.ArtworkFetch == store.FetchPending && s.Wake != nil {
-		s.Wake() // the pipeline fetches the artwork URL
+	if j.ArtworkFetch == store.FetchPending {
+		s.wake() // the pipeline fetches the artwork URL
 	}
 	return nil
 }
@@ -250,14 +251,42 @@ func (s *Service) settle(ctx context.Context, tenantID, jobID string, to job.Sta
 const CodeProofFailed = "PROOF_RENDER_FAILED"
 
 // RetryProof has the pipeline render a job's proof again after it gave
-// up: the job stays preflight_passed, so no event is sent, and the
-// customer's page goes back to "preparing your proof". store.ErrStale
-// when there is no given-up proof to retry.
+// up, and wakes it: the job stays preflight_passed, so no event is sent,
+// and the customer's page goes back to "preparing your proof".
+// store.ErrStale when there is no given-up proof to retry.
 func (s *Service) RetryProof(ctx context.Context, tenantID, jobID string) (job.Job, error) {
 	if err := s.Store.RetryProof(ctx, tenantID, jobID, CodeProofFailed); err != nil {
 		return job.Job{}, err
 	}
+	s.wake()
 	return s.Store.Job(ctx, tenantID, jobID)
+}
+
+// Refetch has the pipeline fetch a job's artwork URL again after the
+// fetch failed, once the file's owner has fixed the cause, and wakes it.
+// store.ErrStale when there is no failed fetch to retry: the job is
+// final, or its fetch did not fail (it was asked for again meanwhile, or
+// a file was uploaded).
+func (s *Service) Refetch(ctx context.Context, tenantID, jobID string) (job.Job, error) {
+	j, err := s.Store.Job(ctx, tenantID, jobID)
+	if err != nil {
+		return j, fmt.Errorf("refetch %s: %w", jobID, err)
+	}
+	if j.ArtworkFetch != store.FetchFailed || j.Status.Final() {
+		return j, fmt.Errorf("refetch %s: the job is %s and its artwork fetch %q: %w", j.ID, j.Status, j.ArtworkFetch, store.ErrStale)
+	}
+	if err := s.Store.SetArtworkFetch(ctx, j.ID, store.FetchPending); err != nil {
+		return j, fmt.Errorf("refetch %s: %w", j.ID, err)
+	}
+	s.wake()
+	return s.Store.Job(ctx, tenantID, jobID)
+}
+
+// wake wakes the pipeline, if there is one to wake; it also polls.
+func (s *Service) wake() {
+	if s.Wake != nil {
+		s.Wake()
+	}
 }
 
 // ExpireDue moves up to limit jobs whose lifetime has passed to expired and
