@@ -20,6 +20,7 @@ import (
 	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/metric"
 	"github.com/atomyx/submit/internal/store"
+	"github.com/atomyx/submit/internal/vault"
 	"github.com/atomyx/submit/internal/workflow"
 )
 
@@ -51,6 +52,7 @@ type Deps struct {
 type API struct {
 	store     store.Store
 	flow      *workflow.Service
+	vault     *vault.Vault
 	log       *slog.Logger
 	metrics   *metric.HTTP
 	publicURL string
@@ -76,7 +78,7 @@ func New(d Deps) *API {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &API{
-		store: d.Store, flow: d.Workflow, log: log, metrics: d.Metrics, publicURL: d.PublicURL,
+		store: d.Store, flow: d.Workflow, vault: vault.New(d.Store), log: log, metrics: d.Metrics, publicURL: d.PublicURL,
 		validator: jobValidator{allowInsecure: d.AllowInsecureURLs, profiles: d.Profiles},
 		callbacks: d.Callbacks, fileLinks: d.Files, disk: d.Disk, now: time.Now,
 	}

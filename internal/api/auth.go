@@ -81,12 +81,8 @@ func (a *API) authenticate(r *http.Request) (Caller, *Problem) {
 		return Caller{}, errUnauthorized(fmt.Sprintf("The API key %s was revoked at %s. Create a new key in Manage → Vault or with `submit key create`.",
 			apikey.Display(k.Livemode, k.Lookup), k.RevokedAt.UTC().Format(time.RFC3339)))
 	}
-	// Last use is shown to the minute; writing it on every request would
-	// put a write on the single SQLite writer for every read.
-	if now := time.Now().UTC(); k.LastUsedAt == nil || now.Sub(*k.LastUsedAt) >= time.Minute {
-		if err := a.store.TouchAPIKey(r.Context(), k.ID, now); err != nil {
-			a.log.WarnContext(r.Context(), "record key use", slog.Any("error", err)) // never fail a request for it
-		}
+	if err := a.vault.RecordUse(r.Context(), k); err != nil {
+		a.log.WarnContext(r.Context(), "record key use", slog.Any("error", err)) // never fail a request for it
 	}
 	return Caller{TenantID: k.TenantID, KeyID: k.ID, Livemode: k.Livemode, Scopes: k.Scopes}, nil
 }

@@ -89,7 +89,7 @@ func (m *Manage) saveSettings(w http.ResponseWriter, r *http.Request, c *call) e
 	if len(problems) > 0 {
 		return m.renderSettings(w, r, c, http.StatusUnprocessableEntity, f, problems, nil)
 	}
-	if err := m.st.UpdateTenantSettings(r.Context(), c.user.TenantID, s); err != nil {
+	if err := m.d.Vault.UpdateSettings(r.Context(), c.user.TenantID, s); err != nil {
 		return err
 	}
 	m.audit(r.Context(), c, "settings.update", "tenant settings", fmt.Sprintf("callback URL %q, colour %q, logo %q, profile %q",

@@ -1,5 +1,5 @@
-// Package vault manages what proves who is who: tenants, their API keys and
-// their callback signing secrets. The CLI, the API and Manage all go through
+// Package vault manages tenants and what proves who is who: their
+// settings, their API keys and their callback signing secrets. The CLI, the API and Manage all go through
 // it, so a key made anywhere is made the same way.
 package vault
 
@@ -20,7 +20,7 @@ import (
 // receivers can switch to the new one without dropping callbacks.
 const RotationOverlap = 24 * time.Hour
 
-// Vault wraps the store with the rules for keys and secrets.
+// Vault wraps the store with the rules for tenants, keys and secrets.
 type Vault struct {
 	Store store.Store
 	Now   func() time.Time
@@ -112,6 +112,33 @@ func (v *Vault) RevokeKey(ctx context.Context, tenantID, ref string) (store.APIK
 		keyID = k.ID
 	}
 	return v.Store.RevokeAPIKey(ctx, tenantID, keyID, v.now())
+}
+
+// keyUseGrain is how precisely a key's last use is kept: Vault shows it to
+// the minute, and writing it on every request would put a write on
+// SQLite's single writer for every read of the API.
+const keyUseGrain = time.Minute
+
+// RecordUse records that a key was used now, unless its last use is
+// recorded less than keyUseGrain ago.
+func (v *Vault) RecordUse(ctx context.Context, k store.APIKey) error {
+	now := v.now()
+	if k.LastUsedAt != nil && now.Sub(*k.LastUsedAt) < keyUseGrain {
+		return nil
+	}
+	if err := v.Store.TouchAPIKey(ctx, k.ID, now); err != nil {
+		return fmt.Errorf("record use of %s: %w", k.ID, err)
+	}
+	return nil
+}
+
+// UpdateSettings replaces a tenant's defaults for its jobs. The caller has
+// checked them as the API checks the same fields of a job.
+func (v *Vault) UpdateSettings(ctx context.Context, tenantID string, s store.TenantSettings) error {
+	if err := v.Store.UpdateTenantSettings(ctx, tenantID, s); err != nil {
+		return fmt.Errorf("update settings of %s: %w", tenantID, err)
+	}
+	return nil
 }
 
 // RotateSecret makes a new active signing secret; the ones before it keep

@@ -107,3 +107,55 @@ func TestRotateKeepsTheOldSecretForADay(t *testing.T) {
 		t.Errorf("after the overlap: %v, want only the new one", got)
 	}
 }
+
+// TestRecordUse: a key's use is written when it was never used or last
+// used a minute ago or more, and not more often.
+func TestRecordUse(t *testing.T) {
+	t.Parallel()
+	v, st := setup(t)
+	tn, _, _ := v.EnsureTenant(t.Context(), "acme")
+	k, _, err := v.CreateKey(t.Context(), vault.KeyParams{TenantID: tn.ID, Name: "erp"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	lastUse := func() time.Time {
+		t.Helper()
+		got, err := st.APIKeyByLookup(t.Context(), k.Lookup)
+		if err != nil || got.LastUsedAt == nil {
+			t.Fatalf("last use of %s: %v, %v", k.ID, got.LastUsedAt, err)
+		}
+		return got.LastUsedAt.UTC()
+	}
+	for _, step := range []struct {
+		at, want time.Time
+	}{
+		{start, start},                       // never used
+		{start.Add(59 * time.Second), start}, // within the minute: not written
+		{start.Add(61 * time.Second), start.Add(61 * time.Second)},
+	} {
+		v.Now = func() time.Time { return step.at }
+		k, _ = st.APIKeyByLookup(t.Context(), k.Lookup)
+		if err := v.RecordUse(t.Context(), k); err != nil {
+			t.Fatal(err)
+		}
+		if got := lastUse(); !got.Equal(step.want) {
+			t.Errorf("used at %s: last use %s, want %s", step.at, got, step.want)
+		}
+	}
+}
+
+// TestUpdateSettings: a tenant's defaults are replaced whole.
+func TestUpdateSettings(t *testing.T) {
+	t.Parallel()
+	v, st := setup(t)
+	tn, _, _ := v.EnsureTenant(t.Context(), "acme")
+	want := store.TenantSettings{CallbackURL: "https://erp.example.com/hook", PreflightProfile: "default"}
+	if err := v.UpdateSettings(t.Context(), tn.ID, want); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := st.Tenant(t.Context(), tn.ID); err != nil || got.Settings.CallbackURL != want.CallbackURL ||
+		got.Settings.PreflightProfile != want.PreflightProfile || got.Settings.Brand != nil {
+		t.Errorf("settings = %+v, %v", got.Settings, err)
+	}
+}
