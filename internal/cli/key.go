@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/atomyx/submit/internal/apikey"
+	"github.com/atomyx/submit/internal/operator"
 	"github.com/atomyx/submit/internal/store"
 	"github.com/atomyx/submit/internal/vault"
 )
@@ -35,9 +36,10 @@ func runKey(ctx context.Context, args []string, env Env) int {
 
 // tenantCommand opens the store for a command that acts on one tenant.
 type tenantCommand struct {
-	tenant string
-	store  store.Store
-	vault  *vault.Vault
+	tenant   string
+	store    store.Store
+	vault    *vault.Vault
+	accounts *operator.Accounts
 }
 
 func openTenantCommand(ctx context.Context, name string, args []string, env Env, extra func(*flag.FlagSet)) (*tenantCommand, []string, int) {
@@ -62,7 +64,7 @@ func openTenantCommand(ctx context.Context, name string, args []string, env Env,
 	if err != nil {
 		return nil, nil, fail(env, "%v", err)
 	}
-	tc.vault = vault.New(tc.store)
+	tc.vault, tc.accounts = vault.New(tc.store), operator.New(tc.store)
 	return tc, rest, -1
 }
 
@@ -90,7 +92,7 @@ func keyCreate(ctx context.Context, args []string, env Env) int {
 	if err != nil {
 		return fail(env, "%v", err)
 	}
-	auditCLI(ctx, tc.store, t.ID, "key.create", k.ID, fmt.Sprintf("%q, %s", name, strings.Join(sc, " ")))
+	tc.audit(ctx, t.ID, "key.create", k.ID, fmt.Sprintf("%q, %s", name, strings.Join(sc, " ")))
 	fmt.Fprintln(env.Stdout, key) // the key alone, so that scripts can capture it
 	return 0
 }
@@ -136,7 +138,7 @@ func keyRevoke(ctx context.Context, args []string, env Env) int {
 	if err != nil {
 		return fail(env, "revoke %s: %v", rest[0], err)
 	}
-	auditCLI(ctx, tc.store, t.ID, "key.revoke", k.ID, apikey.Display(k.Livemode, k.Lookup))
+	tc.audit(ctx, t.ID, "key.revoke", k.ID, apikey.Display(k.Livemode, k.Lookup))
 	fmt.Fprintf(env.Stdout, "revoked %s (%s) at %s\n", k.ID, apikey.Display(k.Livemode, k.Lookup), k.RevokedAt.UTC().Format(time.RFC3339))
 	return 0
 }
@@ -162,7 +164,7 @@ func runSecret(ctx context.Context, args []string, env Env) int {
 	} else {
 		secret, err = tc.vault.RotateSecret(ctx, t.ID)
 		if err == nil {
-			auditCLI(ctx, tc.store, t.ID, "secret.rotate", "signing secret", "")
+			tc.audit(ctx, t.ID, "secret.rotate", "signing secret", "")
 		}
 	}
 	if err != nil {

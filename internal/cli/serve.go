@@ -21,6 +21,7 @@ import (
 	"github.com/atomyx/submit/internal/manage"
 	"github.com/atomyx/submit/internal/metric"
 	"github.com/atomyx/submit/internal/netguard"
+	"github.com/atomyx/submit/internal/operator"
 	"github.com/atomyx/submit/internal/pdfium"
 	"github.com/atomyx/submit/internal/preflight"
 	"github.com/atomyx/submit/internal/requestid"
@@ -113,7 +114,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 	}
 	flow.Wake = pipe.Notify
 	services := []service{
-		&workflow.Sweeper{Service: flow, Logger: log}, &manage.SessionSweeper{Store: st, Logger: log},
+		&workflow.Sweeper{Service: flow, Logger: log}, &operator.SessionSweeper{Store: st, Logger: log},
 		&web.UploadSweeper{DataDir: cfg.DataDir, Logger: log}, callbacks, pipe,
 	}
 

@@ -12,8 +12,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/atomyx/submit/internal/id"
-	"github.com/atomyx/submit/internal/manage"
+	"github.com/atomyx/submit/internal/operator"
 	"github.com/atomyx/submit/internal/store"
 )
 
@@ -52,10 +51,6 @@ func userCreate(ctx context.Context, args []string, env Env) int {
 		return code
 	}
 	defer tc.store.Close()
-	ops, ok := tc.store.(store.OperatorStore)
-	if !ok {
-		return fail(env, "this database cannot keep operators")
-	}
 	if email == "" {
 		return fail(env, "user create needs --email")
 	}
@@ -70,11 +65,11 @@ func userCreate(ctx context.Context, args []string, env Env) int {
 	if created {
 		fmt.Fprintf(env.Stderr, "submit: created tenant %q\n", t.Name)
 	}
-	u, err := manage.CreateUser(ctx, ops, manage.UserParams{TenantID: t.ID, Email: email, Role: role, Password: pw, Now: time.Now()})
+	u, err := tc.accounts.Create(ctx, operator.NewParams{TenantID: t.ID, Email: email, Role: role, Password: pw})
 	if err != nil {
 		return fail(env, "%v", err)
 	}
-	auditCLI(ctx, tc.store, t.ID, "user.create", u.ID, u.Email+" as "+u.Role)
+	tc.audit(ctx, t.ID, "user.create", u.ID, u.Email+" as "+u.Role)
 	fmt.Fprintf(env.Stdout, "created %s %s (%s) in tenant %s\n", u.Role, u.Email, u.ID, t.Name)
 	return 0
 }
@@ -91,7 +86,7 @@ func readPassword(env Env) (string, error) {
 	if env.Stdin == nil {
 		return "", errors.New("no password: give it on standard input, one line")
 	}
-	line, err := bufio.NewReader(io.LimitReader(env.Stdin, manage.MaxPasswordLength+2)).ReadString('\n')
+	line, err := bufio.NewReader(io.LimitReader(env.Stdin, operator.MaxPasswordLength+2)).ReadString('\n')
 	if err != nil && !errors.Is(err, io.EOF) {
 		return "", fmt.Errorf("read the password from standard input: %w", err)
 	}
@@ -99,7 +94,7 @@ func readPassword(env Env) (string, error) {
 	if line == "" {
 		return "", errors.New("no password: give it on standard input, one line")
 	}
-	if err := manage.CheckPassword(line); err != nil {
+	if err := operator.CheckPassword(line); err != nil {
 		return "", err
 	}
 	return line, nil
@@ -111,15 +106,11 @@ func userList(ctx context.Context, args []string, env Env) int {
 		return code
 	}
 	defer tc.store.Close()
-	ops, ok := tc.store.(store.OperatorStore)
-	if !ok {
-		return fail(env, "this database cannot keep operators")
-	}
 	t, err := tc.store.TenantByName(ctx, tc.tenant)
 	if err != nil {
 		return fail(env, "tenant %q: %v", tc.tenant, err)
 	}
-	us, err := ops.ListUsers(ctx, t.ID)
+	us, err := tc.store.ListUsers(ctx, t.ID)
 	if err != nil {
 		return fail(env, "%v", err)
 	}
@@ -139,21 +130,17 @@ func userList(ctx context.Context, args []string, env Env) int {
 // tenantUser opens the store for a command about one operator (--tenant
 // and --email) and finds them. When it returns nil it has reported why,
 // and code is the exit code.
-func tenantUser(ctx context.Context, name string, args []string, env Env) (tc *tenantCommand, ops store.OperatorStore, u store.User, code int) {
+func tenantUser(ctx context.Context, name string, args []string, env Env) (tc *tenantCommand, u store.User, code int) {
 	var email string
 	tc, _, code = openTenantCommand(ctx, name, args, env, func(fs *flag.FlagSet) {
 		fs.StringVar(&email, "email", "", "the operator's email (required)")
 	})
 	if tc == nil {
-		return nil, nil, u, code
+		return nil, u, code
 	}
-	refuse := func(format string, a ...any) (*tenantCommand, store.OperatorStore, store.User, int) {
+	refuse := func(format string, a ...any) (*tenantCommand, store.User, int) {
 		tc.store.Close()
-		return nil, nil, store.User{}, fail(env, format, a...)
-	}
-	ops, ok := tc.store.(store.OperatorStore)
-	if !ok {
-		return refuse("this database cannot keep operators")
+		return nil, store.User{}, fail(env, format, a...)
 	}
 	if email == "" {
 		return refuse("%s needs --email", name)
@@ -162,20 +149,20 @@ func tenantUser(ctx context.Context, name string, args []string, env Env) (tc *t
 	if err != nil {
 		return refuse("tenant %q: %v", tc.tenant, err)
 	}
-	u, err = ops.UserByEmail(ctx, email)
+	u, err = tc.store.UserByEmail(ctx, email)
 	if err == nil && u.TenantID != t.ID {
 		err = store.ErrNotFound
 	}
 	if err != nil {
 		return refuse("no operator %s in tenant %s (submit user list --tenant %s shows them)", email, tc.tenant, tc.tenant)
 	}
-	return tc, ops, u, -1
+	return tc, u, -1
 }
 
 // userPassword sets a new password for an operator who forgot theirs, and
 // signs them out everywhere.
 func userPassword(ctx context.Context, args []string, env Env) int {
-	tc, ops, u, code := tenantUser(ctx, "user password", args, env)
+	tc, u, code := tenantUser(ctx, "user password", args, env)
 	if tc == nil {
 		return code
 	}
@@ -184,14 +171,10 @@ func userPassword(ctx context.Context, args []string, env Env) int {
 	if err != nil {
 		return fail(env, "%v", err)
 	}
-	hash, err := manage.HashPassword(pw)
-	if err != nil {
+	if err := tc.accounts.SetPassword(ctx, operator.PasswordParams{TenantID: u.TenantID, UserID: u.ID, Password: pw}); err != nil {
 		return fail(env, "%v", err)
 	}
-	if err := ops.SetUserPassword(ctx, store.SetPasswordParams{TenantID: u.TenantID, UserID: u.ID, PasswordHash: hash}); err != nil {
-		return fail(env, "%v", err)
-	}
-	auditCLI(ctx, tc.store, u.TenantID, "user.password", u.ID, u.Email)
+	tc.audit(ctx, u.TenantID, "user.password", u.ID, u.Email)
 	fmt.Fprintf(env.Stdout, "set a new password for %s and signed them out everywhere\n", u.Email)
 	return 0
 }
@@ -200,32 +183,26 @@ func userPassword(ctx context.Context, args []string, env Env) int {
 // here it works on anyone, so that an account whose admins are all
 // disabled can be recovered.
 func userDisable(ctx context.Context, sub string, args []string, env Env) int {
-	tc, ops, u, code := tenantUser(ctx, "user "+sub, args, env)
+	tc, u, code := tenantUser(ctx, "user "+sub, args, env)
 	if tc == nil {
 		return code
 	}
 	defer tc.store.Close()
-	at := time.Time{}
+	set := tc.accounts.Enable
 	if sub == "disable" {
-		at = time.Now().UTC().Truncate(time.Microsecond)
+		set = tc.accounts.Disable
 	}
-	if err := ops.SetUserDisabled(ctx, u.TenantID, u.ID, at); err != nil {
+	if err := set(ctx, u.TenantID, u.ID); err != nil {
 		return fail(env, "%v", err)
 	}
-	auditCLI(ctx, tc.store, u.TenantID, "user."+sub, u.ID, u.Email)
+	tc.audit(ctx, u.TenantID, "user."+sub, u.ID, u.Email)
 	fmt.Fprintf(env.Stdout, "%sd %s\n", sub, u.Email)
 	return 0
 }
 
-// auditCLI records in Manage's audit log an action taken on the command
-// line. The action is done already, so a store without an audit log, or a
-// failure to write to it, does not fail the command.
-func auditCLI(ctx context.Context, st store.Store, tenantID, action, target, detail string) {
-	ops, ok := st.(store.OperatorStore)
-	if !ok {
-		return
-	}
-	now := time.Now().UTC().Truncate(time.Microsecond)
-	_ = ops.AppendAudit(ctx, store.AuditEntry{ID: id.NewAt(manage.AuditIDPrefix, now), TenantID: tenantID,
-		Actor: "cli", Action: action, Target: target, Detail: detail, At: now})
+// audit records in the audit log Manage shows an action taken on the
+// command line. The action is done already, so a failure to record it
+// does not fail the command.
+func (tc *tenantCommand) audit(ctx context.Context, tenantID, action, target, detail string) {
+	_ = tc.accounts.Audit(ctx, store.AuditEntry{TenantID: tenantID, Actor: "cli", Action: action, Target: target, Detail: detail})
 }

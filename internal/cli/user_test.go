@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/atomyx/submit/internal/config"
-	"github.com/atomyx/submit/internal/manage"
+	"github.com/atomyx/submit/internal/operator"
 	"github.com/atomyx/submit/internal/store"
 )
 
@@ -46,7 +46,7 @@ func TestUserCommands(t *testing.T) {
 	// every action is in the audit log as done by "cli".
 	ops := openOperators(t, dir)
 	u, err := ops.UserByEmail(context.Background(), "ann@example.com")
-	if err != nil || !manage.VerifyPassword(u.PasswordHash, "s3cret pass phrase") {
+	if err != nil || !operator.VerifyPassword(u.PasswordHash, "s3cret pass phrase") {
 		t.Fatalf("stored user %+v does not verify: %v", u, err)
 	}
 	audit, err := ops.ListAudit(context.Background(), store.ListAuditParams{TenantID: u.TenantID, Limit: 10})
@@ -90,7 +90,7 @@ func TestUserRecovery(t *testing.T) {
 
 	ops := openOperators(t, dir)
 	u, err := ops.UserByEmail(context.Background(), "ann@example.com")
-	if err != nil || !manage.VerifyPassword(u.PasswordHash, "second pass phrase") || u.DisabledAt.IsZero() {
+	if err != nil || !operator.VerifyPassword(u.PasswordHash, "second pass phrase") || u.DisabledAt.IsZero() {
 		t.Fatalf("after the reset and disable: %+v, %v", u, err)
 	}
 	if code, _, stderr := run(t, env, "", "user", "enable", "--tenant", "acme", "--email", "ann@example.com"); code != 0 {

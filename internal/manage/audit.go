@@ -6,21 +6,15 @@ import (
 	"net/http"
 	"net/url"
 
-	"github.com/atomyx/submit/internal/id"
 	"github.com/atomyx/submit/internal/store"
 )
-
-// AuditIDPrefix starts the ids of audit entries. They are never shown in
-// the API, so the prefix is Manage's own.
-const AuditIDPrefix = "aud"
 
 // audit records an action of the signed-in operator. The action has
 // happened already, so a failure to record it is logged, not shown.
 func (m *Manage) audit(ctx context.Context, c *call, action, target, detail string) {
-	now := m.now()
-	e := store.AuditEntry{ID: id.NewAt(AuditIDPrefix, now), TenantID: c.user.TenantID, Actor: c.user.ID,
-		ActorEmail: c.user.Email, Action: action, Target: target, Detail: detail, At: now}
-	if err := m.ops.AppendAudit(context.WithoutCancel(ctx), e); err != nil {
+	e := store.AuditEntry{TenantID: c.user.TenantID, Actor: c.user.ID,
+		ActorEmail: c.user.Email, Action: action, Target: target, Detail: detail}
+	if err := m.accounts.Audit(context.WithoutCancel(ctx), e); err != nil {
 		m.log.ErrorContext(ctx, "manage: audit entry lost", slog.String("action", action),
 			slog.String("target", target), slog.Any("error", err))
 	}

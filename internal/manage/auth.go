@@ -1,7 +1,6 @@
 package manage
 
 import (
-	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
 	"fmt"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/atomyx/submit/internal/id"
+	"github.com/atomyx/submit/internal/operator"
 	"github.com/atomyx/submit/internal/store"
 )
 
@@ -31,11 +31,6 @@ func (c *call) csrfOK(r *http.Request) bool {
 }
 
 func (c *call) admin() bool { return c != nil && c.user.Role == store.RoleAdmin }
-
-func hashToken(tok string) []byte {
-	h := sha256.Sum256([]byte(tok))
-	return h[:]
-}
 
 // authenticate finds the request's session and user and checks the role.
 // When it returns false it has answered the request: a sign-in redirect,
@@ -69,15 +64,9 @@ func (m *Manage) session(r *http.Request) (*call, error) {
 	if err != nil || ck.Value == "" {
 		return nil, store.ErrNotFound
 	}
-	s, err := m.ops.Session(r.Context(), hashToken(ck.Value), m.now())
+	s, u, err := m.accounts.Session(r.Context(), ck.Value)
 	if err != nil {
 		return nil, err
-	}
-	u, err := m.ops.User(r.Context(), s.UserID)
-	if err != nil || u.TenantID != s.TenantID || !u.DisabledAt.IsZero() {
-		// Removed, moved or disabled: sign in again. Disabling ends the
-		// sessions too; this covers one started at the same moment.
-		return nil, store.ErrNotFound
 	}
 	return &call{user: u, session: s, live: mode(r)}, nil
 }
@@ -144,26 +133,24 @@ func (m *Manage) signin(w http.ResponseWriter, r *http.Request, _ *call) error {
 		return m.renderSignin(w, r, http.StatusTooManyRequests, email, next, fmt.Sprintf(
 			"Too many failed sign-ins. For your account's safety, wait %s before trying again.", roundWait(wait)))
 	}
-	u, err := m.ops.UserByEmail(r.Context(), email)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return err
-	}
-	if err != nil {
-		VerifyPassword(dummyHash(), r.PostFormValue("password")) // same time as a known email
-	}
-	if err != nil || !VerifyPassword(u.PasswordHash, r.PostFormValue("password")) {
+	u, err := m.accounts.Authenticate(r.Context(), email, r.PostFormValue("password"))
+	if errors.Is(err, operator.ErrCredentials) {
 		m.byEmail.fail(emailKey, now)
 		m.byIP.fail(ipKey, now)
 		return m.renderSignin(w, r, http.StatusUnauthorized, email, next,
 			"The email or the password is not right.")
 	}
-	m.byEmail.reset(emailKey)
-	if !u.DisabledAt.IsZero() {
+	if errors.Is(err, operator.ErrDisabled) {
 		// Said only to whoever knows the password, so that it tells an
 		// outsider nothing about which emails have accounts.
+		m.byEmail.reset(emailKey)
 		return m.renderSignin(w, r, http.StatusForbidden, email, next,
 			"This account is disabled. Ask an administrator of your account to enable it again.")
 	}
+	if err != nil {
+		return err
+	}
+	m.byEmail.reset(emailKey)
 	if err := m.startSession(w, r, u); err != nil {
 		return err
 	}
@@ -172,11 +159,9 @@ func (m *Manage) signin(w http.ResponseWriter, r *http.Request, _ *call) error {
 
 // startSession makes a session for u and sets its cookie.
 func (m *Manage) startSession(w http.ResponseWriter, r *http.Request, u store.User) error {
-	tok, now := id.Token(32), m.now()
-	s := store.Session{TokenHash: hashToken(tok), UserID: u.ID, TenantID: u.TenantID,
-		CSRFToken: id.Token(32), CreatedAt: now, ExpiresAt: now.Add(m.d.SessionLifetime)}
-	if err := m.ops.CreateSession(r.Context(), s); err != nil {
-		return fmt.Errorf("sign in %s: %w", u.ID, err)
+	tok, _, err := m.accounts.StartSession(r.Context(), u, m.d.SessionLifetime)
+	if err != nil {
+		return err
 	}
 	http.SetCookie(w, &http.Cookie{Name: m.cookie, Value: tok, Path: "/", Secure: m.secure, HttpOnly: true,
 		SameSite: http.SameSiteLaxMode, MaxAge: int(m.d.SessionLifetime.Seconds())})
@@ -185,7 +170,7 @@ func (m *Manage) startSession(w http.ResponseWriter, r *http.Request, u store.Us
 }
 
 func (m *Manage) signout(w http.ResponseWriter, r *http.Request, c *call) error {
-	if err := m.ops.DeleteSession(r.Context(), c.session.TokenHash); err != nil {
+	if err := m.accounts.EndSession(r.Context(), c.session); err != nil {
 		return err
 	}
 	http.SetCookie(w, &http.Cookie{Name: m.cookie, Path: "/", MaxAge: -1, Secure: m.secure, HttpOnly: true,

@@ -1,7 +1,6 @@
 package manage
 
 import (
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -194,28 +193,5 @@ func TestRoles(t *testing.T) {
 	for _, p := range []string{"/manage/vault", "/manage/settings", "/manage/users", "/manage/audit"} {
 		res, body := admin.get(p)
 		wantStatus(t, "admin GET "+p, res, body, http.StatusOK)
-	}
-}
-
-func TestSessionSweeper(t *testing.T) {
-	t.Parallel()
-	e := setup(t)
-	e.signIn("op@acme.test")
-	e.clock.advance(-24 * time.Hour) // a session made a day ago has expired
-	e.signIn("admin@acme.test")
-	var n int
-	count := func() int {
-		if err := e.st.Writer().QueryRow(`SELECT COUNT(*) FROM sessions`).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
-	if count() != 2 {
-		t.Fatalf("%d sessions, want 2", n)
-	}
-	s := &SessionSweeper{Store: e.st, Logger: slog.New(slog.DiscardHandler)}
-	s.sweep(t.Context())
-	if count() != 1 {
-		t.Errorf("%d sessions after sweeping, want the live one only", n)
 	}
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/atomyx/submit/internal/callback"
 	"github.com/atomyx/submit/internal/metric"
+	"github.com/atomyx/submit/internal/operator"
 	"github.com/atomyx/submit/internal/requestid"
 	"github.com/atomyx/submit/internal/store"
 	"github.com/atomyx/submit/internal/vault"
@@ -57,13 +58,15 @@ type Deps struct {
 
 // Manage serves /manage/.
 type Manage struct {
-	d      Deps
-	st     store.Store
-	ops    store.OperatorStore
-	log    *slog.Logger
-	pages  *pages
-	cookie string // the session cookie's name
-	secure bool   // cookies are Secure: the public URL is https
+	d   Deps
+	st  store.Store
+	ops store.OperatorStore
+	// accounts changes operators, their sessions and the audit log.
+	accounts *operator.Accounts
+	log      *slog.Logger
+	pages    *pages
+	cookie   string // the session cookie's name
+	secure   bool   // cookies are Secure: the public URL is https
 	// origin refuses cross-site POSTs (Sec-Fetch-Site, else Origin
 	// against Host); the public URL's origin is trusted for proxies.
 	origin  *http.CrossOriginProtection
@@ -98,7 +101,8 @@ func New(d Deps) *Manage {
 		d.Operators = d.Store
 	}
 	m := &Manage{
-		d: d, st: d.Store, ops: d.Operators, log: d.Logger, pages: loadPages(),
+		d: d, st: d.Store, ops: d.Operators, accounts: &operator.Accounts{Store: d.Operators, Now: d.Now},
+		log: d.Logger, pages: loadPages(),
 		cookie: "submit_session", byEmail: newThrottle(throttleEmailMax, throttleWindow),
 		byIP: newThrottle(throttleIPMax, throttleWindow), origin: http.NewCrossOriginProtection(),
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/atomyx/submit/internal/apikey"
 	"github.com/atomyx/submit/internal/id"
 	"github.com/atomyx/submit/internal/job"
+	"github.com/atomyx/submit/internal/operator"
 	"github.com/atomyx/submit/internal/store"
 	"github.com/atomyx/submit/internal/store/storetest"
 	"github.com/atomyx/submit/internal/vault"
@@ -476,12 +477,12 @@ func TestAuditPaging(t *testing.T) {
 	start := time.Now().Add(-time.Hour).UTC().Truncate(time.Microsecond)
 	for i := range auditPerPage + 1 {
 		at := start.Add(time.Duration(i) * time.Second)
-		if err := e.st.AppendAudit(ctx, store.AuditEntry{ID: id.NewAt(AuditIDPrefix, at), TenantID: e.acme.ID, Actor: "cli",
+		if err := e.st.AppendAudit(ctx, store.AuditEntry{ID: id.NewAt(operator.AuditIDPrefix, at), TenantID: e.acme.ID, Actor: "cli",
 			Action: "key.create", Target: fmt.Sprintf("key_%03d", i), At: at}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	theirs := store.AuditEntry{ID: id.New(AuditIDPrefix), TenantID: e.globex.ID, Actor: "cli", Action: "key.create",
+	theirs := store.AuditEntry{ID: id.New(operator.AuditIDPrefix), TenantID: e.globex.ID, Actor: "cli", Action: "key.create",
 		Target: "key_globex", At: start}
 	if err := e.st.AppendAudit(ctx, theirs); err != nil {
 		t.Fatal(err)

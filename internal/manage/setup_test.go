@@ -22,6 +22,7 @@ import (
 	"github.com/atomyx/submit/internal/filelink"
 	"github.com/atomyx/submit/internal/id"
 	"github.com/atomyx/submit/internal/job"
+	"github.com/atomyx/submit/internal/operator"
 	"github.com/atomyx/submit/internal/requestid"
 	"github.com/atomyx/submit/internal/store"
 	"github.com/atomyx/submit/internal/store/sqlite"
@@ -93,8 +94,8 @@ func setup(t *testing.T) *env {
 		{e.acme.ID, "admin@acme.test", store.RoleAdmin}, {e.acme.ID, "op@acme.test", store.RoleOperator},
 		{e.globex.ID, "admin@globex.test", store.RoleAdmin},
 	} {
-		if _, err := CreateUser(ctx, st, UserParams{TenantID: u.tenant, Email: u.email, Role: u.role,
-			Password: password, Now: time.Now()}); err != nil {
+		if _, err := operator.New(st).Create(ctx, operator.NewParams{TenantID: u.tenant, Email: u.email, Role: u.role,
+			Password: password}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -5,59 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/mail"
 	"strings"
-	"time"
 
-	"github.com/atomyx/submit/internal/id"
-	"github.com/atomyx/submit/internal/job"
+	"github.com/atomyx/submit/internal/operator"
 	"github.com/atomyx/submit/internal/store"
 )
-
-// UserParams describes a new operator.
-type UserParams struct {
-	TenantID string
-	Email    string
-	Role     string
-	Password string
-	Now      time.Time
-}
-
-// CreateUser checks and stores a new operator with a hashed password. It is
-// shared by the users page and `submit user create`. The error reads as a
-// sentence an operator can act on; store.ErrConflict when the email is
-// taken.
-func CreateUser(ctx context.Context, ops store.OperatorStore, p UserParams) (store.User, error) {
-	email := strings.TrimSpace(p.Email)
-	if err := job.CheckLine(email); err != nil {
-		// net/mail accepts bidirectional controls and C1 characters in
-		// an address, which would disguise it in lists and the audit log.
-		return store.User{}, fmt.Errorf("the email address %w", err)
-	}
-	if a, err := mail.ParseAddress(email); err != nil || a.Address != email || len(email) > 254 {
-		return store.User{}, fmt.Errorf("%q is not an email address like ann@example.com", email)
-	}
-	if p.Role != store.RoleAdmin && p.Role != store.RoleOperator {
-		return store.User{}, fmt.Errorf("the role must be %s or %s, not %q", store.RoleAdmin, store.RoleOperator, p.Role)
-	}
-	if err := CheckPassword(p.Password); err != nil {
-		return store.User{}, err
-	}
-	hash, err := HashPassword(p.Password)
-	if err != nil {
-		return store.User{}, err
-	}
-	now := p.Now.UTC().Truncate(time.Microsecond)
-	u := store.User{ID: id.NewAt(id.User, now), TenantID: p.TenantID, Email: email, PasswordHash: hash,
-		Role: p.Role, CreatedAt: now}
-	if err := ops.CreateUser(ctx, u); err != nil {
-		if errors.Is(err, store.ErrConflict) {
-			return u, fmt.Errorf("%s already has an account (emails are unique across tenants): %w", email, err)
-		}
-		return u, err
-	}
-	return u, nil
-}
 
 func (m *Manage) usersPage(w http.ResponseWriter, r *http.Request, c *call) error {
 	return m.renderUsers(w, r, c, http.StatusOK, "", "")
@@ -75,9 +27,9 @@ func (m *Manage) renderUsers(w http.ResponseWriter, r *http.Request, c *call, st
 
 func (m *Manage) createUser(w http.ResponseWriter, r *http.Request, c *call) error {
 	email := strings.TrimSpace(r.PostFormValue("email"))
-	u, err := CreateUser(r.Context(), m.ops, UserParams{TenantID: c.user.TenantID, Email: email,
-		Role: r.PostFormValue("role"), Password: r.PostFormValue("password"), Now: m.d.Now()})
-	if err != nil && u.ID == "" || errors.Is(err, store.ErrConflict) {
+	u, err := m.accounts.Create(r.Context(), operator.NewParams{TenantID: c.user.TenantID, Email: email,
+		Role: r.PostFormValue("role"), Password: r.PostFormValue("password")})
+	if errors.Is(err, operator.ErrRefused) {
 		return m.renderUsers(w, r, c, http.StatusUnprocessableEntity, email, sentence(err.Error()))
 	}
 	if err != nil {
@@ -113,7 +65,7 @@ func (m *Manage) disableUser(w http.ResponseWriter, r *http.Request, c *call) er
 			"Ask another administrator to do it, so that your account always has one who can sign in.")
 		return nil
 	}
-	if err := m.ops.SetUserDisabled(ctx, tenant, u.ID, m.now()); err != nil {
+	if err := m.accounts.Disable(ctx, tenant, u.ID); err != nil {
 		return err
 	}
 	m.audit(ctx, c, "user.disable", u.ID, u.Email)
@@ -127,7 +79,7 @@ func (m *Manage) enableUser(w http.ResponseWriter, r *http.Request, c *call) err
 	if err != nil {
 		return err
 	}
-	if err := m.ops.SetUserDisabled(ctx, tenant, u.ID, time.Time{}); err != nil {
+	if err := m.accounts.Enable(ctx, tenant, u.ID); err != nil {
 		return err
 	}
 	m.audit(ctx, c, "user.enable", u.ID, u.Email)
@@ -157,7 +109,7 @@ func (m *Manage) renderAccount(w http.ResponseWriter, r *http.Request, c *call, 
 // account over; the operator's other sessions end.
 func (m *Manage) changePassword(w http.ResponseWriter, r *http.Request, c *call) error {
 	current, next := r.PostFormValue("current"), r.PostFormValue("password")
-	if !VerifyPassword(c.user.PasswordHash, current) {
+	if !operator.VerifyPassword(c.user.PasswordHash, current) {
 		return m.renderAccount(w, r, c, http.StatusUnprocessableEntity, "Your current password is not right.")
 	}
 	if next != r.PostFormValue("confirm") {
@@ -166,15 +118,11 @@ func (m *Manage) changePassword(w http.ResponseWriter, r *http.Request, c *call)
 	if next == current {
 		return m.renderAccount(w, r, c, http.StatusUnprocessableEntity, "The new password is the same as the current one.")
 	}
-	if err := CheckPassword(next); err != nil {
+	err := m.accounts.SetPassword(r.Context(), operator.PasswordParams{TenantID: c.user.TenantID, UserID: c.user.ID,
+		Password: next, Keep: c.session.TokenHash})
+	if errors.Is(err, operator.ErrRefused) {
 		return m.renderAccount(w, r, c, http.StatusUnprocessableEntity, sentence(err.Error()))
 	}
-	hash, err := HashPassword(next)
-	if err != nil {
-		return err
-	}
-	err = m.ops.SetUserPassword(r.Context(), store.SetPasswordParams{TenantID: c.user.TenantID, UserID: c.user.ID,
-		PasswordHash: hash, Keep: c.session.TokenHash})
 	if err != nil {
 		return err
 	}

@@ -1,13 +1,11 @@
-package manage
+package operator
 
 import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
@@ -33,16 +31,17 @@ const (
 
 var b64 = base64.RawStdEncoding
 
-// CheckPassword says why a new password is refused, or nil.
+// CheckPassword says why a new password is refused (an ErrRefused), or
+// nil.
 func CheckPassword(pw string) error {
 	n := utf8.RuneCountInString(pw)
 	switch {
 	case n < MinPasswordLength:
-		return fmt.Errorf("a password needs at least %d characters", MinPasswordLength)
+		return refusef("a password needs at least %d characters", MinPasswordLength)
 	case len(pw) > MaxPasswordLength:
-		return fmt.Errorf("a password may have at most %d bytes", MaxPasswordLength)
+		return refusef("a password may have at most %d bytes", MaxPasswordLength)
 	case strings.TrimSpace(pw) != pw:
-		return errors.New("a password must not start or end with spaces (they are easily lost when typed)")
+		return refusef("a password must not start or end with spaces (they are easily lost when typed)")
 	}
 	return nil
 }
@@ -81,12 +80,3 @@ func VerifyPassword(encoded, pw string) bool {
 	got := argon2.IDKey([]byte(pw), salt, t, m, p, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1
 }
-
-// dummyHash is verified against when an email is unknown, so that a
-// sign-in takes as long whether or not the account exists. It is made on
-// first use, not at start: hashing costs 50 ms and 19 MiB, which every
-// run of the binary (submit preflight, submit version) would pay.
-var dummyHash = sync.OnceValue(func() string {
-	h, _ := HashPassword("not a real password: timing only")
-	return h
-})
