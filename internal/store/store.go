@@ -1,6 +1,8 @@
 // Package store defines how Submit persists its data: one interface, the row
-// types and the sentinel errors. Two implementations, store/sqlite and
-// store/postgres, pass the same conformance suite in store/storetest.
+// types and the sentinel errors. One implementation, store/sqldb, runs on
+// SQLite and on PostgreSQL (store/sqlite and store/postgres open each with
+// its dialect and migrations), and passes the conformance suite in
+// store/storetest on both.
 //
 // A store knows SQL and nothing of HTTP; it does not decide what is allowed
 // (the job and workflow packages do), it only makes each change atomic.

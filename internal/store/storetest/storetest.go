@@ -1,7 +1,7 @@
-// Package storetest is the conformance suite of store.Store: every
-// implementation runs it, so that SQLite and PostgreSQL behave the same to
-// the code above them. A test here asserts what the interface documents,
-// not how an implementation does it.
+// Package storetest is the conformance suite of store.Store: it runs on
+// SQLite and on PostgreSQL, so that both behave the same to the code above
+// them. A test here asserts what the interface documents, not how the store
+// does it.
 package storetest
 
 import (
