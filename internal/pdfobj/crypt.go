@@ -1,12 +1,14 @@
 package pdfobj
 
 import (
+	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/md5"
 	"crypto/rc4"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 )
@@ -285,6 +287,74 @@ func (s *security) decrypt(m method, num, gen int, data []byte) ([]byte, error) 
 		return rc4XOR(s.objectKey(m, num, gen), data), nil
 	}
 	return aesCBC(s.objectKey(m, num, gen), data)
+}
+
+// decryptReader returns a reader of the stream data r, of the given
+// length, of object num decrypted with method m.
+func (s *security) decryptReader(m method, num, gen int, r io.Reader, length int64) (io.Reader, error) {
+	switch m {
+	case methodNone:
+		return r, nil
+	case methodRC4:
+		c, err := rc4.NewCipher(s.objectKey(m, num, gen))
+		if err != nil {
+			return nil, err
+		}
+		return cipher.StreamReader{S: c, R: r}, nil
+	}
+	return newCBCReader(s.objectKey(m, num, gen), r, length)
+}
+
+// cbcReader decrypts AES-CBC data as it is read, like aesCBC: the IV
+// first, a truncated last block left out, the PKCS#5 padding removed
+// from the last whole block.
+type cbcReader struct {
+	r    io.Reader
+	mode cipher.BlockMode
+	left int64  // bytes of whole blocks not yet read
+	buf  []byte // decrypted, not yet returned
+	out  []byte
+}
+
+func newCBCReader(key []byte, r io.Reader, length int64) (io.Reader, error) {
+	if length <= 16 {
+		return bytes.NewReader(nil), nil // nothing, or the IV of empty data
+	}
+	if length < 32 {
+		return nil, fmt.Errorf("AES data of %d bytes is shorter than IV and one block", length)
+	}
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, err
+	}
+	iv := make([]byte, 16)
+	if _, err := io.ReadFull(r, iv); err != nil {
+		return nil, fmt.Errorf("read the AES IV: %w", err)
+	}
+	return &cbcReader{r: r, mode: cipher.NewCBCDecrypter(block, iv), left: (length - 16) / 16 * 16, buf: make([]byte, 8<<10)}, nil
+}
+
+func (c *cbcReader) Read(p []byte) (int, error) {
+	for len(c.out) == 0 {
+		if c.left == 0 {
+			return 0, io.EOF
+		}
+		n := int(min(int64(len(c.buf)), c.left))
+		if _, err := io.ReadFull(c.r, c.buf[:n]); err != nil {
+			return 0, fmt.Errorf("read AES data: %w", err)
+		}
+		c.mode.CryptBlocks(c.buf[:n], c.buf[:n])
+		c.left -= int64(n)
+		c.out = c.buf[:n]
+		if c.left == 0 { // the last block holds the padding; n is at least 16
+			if pad := int(c.out[n-1]); pad >= 1 && pad <= 16 {
+				c.out = c.out[:n-pad]
+			}
+		}
+	}
+	n := copy(p, c.out)
+	c.out = c.out[n:]
+	return n, nil
 }
 
 // aesCBC decrypts AES-CBC data whose first block is the IV, removing the

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"fmt"
+	"io"
 
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 )
@@ -101,18 +102,20 @@ func (s *security) decryptStrings(o types.Object, num, gen, depth int) (types.Ob
 	return o, nil
 }
 
-// decryptStream decrypts a stream's encoded bytes with the key of the
-// object it belongs to, or the crypt filter the stream names.
-func (d *Doc) decryptStream(sd *types.StreamDict, data []byte) ([]byte, error) {
+// decryptReader returns a reader of a stream's encoded bytes decrypted
+// with the key of the object it belongs to, or the crypt filter the
+// stream names. length is the stream's encoded length, which AES needs to
+// know where the padding is.
+func (d *Doc) decryptReader(sd *types.StreamDict, r io.Reader, length int64) (io.Reader, error) {
 	if d.sec == nil {
-		return data, nil
+		return r, nil
 	}
 	owner, ok := d.streams[sd.StreamOffset]
 	if !ok {
 		return nil, fmt.Errorf("stream at %d was not read by this document", sd.StreamOffset)
 	}
 	if owner.clear || owner.num == d.sec.encryptObj {
-		return data, nil
+		return r, nil
 	}
 	m := d.sec.stm
 	if len(sd.FilterPipeline) > 0 && sd.FilterPipeline[0].Name == "Crypt" {
@@ -121,7 +124,7 @@ func (d *Doc) decryptStream(sd *types.StreamDict, data []byte) ([]byte, error) {
 			m = d.sec.filters[*n]
 		}
 	}
-	out, err := d.sec.decrypt(m, owner.num, owner.gen, data)
+	out, err := d.sec.decryptReader(m, owner.num, owner.gen, r, length)
 	if err != nil {
 		return nil, fmt.Errorf("decrypt stream of object %d: %w", owner.num, err)
 	}

@@ -57,6 +57,9 @@ type Options struct {
 	// MaxDepth bounds the nesting of arrays and dictionaries in one
 	// object. Default 100.
 	MaxDepth int
+	// Budget, when set, counts the data Decode holds against a
+	// process-wide limit (see Budget).
+	Budget *Budget
 	// Rebuild ignores the file's cross-reference data and rebuilds it by
 	// scanning the file for "N G obj", as for a damaged file. Callers use
 	// it when the xref table read fine but leads to a broken document.

@@ -3,6 +3,7 @@ package pdfobj
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -47,6 +48,37 @@ func FuzzOpen(f *testing.F) {
 		}
 		if ctx.Err() != nil {
 			t.Fatal("took more than 10 s")
+		}
+	})
+}
+
+// FuzzFilters decodes arbitrary data through each filter and predictor:
+// no panic and no runaway, whatever the data.
+func FuzzFilters(f *testing.F) {
+	dicts := []string{
+		"/Filter /FlateDecode",
+		"/Filter /FlateDecode /DecodeParms << /Predictor 12 /Colors 3 /Columns 7 >>",
+		"/Filter /FlateDecode /DecodeParms << /Predictor 2 /Colors 2 /Columns 5 >>",
+		"/Filter /LZWDecode",
+		"/Filter /LZWDecode /DecodeParms << /EarlyChange 0 /Predictor 15 /Columns 3 >>",
+		"/Filter /ASCIIHexDecode",
+		"/Filter /ASCII85Decode",
+		"/Filter /RunLengthDecode",
+		"/Filter [/ASCII85Decode /RunLengthDecode]",
+	}
+	for i := range dicts {
+		f.Add(uint8(i), []byte{0x78, 0x9c, 0x63, 0x60, 0x60, 0x04, 0x00})
+		f.Add(uint8(i), []byte("48656C6C6F> ~> <~87cURD]i,\"Ebo80~>"))
+		f.Add(uint8(i), []byte{0x02, 'a', 'b', 'c', 0xfe, 'z', 0x80})
+	}
+	f.Fuzz(func(t *testing.T, which uint8, data []byte) {
+		d, sd := streamDoc(t, dicts[int(which)%len(dicts)], data, Options{})
+		r, err := d.StreamReader(sd, 1<<20)
+		if err != nil {
+			return
+		}
+		if n, err := io.Copy(io.Discard, r); n > 1<<20 && err == nil {
+			t.Fatalf("read %d bytes past the limit", n)
 		}
 	})
 }

@@ -2,6 +2,7 @@ package pdfobj
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -136,19 +137,19 @@ func (d *Doc) filterPipeline(dict types.Dict) []types.PDFFilter {
 	return nil
 }
 
-// Decode reads the stream's bytes, decrypts them and runs its filters. It
-// refuses encoded or decoded data beyond limit bytes with an error that
-// wraps ErrTooLarge, and image data (DCT, JPX, JBIG2, CCITT) with one that
-// wraps ErrImageData. Nothing is kept: each call reads the file again.
-func (d *Doc) Decode(sd *types.StreamDict, limit int64) (data []byte, err error) {
+// StreamReader returns a reader of the stream's decoded data. The
+// encoded bytes are read from the file as they are asked for, decrypted
+// and run through the filters, each a reader over the one before, so the
+// stream is never held whole: a decompression bomb costs the time to
+// reach the limit, not the memory. Encoded data over limit bytes is
+// refused at once, and reading more than limit decoded bytes (from the
+// stream or from any filter on the way) fails, with an error that wraps
+// ErrTooLarge; image data (DCT, JPX, JBIG2, CCITT) is refused with one
+// that wraps ErrImageData. Reads stop when the document's context ends.
+func (d *Doc) StreamReader(sd *types.StreamDict, limit int64) (io.Reader, error) {
 	if sd == nil || sd.StreamLength == nil {
 		return nil, errors.New("decode: not a stream read by this document")
 	}
-	defer func() {
-		if p := recover(); p != nil { // pdfcpu's filters on hostile data
-			data, err = nil, fmt.Errorf("decode stream at %d: filter failed: %v", sd.StreamOffset, p)
-		}
-	}()
 	length := *sd.StreamLength
 	if length > limit {
 		return nil, fmt.Errorf("stream at %d is %d bytes encoded, over %d: %w", sd.StreamOffset, length, limit, ErrTooLarge)
@@ -161,23 +162,106 @@ func (d *Doc) Decode(sd *types.StreamDict, limit int64) (data []byte, err error)
 	if err := d.ctx.Err(); err != nil {
 		return nil, err
 	}
-	data = make([]byte, length)
-	if _, err := d.r.ReadAt(data, sd.StreamOffset); err != nil && err != io.EOF {
-		return nil, fmt.Errorf("read stream at %d: %w", sd.StreamOffset, err)
-	}
-	if data, err = d.decryptStream(sd, data); err != nil {
+	var r io.Reader = io.NewSectionReader(d.r, sd.StreamOffset, length)
+	r, err := d.decryptReader(sd, r, length)
+	if err != nil {
 		return nil, err
 	}
 	for i, f := range sd.FilterPipeline {
 		if f.Name == "Crypt" {
-			continue // handled by decryptStream
+			continue // handled by decryptReader
 		}
-		if data, err = runFilter(f, sd, data, limit); err != nil {
+		fr, err := filterReader(f, r)
+		if err != nil {
 			return nil, fmt.Errorf("stream at %d, filter %d (%s): %w", sd.StreamOffset, i, f.Name, err)
 		}
+		r = d.limited(fr, limit, fmt.Sprintf("stream at %d, filter %d (%s)", sd.StreamOffset, i, f.Name))
+	}
+	if len(sd.FilterPipeline) == 0 {
+		r = d.limited(r, limit, fmt.Sprintf("stream at %d", sd.StreamOffset))
+	}
+	return r, nil
+}
+
+func (d *Doc) limited(r io.Reader, limit int64, what string) *limitedReader {
+	return &limitedReader{ctx: d.ctx, r: r, limit: limit, left: limit, what: what}
+}
+
+// limitedReader fails once more than left bytes have passed through it,
+// counting them without holding them, and stops when ctx ends.
+type limitedReader struct {
+	ctx         context.Context
+	r           io.Reader
+	limit, left int64
+	what        string // for errors
+	err         error  // set once a read failed: the filters below may not be read again
+}
+
+func (l *limitedReader) Read(p []byte) (int, error) {
+	if l.err != nil {
+		return 0, l.err
+	}
+	if err := l.ctx.Err(); err != nil {
+		return 0, err
+	}
+	if int64(len(p)) > l.left+1 {
+		p = p[:l.left+1]
+	}
+	n, err := l.r.Read(p)
+	l.left -= int64(n)
+	if l.left < 0 {
+		n, err = 0, fmt.Errorf("%s decodes to more than %d bytes: %w", l.what, l.limit, ErrTooLarge)
+	}
+	if err != nil && err != io.EOF {
+		err = fmt.Errorf("%s: %w", l.what, err)
+		l.err = err
+	}
+	return n, err
+}
+
+// Decode reads the whole of a stream's decoded data (see StreamReader)
+// into memory, for the callers that need it at once: object streams and
+// palettes. Data over smallDecode bytes is counted first, by decoding it
+// once without keeping it, and then decoded into a buffer of its exact
+// size once Options.Budget has room for it: a bomb just under the limit
+// is held once, not in a buffer grown by doubling, and many at once wait
+// for each other instead of adding up. The budget is given back when
+// Decode returns: what callers keep is bounded by their own caches.
+func (d *Doc) Decode(sd *types.StreamDict, limit int64) (data []byte, err error) {
+	r, err := d.StreamReader(sd, limit)
+	if err != nil {
+		return nil, err
+	}
+	head, err := io.ReadAll(io.LimitReader(r, smallDecode+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(head) <= smallDecode {
+		return head, nil
+	}
+	rest, err := io.Copy(io.Discard, r)
+	if err != nil {
+		return nil, err
+	}
+	size := int64(len(head)) + rest
+	release, err := d.opts.Budget.Acquire(d.ctx, size)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	if r, err = d.StreamReader(sd, limit); err != nil {
+		return nil, err
+	}
+	data = make([]byte, size)
+	if _, err := io.ReadFull(r, data); err != nil {
+		return nil, fmt.Errorf("stream at %d read differently the second time: %w", sd.StreamOffset, err)
 	}
 	return data, nil
 }
+
+// smallDecode is the most Decode reads without asking the budget: object
+// streams of a few hundred objects, palettes.
+const smallDecode = 1 << 20
 
 func isImageFilter(name string) bool {
 	switch name {
@@ -187,31 +271,7 @@ func isImageFilter(name string) bool {
 	return false
 }
 
-func runFilter(f types.PDFFilter, sd *types.StreamDict, data []byte, limit int64) ([]byte, error) {
-	fi, err := filter.NewFilter(f.Name, filterParms(f.DecodeParms), limit)
-	if err != nil {
-		return nil, err
-	}
-	r, err := fi.Decode(bytes.NewReader(data))
-	if errors.Is(err, filter.ErrDecodeLimitExceeded) {
-		return nil, fmt.Errorf("decodes to more than %d bytes: %w", limit, ErrTooLarge)
-	}
-	if err != nil {
-		return nil, err
-	}
-	var out bytes.Buffer
-	n, err := io.Copy(&out, io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if n > limit {
-		return nil, fmt.Errorf("decodes to more than %d bytes: %w", limit, ErrTooLarge)
-	}
-	return out.Bytes(), nil
-}
-
-// filterParms turns DecodeParms into the integers pdfcpu's filters take
-// (booleans as 0 and 1).
+// filterParms turns DecodeParms into integers (booleans as 0 and 1).
 func filterParms(d types.Dict) map[string]int {
 	m := map[string]int{}
 	for k, v := range d {

@@ -1,6 +1,7 @@
 package pdfobj
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -138,7 +139,8 @@ func (d *Doc) add(num int, e entry) {
 
 // readXRefStream reads the cross-reference stream at off: /W field
 // widths, /Index subsections (default 0 to /Size), entries decoded with
-// its filters and predictor. Its dictionary is the section's trailer.
+// its filters and predictor and read one at a time, never held whole. Its
+// dictionary is the section's trailer.
 func (d *Doc) readXRefStream(off int64) (types.Dict, error) {
 	o, _, err := d.readAt(off, -1)
 	if err != nil {
@@ -147,10 +149,6 @@ func (d *Doc) readXRefStream(off int64) (types.Dict, error) {
 	sd, ok := o.(types.StreamDict)
 	if !ok || sd.Type() == nil || *sd.Type() != "XRef" {
 		return nil, errors.New("neither an xref table nor a cross-reference stream")
-	}
-	data, err := d.Decode(&sd, d.opts.MaxStreamBytes)
-	if err != nil {
-		return nil, err
 	}
 	w, err := xrefWidths(sd.Dict)
 	if err != nil {
@@ -164,8 +162,12 @@ func (d *Doc) readXRefStream(off int64) (types.Dict, error) {
 	if a := sd.ArrayEntry("Index"); a != nil {
 		index = a
 	}
-	rec := w[0] + w[1] + w[2]
-	pos := 0
+	r, err := d.StreamReader(&sd, d.opts.MaxStreamBytes)
+	if err != nil {
+		return nil, err
+	}
+	br := bufio.NewReader(r)
+	rec := make([]byte, w[0]+w[1]+w[2])
 	for i := 0; i+1 < len(index); i += 2 {
 		first, ok1 := index[i].(types.Integer)
 		count, ok2 := index[i+1].(types.Integer)
@@ -173,14 +175,15 @@ func (d *Doc) readXRefStream(off int64) (types.Dict, error) {
 			return nil, fmt.Errorf("bad /Index %v", index)
 		}
 		for n := int(first); n < int(first)+int(count); n++ {
-			if pos+rec > len(data) {
+			if _, err := io.ReadFull(br, rec); err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
 				return sd.Dict, nil // fewer entries than announced: keep those read
+			} else if err != nil {
+				return nil, err
 			}
 			if len(d.xref) >= d.opts.MaxObjects {
 				return nil, fmt.Errorf("more than %d objects: %w", d.opts.MaxObjects, ErrTooLarge)
 			}
-			f := fields(data[pos:pos+rec], w)
-			pos += rec
+			f := fields(rec, w)
 			if w[0] == 0 {
 				f[0] = 1 // the type field defaults to 1
 			}
