@@ -41,8 +41,10 @@ func ImageBomb(width, height int, inflated int64) []byte {
 }
 
 // ObjectStreamBomb is a file whose page, page tree and catalog are in an
-// object stream, found through a cross-reference stream; after them the
-// object stream's data goes on with inflated zero bytes.
+// object stream, found through a cross-reference stream; between the
+// stream's header and the objects are inflated zero bytes (white space to
+// a parser). Under a reader's limit the file is sound, if wasteful; over
+// it, its objects are lost.
 func ObjectStreamBomb(inflated int64) []byte {
 	f := &file{}
 	f.page("", f.stream("", []byte("0 0 1 rg 10 10 80 80 re f")))
@@ -52,13 +54,13 @@ func ObjectStreamBomb(inflated int64) []byte {
 	var head, body bytes.Buffer
 	f.packed = map[int][2]int{}
 	for i, n := range packed {
-		fmt.Fprintf(&head, "%d %d ", n, body.Len())
+		fmt.Fprintf(&head, "%d %d ", n, inflated+int64(body.Len()))
 		body.Write(f.objs[n-1])
 		body.WriteByte('\n')
 		f.packed[n] = [2]int{stm, i}
 	}
 	f.setStream(stm, fmt.Sprintf("/Type /ObjStm /N %d /First %d /Filter /FlateDecode", len(packed), head.Len()),
-		Zlib(append(head.Bytes(), body.Bytes()...), []byte{0}, inflated))
+		Zlib(head.Bytes(), []byte{0}, inflated, body.Bytes()))
 	return f.xrefStream(root, xrefLie{})
 }
 
@@ -111,6 +113,6 @@ func RecursiveForms(cycle int) []byte {
 // and about a quarter of a megabyte in the file.
 func MillionOperators(ops int64) []byte {
 	f := &file{}
-	f.page("", f.stream("/Filter /FlateDecode", Zlib(nil, []byte("1 1 m 2 2 l S\n"), ops/3)))
+	f.page("", f.stream("/Filter /FlateDecode", Zlib(nil, []byte("1 1 m 2 2 l S\n"), ops/3, nil)))
 	return f.classic("")
 }

@@ -12,20 +12,21 @@ import (
 // enough to compress in milliseconds.
 const chunk = 1 << 20
 
-// Zlib returns a zlib stream (what /FlateDecode reads) of prefix followed
-// by unit repeated count times, without compressing all of it: gigabytes
-// of zeros take milliseconds and about a thousandth of their size.
+// Zlib returns a zlib stream (what /FlateDecode reads) of prefix, unit
+// repeated count times, and suffix, without compressing all of it:
+// gigabytes of zeros take milliseconds and about a thousandth of their
+// size.
 //
 // Deflate output that follows a sync flush is byte-aligned and refers
 // only to the last 32 KiB before it. So one compressed chunk of whole
 // units, taken after the window already holds those units, decodes to the
 // same chunk wherever it is placed after them, and is copied as often as
 // needed. The Adler-32 checksum is combined arithmetically.
-func Zlib(prefix, unit []byte, count int64) []byte {
+func Zlib(prefix, unit []byte, count int64, suffix []byte) []byte {
 	per := max(1, chunk/len(unit)) // units in one chunk
 	piece := bytes.Repeat(unit, per)
 	if count < 2*int64(per) {
-		return zlibAll(append(append([]byte{}, prefix...), bytes.Repeat(unit, int(count))...))
+		return zlibAll(bytes.Join([][]byte{prefix, bytes.Repeat(unit, int(count)), suffix}, nil))
 	}
 	copies, rest := (count-int64(per))/int64(per), (count-int64(per))%int64(per)
 	var out bytes.Buffer
@@ -43,15 +44,16 @@ func Zlib(prefix, unit []byte, count int64) []byte {
 	for range copies {
 		out.Write(repeated)
 	}
-	fw.Write(bytes.Repeat(unit, int(rest)))
+	tail := append(bytes.Repeat(unit, int(rest)), suffix...)
+	fw.Write(tail)
 	fw.Close()
 	sum := adlerCombine(adler32.Checksum(prefix), adlerRepeat(piece, copies+1), (copies+1)*int64(len(piece)))
-	sum = adlerCombine(sum, adler32.Checksum(bytes.Repeat(unit, int(rest))), rest*int64(len(unit)))
+	sum = adlerCombine(sum, adler32.Checksum(tail), int64(len(tail)))
 	return binary.BigEndian.AppendUint32(out.Bytes(), sum)
 }
 
 // Zeros is a zlib stream of n zero bytes.
-func Zeros(n int64) []byte { return Zlib(nil, []byte{0}, n) }
+func Zeros(n int64) []byte { return Zlib(nil, []byte{0}, n, nil) }
 
 // zlibAll compresses data the ordinary way.
 func zlibAll(data []byte) []byte {

@@ -10,20 +10,20 @@ import (
 func TestZlibDecodesToWhatItSays(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name         string
-		prefix, unit []byte
-		count        int64
+		name                 string
+		prefix, unit, suffix []byte
+		count                int64
 	}{
-		{"few zeros, compressed whole", nil, []byte{0}, 1000},
-		{"zeros", nil, []byte{0}, 5*chunk + 12345},
-		{"prefix and operators", []byte("1 0 0 1 0 0 cm\n"), []byte("0 0 m 1 1 l S\n"), 3*chunk/14 + 7},
-		{"exact chunks", []byte("x"), []byte{0}, 4 * chunk},
+		{"few zeros, compressed whole", nil, []byte{0}, []byte("end"), 1000},
+		{"zeros", nil, []byte{0}, nil, 5*chunk + 12345},
+		{"prefix and operators", []byte("1 0 0 1 0 0 cm\n"), []byte("0 0 m 1 1 l S\n"), nil, 3*chunk/14 + 7},
+		{"exact chunks and a suffix", []byte("x"), []byte{0}, []byte("<< /Type /Catalog >>"), 4 * chunk},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			want := append(append([]byte{}, tt.prefix...), bytes.Repeat(tt.unit, int(tt.count))...)
-			zr, err := zlib.NewReader(bytes.NewReader(Zlib(tt.prefix, tt.unit, tt.count)))
+			want := bytes.Join([][]byte{tt.prefix, bytes.Repeat(tt.unit, int(tt.count)), tt.suffix}, nil)
+			zr, err := zlib.NewReader(bytes.NewReader(Zlib(tt.prefix, tt.unit, tt.count, tt.suffix)))
 			if err != nil {
 				t.Fatal(err)
 			}

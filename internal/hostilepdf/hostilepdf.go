@@ -152,7 +152,7 @@ func (f *file) xrefStream(root int, lie xrefLie) []byte {
 	if lie.size > 0 {
 		size = lie.size
 	}
-	stream := Zlib(entries, []byte{0}, lie.zeros)
+	stream := Zlib(entries, []byte{0}, lie.zeros, nil)
 	fmt.Fprintf(&b, "%d 0 obj\n<< /Type /XRef /Size %d /Root %d 0 R /W [1 4 2] /Filter /FlateDecode %s /Length %d >>\nstream\n",
 		num, size, root, lie.extra, len(stream))
 	b.Write(stream)
