@@ -92,7 +92,7 @@ type Doc struct {
 	r        io.ReaderAt // the file from its %PDF- header on; offsets are relative to it
 	size     int64
 	opts     Options
-	xref     map[int]entry
+	xref     xrefTable
 	trailer  types.Dict
 	repaired error
 	sec      *security
@@ -157,7 +157,7 @@ func (d *Doc) forget() {
 // openRebuilt replaces the cross-reference data with a table rebuilt by
 // scanning the file, and records cause as the reason.
 func (d *Doc) openRebuilt(cause error) error {
-	d.xref, d.trailer, d.sec = nil, nil, nil
+	d.xref, d.trailer, d.sec = xrefTable{}, nil, nil
 	d.forget()
 	s, err := d.rebuild()
 	if err != nil {
@@ -231,8 +231,8 @@ func (d *Doc) Encryption() *Encryption {
 // ObjectNumbers returns the numbers of the objects the cross-reference
 // data defines, for callers (and tests) that walk every object.
 func (d *Doc) ObjectNumbers() []int {
-	out := make([]int, 0, len(d.xref))
-	for n, e := range d.xref {
+	out := make([]int, 0, d.xref.len())
+	for n, e := range d.xref.all {
 		if e.kind != entryFree {
 			out = append(out, n)
 		}

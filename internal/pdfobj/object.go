@@ -7,22 +7,6 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 )
 
-type entryKind uint8
-
-const (
-	entryFree entryKind = iota
-	entryInUse
-	entryCompressed
-)
-
-// entry is one cross-reference entry.
-type entry struct {
-	kind entryKind
-	gen  int
-	off  int64 // in use: offset of "N G obj"; compressed: the object stream's number
-	idx  int   // compressed: index within the object stream
-}
-
 // firstWindow is the first read for an object; most dictionaries fit.
 // The window grows fourfold up to Options.MaxObjectBytes.
 const firstWindow = 4 << 10
@@ -45,7 +29,7 @@ func (d *Doc) object(num int) (types.Object, error) {
 	if err := d.ctx.Err(); err != nil {
 		return nil, err
 	}
-	e, ok := d.xref[num]
+	e, ok := d.xref.get(num)
 	if !ok || e.kind == entryFree {
 		return nil, nil
 	}
@@ -63,7 +47,7 @@ func (d *Doc) object(num int) (types.Object, error) {
 		err  error
 	)
 	if e.kind == entryCompressed {
-		o, cost, err = d.fromObjStm(int(e.off), e.idx, num)
+		o, cost, err = d.fromObjStm(int(e.off), int(e.idx), num)
 	} else {
 		o, cost, err = d.readAt(e.off, num)
 	}

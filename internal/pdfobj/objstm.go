@@ -101,7 +101,7 @@ func (d *Doc) objStm(num int) (*objStm, error) {
 	if s := d.stms.get(num); s != nil {
 		return s, nil
 	}
-	if e := d.xref[num]; e.kind != entryInUse {
+	if e, _ := d.xref.get(num); e.kind != entryInUse {
 		return nil, fmt.Errorf("object stream %d is not an uncompressed object", num)
 	}
 	sd, err := d.DereferenceStreamDict(types.IndirectRef{ObjectNumber: types.Integer(num)})

@@ -118,9 +118,10 @@ func (d *Doc) rebuild() (*Scan, error) {
 	if err != nil {
 		return nil, err
 	}
-	d.xref = make(map[int]entry, len(s.Objects))
+	d.xref = xrefTable{}
+	d.xref.reserve(maxKey(s.Objects)+1, len(s.Objects))
 	for n, o := range s.Objects {
-		d.xref[n] = entry{kind: entryInUse, off: o.Offset, gen: o.Gen}
+		d.xref.add(n, entry{kind: entryInUse, off: o.Offset})
 	}
 	d.trailer = types.Dict{}
 	for _, n := range s.XRefStms {
@@ -151,7 +152,7 @@ func (d *Doc) finishRebuild(s *Scan) error {
 	} else if _, ok := d.trailer["Root"]; !ok {
 		return errors.New("rebuild xref: no document catalog found")
 	}
-	d.trailer["Size"] = types.Integer(len(d.xref) + 1)
+	d.trailer["Size"] = types.Integer(d.xref.len() + 1)
 	return nil
 }
 
@@ -181,8 +182,8 @@ func (d *Doc) addObjStmEntries(stms []int) {
 			continue
 		}
 		for i, o := range s.objs {
-			if _, ok := d.xref[o.num]; !ok && o.num > 0 && len(d.xref) < d.opts.MaxObjects {
-				d.xref[o.num] = entry{kind: entryCompressed, off: int64(n), idx: i}
+			if o.num > 0 && d.xref.len() < d.opts.MaxObjects {
+				d.xref.add(o.num, entry{kind: entryCompressed, off: int64(n), idx: int32(i)})
 			}
 		}
 	}
@@ -192,7 +193,7 @@ func (d *Doc) addObjStmEntries(stms []int) {
 // object stream that is a catalog, or -1.
 func (d *Doc) findCompressedCatalog() int {
 	best := -1
-	for n, e := range d.xref {
+	for n, e := range d.xref.all {
 		if e.kind != entryCompressed || n < best {
 			continue
 		}
@@ -203,4 +204,12 @@ func (d *Doc) findCompressedCatalog() int {
 		}
 	}
 	return best
+}
+
+func maxKey[V any](m map[int]V) int {
+	k := -1
+	for n := range m {
+		k = max(k, n)
+	}
+	return k
 }

@@ -175,16 +175,12 @@ func (d *Doc) StreamReader(sd *types.StreamDict, limit int64) (io.Reader, error)
 		if err != nil {
 			return nil, fmt.Errorf("stream at %d, filter %d (%s): %w", sd.StreamOffset, i, f.Name, err)
 		}
-		r = d.limited(fr, limit, fmt.Sprintf("stream at %d, filter %d (%s)", sd.StreamOffset, i, f.Name))
+		r = &limitedReader{ctx: d.ctx, r: fr, limit: limit, left: limit, off: sd.StreamOffset, filter: i, name: f.Name}
 	}
 	if len(sd.FilterPipeline) == 0 {
-		r = d.limited(r, limit, fmt.Sprintf("stream at %d", sd.StreamOffset))
+		r = &limitedReader{ctx: d.ctx, r: r, limit: limit, left: limit, off: sd.StreamOffset, filter: -1}
 	}
 	return r, nil
-}
-
-func (d *Doc) limited(r io.Reader, limit int64, what string) *limitedReader {
-	return &limitedReader{ctx: d.ctx, r: r, limit: limit, left: limit, what: what}
 }
 
 // limitedReader fails once more than left bytes have passed through it,
@@ -193,8 +189,18 @@ type limitedReader struct {
 	ctx         context.Context
 	r           io.Reader
 	limit, left int64
-	what        string // for errors
-	err         error  // set once a read failed: the filters below may not be read again
+	// For errors: the stream's offset, and the filter read (-1: none).
+	off    int64
+	filter int
+	name   string
+	err    error // set once a read failed: the filters below may not be read again
+}
+
+func (l *limitedReader) what() string {
+	if l.filter < 0 {
+		return fmt.Sprintf("stream at %d", l.off)
+	}
+	return fmt.Sprintf("stream at %d, filter %d (%s)", l.off, l.filter, l.name)
 }
 
 func (l *limitedReader) Read(p []byte) (int, error) {
@@ -210,10 +216,10 @@ func (l *limitedReader) Read(p []byte) (int, error) {
 	n, err := l.r.Read(p)
 	l.left -= int64(n)
 	if l.left < 0 {
-		n, err = 0, fmt.Errorf("%s decodes to more than %d bytes: %w", l.what, l.limit, ErrTooLarge)
+		n, err = 0, fmt.Errorf("%s decodes to more than %d bytes: %w", l.what(), l.limit, ErrTooLarge)
 	}
 	if err != nil && err != io.EOF {
-		err = fmt.Errorf("%s: %w", l.what, err)
+		err = fmt.Errorf("%s: %w", l.what(), err)
 		l.err = err
 	}
 	return n, err

@@ -203,7 +203,7 @@ func TestStreamReaderHoldsNothing(t *testing.T) {
 	}
 	// White space inside hex data decodes to nothing, so the limit on
 	// the data out of the last filter would never be reached.
-	d, sd = streamDoc(t, "/Filter [/FlateDecode /ASCIIHexDecode]", hostilepdf.Zlib(nil, []byte{' '}, size), Options{})
+	d, sd = streamDoc(t, "/Filter [/FlateDecode /ASCIIHexDecode]", hostilepdf.Zlib(nil, []byte{' '}, size, nil), Options{})
 	r, _ = d.StreamReader(sd, 1<<20)
 	if _, err := io.Copy(io.Discard, r); !errors.Is(err, ErrTooLarge) {
 		t.Errorf("white space bomb under hex: %v, want ErrTooLarge", err)

@@ -117,7 +117,7 @@ func (t *tableReader) subsection(first, count int) ([]numbered, error) {
 		}
 		e := entry{kind: entryFree}
 		if f[2] == "n" && off > 0 {
-			e = entry{kind: entryInUse, off: off, gen: int(gen)}
+			e = entry{kind: entryInUse, off: off}
 		}
 		out = append(out, numbered{num: first + i, entry: e})
 	}

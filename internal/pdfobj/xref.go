@@ -22,7 +22,7 @@ func (d *Doc) readXRef() error {
 	if err != nil {
 		return err
 	}
-	d.xref = map[int]entry{}
+	d.xref = xrefTable{}
 	seen := map[int64]bool{}
 	for range maxSections {
 		if err := d.ctx.Err(); err != nil {
@@ -132,8 +132,8 @@ type numbered struct {
 
 // add records an entry unless a newer section defined the number.
 func (d *Doc) add(num int, e entry) {
-	if _, ok := d.xref[num]; !ok && num > 0 {
-		d.xref[num] = e
+	if num > 0 {
+		d.xref.add(num, e)
 	}
 }
 
@@ -174,13 +174,14 @@ func (d *Doc) readXRefStream(off int64) (types.Dict, error) {
 		if !ok1 || !ok2 || first < 0 || count < 0 || int(count) > d.opts.MaxObjects {
 			return nil, fmt.Errorf("bad /Index %v", index)
 		}
+		d.xref.reserve(int(first)+int(count), int(count))
 		for n := int(first); n < int(first)+int(count); n++ {
 			if _, err := io.ReadFull(br, rec); err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
 				return sd.Dict, nil // fewer entries than announced: keep those read
 			} else if err != nil {
 				return nil, err
 			}
-			if len(d.xref) >= d.opts.MaxObjects {
+			if d.xref.len() >= d.opts.MaxObjects {
 				return nil, fmt.Errorf("more than %d objects: %w", d.opts.MaxObjects, ErrTooLarge)
 			}
 			f := fields(rec, w)
@@ -191,9 +192,9 @@ func (d *Doc) readXRefStream(off int64) (types.Dict, error) {
 			case 0:
 				d.add(n, entry{kind: entryFree})
 			case 1:
-				d.add(n, entry{kind: entryInUse, off: int64(f[1]), gen: int(f[2])})
+				d.add(n, entry{kind: entryInUse, off: int64(f[1])})
 			case 2:
-				d.add(n, entry{kind: entryCompressed, off: int64(f[1]), idx: int(f[2])})
+				d.add(n, entry{kind: entryCompressed, off: int64(f[1]), idx: int32(f[2])})
 			}
 		}
 	}
