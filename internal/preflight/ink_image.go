@@ -99,8 +99,10 @@ func (c *docCache) inlineInk(img *content.ImageInfo) imageInk {
 	switch {
 	case done:
 		return m
-	case img.Data == nil:
+	case img.Data == nil && img.Filter != "":
 		return notMeasured(img, "filtered inline images are not measured")
+	case img.Data == nil:
+		return notMeasured(img, "inline images of more than 4 MiB, or without their data, are not measured")
 	}
 	return imageInk{percent: maxSampleInk(img.Data, img.Width, img.Height, pl.comps, pl.bpc, pl.lut, false) * 100, measured: true}
 }
@@ -134,16 +136,38 @@ func (c *docCache) measureImage(img *content.ImageInfo) imageInk {
 	case "JPXDecode", "JBIG2Decode", "CCITTFaxDecode":
 		return notMeasured(img, "%s images are not measured", img.Filter)
 	}
+	return c.rowsInk(img, sd, pl)
+}
+
+// rowsInk measures an image's samples a row at a time, as they are
+// decoded: only a row is held, whatever the image's size. Data beyond the
+// rows the image needs is read (and counted) to its end, up to an eighth
+// more: more than that is not this image's data.
+func (c *docCache) rowsInk(img *content.ImageInfo, sd *types.StreamDict, pl inkPlan) imageInk {
 	rowBytes := (img.Width*pl.comps*pl.bpc + 7) / 8
 	need := int64(rowBytes) * int64(img.Height)
-	data, err := c.x.Decode(sd, need+need/8+4096)
+	r, err := c.x.StreamReader(sd, need+need/8+4096)
+	if err != nil {
+		return notMeasured(img, "its data cannot be decoded (%v)", err)
+	}
+	row := make([]byte, rowBytes)
+	best := 0.0
+	for range img.Height {
+		if _, err = io.ReadFull(r, row); err != nil {
+			break // missing rows at the end are not painted, as viewers do
+		}
+		best = max(best, maxSampleInk(row, img.Width, 1, pl.comps, pl.bpc, pl.lut, false))
+	}
+	if err == nil {
+		_, err = io.Copy(io.Discard, r)
+	}
 	switch {
 	case errors.Is(err, pdfobj.ErrTooLarge):
 		return notMeasured(img, "its data decodes to more than its size says")
-	case err != nil:
+	case err != nil && err != io.EOF && !errors.Is(err, io.ErrUnexpectedEOF):
 		return notMeasured(img, "its data cannot be decoded (%v)", err)
 	}
-	return imageInk{percent: maxSampleInk(data, img.Width, img.Height, pl.comps, pl.bpc, pl.lut, false) * 100, measured: true}
+	return imageInk{percent: best * 100, measured: true}
 }
 
 // sampleInk returns, for each component, the ink (0–1) of every sample
@@ -207,11 +231,11 @@ func (c *docCache) jpegInk(img *content.ImageInfo, sd *types.StreamDict, comps i
 	} else {
 		pre := *sd
 		pre.FilterPipeline = pipe[:len(pipe)-1]
-		data, err := c.x.Decode(&pre, c.inkLimit)
+		pr, err := c.x.StreamReader(&pre, c.inkLimit)
 		if err != nil {
 			return notMeasured(img, "its JPEG data cannot be read (%v)", err)
 		}
-		r = bytes.NewReader(data)
+		r = bufio.NewReaderSize(pr, 64<<10)
 	}
 	// The header is read first, and the size it claims checked, before
 	// the decoder allocates pixels for it; the bytes it read are replayed.
@@ -220,9 +244,16 @@ func (c *docCache) jpegInk(img *content.ImageInfo, sd *types.StreamDict, comps i
 	if err != nil {
 		return notMeasured(img, "its JPEG data cannot be decoded (%v)", err)
 	}
-	if int64(cfg.Width)*int64(cfg.Height)*int64(comps) > c.inkLimit {
+	samples := int64(cfg.Width) * int64(cfg.Height) * int64(comps)
+	if samples > c.inkLimit {
 		return notMeasured(img, "larger than the %s of pixels we decode", bytesText(c.inkLimit))
 	}
+	// The decoder holds the samples twice (its planes, then the image).
+	release, err := c.budget.Acquire(c.ctx, 2*samples)
+	if err != nil {
+		return notMeasured(img, "the check ended while it waited for memory to decode it")
+	}
+	defer release()
 	pic, err := jpeg.Decode(io.MultiReader(&head, r))
 	if err != nil {
 		return notMeasured(img, "its JPEG data cannot be decoded (%v)", err)

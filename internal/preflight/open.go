@@ -60,7 +60,7 @@ func (e *Engine) opened(doc *pdfobj.Doc, pages []page, rep *Report) (*pdfobj.Doc
 // load opens the document and reads its pages. The document is returned
 // with an error from the page walk, so the caller knows the file opened.
 func (e *Engine) load(ctx context.Context, r io.ReaderAt, size int64, rebuild bool) (*pdfobj.Doc, []page, error) {
-	doc, err := pdfobj.Open(ctx, r, size, pdfobj.Options{MaxStreamBytes: e.opts.MaxStreamBytes, Rebuild: rebuild})
+	doc, err := pdfobj.Open(ctx, r, size, pdfobj.Options{Budget: e.budget, Rebuild: rebuild})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -13,7 +13,10 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+	"runtime/metrics"
 	"time"
+
+	"github.com/atomyx/submit/internal/pdfobj"
 )
 
 // Options bound the work done for one file. Zero values take the defaults.
@@ -26,9 +29,19 @@ type Options struct {
 	MaxFileSize int64
 	// MaxPages is the largest page count checked. Default 5000.
 	MaxPages int
-	// MaxStreamBytes bounds one stream, encoded or decoded: a
-	// decompression bomb stops here. Default 256 MiB.
+	// MaxStreamBytes bounds one content stream (a page's, all its
+	// streams together, or a form's), encoded or decoded: a decompression
+	// bomb stops here. Content is read as it is interpreted, so this
+	// bounds work, not memory. Default 256 MiB. Object streams are bounded
+	// by pdfobj's own limit, 64 MiB.
 	MaxStreamBytes int64
+	// MaxDecodedBytes bounds the decoded data held in memory at once by
+	// all the checks of the engine (one per process in the server): object
+	// streams and the pixels of JPEGs the ink check measures, the only
+	// data that must be held whole. A check that needs more waits for the
+	// others, within its time limit. Default 256 MiB: the largest JPEG
+	// the ink check takes needs about 192 MiB.
+	MaxDecodedBytes int64
 	// MaxInkImageBytes bounds the samples of one image the ink check
 	// decodes (width × height × components); larger images are named as
 	// not measured. Decoding a JPEG needs about twice that in memory, so
@@ -65,6 +78,9 @@ func (o Options) withDefaults() Options {
 	if o.MaxInkImageBytes <= 0 {
 		o.MaxInkImageBytes = 96 << 20
 	}
+	if o.MaxDecodedBytes <= 0 {
+		o.MaxDecodedBytes = 256 << 20
+	}
 	if o.MaxOperators <= 0 {
 		o.MaxOperators = 50_000_000
 	}
@@ -74,12 +90,14 @@ func (o Options) withDefaults() Options {
 // Engine checks files. It is safe for concurrent use; one Engine serves
 // many files.
 type Engine struct {
-	opts Options
+	opts   Options
+	budget *pdfobj.Budget
 }
 
 // New returns an Engine with the given limits.
 func New(opts Options) (*Engine, error) {
-	return &Engine{opts: opts.withDefaults()}, nil
+	opts = opts.withDefaults()
+	return &Engine{opts: opts, budget: pdfobj.NewBudget(opts.MaxDecodedBytes)}, nil
 }
 
 // Close releases the engine's resources.
@@ -103,6 +121,7 @@ func (e *Engine) Check(ctx context.Context, r io.ReaderAt, size int64, p Profile
 	}
 	tctx, cancel := context.WithTimeout(ctx, e.opts.Timeout)
 	defer cancel()
+	defer handBack(heapAllocated())
 
 	type result struct {
 		rep *Report
@@ -156,6 +175,30 @@ func (e *Engine) check(ctx context.Context, r io.ReaderAt, size int64, p Profile
 	rep.Inventory.Fonts, names = collectFonts(doc, pages)
 	checkFonts(rep, p, used, names)
 	return rep, nil
+}
+
+// handBackAfter is how much a check may allocate before the memory it
+// freed is handed back to the system at its end. The server runs with
+// GOGC=400 for the renderer's sake (internal/pdfium.TuneGC), so the
+// garbage of a large file would otherwise stay resident until the heap
+// had grown five times over.
+const handBackAfter = 256 << 20
+
+// handBack collects and returns freed memory to the system when the
+// process has allocated more than handBackAfter since allocated, the
+// count (heapAllocated) when the check started.
+func handBack(allocated uint64) {
+	if heapAllocated()-allocated > handBackAfter {
+		debug.FreeOSMemory()
+	}
+}
+
+// heapAllocated is the bytes the process has allocated on the heap since
+// it started.
+func heapAllocated() uint64 {
+	s := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
 }
 
 // addUnusable turns an *errUnusable into its finding and returns nil;

@@ -1,11 +1,9 @@
 package preflight
 
 import (
-	"bytes"
-	"errors"
+	"context"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/atomyx/submit/internal/pdfobj"
@@ -16,13 +14,10 @@ import (
 // maxSpaceDepth bounds colour spaces built from other colour spaces.
 const maxSpaceDepth = 8
 
-// errStreamLimit marks a stream that decodes to more than the limit: a
-// decompression bomb, or content too large to check.
-var errStreamLimit = errors.New("stream larger than the limit")
-
 // docCache shares what was read from one document between pages, so that
 // a logo on every page of a book is parsed once.
 type docCache struct {
+	ctx      context.Context // the check's: its decoding stops when the check ends
 	x        *pdfobj.Doc
 	limit    int64
 	spaces   map[int]content.ColorSpace
@@ -42,10 +37,13 @@ type docCache struct {
 	// after inkDeadline it decodes no more images (zero: no deadline).
 	inkLimit    int64
 	inkDeadline time.Time
+	// budget is the engine's, for the pixels of a JPEG, which must be
+	// held whole.
+	budget *pdfobj.Budget
 }
 
-func newDocCache(x *pdfobj.Doc, limit int64) *docCache {
-	return &docCache{x: x, limit: limit, spaces: map[int]content.ColorSpace{},
+func newDocCache(ctx context.Context, x *pdfobj.Doc, limit int64) *docCache {
+	return &docCache{ctx: ctx, x: x, limit: limit, spaces: map[int]content.ColorSpace{},
 		xobjects: map[int]content.XObject{}, fonts: map[int]content.FontInfo{},
 		imageStreams: map[string]*types.StreamDict{}, inks: map[string]imageInk{}}
 }
@@ -161,7 +159,9 @@ func (c *docCache) arraySpace(fam string, v types.Array, depth int) content.Colo
 	case "ICCBased":
 		cs := content.ColorSpace{Family: content.ICCBased}
 		if sd, err := c.x.DereferenceStreamDict(at(1)); err == nil && sd != nil {
-			if n := sd.IntEntry("N"); n != nil {
+			// PDF allows 1, 3 or 4; a hostile /N of billions would size
+			// every colour value set in the space.
+			if n := sd.IntEntry("N"); n != nil && *n >= 1 && *n <= maxColorants {
 				cs.N = *n
 			}
 			if alt, ok := sd.Find("Alternate"); ok {
@@ -320,58 +320,3 @@ func (r *resources) Pattern(name content.Name) (content.ColorSpace, bool) {
 	}
 	return content.ColorSpace{}, false
 }
-
-// decode reads and decodes a stream, refusing more than the limit. The
-// bytes are not kept: a form drawn on every page is decoded on each.
-func (c *docCache) decode(sd *types.StreamDict) ([]byte, error) {
-	data, err := c.x.Decode(sd, c.limit)
-	if errors.Is(err, pdfobj.ErrTooLarge) {
-		return nil, fmt.Errorf("%w: %v", errStreamLimit, err)
-	}
-	return data, err
-}
-
-// pageContent decodes and joins the page's content streams.
-func (c *docCache) pageContent(d types.Dict) ([]byte, error) {
-	o, err := c.x.Dereference(d["Contents"])
-	if err != nil || o == nil {
-		return nil, err
-	}
-	var parts types.Array
-	switch v := o.(type) {
-	case types.Array:
-		parts = v
-	default:
-		parts = types.Array{d["Contents"]}
-	}
-	var buf bytes.Buffer
-	var errs []string
-	for _, p := range parts {
-		sd, err := c.x.DereferenceStreamDict(p)
-		if err != nil || sd == nil {
-			continue
-		}
-		data, err := c.decode(sd)
-		if errors.Is(err, errStreamLimit) {
-			return nil, err
-		}
-		if err != nil {
-			errs = append(errs, err.Error())
-			continue
-		}
-		if int64(buf.Len()+len(data)) > c.limit {
-			return nil, fmt.Errorf("%w: page content", errStreamLimit)
-		}
-		buf.Write(data)
-		buf.WriteByte('\n')
-	}
-	if len(errs) > 0 {
-		return buf.Bytes(), &damagedContent{reason: strings.Join(errs, "; ")}
-	}
-	return buf.Bytes(), nil
-}
-
-// damagedContent is content that could be read only in part.
-type damagedContent struct{ reason string }
-
-func (e *damagedContent) Error() string { return "damaged content: " + e.reason }

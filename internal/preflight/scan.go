@@ -133,7 +133,8 @@ func round1(v float64) float64 { return math.Round(v*10) / 10 }
 
 // colours records the colour spaces a painting operation uses.
 func (s *pageScan) colours(p *content.Paint) {
-	var used []content.Color
+	var two [2]content.Color // on the stack: a page of millions of paints makes no garbage here
+	used := two[:0]
 	switch {
 	case p.Kind == content.KindImage && !p.Image.ImageMask:
 		used = append(used, content.Color{Space: p.Image.ColorSpace})
@@ -188,7 +189,8 @@ func isSpotName(n string) bool {
 // *errUnusable when a limit stops the work.
 // It returns the pages on which each font is used for visible text.
 func (e *Engine) scanPages(ctx context.Context, r io.ReaderAt, doc *pdfobj.Doc, pages []page, p Profile, rep *Report) (map[string][]int, error) {
-	cache := newDocCache(doc, e.opts.MaxStreamBytes)
+	cache := newDocCache(ctx, doc, e.opts.MaxStreamBytes)
+	cache.budget = e.budget
 	cache.raw, cache.encrypted = r, doc.Encryption() != nil
 	cache.inkLimit = e.opts.MaxInkImageBytes
 	cache.inkDeadline = time.Now().Add(e.opts.MaxInkImageTime)
@@ -223,18 +225,15 @@ func (e *Engine) scanPage(ctx context.Context, cache *docCache, pg page, opsLeft
 	if inkOn {
 		s.ink.c = cache
 	}
-	data, err := cache.pageContent(pg.dict)
-	var damaged *damagedContent
-	switch {
-	case errors.Is(err, errStreamLimit):
-		return nil, 0, unusable(tooComplex(pg.number, err))
-	case errors.As(err, &damaged):
-		s.problems = append(s.problems, damaged.reason)
-	case err != nil:
+	src, err := cache.pageContent(pg.dict)
+	if err != nil {
 		s.problems = append(s.problems, err.Error())
 	}
 	in := content.NewInterpreter(s, content.Limits{MaxOps: max(1, opsLeft)})
-	err = in.Run(ctx, data, cache.resources(pg.res), content.Identity)
+	err = in.Run(ctx, src, cache.resources(pg.res), content.Identity)
+	if reason := src.damaged(); reason != "" {
+		s.problems = append(s.problems, reason)
+	}
 	switch {
 	case errors.Is(err, content.ErrLimit):
 		return nil, in.Ops(), unusable(tooComplex(pg.number, err))

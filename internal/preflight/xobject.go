@@ -1,6 +1,8 @@
 package preflight
 
 import (
+	"io"
+
 	"github.com/atomyx/submit/internal/pdfobj"
 	"github.com/atomyx/submit/internal/preflight/content"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
@@ -98,7 +100,7 @@ func (c *docCache) formInfo(id string, sd *types.StreamDict) *content.FormInfo {
 	if res, err := c.x.DereferenceDict(d["Resources"]); err == nil && res != nil {
 		f.Resources = c.resources(res)
 	}
-	f.Content = func() ([]byte, error) { return c.decode(sd) }
+	f.Content = func() (io.Reader, error) { return c.formContent(sd) }
 	return f
 }
 

@@ -3,6 +3,7 @@ package content
 import (
 	"context"
 	"errors"
+	"io"
 	"math"
 	"strings"
 	"testing"
@@ -30,7 +31,7 @@ func TestLexerTokens(t *testing.T) {
 		t.Run(tt.in, func(t *testing.T) {
 			t.Parallel()
 			var got []string
-			lx := NewLexer([]byte(tt.in))
+			lx := NewLexer(strings.NewReader(tt.in))
 			for {
 				tok, op, isOp, ok, err := lx.Next()
 				if err != nil {
@@ -71,7 +72,7 @@ func format(o Object) string {
 func TestLexerErrors(t *testing.T) {
 	t.Parallel()
 	for _, in := range []string{"(unterminated", "<4142", strings.Repeat("[", 100) + "1"} {
-		lx := NewLexer([]byte(in))
+		lx := NewLexer(strings.NewReader(in))
 		var err error
 		for i := 0; i < 1000; i++ {
 			var ok bool
@@ -142,7 +143,7 @@ func run(t *testing.T, content string, res Resources) *recorder {
 	t.Helper()
 	rec := &recorder{}
 	in := NewInterpreter(rec, Limits{})
-	if err := in.Run(context.Background(), []byte(content), res, Identity); err != nil {
+	if err := in.Run(context.Background(), strings.NewReader(content), res, Identity); err != nil {
 		t.Fatalf("Run: %v", err)
 	}
 	return rec
@@ -159,9 +160,9 @@ func testRes() fakeRes {
 		xobjs: map[Name]XObject{
 			"Im": {Image: img},
 			"Fm": {Form: &FormInfo{ID: "7 0", Matrix: Matrix{2, 0, 0, 2, 0, 0},
-				Content: func() ([]byte, error) { return []byte("q 72 0 0 72 0 0 cm /Im Do Q"), nil }}},
+				Content: func() (io.Reader, error) { return strings.NewReader("q 72 0 0 72 0 0 cm /Im Do Q"), nil }}},
 			"Loop": {Form: &FormInfo{ID: "8 0", Matrix: Identity,
-				Content: func() ([]byte, error) { return []byte("/Loop Do"), nil }}},
+				Content: func() (io.Reader, error) { return strings.NewReader("/Loop Do"), nil }}},
 		},
 		fonts: map[Name]FontInfo{"F1": {ID: "9 0", Name: "Helvetica", Type: "Type1"}},
 	}
@@ -265,14 +266,14 @@ func TestInterpreterLimits(t *testing.T) {
 		t.Errorf("self-drawing form: problems = %v, want one", rec.problems)
 	}
 	in := NewInterpreter(&recorder{}, Limits{MaxOps: 10})
-	err := in.Run(context.Background(), []byte(strings.Repeat("q Q ", 20)), testRes(), Identity)
+	err := in.Run(context.Background(), strings.NewReader(strings.Repeat("q Q ", 20)), testRes(), Identity)
 	if !errors.Is(err, ErrLimit) {
 		t.Errorf("op limit: err = %v, want ErrLimit", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	in = NewInterpreter(&recorder{}, Limits{})
-	err = in.Run(ctx, []byte(strings.Repeat("q Q ", 5000)), testRes(), Identity)
+	err = in.Run(ctx, strings.NewReader(strings.Repeat("q Q ", 5000)), testRes(), Identity)
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled: err = %v, want context.Canceled", err)
 	}

@@ -1,6 +1,7 @@
 package content
 
 import (
+	"bytes"
 	"context"
 	"testing"
 )
@@ -21,6 +22,6 @@ func FuzzInterpreter(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		in := NewInterpreter(&recorder{}, Limits{MaxOps: 100_000})
-		_ = in.Run(context.Background(), data, testRes(), Identity)
+		_ = in.Run(context.Background(), bytes.NewReader(data), testRes(), Identity)
 	})
 }

@@ -2,6 +2,7 @@ package content
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 )
 
@@ -27,7 +28,7 @@ func TestInlineImageData(t *testing.T) {
 			img.Data = bytes.Clone(img.Data) // valid only during the call
 			got = &img
 		}, rec), Limits{})
-		if err := in.Run(t.Context(), []byte(tt.content), testRes(), Identity); err != nil {
+		if err := in.Run(t.Context(), strings.NewReader(tt.content), testRes(), Identity); err != nil {
 			t.Fatal(err)
 		}
 		if got == nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 )
 
 // Limits bound the work one interpretation may do, so that a hostile file
@@ -82,6 +83,8 @@ type Interpreter struct {
 	pathOpen bool
 
 	paint Paint // reused for every event
+
+	lexers []*Lexer // one per form depth, reused (see lexer)
 }
 
 // NewInterpreter returns an interpreter that reports to v.
@@ -93,10 +96,12 @@ func NewInterpreter(v Visitor, l Limits) *Interpreter {
 func (in *Interpreter) Ops() int { return in.ops }
 
 // Run interprets one page (or annotation appearance): content with res,
-// starting from the matrix ctm. It returns ErrLimit (wrapped) when a limit
-// is reached and ctx.Err() when ctx ends; syntax errors are reported to the
-// Visitor and do not stop the caller.
-func (in *Interpreter) Run(ctx context.Context, content []byte, res Resources, ctm Matrix) error {
+// starting from the matrix ctm. content is read as it is interpreted, never
+// held. It returns ErrLimit (wrapped) when a limit is reached, or a read
+// error wrapping it, and ctx.Err() when ctx ends; syntax errors and other
+// read errors are reported to the Visitor and end only the stream they
+// are in.
+func (in *Interpreter) Run(ctx context.Context, content io.Reader, res Resources, ctm Matrix) error {
 	in.ctx = ctx
 	in.gs = newGState(ctm)
 	in.stack = in.stack[:0]
@@ -105,8 +110,8 @@ func (in *Interpreter) Run(ctx context.Context, content []byte, res Resources, c
 	return in.run(content)
 }
 
-func (in *Interpreter) run(content []byte) error {
-	lx := NewLexer(content)
+func (in *Interpreter) run(content io.Reader) error {
+	lx := in.lexer(content)
 	base := len(in.stack)
 	defer func() {
 		// An unbalanced q inside a stream must not leak into its caller.
@@ -119,6 +124,9 @@ func (in *Interpreter) run(content []byte) error {
 	for {
 		tok, op, isOp, ok, err := lx.Next()
 		if err != nil {
+			if errors.Is(err, ErrLimit) || in.ctx.Err() != nil {
+				return err
+			}
 			in.v.Problem(fmt.Errorf("at byte %d: %w", lx.Pos(), err))
 			return nil
 		}

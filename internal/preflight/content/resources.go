@@ -1,5 +1,7 @@
 package content
 
+import "io"
+
 // Family names a colour-space family as PDF spells it.
 type Family string
 
@@ -129,8 +131,10 @@ type FormInfo struct {
 	BBox   Rect
 	// Transparency is true when the form is a transparency group.
 	Transparency bool
-	// Content returns the decoded content stream.
-	Content func() ([]byte, error)
+	// Content returns a reader of the decoded content stream, read as the
+	// form is interpreted. Its errors end the form, except one wrapping
+	// ErrLimit, which ends the interpretation.
+	Content func() (io.Reader, error)
 	// Resources are the form's own resources; nil means the parent's.
 	Resources Resources
 }

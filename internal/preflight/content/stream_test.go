@@ -1,0 +1,128 @@
+package content
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+	"testing/iotest"
+)
+
+// tokens reads every token of r as test output.
+func tokens(t *testing.T, r io.Reader) []string {
+	t.Helper()
+	lx := NewLexer(r)
+	var out []string
+	for {
+		tok, op, isOp, ok, err := lx.Next()
+		if err != nil {
+			t.Fatalf("Next: %v", err)
+		}
+		switch {
+		case !ok:
+			return out
+		case op == "BI":
+			d, err := lx.InlineImage()
+			out = append(out, fmt.Sprintf("BI %v %v %q", err, sprint(d), lx.InlineData()))
+		case isOp:
+			out = append(out, "OP:"+op)
+		default:
+			out = append(out, sprint(tok))
+		}
+	}
+}
+
+// The lexer reads through a window: tokens, strings and inline images
+// split across reads (one byte at a time) read as they do from one read.
+func TestLexerReadsAcrossReads(t *testing.T) {
+	t.Parallel()
+	content := "1 0 0 1 10.5 -3 cm /F#201 12 Tf (a\\(b\\)\\101\\\r\nc) Tj <48 65 6c> Tj [(A) -120 (B)] TJ % comment\n" +
+		"/P <</MCID 3>> BDC true null BI /W 2 /H 1 /CS /CMYK /BPC 8 ID \x01\x02\x03\x04EIEI\x05\x06\x07\x08\nEI Q " +
+		"BI /W 2 /H 1 /CS /CS0 /BPC 8 ID \x01\x02\nEI " + strings.Repeat("0 0 m 1 1 l S ", 5000)
+	want := tokens(t, strings.NewReader(content))
+	for _, r := range []io.Reader{iotest.OneByteReader(strings.NewReader(content)), iotest.HalfReader(strings.NewReader(content))} {
+		if got := tokens(t, r); strings.Join(got, "|") != strings.Join(want, "|") {
+			t.Errorf("%T: %d tokens differ from those of one read (%d)", r, len(got), len(want))
+		}
+	}
+	if len(want) != 24+7*5000 {
+		t.Errorf("%d tokens, want %d", len(want), 24+7*5000)
+	}
+}
+
+// A failing reader is an error of its own, not a syntax error.
+func TestLexerReturnsReadErrors(t *testing.T) {
+	t.Parallel()
+	boom := errors.New("boom")
+	lx := NewLexer(io.MultiReader(strings.NewReader("q 1 0 0 1 0 0 cm (unfinished"), iotest.ErrReader(boom)))
+	var err error
+	for i := 0; i < 100 && err == nil; i++ {
+		_, _, _, _, err = lx.Next()
+	}
+	if !errors.Is(err, boom) || errors.Is(err, ErrSyntax) {
+		t.Errorf("err = %v, want the reader's", err)
+	}
+}
+
+// What one token may hold is bounded, so that a stream of one huge token
+// costs no more than the bound.
+func TestLexerBoundsTokens(t *testing.T) {
+	t.Parallel()
+	var dict strings.Builder
+	for i := range maxElements + 1 {
+		fmt.Fprintf(&dict, "/K%d 1 ", i)
+	}
+	for name, in := range map[string]string{
+		"word":   strings.Repeat("x", maxToken+1),
+		"number": strings.Repeat("1", maxToken+1),
+		"string": "(" + strings.Repeat("x", maxToken+1) + ")",
+		"hex":    "<" + strings.Repeat("41", maxToken+1) + ">",
+		"array":  "[" + strings.Repeat("1 ", maxElements+1) + "]",
+		"dict":   "<<" + dict.String() + ">>",
+	} {
+		_, _, _, _, err := NewLexer(strings.NewReader(in)).Next()
+		if !errors.Is(err, ErrSyntax) {
+			t.Errorf("%s: err = %v, want ErrSyntax", name, err)
+		}
+	}
+	// Inline image data over the bound is read past, not kept.
+	data := bytes.Repeat([]byte{1}, maxInlineImage+4)
+	lx := NewLexer(io.MultiReader(strings.NewReader(fmt.Sprintf("BI /W %d /H 1 /CS /CMYK /BPC 8 ID ", len(data)/4)), bytes.NewReader(data), strings.NewReader(" EI Q")))
+	lx.Next()
+	if _, err := lx.InlineImage(); err != nil || lx.InlineData() != nil {
+		t.Errorf("inline image of %d bytes: err %v, %d bytes kept", len(data), err, len(lx.InlineData()))
+	}
+	if _, op, _, _, _ := lx.Next(); op != "Q" {
+		t.Errorf("after the image: %q, want Q", op)
+	}
+}
+
+// A form's stream that is larger than the limit ends the interpretation;
+// one that fails otherwise ends the form, and the page goes on.
+func TestFormReadErrors(t *testing.T) {
+	t.Parallel()
+	form := func(err error) XObject {
+		return XObject{Form: &FormInfo{ID: "7 0", Matrix: Identity, Content: func() (io.Reader, error) {
+			return io.MultiReader(strings.NewReader("0 0 10 10 re f "), iotest.ErrReader(err)), nil
+		}}}
+	}
+	res := testRes()
+	res.xobjs["Big"] = form(fmt.Errorf("%w: decodes to more than the limit", ErrLimit))
+	res.xobjs["Bad"] = form(errors.New("flate: corrupt input"))
+
+	in := NewInterpreter(&recorder{}, Limits{})
+	if err := in.Run(context.Background(), strings.NewReader("/Big Do 0 0 5 5 re f"), res, Identity); !errors.Is(err, ErrLimit) {
+		t.Errorf("form over the limit: %v, want ErrLimit", err)
+	}
+	rec := &recorder{}
+	in = NewInterpreter(rec, Limits{})
+	if err := in.Run(context.Background(), strings.NewReader("/Bad Do 0 0 5 5 re f"), res, Identity); err != nil {
+		t.Fatalf("damaged form: %v", err)
+	}
+	if len(rec.paints) != 2 || len(rec.problems) != 1 {
+		t.Errorf("damaged form: %d paints and problems %v, want the form's rectangle, the page's and one problem", len(rec.paints), rec.problems)
+	}
+}

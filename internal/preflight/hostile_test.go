@@ -1,0 +1,285 @@
+package preflight
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/atomyx/submit/internal/hostilepdf"
+)
+
+// hostileCase is a hostile file, the finding preflight must give for it,
+// and how much the process's resident memory may grow while it is checked.
+type hostileCase struct {
+	name string
+	pdf  func() []byte
+	opts Options // zero: the defaults, as the server runs
+	want string  // a finding code; "" = a report without an unusable finding
+	// together is how many copies are checked at once by one engine, as
+	// the server checks uploads; 0 is 1.
+	together int
+	// maxGrowth bounds the growth of peak resident memory (VmHWM) over
+	// the resident memory before the check, in MiB.
+	maxGrowth int64
+	// maxAllocated, when set, bounds the bytes allocated during the
+	// check, in MiB: an allocation never touched does not show in the
+	// resident memory, but a server without overcommit fails on it.
+	maxAllocated int64
+}
+
+// hostileMiB is the bound for files that need nothing decoded into memory:
+// every stream is read as a stream, a few buffers at a time.
+const hostileMiB = 64
+
+func hostileCases() []hostileCase {
+	cases := []hostileCase{
+		{name: "content bomb of 4 GiB", pdf: func() []byte { return hostilepdf.ContentBomb(4 * hostilepdf.GiB) }, want: CodeTooComplex},
+		{name: "five content bombs of 4 GiB at once", pdf: func() []byte { return hostilepdf.ContentBomb(4 * hostilepdf.GiB) }, together: 5, want: CodeTooComplex},
+		{name: "form bomb of 4 GiB drawn 3 times", pdf: func() []byte { return hostilepdf.FormBomb(4*hostilepdf.GiB, 3) }, want: CodeTooComplex},
+		// 4800 × 4800 CMYK is 88 MiB of samples, under the ink check's
+		// 96 MiB: the ink check reads them, and no more.
+		{name: "image bomb of 4 GiB", pdf: func() []byte { return hostilepdf.ImageBomb(4800, 4800, 4*hostilepdf.GiB) }, want: CodeInkNotMeasured},
+		{name: "object stream bomb of 4 GiB", pdf: func() []byte { return hostilepdf.ObjectStreamBomb(4 * hostilepdf.GiB) }, want: CodeFileDamaged},
+		// Just under the 64 MiB limit of object streams: it is held, once,
+		// in a buffer of its size.
+		{name: "object stream of 60 MiB", pdf: func() []byte { return hostilepdf.ObjectStreamBomb(60 << 20) }, want: "", maxGrowth: 96},
+		{name: "cross-reference stream bomb of 4 GiB", pdf: func() []byte { return hostilepdf.XRefStreamBomb(4 * hostilepdf.GiB) }, want: CodeFileRepaired},
+		{name: "cross-reference stream of 4 million free entries", pdf: func() []byte { return hostilepdf.XRefStreamBomb(28_000_000) }, want: CodeFileRepaired},
+		// Just under pdfobj's 4 million objects: 16 bytes an entry.
+		{name: "cross-reference stream of 3.9 million free entries", pdf: func() []byte { return hostilepdf.XRefStreamBomb(27_300_000) }, want: "", maxGrowth: 96},
+		// 8^12 form draws: the operator limit stops them, here lowered so
+		// that the test takes seconds, not the minute 50 million take.
+		{name: "forms nested 12 deep, each drawing the next 8 times", pdf: func() []byte { return hostilepdf.NestedForms(12, 8) },
+			opts: Options{MaxOperators: 5_000_000}, want: CodeTooComplex},
+		{name: "forms nested 40 deep", pdf: func() []byte { return hostilepdf.NestedForms(40, 1) }, want: CodeTooComplex},
+		{name: "form that draws itself", pdf: func() []byte { return hostilepdf.RecursiveForms(1) }, want: ""},
+		{name: "cycle of three forms", pdf: func() []byte { return hostilepdf.RecursiveForms(3) }, want: ""},
+		// 55 million path operators are 257 MB, under the 256 MiB stream
+		// limit: the operator limit (50 million) stops them.
+		{name: "55 million operators", pdf: func() []byte { return hostilepdf.MillionOperators(55_000_000) }, want: CodeTooComplex},
+	}
+	// Small files that lie: believing them costs memory never touched,
+	// so what the check allocates is bounded too.
+	for _, c := range append(hostilepdf.HugeClaimedSizes(), hostilepdf.BrokenEncryption()...) {
+		want, ok := smallHostileWant[c.Name]
+		if !ok {
+			want = "(an expectation in smallHostileWant)"
+		}
+		cases = append(cases, hostileCase{name: c.Name, pdf: func() []byte { return c.PDF }, want: want, maxAllocated: hostileMiB})
+	}
+	for i := range cases {
+		if cases[i].maxGrowth == 0 {
+			cases[i].maxGrowth = hostileMiB
+		}
+	}
+	return cases
+}
+
+// smallHostileWant is the finding for each of hostilepdf.HugeClaimedSizes
+// and hostilepdf.BrokenEncryption.
+var smallHostileWant = map[string]string{
+	"content /Length beyond the file":                   "", // the stream ends at endstream
+	"content /Length an indirect huge number":           "",
+	"trailer /Size 2147483647":                          "",
+	"xref subsection of 2147483647 entries":             CodeFileRepaired,
+	"page tree /Count 2147483647":                       CodeTooManyPages,
+	"cross-reference stream /Size 2147483647":           CodeFileRepaired,
+	"object stream /N and /First 2147483647":            CodeFileDamaged, // the page tree is in it
+	"image of 2147483647 × 2147483647 pixels":           CodeInkNotMeasured,
+	"image whose predictor rows are 2147483647 columns": CodeInkNotMeasured,
+	"image of 2147483647 bits per component":            CodeInkNotMeasured,
+	"ICC colour space of 2147483647 components":         "",
+	"inline image of 2147483647 × 2147483647 pixels":    "",
+	"10 000 spot colorants":                             CodeSpotColors,
+	"q nested a million deep":                           "",
+
+	"/Encrypt refers to a missing object": CodeFileDamaged,
+	"unknown security handler":            CodePasswordProtected,
+	"/O and /U too short":                 CodePasswordProtected,
+	"revision 6 with garbage /U and /UE":  CodePasswordProtected,
+	"/Encrypt nested 100 000 deep":        CodeFileRepaired, // the trailer cannot be parsed
+	"/Encrypt is a stream":                CodeFileDamaged,
+	"key /Length 2147483647 bits":         CodePasswordProtected,
+	"no /ID":                              CodePasswordProtected, // the key cannot be made without it
+	"unknown crypt filter method":         "",                    // read as not encrypted: garbage, painting nothing
+	"AES stream cut inside a block":       CodeContentDamaged,
+	"AES stream of the IV alone":          "", // empty
+	"AES stream with padding of 200":      "", // the padding is left in, as qpdf does
+	"RC4 decompression bomb of 4 GiB":     CodeTooComplex,
+	"AES decompression bomb of 4 GiB":     CodeTooComplex,
+}
+
+// hostileResult is what the child process reports.
+type hostileResult struct {
+	Codes      []string // every finding's code
+	Seconds    float64
+	RSSBefore  int64 // VmRSS before the check, bytes
+	Peak       int64 // VmHWM after the check, bytes
+	Allocated  int64 // bytes allocated on the heap during the check
+	HWMResetOK bool
+}
+
+// TestHostileFiles checks each hostile file in a process of its own, run
+// as the server runs (GOGC=400, no memory limit), so that the peak
+// resident memory measured is that file's alone: the check must end with
+// the expected finding, within its time limit, and grow the process by
+// less than the case's bound.
+func TestHostileFiles(t *testing.T) {
+	t.Parallel()
+	if runtime.GOOS != "linux" {
+		t.Skip("peak memory is read from /proc/self/status")
+	}
+	for _, c := range hostileCases() {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			res := runHostileChild(t, c.name)
+			growth := (res.Peak - res.RSSBefore) >> 20
+			t.Logf("%s: findings %v in %.1f s; resident %d MiB before, peak %d MiB (+%d MiB, bound %d); %d MiB allocated",
+				c.name, res.Codes, res.Seconds, res.RSSBefore>>20, res.Peak>>20, growth, c.maxGrowth, res.Allocated>>20)
+			unusable := false
+			for _, code := range res.Codes {
+				unusable = unusable || unusableCodes[code]
+			}
+			switch {
+			case c.want == "" && unusable:
+				t.Errorf("findings %v, want a usable report", res.Codes)
+			case c.want != "" && !contains(res.Codes, c.want):
+				t.Errorf("findings %v, want %s", res.Codes, c.want)
+			}
+			if growth > c.maxGrowth {
+				t.Errorf("resident memory grew by %d MiB while checking, over the bound of %d MiB", growth, c.maxGrowth)
+			}
+			if c.maxAllocated > 0 && res.Allocated>>20 > c.maxAllocated {
+				t.Errorf("allocated %d MiB while checking, over the bound of %d MiB", res.Allocated>>20, c.maxAllocated)
+			}
+		})
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// runHostileChild runs TestHostileChild for one case in a new process.
+func runHostileChild(t *testing.T, name string) hostileResult {
+	t.Helper()
+	// Generous: only a hang should reach it; the engine's own limit is
+	// the preflight timeout.
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestHostileChild$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "SUBMIT_HOSTILE_CASE="+name, "GOGC=400", "GOMEMLIMIT=off")
+	var out, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("child: %v\n%s%s", err, out.String(), stderr.String())
+	}
+	for line := range strings.Lines(out.String()) {
+		if js, ok := strings.CutPrefix(line, "HOSTILE "); ok {
+			var res hostileResult
+			if err := json.Unmarshal([]byte(js), &res); err != nil {
+				t.Fatal(err)
+			}
+			return res
+		}
+	}
+	t.Fatalf("child printed no result:\n%s%s", out.String(), stderr.String())
+	return hostileResult{}
+}
+
+// TestHostileChild is the child process of TestHostileFiles: it checks
+// the case named by SUBMIT_HOSTILE_CASE and prints what it measured.
+func TestHostileChild(t *testing.T) {
+	name := os.Getenv("SUBMIT_HOSTILE_CASE")
+	if name == "" {
+		t.Skip("run by TestHostileFiles in a process of its own")
+	}
+	var c *hostileCase
+	for _, hc := range hostileCases() {
+		if hc.name == name {
+			c = &hc
+		}
+	}
+	if c == nil {
+		t.Fatalf("no hostile case %q", name)
+	}
+	pdf := c.pdf()
+	e, err := New(c.opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := LoadProfile("default")
+	runtime.GC()
+	debug.FreeOSMemory()
+	var res hostileResult
+	res.RSSBefore = procStatus(t, "VmRSS")
+	// Writing 5 to clear_refs resets the peak (VmHWM) to the current
+	// resident size, so that the peak measured is the check's.
+	res.HWMResetOK = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
+	allocs := int64(heapAllocated())
+	start := time.Now()
+	reps := make([]*Report, max(1, c.together))
+	errs := make(chan error, len(reps))
+	for i := range reps {
+		go func() {
+			var err error
+			reps[i], err = e.Check(context.Background(), bytes.NewReader(pdf), int64(len(pdf)), p, Expectations{})
+			errs <- err
+		}()
+	}
+	for range reps {
+		if err := <-errs; err != nil {
+			t.Fatalf("Check: %v", err)
+		}
+	}
+	res.Seconds = time.Since(start).Seconds()
+	res.Peak = procStatus(t, "VmHWM")
+	res.Allocated = int64(heapAllocated()) - allocs
+	for _, f := range reps[0].Errors { // every finding, whatever its severity
+		res.Codes = append(res.Codes, f.Code)
+	}
+	for _, rep := range reps[1:] {
+		if got, want := fmt.Sprint(findingCodes(rep)), fmt.Sprint(findingCodes(reps[0])); got != want {
+			t.Fatalf("copies checked at once got different findings: %s and %s", got, want)
+		}
+	}
+	js, _ := json.Marshal(res)
+	fmt.Printf("HOSTILE %s\n", js)
+}
+
+// procStatus reads a "VmXXX: n kB" line of /proc/self/status, in bytes.
+func procStatus(t *testing.T, key string) int64 {
+	t.Helper()
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), key+":"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return kb << 10
+		}
+	}
+	t.Fatalf("no %s in /proc/self/status", key)
+	return 0
+}
