@@ -27,6 +27,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strconv"
+	"strings"
 	"time"
 
 	gopdfium "github.com/klippa-app/go-pdfium"
@@ -51,13 +53,49 @@ import (
 // heap the collector aims for is still five times the live heap.
 const GCPercent = 400
 
+// MemoryLimit is the soft limit TuneGC sets on the Go runtime's memory.
+// GCPercent lets garbage grow to five times the live heap, and a few large
+// files at once made that gigabytes, kept for minutes; under the limit the
+// collector runs as often as it must to stay below it, so GCPercent keeps
+// its speed while the heap is small and the garbage is bounded when it is
+// not. The server needs a few hundred megabytes (docs/pipeline.md);
+// WebAssembly memory is mapped outside the Go heap and not counted.
+const MemoryLimit = 1 << 30
+
 // TuneGC sets the collector's target to GCPercent unless the environment
-// sets GOGC, which the operator's choice wins over. Call it once, at the
-// start of a command that renders many pages (serve).
+// sets GOGC, and a soft memory limit of MemoryLimit, or half the
+// container's memory when that is less, unless it sets GOMEMLIMIT: the
+// operator's choice wins. Call it once, at the start of a command that
+// renders many pages (serve).
 func TuneGC(getenv func(string) string) {
 	if getenv("GOGC") == "" {
 		debug.SetGCPercent(GCPercent)
 	}
+	if getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(memoryLimit(containerMemory()))
+	}
+}
+
+// memoryLimit is MemoryLimit, or half of total when that is less.
+func memoryLimit(total int64) int64 {
+	if total > 0 {
+		return min(MemoryLimit, total/2)
+	}
+	return MemoryLimit
+}
+
+// containerMemory is the memory limit of the process's cgroup (v2), or 0
+// when there is none.
+func containerMemory() int64 {
+	b, err := os.ReadFile("/sys/fs/cgroup/memory.max")
+	if err != nil {
+		return 0
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64) // "max" when unlimited
+	if err != nil {
+		return 0
+	}
+	return n
 }
 
 // Options configure a Pool.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -164,21 +165,31 @@ func TestPagesPerOpen(t *testing.T) {
 	}
 }
 
-// TuneGC raises the collector's target, unless the operator chose one.
+// TuneGC raises the collector's target and sets a soft memory limit,
+// unless the operator chose them.
 func TestTuneGC(t *testing.T) {
 	prev := debug.SetGCPercent(100)
 	defer debug.SetGCPercent(prev)
+	prevLimit := debug.SetMemoryLimit(math.MaxInt64)
+	defer debug.SetMemoryLimit(prevLimit)
 	TuneGC(func(k string) string {
-		if k == "GOGC" {
-			return "50" // the runtime read it at start; TuneGC must leave it
-		}
-		return ""
+		// The runtime read them at start; TuneGC must leave them.
+		return map[string]string{"GOGC": "50", "GOMEMLIMIT": "3GiB"}[k]
 	})
 	if got := debug.SetGCPercent(100); got != 100 {
 		t.Fatalf("with GOGC set, TuneGC changed the target to %d", got)
 	}
+	if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 {
+		t.Fatalf("with GOMEMLIMIT set, TuneGC changed the limit to %d", got)
+	}
 	TuneGC(func(string) string { return "" })
 	if got := debug.SetGCPercent(100); got != GCPercent {
 		t.Fatalf("without GOGC, the target is %d, want %d", got, GCPercent)
+	}
+	if got := debug.SetMemoryLimit(-1); got != memoryLimit(containerMemory()) || got > MemoryLimit {
+		t.Fatalf("without GOMEMLIMIT, the limit is %d, want %d", got, memoryLimit(containerMemory()))
+	}
+	if got := memoryLimit(512 << 20); got != 256<<20 {
+		t.Errorf("in a container of 512 MiB the limit is %d, want half", got)
 	}
 }
