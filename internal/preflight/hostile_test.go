@@ -6,6 +6,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/jpeg"
 	"os"
 	"os/exec"
 	"runtime"
@@ -35,6 +37,10 @@ type hostileCase struct {
 	// check, in MiB: an allocation never touched does not show in the
 	// resident memory, but a server without overcommit fails on it.
 	maxAllocated int64
+	// handBack asks that resident memory be back within hostileMiB/2 of
+	// where it was once the check has ended: the file is large, not
+	// hostile, and the garbage of its decoding is handed back.
+	handBack bool
 }
 
 // hostileMiB is the bound for files that need nothing decoded into memory:
@@ -70,6 +76,8 @@ func hostileCases() []hostileCase {
 	}
 	// Small files that lie: believing them costs memory never touched,
 	// so what the check allocates is bounded too.
+	cases = append(cases, hostileCase{name: "sixteen JPEGs of 16 megapixels", pdf: func() []byte { return bigJPEGs(16, 4000) },
+		want: CodeInkNotMeasured, maxGrowth: 192, handBack: true})
 	for _, c := range append(hostilepdf.HugeClaimedSizes(), hostilepdf.BrokenEncryption()...) {
 		want, ok := smallHostileWant[c.Name]
 		if !ok {
@@ -125,6 +133,7 @@ type hostileResult struct {
 	Seconds    float64
 	RSSBefore  int64 // VmRSS before the check, bytes
 	Peak       int64 // VmHWM after the check, bytes
+	RSSAfter   int64 // VmRSS after the check, bytes
 	Allocated  int64 // bytes allocated on the heap during the check
 	HWMResetOK bool
 }
@@ -144,8 +153,8 @@ func TestHostileFiles(t *testing.T) {
 			t.Parallel()
 			res := runHostileChild(t, c.name)
 			growth := (res.Peak - res.RSSBefore) >> 20
-			t.Logf("%s: findings %v in %.1f s; resident %d MiB before, peak %d MiB (+%d MiB, bound %d); %d MiB allocated",
-				c.name, res.Codes, res.Seconds, res.RSSBefore>>20, res.Peak>>20, growth, c.maxGrowth, res.Allocated>>20)
+			t.Logf("%s: findings %v in %.1f s; resident %d MiB before, peak %d MiB (+%d MiB, bound %d), %d MiB after; %d MiB allocated",
+				c.name, res.Codes, res.Seconds, res.RSSBefore>>20, res.Peak>>20, growth, c.maxGrowth, res.RSSAfter>>20, res.Allocated>>20)
 			unusable := false
 			for _, code := range res.Codes {
 				unusable = unusable || unusableCodes[code]
@@ -158,6 +167,9 @@ func TestHostileFiles(t *testing.T) {
 			}
 			if growth > c.maxGrowth {
 				t.Errorf("resident memory grew by %d MiB while checking, over the bound of %d MiB", growth, c.maxGrowth)
+			}
+			if back := (res.RSSAfter - res.RSSBefore) >> 20; c.handBack && back > hostileMiB/2 {
+				t.Errorf("resident memory is %d MiB above where it was once the check has ended", back)
 			}
 			if c.maxAllocated > 0 && res.Allocated>>20 > c.maxAllocated {
 				t.Errorf("allocated %d MiB while checking, over the bound of %d MiB", res.Allocated>>20, c.maxAllocated)
@@ -249,6 +261,7 @@ func TestHostileChild(t *testing.T) {
 	}
 	res.Seconds = time.Since(start).Seconds()
 	res.Peak = procStatus(t, "VmHWM")
+	res.RSSAfter = procStatus(t, "VmRSS")
 	res.Allocated = int64(heapAllocated()) - allocs
 	for _, f := range reps[0].Errors { // every finding, whatever its severity
 		res.Codes = append(res.Codes, f.Code)
@@ -282,4 +295,25 @@ func procStatus(t *testing.T, key string) int64 {
 	}
 	t.Fatalf("no %s in /proc/self/status", key)
 	return 0
+}
+
+// bigJPEGs is a page of n distinct JPEG images of size × size pixels that
+// claim to be CMYK, so that the ink check decodes each (and then finds
+// three components, and says it could not measure them): a large file,
+// whose decoding makes hundreds of megabytes of garbage.
+func bigJPEGs(n, size int) []byte {
+	img := image.NewYCbCr(image.Rect(0, 0, size, size), image.YCbCrSubsampleRatio420)
+	var jpg bytes.Buffer
+	if err := jpeg.Encode(&jpg, img, &jpeg.Options{Quality: 50}); err != nil {
+		panic(err)
+	}
+	w := &pdfWriter{}
+	var res, content strings.Builder
+	for i := range n {
+		im := w.stream(fmt.Sprintf("/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceCMYK /BitsPerComponent 8 /Filter /DCTDecode", size, size), jpg.Bytes())
+		fmt.Fprintf(&res, "/Im%d %d 0 R ", i, im)
+		fmt.Fprintf(&content, "q 50 0 0 50 %d 10 cm /Im%d Do Q ", 10+i, i)
+	}
+	w.page(pageSpec{media: "[0 0 100 100]", resources: "<< /XObject << " + res.String() + ">> >>", content: content.String()})
+	return w.bytes("")
 }
