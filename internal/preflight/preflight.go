@@ -55,8 +55,13 @@ type Options struct {
 	// third of Timeout.
 	MaxInkImageTime time.Duration
 	// MaxOperators bounds the content-stream operators interpreted per
-	// file. Default 50 million.
+	// file, counting a form's operators each time it is drawn. Default 50
+	// million.
 	MaxOperators int
+	// MaxFormRepeatBytes bounds the form content interpreted again per
+	// file because forms are drawn more than once on a page (see
+	// content.Limits). Default 32 MiB.
+	MaxFormRepeatBytes int64
 }
 
 func (o Options) withDefaults() Options {
@@ -83,6 +88,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxOperators <= 0 {
 		o.MaxOperators = 50_000_000
+	}
+	if o.MaxFormRepeatBytes <= 0 {
+		o.MaxFormRepeatBytes = 32 << 20
 	}
 	return o
 }

@@ -198,13 +198,12 @@ func (e *Engine) scanPages(ctx context.Context, r io.ReaderAt, doc *pdfobj.Doc, 
 	inkOn := p.MaxInkCoverage.on()
 	var scans []*pageScan
 	used := map[string][]int{}
-	ops := 0
+	left := content.Limits{MaxOps: e.opts.MaxOperators, MaxFormRepeatBytes: e.opts.MaxFormRepeatBytes}
 	for _, pg := range pages {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		s, n, err := e.scanPage(ctx, cache, pg, e.opts.MaxOperators-ops, inkOn)
-		ops += n
+		s, err := e.scanPage(ctx, cache, pg, &left, inkOn)
 		if err != nil {
 			return nil, err
 		}
@@ -218,7 +217,9 @@ func (e *Engine) scanPages(ctx context.Context, r io.ReaderAt, doc *pdfobj.Doc, 
 	return used, nil
 }
 
-func (e *Engine) scanPage(ctx context.Context, cache *docCache, pg page, opsLeft int, inkOn bool) (*pageScan, int, error) {
+// scanPage interprets one page within the file's budget left, and takes
+// what the page used from it.
+func (e *Engine) scanPage(ctx context.Context, cache *docCache, pg page, left *content.Limits, inkOn bool) (*pageScan, error) {
 	mb := pg.info.effectiveBleed()
 	s := &pageScan{number: pg.number, pageBox: content.Rect{X0: mb[0], Y0: mb[1], X1: mb[2], Y1: mb[3]},
 		rgbKinds: map[string]bool{}, spots: map[string]bool{}, reasons: map[string]bool{}, fonts: map[string]bool{}}
@@ -229,16 +230,18 @@ func (e *Engine) scanPage(ctx context.Context, cache *docCache, pg page, opsLeft
 	if err != nil {
 		s.problems = append(s.problems, err.Error())
 	}
-	in := content.NewInterpreter(s, content.Limits{MaxOps: max(1, opsLeft)})
+	in := content.NewInterpreter(s, content.Limits{MaxOps: max(1, left.MaxOps), MaxFormRepeatBytes: max(1, left.MaxFormRepeatBytes)})
 	err = in.Run(ctx, src, cache.resources(pg.res), content.Identity)
+	left.MaxOps -= in.Ops()
+	left.MaxFormRepeatBytes -= in.RepeatedFormBytes()
 	if reason := src.damaged(); reason != "" {
 		s.problems = append(s.problems, reason)
 	}
 	switch {
 	case errors.Is(err, content.ErrLimit):
-		return nil, in.Ops(), unusable(tooComplex(pg.number, err))
+		return nil, unusable(tooComplex(pg.number, err))
 	case err != nil:
-		return nil, in.Ops(), err
+		return nil, err
 	}
-	return s, in.Ops(), nil
+	return s, nil
 }

@@ -1,6 +1,7 @@
 package content
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -18,6 +19,13 @@ type Limits struct {
 	MaxFormDepth int
 	// MaxSaveDepth is how deeply q may nest. Default 512.
 	MaxSaveDepth int
+	// MaxFormRepeatBytes bounds the form content interpreted again because
+	// a form is drawn more than once: a form of n bytes drawn k times costs
+	// (k-1)·n, counted at every depth. Forms drawing forms multiply: ten
+	// drawings of the next form, six deep, is a million drawings from a
+	// file of a few kilobytes, which asks for minutes of work while its
+	// operators stay under MaxOps. Default 32 MiB, about a second of work.
+	MaxFormRepeatBytes int64
 }
 
 func (l Limits) withDefaults() Limits {
@@ -29,6 +37,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxSaveDepth <= 0 {
 		l.MaxSaveDepth = 512
+	}
+	if l.MaxFormRepeatBytes <= 0 {
+		l.MaxFormRepeatBytes = 32 << 20
 	}
 	return l
 }
@@ -71,7 +82,10 @@ type Interpreter struct {
 
 	gs       gstate
 	stack    []gstate
-	forms    []string // IDs of the forms being drawn, to catch cycles
+	forms    []string          // IDs of the forms being drawn, to catch cycles
+	drawn    map[string][]byte // forms drawn so far, with their content while kept
+	kept     int               // bytes of form content kept in drawn
+	repeated int64             // bytes of form content interpreted again
 	res      Resources
 	operands []Object
 
@@ -94,6 +108,10 @@ func NewInterpreter(v Visitor, l Limits) *Interpreter {
 
 // Ops returns the number of operators interpreted so far.
 func (in *Interpreter) Ops() int { return in.ops }
+
+// RepeatedFormBytes returns the bytes of form content interpreted again so
+// far, which MaxFormRepeatBytes bounds.
+func (in *Interpreter) RepeatedFormBytes() int64 { return in.repeated }
 
 // Run interprets one page (or annotation appearance): content with res,
 // starting from the matrix ctm. content is read as it is interpreted, never
@@ -342,7 +360,7 @@ func (in *Interpreter) form(f *FormInfo) error {
 			return nil
 		}
 	}
-	data, err := f.Content()
+	src, err := in.formContent(f)
 	if err != nil {
 		in.v.Problem(fmt.Errorf("form %s: %w", f.ID, err))
 		return nil
@@ -355,11 +373,96 @@ func (in *Interpreter) form(f *FormInfo) error {
 	}
 	in.forms = append(in.forms, f.ID)
 	in.operands = nil
-	err = in.run(data)
+	err = in.run(src)
+	src.done()
 	in.forms = in.forms[:len(in.forms)-1]
 	in.gs, in.res, in.operands = saved, savedRes, savedOperands[:0]
 	in.tm, in.tlm = savedTm, savedTlm
 	return err
+}
+
+// Forms kept decoded, so that a form drawn again is not decoded again:
+// decoding a small compressed form costs more than interpreting it. Only
+// small forms are kept (nested-form bombs are small forms), and only up
+// to maxKeptForms together.
+const (
+	maxKeptForm  = 64 << 10
+	maxKeptForms = 16 << 20
+)
+
+// formContent returns a reader of f's content: what was kept of it, or
+// decoded as it is read.
+func (in *Interpreter) formContent(f *FormInfo) (*formReader, error) {
+	kept, seen := in.drawn[f.ID]
+	fr := &formReader{in: in, id: f.ID, again: seen || f.ID == ""}
+	switch {
+	case kept != nil:
+		fr.r = bytes.NewReader(kept)
+	default:
+		r, err := f.Content()
+		if err != nil {
+			return nil, err
+		}
+		fr.r = r
+		if !seen && f.ID != "" {
+			fr.keep = &bytes.Buffer{}
+		}
+	}
+	return fr, nil
+}
+
+// formReader reads one drawing of a form. A drawing after a form's first
+// counts its bytes against MaxFormRepeatBytes as they are read, so a form
+// of n bytes drawn k times costs k × n; a form without an ID cannot be
+// told from another, so all its drawings count. A first drawing keeps a
+// small form's content.
+type formReader struct {
+	in    *Interpreter
+	id    string
+	r     io.Reader
+	again bool
+	keep  *bytes.Buffer // the first drawing's bytes while small; nil otherwise
+	eof   bool
+}
+
+func (fr *formReader) Read(p []byte) (int, error) {
+	n, err := fr.r.Read(p)
+	if fr.again {
+		fr.in.repeated += int64(n)
+		if fr.in.repeated > fr.in.limits.MaxFormRepeatBytes {
+			return n, fmt.Errorf("%w: forms drawn again add up to more than %d MiB of content", ErrLimit, fr.in.limits.MaxFormRepeatBytes>>20)
+		}
+	}
+	if fr.keep != nil {
+		if fr.keep.Len()+n > maxKeptForm {
+			fr.keep = nil
+		} else {
+			fr.keep.Write(p[:n])
+		}
+	}
+	fr.eof = fr.eof || err == io.EOF
+	return n, err
+}
+
+// done records the drawing: the form is known from now on, with its
+// content when it was read whole and is small enough to keep.
+func (fr *formReader) done() {
+	in := fr.in
+	if fr.id == "" {
+		return
+	}
+	if _, seen := in.drawn[fr.id]; seen {
+		return
+	}
+	if in.drawn == nil {
+		in.drawn = map[string][]byte{}
+	}
+	var data []byte
+	if fr.keep != nil && fr.eof && in.kept+fr.keep.Len() <= maxKeptForms {
+		data = fr.keep.Bytes()
+		in.kept += len(data)
+	}
+	in.drawn[fr.id] = data
 }
 
 func (in *Interpreter) shading() {
