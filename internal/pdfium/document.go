@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"image"
 	"io"
+	"sync"
+	"sync/atomic"
+	"time"
 
 	gopdfium "github.com/klippa-app/go-pdfium"
 	"github.com/klippa-app/go-pdfium/enums"
@@ -14,8 +17,19 @@ import (
 	"github.com/klippa-app/go-pdfium/responses"
 )
 
-// ErrUnreadable is wrapped when PDFium cannot open a document.
-var ErrUnreadable = errors.New("the PDF cannot be opened for rendering")
+// Errors that say the document itself is at fault: rendering it again
+// would fail again. A failure to read the file wraps none of them.
+var (
+	// ErrUnreadable is wrapped when PDFium cannot open a document.
+	ErrUnreadable = errors.New("the PDF cannot be opened for rendering")
+	// ErrPage is wrapped when PDFium fails on a page: it reports an error,
+	// or its code traps (an abort when its memory runs out ends in
+	// "wasm error: unreachable").
+	ErrPage = errors.New("the page cannot be rendered")
+	// ErrTimeout is wrapped when a call into PDFium runs longer than
+	// Options.PageTimeout.
+	ErrTimeout = errors.New("the page takes too long to render")
+)
 
 // Document is a PDF open in an instance of its own. It is not safe for
 // concurrent use; Close gives the instance back.
@@ -23,10 +37,16 @@ var ErrUnreadable = errors.New("the PDF cannot be opened for rendering")
 // PDFium keeps what it decoded for a page (a 300 ppi photo is 26 MB) with
 // the document, not the page, so a Document closes and reopens the file
 // every few pages it renders; see pagesPerOpen.
+//
+// Each method takes a context: when it ends, or the call runs longer than
+// Options.PageTimeout, the instance is stopped (see the package doc) and
+// thrown away, and the method and every later one fail with the context's
+// cause or ErrTimeout.
 type Document struct {
 	pool  *Pool
 	inst  gopdfium.Pdfium
-	src   io.ReadSeeker
+	mem   stopper // the instance's memory
+	src   *source
 	size  int64
 	doc   references.FPDF_DOCUMENT
 	open  bool
@@ -34,13 +54,17 @@ type Document struct {
 	per   int // pages rendered per opening
 	used  int // pages rendered since the last opening
 	last  int // the page rendered last in this opening
+
+	mu   sync.Mutex // guards the fields below against stop
+	busy bool       // a call into PDFium is running
+	dead error      // why the instance was stopped
 }
 
 // Open opens the PDF of the given size read through src, waiting for a
 // free instance until ctx ends. PDFium reads the file through src as it
 // needs it (its custom file access), so a 500 MB file is never copied into
 // WebAssembly memory. An error wraps ErrUnreadable when PDFium cannot open
-// the document.
+// the document, and ErrTimeout or ctx's cause when opening was stopped.
 func (p *Pool) Open(ctx context.Context, src io.ReadSeeker, size int64) (*Document, error) {
 	select {
 	case p.slots <- struct{}{}:
@@ -67,23 +91,129 @@ func (p *Pool) TryOpen(ctx context.Context, src io.ReadSeeker, size int64) (d *D
 // open opens the document in a new instance, for a caller holding a slot;
 // the slot is given back on failure or by Close.
 func (p *Pool) open(ctx context.Context, src io.ReadSeeker, size int64) (*Document, error) {
-	inst, err := p.pool.GetInstanceWithContext(ctx)
+	var inst gopdfium.Pdfium
+	mem, err := p.mem.instantiate(func() (err error) {
+		inst, err = p.pool.GetInstanceWithContext(ctx)
+		return err
+	})
 	if err != nil {
 		<-p.slots
 		return nil, fmt.Errorf("pdfium: get instance: %w", err)
 	}
-	d := &Document{pool: p, inst: inst, src: src, size: size}
-	if err := d.reopen(); err != nil {
+	d := &Document{pool: p, inst: inst, mem: mem, src: &source{ReadSeeker: src}, size: size}
+	err = d.call(ctx, "open the document", func() error {
+		if err := d.reopen(); err != nil {
+			return err
+		}
+		c, err := inst.FPDF_GetPageCount(&requests.FPDF_GetPageCount{Document: d.doc})
+		if err != nil {
+			return fmt.Errorf("%w: %v", ErrUnreadable, err)
+		}
+		d.pages, d.per = c.PageCount, pagesPerOpen(size, c.PageCount)
+		return nil
+	})
+	if err != nil {
 		d.Close()
 		return nil, err
 	}
-	c, err := inst.FPDF_GetPageCount(&requests.FPDF_GetPageCount{Document: d.doc})
-	if err != nil {
-		d.Close()
-		return nil, fmt.Errorf("%w: %v", ErrUnreadable, err)
-	}
-	d.pages, d.per = c.PageCount, pagesPerOpen(size, c.PageCount)
 	return d, nil
+}
+
+// call runs f, calls into PDFium for what, under ctx and PageTimeout: when
+// either ends first the call is stopped and the instance thrown away, and
+// call returns why. A failure of f while reading the file is returned as
+// that, not as the document's.
+func (d *Document) call(ctx context.Context, what string, f func() error) error {
+	if d.dead != nil {
+		return fmt.Errorf("pdfium: %s: %w", what, d.dead)
+	}
+	if ctx.Err() != nil {
+		return fmt.Errorf("pdfium: %s: %w", what, context.Cause(ctx))
+	}
+	d.mu.Lock()
+	d.busy = true
+	d.mu.Unlock()
+	stop := context.AfterFunc(ctx, func() { d.stop(context.Cause(ctx)) })
+	timer := time.AfterFunc(d.pool.pageTimeout, func() {
+		d.stop(fmt.Errorf("%w: %s took more than %s", ErrTimeout, what, d.pool.pageTimeout))
+	})
+	err := f()
+	stop()
+	timer.Stop()
+	d.mu.Lock()
+	d.busy = false
+	dead := d.dead
+	d.mu.Unlock()
+	switch {
+	case dead != nil:
+		// Nothing more may be asked of an instance stopped halfway (its
+		// code may have aborted): throw it away without calling into it.
+		d.inst.Kill()
+		return fmt.Errorf("pdfium: %s: %w", what, dead)
+	case err != nil && d.src.err != nil:
+		return fmt.Errorf("pdfium: %s: read the file: %w", what, d.src.err)
+	case err != nil:
+		return fmt.Errorf("pdfium: %s: %w", what, err)
+	}
+	return nil
+}
+
+// stop makes the running call stop at its next growth of memory or read of
+// the file, which are refused from now on. A stop that comes after the
+// call has returned does nothing: the next call checks its context itself.
+func (d *Document) stop(cause error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !d.busy || d.dead != nil {
+		return
+	}
+	d.dead = cause
+	d.src.stop()
+	d.mem.stop()
+}
+
+// stopper is a memory that can be made to refuse to grow.
+type stopper interface{ stop() }
+
+// noStop is a memory whose growth cannot be refused.
+type noStop struct{}
+
+func (noStop) stop() {}
+
+// stopped reports whether a call was stopped.
+func (d *Document) stopped() bool { return d.dead != nil }
+
+// source is the file as PDFium reads it, keeping the first error of a
+// read: PDFium reports a file it cannot read as a damaged one, and the
+// difference decides whether rendering it again may work. Once stopped,
+// it refuses every read.
+type source struct {
+	io.ReadSeeker
+	err     error
+	stopped atomic.Bool
+}
+
+var errStopped = errors.New("pdfium: reading stopped")
+
+func (s *source) stop() { s.stopped.Store(true) }
+
+func (s *source) Read(p []byte) (int, error) {
+	if s.stopped.Load() {
+		return 0, errStopped
+	}
+	n, err := s.ReadSeeker.Read(p)
+	if err != nil && err != io.EOF && s.err == nil {
+		s.err = err
+	}
+	return n, err
+}
+
+func (s *source) Seek(offset int64, whence int) (int64, error) {
+	n, err := s.ReadSeeker.Seek(offset, whence)
+	if err != nil && s.err == nil {
+		s.err = err
+	}
+	return n, err
 }
 
 // pagesPerOpen is how many pages are rendered before the document is
@@ -106,7 +236,7 @@ func pagesPerOpen(size int64, pages int) int {
 func (d *Document) reopen() error {
 	d.closeDoc()
 	if _, err := d.src.Seek(0, io.SeekStart); err != nil {
-		return fmt.Errorf("pdfium: rewind: %w", err)
+		return fmt.Errorf("rewind: %w", err)
 	}
 	doc, err := d.inst.OpenDocument(&requests.OpenDocument{FileReader: d.src, FileReaderSize: d.size})
 	if err != nil {
@@ -123,13 +253,17 @@ func (d *Document) closeDoc() {
 	}
 }
 
-// Close closes the document and throws its instance away.
+// Close closes the document and throws its instance away (a stopped one
+// is gone already).
 func (d *Document) Close() error {
 	if d.inst == nil {
 		return nil
 	}
-	d.closeDoc()
-	err := d.inst.Close()
+	var err error
+	if d.dead == nil {
+		d.closeDoc()
+		err = d.inst.Close()
+	}
 	d.inst = nil
 	<-d.pool.slots
 	return err
@@ -143,7 +277,7 @@ func (d *Document) Pages() int { return d.pages }
 // share, so that a page's size and its rendering share one opening.
 func (d *Document) page(n int) (requests.Page, error) {
 	if n < 1 || n > d.pages {
-		return requests.Page{}, fmt.Errorf("pdfium: no page %d in a document of %d", n, d.pages)
+		return requests.Page{}, fmt.Errorf("no page %d in a document of %d", n, d.pages)
 	}
 	if !d.open || (d.used >= d.per && n != d.last) {
 		if err := d.reopen(); err != nil {
@@ -158,16 +292,20 @@ func (d *Document) rendered(n int) { d.used, d.last = d.used+1, n }
 
 // PageSize is the size of 1-based page n in points: its crop box, turned
 // by its rotation, which is what a rendering shows.
-func (d *Document) PageSize(n int) (width, height float64, err error) {
-	pg, err := d.page(n)
-	if err != nil {
-		return 0, 0, err
-	}
-	s, err := d.inst.GetPageSize(&requests.GetPageSize{Page: pg})
-	if err != nil {
-		return 0, 0, fmt.Errorf("pdfium: size of page %d: %w", n, err)
-	}
-	return s.Width, s.Height, nil
+func (d *Document) PageSize(ctx context.Context, n int) (width, height float64, err error) {
+	err = d.call(ctx, fmt.Sprintf("size of page %d", n), func() error {
+		pg, err := d.page(n)
+		if err != nil {
+			return err
+		}
+		s, err := d.inst.GetPageSize(&requests.GetPageSize{Page: pg})
+		if err != nil {
+			return fmt.Errorf("%w: %v", ErrPage, err)
+		}
+		width, height = s.Width, s.Height
+		return nil
+	})
+	return width, height, err
 }
 
 // Frame is what a rendering of a page shows: the page's crop box, cut to
@@ -180,11 +318,19 @@ type Frame struct {
 
 // Frame reads 1-based page n's frame. A proof draws trim and bleed lines
 // on the rendered image with it, so it comes from the renderer itself.
-func (d *Document) Frame(n int) (Frame, error) {
-	pg, err := d.page(n)
-	if err != nil {
-		return Frame{}, err
-	}
+func (d *Document) Frame(ctx context.Context, n int) (f Frame, err error) {
+	err = d.call(ctx, fmt.Sprintf("boxes of page %d", n), func() error {
+		pg, err := d.page(n)
+		if err != nil {
+			return err
+		}
+		f = d.frame(pg)
+		return nil
+	})
+	return f, err
+}
+
+func (d *Document) frame(pg requests.Page) Frame {
 	m, err := d.inst.FPDFPage_GetMediaBox(&requests.FPDFPage_GetMediaBox{Page: pg})
 	if err != nil {
 		// PDFium's default for a page without a media box: US Letter.
@@ -202,7 +348,7 @@ func (d *Document) Frame(n int) (Frame, error) {
 	if r, err := d.inst.FPDFPage_GetRotation(&requests.FPDFPage_GetRotation{Page: pg}); err == nil {
 		f.Rotate = 90 * int(r.PageRotation)
 	}
-	return f, nil
+	return f
 }
 
 // normal orders a rectangle's corners as [x0 y0 x1 y1] with x0 <= x1 and
@@ -220,44 +366,51 @@ type JPEG struct {
 // RenderJPEG renders 1-based page n at dpi, annotations included as a
 // viewer shows them, and encodes it as JPEG of the given quality (1–100)
 // inside the instance, which is faster than Go's encoder.
-func (d *Document) RenderJPEG(n, dpi, quality int) (JPEG, error) {
-	pg, err := d.page(n)
-	if err != nil {
-		return JPEG{}, err
-	}
-	d.rendered(n)
-	out, err := d.inst.RenderToFile(&requests.RenderToFile{
-		RenderPageInDPI: &requests.RenderPageInDPI{
-			Page: pg, DPI: dpi,
-			// Annotations as a viewer shows them, like pdftoppm.
-			RenderFlags: enums.FPDF_RENDER_FLAG_ANNOT,
-		},
-		OutputFormat: requests.RenderToFileOutputFormatJPG, OutputTarget: requests.RenderToFileOutputTargetBytes,
-		OutputQuality: quality,
+func (d *Document) RenderJPEG(ctx context.Context, n, dpi, quality int) (img JPEG, err error) {
+	err = d.call(ctx, fmt.Sprintf("render page %d", n), func() error {
+		pg, err := d.page(n)
+		if err != nil {
+			return err
+		}
+		d.rendered(n)
+		out, err := d.inst.RenderToFile(&requests.RenderToFile{
+			RenderPageInDPI: &requests.RenderPageInDPI{
+				Page: pg, DPI: dpi,
+				// Annotations as a viewer shows them, like pdftoppm.
+				RenderFlags: enums.FPDF_RENDER_FLAG_ANNOT,
+			},
+			OutputFormat: requests.RenderToFileOutputFormatJPG, OutputTarget: requests.RenderToFileOutputTargetBytes,
+			OutputQuality: quality,
+		})
+		switch {
+		case err != nil:
+			return fmt.Errorf("%w: %v", ErrPage, err)
+		case out.ImageBytes == nil:
+			return fmt.Errorf("%w: no image", ErrPage)
+		}
+		img = JPEG{Bytes: *out.ImageBytes, Width: out.Width, Height: out.Height}
+		return nil
 	})
-	if err != nil {
-		return JPEG{}, fmt.Errorf("pdfium: render page %d: %w", n, err)
-	}
-	if out.ImageBytes == nil {
-		return JPEG{}, fmt.Errorf("pdfium: render page %d: no image", n)
-	}
-	return JPEG{Bytes: *out.ImageBytes, Width: out.Width, Height: out.Height}, nil
+	return img, err
 }
 
 // RenderImage renders 1-based page n to fit in a box of maxPx × maxPx
 // pixels, keeping its aspect.
-func (d *Document) RenderImage(n, maxPx int) (image.Image, error) {
-	pg, err := d.page(n)
-	if err != nil {
-		return nil, err
-	}
-	d.rendered(n)
-	res, err := d.inst.RenderPageInPixels(&requests.RenderPageInPixels{Page: pg, Width: maxPx, Height: maxPx})
-	if err != nil {
-		return nil, fmt.Errorf("pdfium: render page %d: %w", n, err)
-	}
-	// The pixels live in WebAssembly memory until Cleanup: copy them.
-	img := cloneImage(res.Result.RenderedImage)
-	res.Cleanup()
-	return img, nil
+func (d *Document) RenderImage(ctx context.Context, n, maxPx int) (img image.Image, err error) {
+	err = d.call(ctx, fmt.Sprintf("render page %d", n), func() error {
+		pg, err := d.page(n)
+		if err != nil {
+			return err
+		}
+		d.rendered(n)
+		res, err := d.inst.RenderPageInPixels(&requests.RenderPageInPixels{Page: pg, Width: maxPx, Height: maxPx})
+		if err != nil {
+			return fmt.Errorf("%w: %v", ErrPage, err)
+		}
+		// The pixels live in WebAssembly memory until Cleanup: copy them.
+		img = cloneImage(res.Result.RenderedImage)
+		res.Cleanup()
+		return nil
+	})
+	return img, err
 }

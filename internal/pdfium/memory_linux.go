@@ -2,14 +2,15 @@ package pdfium
 
 import (
 	"context"
+	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/tetratelabs/wazero/experimental"
 )
 
-// withMappedMemory makes the instances created under ctx keep their
-// WebAssembly memory in an anonymous mapping of the memory's maximum size,
-// outside the Go heap.
+// mappings keeps the WebAssembly memory of a pool's instances in
+// anonymous mappings of the memory's maximum size, outside the Go heap.
 //
 // wazero's default memory is a Go []byte that grows by copying into a
 // bigger one. PDFium's memory grows to some 200 MB on a page of 300 ppi
@@ -19,26 +20,68 @@ import (
 // time. A mapping reserves address space only; the kernel backs the pages
 // the instance touches, growth is free, and closing the instance gives
 // the memory back to the system at once.
-func withMappedMemory(ctx context.Context) context.Context {
-	return experimental.WithMemoryAllocator(ctx, experimental.MemoryAllocatorFunc(allocate))
+//
+// A memory can be stopped: from then on it refuses to grow, and PDFium
+// aborts at its next allocation that needs more (see Document.stop).
+type mappings struct {
+	mu   sync.Mutex
+	made stopper // the memory of the instance being made
+
+	making sync.Mutex // one instance is made at a time, so made is its memory
 }
 
-func allocate(capacity, max uint64) experimental.LinearMemory {
+// context makes the instances created under ctx use m's mappings.
+func (m *mappings) context(ctx context.Context) context.Context {
+	return experimental.WithMemoryAllocator(ctx, experimental.MemoryAllocatorFunc(m.allocate))
+}
+
+// instantiate runs newInstance, which makes one instance, and returns the
+// memory the instance was given.
+func (m *mappings) instantiate(newInstance func() error) (stopper, error) {
+	m.making.Lock()
+	defer m.making.Unlock()
+	err := newInstance()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	mem := m.made
+	m.made = nil
+	if mem == nil {
+		return noStop{}, err // an instance made before (none are kept)
+	}
+	return mem, err
+}
+
+func (m *mappings) allocate(capacity, max uint64) experimental.LinearMemory {
+	var mem interface {
+		experimental.LinearMemory
+		stopper
+	}
 	b, err := syscall.Mmap(-1, 0, int(max), syscall.PROT_READ|syscall.PROT_WRITE,
 		syscall.MAP_PRIVATE|syscall.MAP_ANONYMOUS|syscall.MAP_NORESERVE)
-	if err != nil {
+	if err == nil {
+		mem = &mappedMemory{buf: b}
+	} else {
 		// No address space for it (a strict overcommit policy, a ulimit):
 		// the Go heap, as wazero does by default.
-		return &heapMemory{buf: make([]byte, 0, capacity)}
+		mem = &heapMemory{buf: make([]byte, 0, capacity)}
 	}
-	return &mappedMemory{buf: b}
+	m.mu.Lock()
+	m.made = mem
+	m.mu.Unlock()
+	return mem
 }
 
 // mappedMemory is a linear memory in a mapping of its maximum size.
-type mappedMemory struct{ buf []byte }
+type mappedMemory struct {
+	buf     []byte
+	stopped atomic.Bool // refuse to grow
+}
 
+func (m *mappedMemory) stop() { m.stopped.Store(true) }
+
+// Reallocate grows the memory (wazero calls it only to grow).
 func (m *mappedMemory) Reallocate(size uint64) []byte {
-	if size > uint64(len(m.buf)) {
+	if size > uint64(len(m.buf)) || m.stopped.Load() {
 		return nil // beyond the maximum: the module's memory.grow fails
 	}
 	return m.buf[:size:size]
@@ -53,9 +96,17 @@ func (m *mappedMemory) Free() {
 
 // heapMemory is wazero's default behaviour, for when no mapping can be
 // made.
-type heapMemory struct{ buf []byte }
+type heapMemory struct {
+	buf     []byte
+	stopped atomic.Bool // refuse to grow
+}
+
+func (m *heapMemory) stop() { m.stopped.Store(true) }
 
 func (m *heapMemory) Reallocate(size uint64) []byte {
+	if m.stopped.Load() {
+		return nil
+	}
 	if size <= uint64(cap(m.buf)) {
 		m.buf = m.buf[:size]
 		return m.buf

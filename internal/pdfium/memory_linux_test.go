@@ -9,7 +9,7 @@ import (
 // keeps what was written, refuses to grow beyond, and can be freed.
 func TestMappedMemory(t *testing.T) {
 	const max = 16 << 20
-	m, ok := allocate(0, max).(*mappedMemory)
+	m, ok := (&mappings{}).allocate(0, max).(*mappedMemory)
 	if !ok {
 		t.Fatal("allocate did not map the memory")
 	}
@@ -33,5 +33,43 @@ func TestMappedMemory(t *testing.T) {
 	copy(h.Reallocate(10), "abc")
 	if got := h.Reallocate(1 << 20); len(got) != 1<<20 || string(got[:3]) != "abc" {
 		t.Error("the heap fallback lost its contents when it grew")
+	}
+}
+
+// TestStoppedMemory: a stopped memory refuses to grow, and keeps what it
+// has until it is freed; so does the heap fallback.
+func TestStoppedMemory(t *testing.T) {
+	m := (&mappings{}).allocate(0, 1<<20).(*mappedMemory)
+	b := m.Reallocate(64 << 10)
+	m.stop()
+	if m.Reallocate(128<<10) != nil {
+		t.Error("a stopped mapping grew")
+	}
+	b[len(b)-1] = 1 // still backed
+	m.Free()
+
+	h := &heapMemory{}
+	h.Reallocate(10)
+	h.stop()
+	if h.Reallocate(1<<20) != nil {
+		t.Error("a stopped heap memory grew")
+	}
+}
+
+// TestInstanceMemory: an instance made through instantiate gets the memory
+// allocated while it was made.
+func TestInstanceMemory(t *testing.T) {
+	ms := &mappings{}
+	var made *mappedMemory
+	mem, err := ms.instantiate(func() error {
+		made = ms.allocate(0, 1<<20).(*mappedMemory)
+		return nil
+	})
+	if err != nil || mem != made {
+		t.Fatalf("instantiate = %v, %v; want the memory allocated in it", mem, err)
+	}
+	defer made.Free()
+	if mem, _ := ms.instantiate(func() error { return nil }); mem != (noStop{}) {
+		t.Errorf("an instance made without an allocation got %v", mem)
 	}
 }

@@ -4,6 +4,13 @@ package pdfium
 
 import "context"
 
-// withMappedMemory keeps wazero's default memory (a Go []byte) where the
-// mapping of memory_linux.go is not written.
-func withMappedMemory(ctx context.Context) context.Context { return ctx }
+// mappings keeps wazero's default memory (a Go []byte) where the mapping
+// of memory_linux.go is not written. Its growth cannot be refused, so only
+// refused reads stop a call past its deadline (see Document.stop).
+type mappings struct{}
+
+func (m *mappings) context(ctx context.Context) context.Context { return ctx }
+
+func (m *mappings) instantiate(newInstance func() error) (stopper, error) {
+	return noStop{}, newInstance()
+}

@@ -14,6 +14,21 @@
 // memory is a mapping outside the Go heap (memory_linux.go), so it goes
 // back to the system the moment the instance closes. Making an
 // instance from the compiled module is cheap next to rendering a page.
+//
+// Every call into PDFium has a deadline: a hostile page (forms that draw
+// forms a million times) can keep PDFium busy for a minute and grow its
+// memory to its maximum, 2 GiB. When the call's context ends or it runs
+// longer than Options.PageTimeout, the instance refuses to grow its memory
+// or read the file from then on, and the call stops at its next attempt:
+// a runaway page grows its memory all the time, and PDFium aborts when it
+// cannot. The instance is then thrown away, and the pool makes a new one
+// for the next document. A loop that neither allocates nor reads runs to
+// its end.
+//
+// wazero can stop running code at once (WithCloseOnContextDone), but in
+// wazero 1.12 its compiled code then leaves for Go at every turn of every
+// loop: proofs took 3 (text) to 6 (photos) times as long (wazero issue
+// 2466), too dear for what it adds.
 package pdfium
 
 import (
@@ -111,13 +126,25 @@ type Options struct {
 	// Logger hears, once, that the pool started without its cache.
 	// Default: discard.
 	Logger *slog.Logger
+	// PageTimeout bounds each call into PDFium: opening a document,
+	// reading a page's size or boxes, rendering it. A call that runs
+	// longer is stopped, its instance thrown away, and it fails with
+	// ErrTimeout. Default DefaultPageTimeout.
+	PageTimeout time.Duration
 }
+
+// DefaultPageTimeout is Options.PageTimeout's default: a page of 300 ppi
+// photos renders in about a second, and a hostile one is stopped in a
+// minute.
+const DefaultPageTimeout = 60 * time.Second
 
 // Pool is a set of PDFium instances. It is safe for concurrent use.
 type Pool struct {
-	pool  gopdfium.Pool
-	cache wazero.CompilationCache
-	wait  time.Duration
+	pool        gopdfium.Pool
+	cache       wazero.CompilationCache
+	mem         *mappings
+	wait        time.Duration
+	pageTimeout time.Duration
 	// slots holds a token per instance that may exist. Taking one before
 	// asking go-pdfium's pool for an instance means that pool never waits,
 	// and lets TryOpen ask "is one free?" without blocking.
@@ -145,14 +172,17 @@ func New(opts Options) (*Pool, error) {
 	if opts.Wait <= 0 {
 		opts.Wait = 30 * time.Second
 	}
+	if opts.PageTimeout <= 0 {
+		opts.PageTimeout = DefaultPageTimeout
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	p := &Pool{wait: opts.Wait, slots: make(chan struct{}, opts.Workers)}
+	p := &Pool{mem: &mappings{}, wait: opts.Wait, pageTimeout: opts.PageTimeout, slots: make(chan struct{}, opts.Workers)}
 	var err error
 	if opts.CacheDir != "" {
 		if p.cache, err = openCache(opts.CacheDir); err == nil {
-			p.pool, err = start(opts.Workers, p.cache)
+			p.pool, err = p.start(opts.Workers)
 			if err != nil { // writing the compiled code into the cache fails the compilation
 				p.cache.Close(context.Background())
 				p.cache = nil
@@ -164,7 +194,7 @@ func New(opts Options) (*Pool, error) {
 		}
 	}
 	if p.pool == nil {
-		if p.pool, err = start(opts.Workers, nil); err != nil {
+		if p.pool, err = p.start(opts.Workers); err != nil {
 			return nil, err
 		}
 	}
@@ -183,16 +213,16 @@ func openCache(dir string) (wazero.CompilationCache, error) {
 	return cache, nil
 }
 
-// start compiles PDFium (or loads it from cache, when not nil) and makes
-// go-pdfium's pool of instances.
-func start(workers int, cache wazero.CompilationCache) (gopdfium.Pool, error) {
+// start compiles PDFium (or loads it from p.cache, when not nil) and makes
+// go-pdfium's pool of instances, whose memory p.mem maps.
+func (p *Pool) start(workers int) (gopdfium.Pool, error) {
 	// PDFium's WebAssembly build uses exception handling for setjmp/longjmp.
 	rc := wazero.NewRuntimeConfig().WithCoreFeatures(api.CoreFeaturesV2 | experimental.CoreFeaturesExceptionHandling)
-	if cache != nil {
-		rc = rc.WithCompilationCache(cache)
+	if p.cache != nil {
+		rc = rc.WithCompilationCache(p.cache)
 	}
 	pool, err := webassembly.Init(webassembly.Config{
-		Context: withMappedMemory(context.Background()),
+		Context: p.mem.context(context.Background()),
 		// No idle instance: one would hold its memory while nothing renders.
 		MinIdle: 0, MaxIdle: workers, MaxTotal: workers,
 		RuntimeConfig: rc,
@@ -227,22 +257,23 @@ type Page struct {
 
 // Render renders the given 1-based pages of the PDF read through r, each
 // to fit in a box of maxPx × maxPx pixels. Pages PDFium cannot render are
-// left out; the error is for a document it cannot open at all. It waits
-// at most Options.Wait for a free worker.
+// left out; the error is for a document it cannot open at all, or for
+// rendering stopped by ctx or PageTimeout, with the pages rendered before.
+// It waits at most Options.Wait for a free worker.
 func (p *Pool) Render(ctx context.Context, r io.ReaderAt, size int64, pages []int, maxPx int) ([]Page, error) {
-	ctx, cancel := context.WithTimeout(ctx, p.wait)
+	wait, cancel := context.WithTimeout(ctx, p.wait)
 	defer cancel()
-	doc, err := p.Open(ctx, io.NewSectionReader(r, 0, size), size)
+	doc, err := p.Open(wait, io.NewSectionReader(r, 0, size), size)
 	if err != nil {
 		return nil, err
 	}
 	defer doc.Close()
 	var out []Page
 	for _, n := range pages {
-		if ctx.Err() != nil {
-			return out, ctx.Err()
+		img, err := doc.RenderImage(ctx, n, maxPx)
+		if err != nil && doc.stopped() {
+			return out, err
 		}
-		img, err := doc.RenderImage(n, maxPx)
 		if err != nil {
 			continue
 		}

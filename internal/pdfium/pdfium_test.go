@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -16,12 +17,17 @@ import (
 // squarePDF is one 200 × 100 pt page with a black square on its left half.
 func squarePDF() []byte {
 	content := "0 0 0 rg 0 0 100 100 re f"
-	objs := []string{
+	return pdfFile(
 		"<< /Type /Catalog /Pages 2 0 R >>",
 		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
 		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 100] /Contents 4 0 R >>",
 		fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content),
-	}
+	)
+}
+
+// pdfFile writes objects 1, 2, … and their cross-reference table; object
+// 1 is the catalog.
+func pdfFile(objs ...string) []byte {
 	var b bytes.Buffer
 	b.WriteString("%PDF-1.4\n")
 	offs := make([]int, len(objs))
@@ -69,11 +75,14 @@ func TestRender(t *testing.T) {
 	}
 }
 
-// onePool is a pool of one worker, compiled with the cache the other
-// packages' tests share, so that only the first test run compiles.
+// sharedCache is the compilation cache the packages' tests share, so that
+// only the first test run compiles.
+var sharedCache = filepath.Join(os.TempDir(), "submit-test-wazero-cache")
+
+// onePool is a pool of one worker.
 func onePool(t *testing.T) *Pool {
 	t.Helper()
-	p, err := New(Options{CacheDir: filepath.Join(os.TempDir(), "submit-test-wazero-cache"), Workers: 1})
+	p, err := New(Options{CacheDir: sharedCache, Workers: 1})
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -92,24 +101,24 @@ func TestDocument(t *testing.T) {
 	for range 2 {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		doc, err := p.Open(ctx, bytes.NewReader(data), int64(len(data)))
-		cancel()
 		if err != nil {
 			t.Fatalf("Open: %v", err)
 		}
 		if doc.Pages() != 1 {
 			t.Errorf("Pages = %d, want 1", doc.Pages())
 		}
-		if w, h, err := doc.PageSize(1); err != nil || w != 200 || h != 100 {
+		if w, h, err := doc.PageSize(ctx, 1); err != nil || w != 200 || h != 100 {
 			t.Errorf("PageSize = %v × %v, %v; want 200 × 100", w, h, err)
 		}
-		img, err := doc.RenderJPEG(1, 144, 85)
+		img, err := doc.RenderJPEG(ctx, 1, 144, 85)
 		if err != nil || img.Width != 400 || img.Height != 200 {
 			t.Errorf("RenderJPEG at 144 dpi = %d × %d, %v; want 400 × 200", img.Width, img.Height, err)
 		}
-		if _, err := doc.RenderJPEG(2, 72, 85); err == nil {
+		if _, err := doc.RenderJPEG(ctx, 2, 72, 85); err == nil {
 			t.Error("rendering page 2 of 1 succeeded")
 		}
 		doc.Close()
+		cancel()
 	}
 	if _, err := p.Open(context.Background(), bytes.NewReader([]byte("junk")), 4); !errors.Is(err, ErrUnreadable) {
 		t.Errorf("Open(junk) = %v, want ErrUnreadable", err)
@@ -131,16 +140,17 @@ func TestDocumentReopens(t *testing.T) {
 	defer doc.Close()
 	doc.per = 1
 	first := doc.doc
-	if _, err := doc.RenderJPEG(1, 72, 85); err != nil {
+	ctx := t.Context()
+	if _, err := doc.RenderJPEG(ctx, 1, 72, 85); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := doc.PageSize(1); err != nil || doc.doc != first {
+	if _, _, err := doc.PageSize(ctx, 1); err != nil || doc.doc != first {
 		t.Fatalf("the size of the page just rendered reopened the document (err %v)", err)
 	}
 	// The same page again counts as another page: it is the share that
 	// is used up, not the page.
 	doc.last = 0
-	if _, err := doc.RenderJPEG(1, 72, 85); err != nil {
+	if _, err := doc.RenderJPEG(ctx, 1, 72, 85); err != nil {
 		t.Fatal(err)
 	}
 	if doc.doc == first {
@@ -191,5 +201,26 @@ func TestTuneGC(t *testing.T) {
 	}
 	if got := memoryLimit(512 << 20); got != 256<<20 {
 		t.Errorf("in a container of 512 MiB the limit is %d, want half", got)
+	}
+}
+
+// failingReader fails every read, as a disk or a network can.
+type failingReader struct{ io.Seeker }
+
+var errDisk = errors.New("disk read error")
+
+func (failingReader) Read([]byte) (int, error) { return 0, errDisk }
+
+// TestReadErrorIsNotTheDocuments: a file that cannot be read is not taken
+// for one PDFium cannot open, which would not be worth trying again.
+func TestReadErrorIsNotTheDocuments(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starting PDFium takes seconds")
+	}
+	p := onePool(t)
+	data := squarePDF()
+	_, err := p.Open(t.Context(), failingReader{bytes.NewReader(data)}, int64(len(data)))
+	if !errors.Is(err, errDisk) || errors.Is(err, ErrUnreadable) {
+		t.Errorf("Open of an unreadable file = %v, want the read error, not ErrUnreadable", err)
 	}
 }

@@ -11,14 +11,20 @@
 // once, when the pool has them free: PDFium renders one page on one core,
 // and a customer waiting for the proof of one file should get all the
 // machine's cores, as pdftoppm cannot give them.
+//
+// Each page is bounded by the pool's page timeout, and the whole document
+// by Options.Timeout, so that a hostile file holds an instance for a
+// bounded time (see FileFault).
 package proof
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
 	"sync"
+	"time"
 
 	"github.com/atomyx/submit/internal/pdfium"
 )
@@ -38,7 +44,15 @@ type Options struct {
 	// at once; the first is waited for, the others are taken only when
 	// free. Default 2.
 	Parallel int
+	// Timeout bounds the rendering of one document, from when its first
+	// instance is free; the pool's page timeout bounds each page. Default
+	// DefaultTimeout.
+	Timeout time.Duration
 }
+
+// DefaultTimeout is Options.Timeout's default: a book of 1000 pages
+// renders in about 5 minutes on two cores.
+const DefaultTimeout = 30 * time.Minute
 
 // Renderer renders documents. It is safe for concurrent use: each Render
 // takes an instance of the pool, and waits while all are busy.
@@ -62,6 +76,9 @@ func New(pool *pdfium.Pool, o Options) *Renderer {
 	if o.Parallel <= 0 {
 		o.Parallel = 2
 	}
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
 	return &Renderer{pool: pool, o: o}
 }
 
@@ -84,14 +101,29 @@ type Page struct {
 // ErrUnreadable: PDFium could not open the document.
 var ErrUnreadable = pdfium.ErrUnreadable
 
+// ErrTimeout is wrapped when the document took longer than
+// Options.Timeout, or a page longer than the pool's page timeout.
+var ErrTimeout = pdfium.ErrTimeout
+
+// FileFault reports whether err from Render is the document's own doing,
+// so that rendering it again would fail again: PDFium cannot open it, fails
+// on a page, or takes too long. Failures to read the file, of emit, and
+// of a ctx that was cancelled are not.
+func FileFault(err error) bool {
+	return errors.Is(err, pdfium.ErrUnreadable) || errors.Is(err, pdfium.ErrPage) || errors.Is(err, pdfium.ErrTimeout)
+}
+
 // Render renders every page of the document of the given size read
 // through src, and calls emit with each, in page order. It stops at the
-// first error from emit or when ctx ends (between pages).
+// first error from emit, when ctx ends, or after Options.Timeout.
 func (r *Renderer) Render(ctx context.Context, src io.ReaderAt, size int64, emit func(Page) error) (pages int, err error) {
 	first, err := r.pool.Open(ctx, io.NewSectionReader(src, 0, size), size)
 	if err != nil {
 		return 0, fmt.Errorf("renderer: %w", err)
 	}
+	ctx, cancel := context.WithTimeoutCause(ctx, r.o.Timeout,
+		fmt.Errorf("%w: the document took more than %s", ErrTimeout, r.o.Timeout))
+	defer cancel()
 	docs := []*pdfium.Document{first}
 	defer func() {
 		for _, d := range docs {
@@ -113,10 +145,10 @@ func (r *Renderer) Render(ctx context.Context, src io.ReaderAt, size int64, emit
 
 func (r *Renderer) renderSerial(ctx context.Context, doc *pdfium.Document, emit func(Page) error) (pages int, err error) {
 	for n := 1; n <= doc.Pages(); n++ {
-		if err := ctx.Err(); err != nil {
-			return pages, err
+		if ctx.Err() != nil {
+			return pages, context.Cause(ctx)
 		}
-		p, err := r.renderPage(doc, n)
+		p, err := r.renderPage(ctx, doc, n)
 		if err != nil {
 			return pages, err
 		}
@@ -152,7 +184,7 @@ func (r *Renderer) renderParallel(ctx context.Context, docs []*pdfium.Document, 
 				if ctx.Err() != nil {
 					return
 				}
-				p, err := r.renderPage(doc, n)
+				p, err := r.renderPage(ctx, doc, n)
 				select {
 				case out[i] <- rendered{p, err}:
 				case <-ctx.Done():
@@ -169,7 +201,7 @@ func (r *Renderer) renderParallel(ctx context.Context, docs []*pdfium.Document, 
 		select {
 		case got = <-out[(n-1)%len(docs)]:
 		case <-ctx.Done():
-			return pages, ctx.Err()
+			return pages, context.Cause(ctx)
 		}
 		if got.err != nil {
 			return pages, got.err
@@ -182,16 +214,16 @@ func (r *Renderer) renderParallel(ctx context.Context, docs []*pdfium.Document, 
 	return pages, nil
 }
 
-func (r *Renderer) renderPage(doc *pdfium.Document, n int) (Page, error) {
-	w, h, err := doc.PageSize(n)
+func (r *Renderer) renderPage(ctx context.Context, doc *pdfium.Document, n int) (Page, error) {
+	w, h, err := doc.PageSize(ctx, n)
 	if err != nil {
 		return Page{}, err
 	}
-	fr, err := doc.Frame(n)
+	fr, err := doc.Frame(ctx, n)
 	if err != nil {
 		return Page{}, err
 	}
-	img, err := doc.RenderJPEG(n, r.dpiFor(w, h), r.o.Quality)
+	img, err := doc.RenderJPEG(ctx, n, r.dpiFor(w, h), r.o.Quality)
 	if err != nil {
 		return Page{}, err
 	}

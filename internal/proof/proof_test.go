@@ -2,12 +2,14 @@ package proof
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"image/jpeg"
 	"os"
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/atomyx/submit/internal/pdfium"
 	"github.com/atomyx/submit/internal/pdfwrite"
@@ -232,5 +234,40 @@ func TestRenderFrame(t *testing.T) {
 	}
 	if q := got[1]; q.CropBox != media || q.Rotate != 0 {
 		t.Errorf("page 2 frame = %v rotated %d, want the media box unrotated", q.CropBox, q.Rotate)
+	}
+}
+
+// TestRenderTimeout: a document that outlasts Options.Timeout stops with
+// ErrTimeout, the document's fault; a cancelled context or a failing emit
+// is not.
+func TestRenderTimeout(t *testing.T) {
+	t.Parallel()
+	var pdf bytes.Buffer
+	if err := pdfwrite.WriteSample(&pdf, pdfwrite.SampleSpec{Pages: 3}); err != nil {
+		t.Fatal(err)
+	}
+	pool := renderer(t).pool
+	render := func(ctx context.Context, o Options, emit func(Page) error) error {
+		_, err := New(pool, o).Render(ctx, bytes.NewReader(pdf.Bytes()), int64(pdf.Len()), emit)
+		return err
+	}
+	none := func(Page) error { return nil }
+	// A timeout that has passed before the first page.
+	if err := render(t.Context(), Options{Timeout: time.Nanosecond}, none); !errors.Is(err, ErrTimeout) || !FileFault(err) {
+		t.Errorf("Render past its timeout = %v, want ErrTimeout, the file's fault", err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	err := render(ctx, Options{}, func(Page) error { cancel(); return nil })
+	if !errors.Is(err, context.Canceled) || FileFault(err) {
+		t.Errorf("Render cancelled = %v, want context.Canceled, not the file's fault", err)
+	}
+	stop := errors.New("disk full")
+	if err := render(t.Context(), Options{}, func(Page) error { return stop }); FileFault(err) {
+		t.Errorf("an emit error %v is taken for the file's fault", err)
+	}
+	junk := []byte("%PDF-1.7\nthis is not a PDF at all")
+	_, err = renderer(t).Render(t.Context(), bytes.NewReader(junk), int64(len(junk)), none)
+	if !FileFault(err) {
+		t.Errorf("Render(junk) = %v, want the file's fault", err)
 	}
 }
