@@ -61,13 +61,13 @@ func newArtwork(ctx context.Context, cfg *config.Config, st store.Store, log *sl
 	if err != nil {
 		return nil, fmt.Errorf("preflight engine: %w", err)
 	}
-	pages, err := pdfium.New(pdfium.Options{CacheDir: filepath.Join(cfg.DataDir, "cache", "renderer"), Logger: log})
+	pages, err := pdfium.New(pdfium.Options{CacheDir: filepath.Join(cfg.DataDir, "cache", "renderer"), Logger: log, PageTimeout: cfg.RenderPageTimeout})
 	if err != nil {
 		engine.Close()
 		return nil, fmt.Errorf("start the PDF renderer: %w", err)
 	}
 	return &artwork{
-		Blobs: blobs, Links: links, engine: engine, pages: pages, renderer: proof.New(pages, proof.Options{}),
+		Blobs: blobs, Links: links, engine: engine, pages: pages, renderer: proof.New(pages, proof.Options{Timeout: cfg.ProofTimeout}),
 		cfg: cfg, tmp: tmp,
 	}, nil
 }

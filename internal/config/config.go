@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/atomyx/submit/internal/callback"
+	"github.com/atomyx/submit/internal/pdfium"
+	"github.com/atomyx/submit/internal/proof"
 )
 
 // Config is every setting of `submit serve`. Other commands use the subset
@@ -68,6 +70,12 @@ type Config struct {
 	// unfinished resumable uploads together, in MiB. Default 0: twice
 	// MaxUploadMB.
 	MaxUnfinishedUploadMB int64
+	// RenderPageTimeout bounds each call into the renderer for a page (its
+	// size, its image); a page that takes longer fails its proof. Default
+	// 60s.
+	RenderPageTimeout time.Duration
+	// ProofTimeout bounds the rendering of one file's proof. Default 30m.
+	ProofTimeout time.Duration
 }
 
 // maxMB is the largest size in MiB a setting takes: 1 EiB, which still
@@ -107,6 +115,8 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.Int64Var(&c.MinFreeDiskMB, "min-free-disk-mb", 256, "free space, in MiB, that uploads must leave on the disk of --data-dir (0: no check)")
 	fs.IntVar(&c.MaxUnfinishedUploads, "max-unfinished-uploads", 3, "resumable uploads one job may have started and not finished")
 	fs.Int64Var(&c.MaxUnfinishedUploadMB, "max-unfinished-upload-mb", 0, "sizes of one job's unfinished resumable uploads together, in MiB (0: twice --max-upload-mb)")
+	fs.DurationVar(&c.RenderPageTimeout, "render-page-timeout", pdfium.DefaultPageTimeout, "how long the proof renderer may spend on one page before the proof fails")
+	fs.DurationVar(&c.ProofTimeout, "proof-timeout", proof.DefaultTimeout, "how long the proof of one file may take before it fails")
 }
 
 // Parse parses args into fs, then fills every flag not given on the command
@@ -158,8 +168,8 @@ func (c *Config) Validate() error {
 		}
 		c.PublicURL = strings.TrimRight(c.PublicURL, "/")
 	}
-	if c.MaxUploadMB < 0 || c.FileLinkTTL < 0 || c.JobLifetime < 0 {
-		errs = append(errs, errors.New("--max-upload-mb, --file-link-ttl and --job-lifetime must not be negative"))
+	if c.MaxUploadMB < 0 || c.FileLinkTTL < 0 || c.JobLifetime < 0 || c.RenderPageTimeout < 0 || c.ProofTimeout < 0 {
+		errs = append(errs, errors.New("--max-upload-mb, --file-link-ttl, --job-lifetime, --render-page-timeout and --proof-timeout must not be negative"))
 	}
 	if c.MinFreeDiskMB < 0 || c.MinFreeDiskMB > maxMB || c.MaxUnfinishedUploadMB < 0 || c.MaxUnfinishedUploadMB > maxMB {
 		errs = append(errs, fmt.Errorf("--min-free-disk-mb and --max-unfinished-upload-mb must be between 0 and %d", maxMB))

@@ -39,6 +39,9 @@ func TestDefaults(t *testing.T) {
 	if c.MinFreeDiskMB != 256 || c.MaxUnfinishedUploads != 3 || c.MaxUnfinishedUploadMB != 0 {
 		t.Errorf("disk and unfinished upload limits = %d MiB, %d, %d MiB", c.MinFreeDiskMB, c.MaxUnfinishedUploads, c.MaxUnfinishedUploadMB)
 	}
+	if c.RenderPageTimeout != time.Minute || c.ProofTimeout != 30*time.Minute {
+		t.Errorf("render limits = %s a page, %s a proof", c.RenderPageTimeout, c.ProofTimeout)
+	}
 }
 
 func TestEnvironmentAndFlagPrecedence(t *testing.T) {
@@ -48,6 +51,7 @@ func TestEnvironmentAndFlagPrecedence(t *testing.T) {
 		"SUBMIT_ALLOW_INSECURE_URLS":     "true",
 		"SUBMIT_CALLBACK_RETRY_SCHEDULE": "0s,1s,2s",
 		"SUBMIT_PUBLIC_URL":              "https://submit.example.com/",
+		"SUBMIT_PROOF_TIMEOUT":           "10m",
 	}
 	c, err := parse(t, []string{"--addr", "127.0.0.1:7000"}, env)
 	if err != nil {
@@ -58,6 +62,9 @@ func TestEnvironmentAndFlagPrecedence(t *testing.T) {
 	}
 	if !c.Postgres() || !c.AllowInsecureURLs || len(c.RetrySchedule) != 3 || c.RetrySchedule[2] != 2*time.Second {
 		t.Errorf("environment not applied: %+v", c)
+	}
+	if c.ProofTimeout != 10*time.Minute {
+		t.Errorf("SUBMIT_PROOF_TIMEOUT not applied: %s", c.ProofTimeout)
 	}
 	if c.PublicURL != "https://submit.example.com" {
 		t.Errorf("public URL keeps its trailing slash: %q", c.PublicURL)
@@ -81,6 +88,7 @@ func TestInvalid(t *testing.T) {
 		{"negative disk floor", []string{"--min-free-disk-mb", "-1"}, nil},
 		{"negative unfinished uploads", nil, map[string]string{"SUBMIT_MAX_UNFINISHED_UPLOADS": "-1"}},
 		{"unfinished bytes overflow", []string{"--max-unfinished-upload-mb", "9223372036854775807"}, nil},
+		{"negative page timeout", []string{"--render-page-timeout", "-1s"}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if _, err := parse(t, tc.args, tc.env); err == nil {
