@@ -2,10 +2,12 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 
 	"github.com/atomyx/submit/internal/job"
+	"github.com/atomyx/submit/internal/proof"
 	"github.com/atomyx/submit/internal/store"
 	"github.com/atomyx/submit/internal/workflow"
 )
@@ -19,8 +21,9 @@ const (
 	CodeProofFailed = workflow.CodeProofFailed
 )
 
-// giveUp ends the tries of a step that failed attempts times, so that the
-// job neither retries for ever nor waits in silence:
+// giveUp ends the tries of a step that failed attempts times, or once on
+// the file's own fault (faultError), so that the job neither retries for
+// ever nor waits in silence:
 //
 //   - preflight moves the job to preflight_failed with a
 //     PREFLIGHT_ENGINE_FAILED finding: the ERP hears of it, and the
@@ -48,8 +51,8 @@ func (p *Pipeline) giveUp(ctx context.Context, j store.Job, attempts int, cause 
 	case j.Status == job.PreflightPassed:
 		err = p.cfg.Flow.Store.AddVersionFinding(ctx, j.TenantID, j.CurrentVersionID, job.Finding{
 			Code: CodeProofFailed, Check: "proof", Severity: "error",
-			Message: fmt.Sprintf("The proof could not be made: rendering the pages failed %d times. "+
-				"An operator has to look at this file; a new export of the PDF usually renders.", attempts),
+			Message: "The proof could not be made: " + proofFailure(cause, attempts) +
+				". An operator has to look at this file; a new export of the PDF, flattened, usually renders.",
 		})
 	case j.ArtworkFetch == store.FetchPending:
 		err = p.cfg.Flow.Store.SetArtworkFetch(ctx, j.ID, store.FetchFailed)
@@ -58,5 +61,23 @@ func (p *Pipeline) giveUp(ctx context.Context, j store.Job, attempts int, cause 
 		log.Error("gave up on a pipeline step, and could not record it", slog.Any("record_error", err))
 		return
 	}
+	var fault *faultError
+	if errors.As(cause, &fault) {
+		log.Error("gave up on a pipeline step: the file cannot be rendered")
+		return
+	}
 	log.Error("gave up on a pipeline step after repeated failures")
+}
+
+// proofFailure says in words why the proof could not be made.
+func proofFailure(cause error, attempts int) string {
+	switch {
+	case errors.Is(cause, proof.ErrTimeout):
+		return "this file takes too long to render"
+	case errors.Is(cause, proof.ErrUnreadable):
+		return "the renderer cannot open this file"
+	case proof.FileFault(cause):
+		return "the renderer fails on a page of this file"
+	}
+	return fmt.Sprintf("rendering the pages failed %d times", attempts)
 }

@@ -50,8 +50,9 @@ type Config struct {
 	// included. Default DefaultFetchTimeout.
 	FetchTimeout time.Duration
 	// Retry is how long a job whose step failed for a passing reason
-	// (storage down, renderer error) waits before it is tried again; the
-	// wait doubles with each attempt. Default 1 minute.
+	// (storage down, the file unreadable for a moment) waits before it is
+	// tried again; the wait doubles with each attempt. Default 1 minute.
+	// A proof that fails on the file itself is not retried (faultError).
 	Retry time.Duration
 	// MaxAttempts is how many times a step is tried before the pipeline
 	// gives up on it (see giveUp). Default 5: with the default Retry, a
@@ -238,11 +239,12 @@ func (p *Pipeline) work(parent context.Context, j store.Job) {
 	bg := context.WithoutCancel(ctx)
 	release := store.ReleaseParams{JobID: j.ID, Worker: p.cfg.Worker}
 	var retry *retryError
+	var fault *faultError
 	switch {
 	case parent.Err() != nil:
 		// Stopping: the step did not fail, so the claim does not count.
 		release.Abandoned = true
-	case err != nil && attempt >= p.cfg.MaxAttempts:
+	case err != nil && (attempt >= p.cfg.MaxAttempts || errors.As(err, &fault)):
 		p.giveUp(bg, cur, attempt, err)
 		release.GaveUp = p.cfg.Now()
 	case errors.As(err, &retry):
@@ -288,6 +290,15 @@ func (p *Pipeline) renew(ctx context.Context, jobID string, cancel context.Cance
 		}
 	}
 }
+
+// faultError marks a failure of the file itself: PDFium cannot render it,
+// or not within its time. Trying again would fail again, at the same cost
+// (a hostile page holds a renderer for its whole time limit), so the step
+// is given up at once.
+type faultError struct{ err error }
+
+func (e *faultError) Error() string { return e.err.Error() }
+func (e *faultError) Unwrap() error { return e.err }
 
 // retryError marks a failure worth retrying later, as opposed to one the
 // job's next transition records.

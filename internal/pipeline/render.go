@@ -54,7 +54,10 @@ func (p *Pipeline) proof(ctx context.Context, j store.Job, orig *original) error
 		pages = append(pages, proofPage(pg, key, inv))
 		return nil
 	})
-	if err != nil {
+	switch {
+	case proof.FileFault(err):
+		return &faultError{fmt.Errorf("render proof of %s: %w", v.ID, err)}
+	case err != nil:
 		return retry(fmt.Errorf("render proof of %s: %w", v.ID, err))
 	}
 	if err := pw.Close(); err != nil {

@@ -28,6 +28,7 @@ import (
 // a renderer is the slow part, and both are safe for concurrent use.
 var (
 	engines     sync.Once
+	pool        *pdfium.Pool
 	renderer    *proof.Renderer
 	engine      *preflight.Engine
 	enginesErr  error
@@ -40,7 +41,6 @@ func sharedEngines(t *testing.T) (*preflight.Engine, *proof.Renderer) {
 		if engine, enginesErr = preflight.New(preflight.Options{}); enginesErr != nil {
 			return
 		}
-		var pool *pdfium.Pool
 		if pool, enginesErr = pdfium.New(pdfium.Options{CacheDir: wazeroCache, Workers: 4}); enginesErr == nil {
 			renderer = proof.New(pool, proof.Options{})
 		}
