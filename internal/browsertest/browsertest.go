@@ -11,23 +11,20 @@ import (
 
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+
+	"github.com/atomyx/submit/internal/need"
 )
 
-// Chromium is Debian's package; the browser tests are skipped without it,
-// and never download a browser of their own.
-const Chromium = "/usr/bin/chromium"
-
 // New starts a headless Chromium with a fresh profile and returns a context
-// driving one tab, 1280×900. The flags keep Chromium off the network, which
+// driving one tab, 1280×900. Without Chromium the test is skipped, or fails
+// under CI (see package need). The flags keep Chromium off the network, which
 // this machine closes. JavaScript confirmation dialogs are accepted, as a
 // person clicking OK would.
 func New(t testing.TB) context.Context {
 	t.Helper()
-	if _, err := os.Stat(Chromium); err != nil {
-		t.Skipf("browser tests need Chromium at %s (apt-get install chromium): %v", Chromium, err)
-	}
+	chromium := need.Chromium(t)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(Chromium), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900),
+		chromedp.ExecPath(chromium), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900),
 		chromedp.NoSandbox, chromedp.Flag("headless", true), chromedp.Flag("disable-gpu", true),
 		chromedp.Flag("disable-quic", true), chromedp.Flag("no-first-run", true),
 		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),

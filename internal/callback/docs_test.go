@@ -13,6 +13,7 @@ import (
 
 	"github.com/atomyx/submit/internal/id"
 	"github.com/atomyx/submit/internal/job"
+	"github.com/atomyx/submit/internal/need"
 	"github.com/atomyx/submit/internal/store"
 	"github.com/atomyx/submit/pkg/webhook"
 )
@@ -78,10 +79,7 @@ func TestDocsSnippetsVerify(t *testing.T) {
 	} {
 		t.Run(lang.name, func(t *testing.T) {
 			t.Parallel()
-			bin, err := exec.LookPath(lang.program)
-			if err != nil {
-				t.Skipf("%s not installed: %v", lang.program, err)
-			}
+			bin := need.Tool(t, lang.program)
 			script := filepath.Join(t.TempDir(), lang.file)
 			if err := os.WriteFile(script, []byte(readFile(t, lang.snippet)+readFile(t, lang.harness)), 0o600); err != nil {
 				t.Fatal(err)

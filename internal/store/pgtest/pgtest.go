@@ -1,6 +1,7 @@
 // Package pgtest gives each test its own PostgreSQL schema, so that tests of
 // every package run isolated and in parallel against the one database named
-// by SUBMIT_TEST_DATABASE_URL, and are skipped where there is none.
+// by SUBMIT_TEST_DATABASE_URL. Where there is none the test is skipped, or
+// fails under CI (see package need).
 package pgtest
 
 import (
@@ -8,30 +9,24 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-)
 
-// EnvURL names the environment variable that holds the test database URL,
-// e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable.
-const EnvURL = "SUBMIT_TEST_DATABASE_URL"
+	"github.com/atomyx/submit/internal/need"
+)
 
 // URL creates a fresh schema in the test database and returns a URL whose
 // connections use it (search_path is sent as a runtime parameter when each
 // connection starts). The schema and all in it are dropped when the test
 // ends; close connections first (t.Cleanup runs last-registered first, so
 // closing a store in a cleanup registered after URL is enough). Without
-// SUBMIT_TEST_DATABASE_URL the test is skipped.
+// SUBMIT_TEST_DATABASE_URL the test is skipped, or fails under CI.
 func URL(t testing.TB) string {
 	t.Helper()
-	base := os.Getenv(EnvURL)
-	if base == "" {
-		t.Skip(EnvURL + " not set: PostgreSQL tests skipped")
-	}
+	base := need.Postgres(t)
 	schema := "test_" + randomHex(8)
 	ident := pgx.Identifier{schema}.Sanitize()
 	exec(t, base, "CREATE SCHEMA "+ident)
@@ -46,7 +41,7 @@ func withSearchPath(t testing.TB, base, schema string) string {
 	}
 	u, err := url.Parse(base)
 	if err != nil {
-		t.Fatalf("pgtest: %s is not a valid URL", EnvURL)
+		t.Fatalf("pgtest: %s is not a valid URL", need.DatabaseEnv)
 	}
 	q := u.Query()
 	q.Set("search_path", schema)
