@@ -21,9 +21,7 @@ import (
 	"github.com/atomyx/submit/internal/netguard"
 	"github.com/atomyx/submit/internal/requestid"
 	"github.com/atomyx/submit/internal/store"
-	"github.com/atomyx/submit/internal/store/pgtest"
-	"github.com/atomyx/submit/internal/store/postgres"
-	"github.com/atomyx/submit/internal/store/sqlite"
+	"github.com/atomyx/submit/internal/store/storetest"
 	"github.com/atomyx/submit/internal/vault"
 	"github.com/atomyx/submit/internal/workflow"
 	"github.com/prometheus/client_golang/prometheus"
@@ -44,41 +42,16 @@ type env struct {
 	callbacks *callback.Worker
 }
 
-type migrator interface {
-	store.Store
-	Migrate(context.Context) ([]string, error)
-}
-
 // setup starts the API on SQLite in a temporary directory.
 func setup(t *testing.T) *env {
 	t.Helper()
 	return setupWith(t)
 }
 
-// setupPostgres starts the API on a fresh PostgreSQL schema, or skips.
-func setupPostgres(t *testing.T) *env {
-	t.Helper()
-	return setupPostgresWith(t)
-}
-
 // setupWith is setup with options, such as withCallbacks.
 func setupWith(t *testing.T, opts ...option) *env {
 	t.Helper()
-	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "submit.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return start(t, db, opts...)
-}
-
-// setupPostgresWith is setupPostgres with options.
-func setupPostgresWith(t *testing.T, opts ...option) *env {
-	t.Helper()
-	db, err := postgres.Open(context.Background(), pgtest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return start(t, db, opts...)
+	return start(t, storetest.SQLite(t), opts...)
 }
 
 // option changes what start builds; without options the API runs as in
@@ -105,17 +78,15 @@ func withCallbacks(schedule callback.Schedule) option {
 	return func(o *startOptions) { o.schedule = schedule }
 }
 
-func start(t *testing.T, db migrator, opts ...option) *env {
+// start starts the API on db, a migrated store (storetest.SQLite or
+// storetest.ForEach's), which is closed when the test ends.
+func start(t *testing.T, db store.Store, opts ...option) *env {
 	t.Helper()
 	var o startOptions
 	for _, opt := range opts {
 		opt(&o)
 	}
 	ctx := context.Background()
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
 	v := vault.New(db)
 	tn, _, err := v.EnsureTenant(ctx, "acme")
 	if err != nil {

@@ -6,6 +6,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/atomyx/submit/internal/store"
+	"github.com/atomyx/submit/internal/store/storetest"
 )
 
 func TestCreateMinimalJob(t *testing.T) {
@@ -367,23 +370,25 @@ func TestRoutingProblems(t *testing.T) {
 	}
 }
 
-// TestPostgres runs the main flows on PostgreSQL, when it is configured.
-func TestPostgres(t *testing.T) {
+// TestMainFlowsOnEachStore runs the main flows on SQLite and on PostgreSQL.
+func TestMainFlowsOnEachStore(t *testing.T) {
 	t.Parallel()
-	e := setupPostgres(t)
-	id := e.createJob(e.live, "PG-1")
-	if r := e.get("/api/jobs/"+id, e.live); r.status != http.StatusOK {
-		t.Errorf("get: %d", r.status)
-	}
-	first := e.post("/api/jobs", `{"externalId":"PG-2"}`, e.live, "Idempotency-Key", "pg")
-	again := e.post("/api/jobs", `{"externalId":"PG-2"}`, e.live, "Idempotency-Key", "pg")
-	if string(first.body) != string(again.body) {
-		t.Error("idempotent replay differs on PostgreSQL")
-	}
-	if r := e.post("/api/jobs/"+id+"/cancel", "", e.live); r.json(t)["status"] != "cancelled" {
-		t.Errorf("cancel: %s", r.body)
-	}
-	if n := countJobs(t, e, true); n != 2 {
-		t.Errorf("jobs = %d, want 2", n)
-	}
+	storetest.ForEach(t, func(t *testing.T, db store.Store) {
+		e := start(t, db)
+		id := e.createJob(e.live, "PG-1")
+		if r := e.get("/api/jobs/"+id, e.live); r.status != http.StatusOK {
+			t.Errorf("get: %d", r.status)
+		}
+		first := e.post("/api/jobs", `{"externalId":"PG-2"}`, e.live, "Idempotency-Key", "pg")
+		again := e.post("/api/jobs", `{"externalId":"PG-2"}`, e.live, "Idempotency-Key", "pg")
+		if string(first.body) != string(again.body) {
+			t.Error("idempotent replay differs")
+		}
+		if r := e.post("/api/jobs/"+id+"/cancel", "", e.live); r.json(t)["status"] != "cancelled" {
+			t.Errorf("cancel: %s", r.body)
+		}
+		if n := countJobs(t, e, true); n != 2 {
+			t.Errorf("jobs = %d, want 2", n)
+		}
+	})
 }

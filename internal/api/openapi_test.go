@@ -27,6 +27,7 @@ import (
 	"github.com/atomyx/submit/internal/callback"
 	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/store"
+	"github.com/atomyx/submit/internal/store/storetest"
 	"github.com/atomyx/submit/internal/vault"
 	"github.com/atomyx/submit/internal/workflow"
 	"github.com/atomyx/submit/pkg/webhook"
@@ -479,18 +480,13 @@ type apiCase struct {
 // workflow exception within the test.
 var responsesSchedule = callback.Schedule{0, 10 * time.Millisecond}
 
-// TestOpenAPIResponses checks real answers of the API on SQLite against
-// the document.
+// TestOpenAPIResponses checks real answers of the API, on SQLite and on
+// PostgreSQL, against the document.
 func TestOpenAPIResponses(t *testing.T) {
 	t.Parallel()
-	checkResponses(t, setupWith(t, withCallbacks(responsesSchedule)))
-}
-
-// TestOpenAPIResponsesPostgres is TestOpenAPIResponses on PostgreSQL, when
-// SUBMIT_TEST_DATABASE_URL is set.
-func TestOpenAPIResponsesPostgres(t *testing.T) {
-	t.Parallel()
-	checkResponses(t, setupPostgresWith(t, withCallbacks(responsesSchedule)))
+	storetest.ForEach(t, func(t *testing.T, db store.Store) {
+		checkResponses(t, start(t, db, withCallbacks(responsesSchedule)))
+	})
 }
 
 // waitException waits until the tenant's live delivery to url has failed

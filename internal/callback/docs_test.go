@@ -15,6 +15,7 @@ import (
 	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/need"
 	"github.com/atomyx/submit/internal/store"
+	"github.com/atomyx/submit/internal/store/storetest"
 	"github.com/atomyx/submit/pkg/webhook"
 )
 
@@ -130,7 +131,7 @@ func stderrOf(err error) string {
 // case with pkg/webhook too, so that all three agree.
 func snippetCases(t *testing.T) []snippetCase {
 	t.Helper()
-	st := openSQLite(t)
+	st := storetest.SQLite(t)
 	rc := newReceiver(t, ok)
 	tn := newTenant(t, st)
 	now := time.Now().UTC()

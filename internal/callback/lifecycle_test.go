@@ -10,6 +10,7 @@ import (
 	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/netguard"
 	"github.com/atomyx/submit/internal/store"
+	"github.com/atomyx/submit/internal/store/storetest"
 )
 
 // TestSlowHostDoesNotDelayOthers keeps one tenant's receiver hanging and
@@ -17,7 +18,7 @@ import (
 // every slot of the hanging host is taken.
 func TestSlowHostDoesNotDelayOthers(t *testing.T) {
 	t.Parallel()
-	forEachStore(t, func(t *testing.T, st store.Store) {
+	storetest.ForEach(t, func(t *testing.T, st store.Store) {
 		release := make(chan struct{})
 		slow := newReceiver(t, func(w http.ResponseWriter, r *http.Request, n int) {
 			select {
@@ -59,7 +60,7 @@ func TestSlowHostDoesNotDelayOthers(t *testing.T) {
 // polling effectively off.
 func TestNotifyWakesTheWorker(t *testing.T) {
 	t.Parallel()
-	forEachStore(t, func(t *testing.T, st store.Store) {
+	storetest.ForEach(t, func(t *testing.T, st store.Store) {
 		rc := newReceiver(t, ok)
 		tn := newTenant(t, st)
 		w := startWorker(t, testConfig(st, &syncBuffer{})) // PollInterval: 1 h
@@ -82,7 +83,7 @@ func TestNotifyWakesTheWorker(t *testing.T) {
 // Stop waits, and the attempt is recorded as delivered, not cut off.
 func TestStopFinishesInFlight(t *testing.T) {
 	t.Parallel()
-	forEachStore(t, func(t *testing.T, st store.Store) {
+	storetest.ForEach(t, func(t *testing.T, st store.Store) {
 		arrived, release := make(chan struct{}), make(chan struct{})
 		rc := newReceiver(t, func(w http.ResponseWriter, r *http.Request, n int) {
 			close(arrived)
@@ -122,7 +123,7 @@ func TestStopFinishesInFlight(t *testing.T) {
 // their first attempt.
 func TestLeaseExpiryRecoversACrash(t *testing.T) {
 	t.Parallel()
-	forEachStore(t, func(t *testing.T, st store.Store) {
+	storetest.ForEach(t, func(t *testing.T, st store.Store) {
 		rc := newReceiver(t, ok)
 		tn := newTenant(t, st)
 		_, del := move(t, st, newJob(t, st, tn.ID, rc.URL), job.Uploaded, 3)
@@ -148,7 +149,7 @@ func TestLeaseExpiryRecoversACrash(t *testing.T) {
 // the loopback receiver at connect time: the attempt records why.
 func TestWorkerRefusesPrivateAddresses(t *testing.T) {
 	t.Parallel()
-	forEachStore(t, func(t *testing.T, st store.Store) {
+	storetest.ForEach(t, func(t *testing.T, st store.Store) {
 		rc := newReceiver(t, ok)
 		tn := newTenant(t, st)
 		cfg := testConfig(st, &syncBuffer{})
@@ -173,7 +174,7 @@ func TestWorkerRefusesPrivateAddresses(t *testing.T) {
 // receiver's status and words, recorded, and never a workflow exception.
 func TestPing(t *testing.T) {
 	t.Parallel()
-	forEachStore(t, func(t *testing.T, st store.Store) {
+	storetest.ForEach(t, func(t *testing.T, st store.Store) {
 		rc := newReceiver(t, func(w http.ResponseWriter, r *http.Request, n int) {
 			if strings.HasSuffix(r.URL.Path, "/broken") {
 				http.Error(w, "no route for ping", http.StatusNotFound)

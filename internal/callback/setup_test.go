@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -17,48 +16,8 @@ import (
 	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/netguard"
 	"github.com/atomyx/submit/internal/store"
-	"github.com/atomyx/submit/internal/store/pgtest"
-	"github.com/atomyx/submit/internal/store/postgres"
-	"github.com/atomyx/submit/internal/store/sqlite"
 	"github.com/atomyx/submit/pkg/webhook"
 )
-
-// forEachStore runs fn against SQLite and, when SUBMIT_TEST_DATABASE_URL is
-// set, PostgreSQL.
-func forEachStore(t *testing.T, fn func(t *testing.T, st store.Store)) {
-	t.Helper()
-	t.Run("sqlite", func(t *testing.T) {
-		t.Parallel()
-		fn(t, openSQLite(t))
-	})
-	t.Run("postgres", func(t *testing.T) {
-		t.Parallel()
-		url := pgtest.URL(t)
-		db, err := postgres.Open(t.Context(), url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		if _, err := db.Migrate(t.Context()); err != nil {
-			t.Fatal(err)
-		}
-		fn(t, db)
-	})
-}
-
-// openSQLite returns a migrated SQLite store in a temporary directory.
-func openSQLite(t *testing.T) store.Store {
-	t.Helper()
-	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "submit.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	return db
-}
 
 // tenant is a tenant with its signing secret.
 type tenant struct {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/store"
+	"github.com/atomyx/submit/internal/store/storetest"
 	"github.com/atomyx/submit/pkg/webhook"
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 )
@@ -21,7 +22,7 @@ import (
 // official Standard Webhooks library as an independent receiver.
 func TestWorkerDelivers(t *testing.T) {
 	t.Parallel()
-	forEachStore(t, func(t *testing.T, st store.Store) {
+	storetest.ForEach(t, func(t *testing.T, st store.Store) {
 		rc := newReceiver(t, ok)
 		tn := newTenant(t, st)
 		logs := &syncBuffer{}
@@ -128,7 +129,7 @@ func TestWorkerRetriesUntilDelivered(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			forEachStore(t, func(t *testing.T, st store.Store) {
+			storetest.ForEach(t, func(t *testing.T, st store.Store) {
 				rc := newReceiver(t, tt.answer)
 				tn := newTenant(t, st)
 				cfg := testConfig(st, &syncBuffer{})
@@ -169,7 +170,7 @@ func TestWorkerRetriesUntilDelivered(t *testing.T) {
 // delivery, and that the answer's excerpt is kept.
 func TestWorkerGivesUp(t *testing.T) {
 	t.Parallel()
-	forEachStore(t, func(t *testing.T, st store.Store) {
+	storetest.ForEach(t, func(t *testing.T, st store.Store) {
 		long := strings.Repeat("x", 10000)
 		rc := newReceiver(t, func(w http.ResponseWriter, r *http.Request, n int) {
 			w.Header().Set("Retry-After", "3600") // honoured only within the schedule

@@ -4,16 +4,13 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/store"
-	"github.com/atomyx/submit/internal/store/pgtest"
-	"github.com/atomyx/submit/internal/store/postgres"
-	"github.com/atomyx/submit/internal/store/sqlite"
+	"github.com/atomyx/submit/internal/store/storetest"
 	"github.com/atomyx/submit/internal/vault"
 	"github.com/atomyx/submit/internal/workflow"
 )
@@ -28,46 +25,17 @@ type fixture struct {
 // setup returns a workflow on a fresh SQLite store with one tenant.
 func setup(t *testing.T) *fixture {
 	t.Helper()
-	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "w.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return setupOn(t, db)
+	return setupOn(t, storetest.SQLite(t))
 }
 
-// setupPostgres is setup on a fresh PostgreSQL schema; skipped without
-// SUBMIT_TEST_DATABASE_URL (which CI sets).
-func setupPostgres(t *testing.T) *fixture {
-	t.Helper()
-	db, err := postgres.Open(context.Background(), pgtest.URL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return setupOn(t, db)
-}
-
-// forEachStore runs fn on SQLite and on PostgreSQL.
+// forEachStore runs fn on SQLite and on PostgreSQL (storetest.ForEach).
 func forEachStore(t *testing.T, fn func(t *testing.T, f *fixture)) {
-	t.Run("sqlite", func(t *testing.T) {
-		t.Parallel()
-		fn(t, setup(t))
-	})
-	t.Run("postgres", func(t *testing.T) {
-		t.Parallel()
-		fn(t, setupPostgres(t))
-	})
+	storetest.ForEach(t, func(t *testing.T, db store.Store) { fn(t, setupOn(t, db)) })
 }
 
-func setupOn(t *testing.T, db interface {
-	store.Store
-	Migrate(context.Context) ([]string, error)
-}) *fixture {
+// setupOn returns a workflow on db, a migrated store, with one tenant.
+func setupOn(t *testing.T, db store.Store) *fixture {
 	t.Helper()
-	if _, err := db.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
 	tn, _, err := vault.New(db).EnsureTenant(context.Background(), "acme")
 	if err != nil {
 		t.Fatal(err)

@@ -10,7 +10,6 @@ import (
 	"github.com/atomyx/submit/internal/id"
 	"github.com/atomyx/submit/internal/store"
 	"github.com/atomyx/submit/internal/store/pgtest"
-	"github.com/atomyx/submit/internal/store/storetest"
 )
 
 // openURL opens the store at url and closes it when the test ends.
@@ -26,21 +25,6 @@ func openURL(t *testing.T, url string) *DB {
 		}
 	})
 	return db
-}
-
-// open returns a migrated store in a schema of its own.
-func open(t *testing.T) *DB {
-	t.Helper()
-	db := openURL(t, pgtest.URL(t))
-	if _, err := db.Migrate(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	return db
-}
-
-func TestConformance(t *testing.T) {
-	t.Parallel()
-	storetest.Run(t, func(t *testing.T) store.Store { return open(t) })
 }
 
 // TestMigrateConcurrently starts two processes' worth of migrations at once

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/atomyx/submit/internal/store"
-	"github.com/atomyx/submit/internal/store/storetest"
 )
 
 // open returns a migrated store in a new file of the test's temporary
@@ -28,11 +27,6 @@ func open(t *testing.T) *DB {
 		t.Fatal(err)
 	}
 	return db
-}
-
-func TestConformance(t *testing.T) {
-	t.Parallel()
-	storetest.Run(t, func(t *testing.T) store.Store { return open(t) })
 }
 
 func TestMigrate(t *testing.T) {

@@ -1,7 +1,7 @@
 // Package storetest is the conformance suite of store.Store: it runs on
 // SQLite and on PostgreSQL, so that both behave the same to the code above
 // them. A test here asserts what the interface documents, not how the store
-// does it.
+// does it. ForEach runs the tests of the packages above the store on both.
 package storetest
 
 import (
@@ -16,10 +16,10 @@ import (
 	"github.com/atomyx/submit/internal/store"
 )
 
-// Run runs the suite. open must return a new, empty, migrated store each
-// time it is called, and close it when the test ends; every subtest opens
-// its own, because some methods (ExpiredJobs, ClaimDeliveries,
-// NextDeliveryAt) see all tenants.
+// Run runs the suite. open (SQLite or Postgres) must return a new, empty,
+// migrated store each time it is called, and close it when the test ends;
+// every subtest opens its own, because some methods (ExpiredJobs,
+// ClaimDeliveries, NextDeliveryAt) see all tenants.
 func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	tests := []struct {
 		name string
