@@ -137,11 +137,15 @@ func TestConcurrentTransitionsGetConsecutiveSequences(t *testing.T) {
 func TestSweeperExpiresJobs(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
-	f.flow.Lifetime = time.Millisecond
-	old := f.job(t, workflow.NewJobParams{})
+	// The workflow's clock moves two hours on between making the jobs and
+	// sweeping; the sweeper's goroutine starts after the move, and reads it.
+	now := time.Now()
+	f.flow.Now = func() time.Time { return now }
 	f.flow.Lifetime = time.Hour
+	old := f.job(t, workflow.NewJobParams{})
+	f.flow.Lifetime = 3 * time.Hour
 	fresh := f.job(t, workflow.NewJobParams{})
-	time.Sleep(5 * time.Millisecond)
+	now = now.Add(2 * time.Hour)
 	sw := &workflow.Sweeper{Service: f.flow, Interval: time.Hour, Logger: discard()}
 	if err := sw.Start(t.Context()); err != nil {
 		t.Fatal(err)
