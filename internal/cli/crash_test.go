@@ -114,7 +114,8 @@ func TestCrashDeliversEveryEvent(t *testing.T) {
 
 	start := func() *exec.Cmd {
 		cmd := exec.Command(bin, "serve", "--data-dir", dataDir, "--addr", freeAddr(t), "--allow-insecure-urls",
-			"--callback-retry-schedule", "0s,1s,2s,3s,4s,5s,6s", "--log-level", "warn")
+			"--callback-retry-schedule", "0s,1s,2s,3s,4s,5s,6s", "--callback-timeout", "1s", "--callback-lease", "2s",
+			"--log-level", "warn")
 		cmd.Stderr = os.Stderr
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
@@ -154,8 +155,8 @@ func TestCrashDeliversEveryEvent(t *testing.T) {
 	if len(want) != jobs*perJob {
 		t.Fatalf("recorded %d events, want %d", len(want), jobs*perJob)
 	}
-	// Deliveries the killed process held come back when their lease (one
-	// minute) runs out.
+	// Deliveries the killed process held come back when their lease (two
+	// seconds here, --callback-lease) runs out.
 	waitUntil(t, 3*time.Minute, func() bool { return rc.distinct() == len(want) })
 	rc.mu.Lock()
 	defer rc.mu.Unlock()

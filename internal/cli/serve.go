@@ -92,8 +92,10 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 
 	callbacks, err := callback.New(callback.Config{
 		Store:    st,
-		Client:   netguard.NewClient(netguard.Options{AllowInsecure: cfg.AllowInsecureURLs}),
+		Client:   netguard.NewClient(netguard.Options{AllowInsecure: cfg.AllowInsecureURLs, Timeout: cfg.CallbackTimeout}),
 		Schedule: cfg.RetrySchedule,
+		Timeout:  cfg.CallbackTimeout,
+		Lease:    cfg.CallbackLease,
 		Version:  Version,
 		Logger:   log,
 		Files:    art.Links.EventFiles,

@@ -4,6 +4,7 @@
 package config
 
 import (
+	"cmp"
 	"errors"
 	"flag"
 	"fmt"
@@ -42,6 +43,19 @@ type Config struct {
 	// first: its length is the number of attempts. Default
 	// 0s,1m,5m,15m,1h,6h,24h.
 	RetrySchedule callback.Schedule
+	// CallbackTimeout is how long a receiver has to answer one callback
+	// attempt. Default 10s (and 0 is taken as 10s).
+	CallbackTimeout time.Duration
+	// CallbackLease is how long a claimed delivery stays this process's:
+	// after a crash its deliveries are sent again when it runs out. At
+	// least twice CallbackTimeout, so that a slow attempt is never made
+	// twice at once. Default 1m (and 0 is taken as 1m).
+	CallbackLease time.Duration
+	// PipelineLease is how long the pipeline's claim on a job lasts without
+	// renewal (it is renewed at a third of it while a step runs): after a
+	// crash the job's step is redone when it runs out. Default 2m (and 0
+	// is taken as 2m).
+	PipelineLease time.Duration
 	// LogLevel is debug, info, warn or error. Default info.
 	LogLevel slog.Level
 	// LogFormat is text or json. Default text.
@@ -86,6 +100,14 @@ const maxMB = 1 << 40
 // takes it.
 const DefaultRetrySchedule = "0s,1m,5m,15m,1h,6h,24h"
 
+// DefaultCallbackLease and DefaultPipelineLease are the leases' defaults:
+// long enough that no busy process loses its work, short enough that a
+// crashed one's work is picked up within minutes.
+const (
+	DefaultCallbackLease = time.Minute
+	DefaultPipelineLease = 2 * time.Minute
+)
+
 // Flags registers the flags every command that opens the database takes.
 func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.DataDir, "data-dir", "./submit-data", "directory for the SQLite database and local files")
@@ -104,6 +126,9 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 		c.RetrySchedule = d
 		return err
 	})
+	fs.DurationVar(&c.CallbackTimeout, "callback-timeout", callback.Timeout, "how long a receiver has to answer a callback attempt")
+	fs.DurationVar(&c.CallbackLease, "callback-lease", DefaultCallbackLease, "how long a claimed callback delivery stays this process's; after a crash it is sent again then (at least twice --callback-timeout)")
+	fs.DurationVar(&c.PipelineLease, "pipeline-lease", DefaultPipelineLease, "how long the pipeline's claim on a job lasts unrenewed; after a crash the step is redone then")
 	fs.Func("log-level", "debug, info, warn or error (default info)", func(s string) error {
 		return c.LogLevel.UnmarshalText([]byte(s))
 	})
@@ -155,6 +180,9 @@ func (c *Config) Validate() error {
 	if c.RetrySchedule == nil {
 		c.RetrySchedule = callback.DefaultSchedule
 	}
+	c.CallbackTimeout = cmp.Or(c.CallbackTimeout, callback.Timeout)
+	c.CallbackLease = cmp.Or(c.CallbackLease, DefaultCallbackLease)
+	c.PipelineLease = cmp.Or(c.PipelineLease, DefaultPipelineLease)
 	if c.DatabaseURL != "" && !c.Postgres() {
 		errs = append(errs, fmt.Errorf("--database-url must start with postgres:// or postgresql:// (leave it empty for SQLite in --data-dir)"))
 	}
@@ -179,6 +207,12 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxUploadMB > maxMB {
 		errs = append(errs, fmt.Errorf("--max-upload-mb must be at most %d", maxMB))
+	}
+	if c.CallbackTimeout < time.Second || c.PipelineLease < time.Second {
+		errs = append(errs, errors.New("--callback-timeout and --pipeline-lease must be at least 1s"))
+	}
+	if c.CallbackLease < 2*c.CallbackTimeout {
+		errs = append(errs, fmt.Errorf("--callback-lease (%s) must be at least twice --callback-timeout (%s), or a slow callback attempt could be sent twice at once", c.CallbackLease, c.CallbackTimeout))
 	}
 	if c.LogFormat != "" && c.LogFormat != "text" && c.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("--log-format must be text or json, not %q", c.LogFormat))

@@ -3,6 +3,7 @@ package config
 import (
 	"flag"
 	"io"
+	"strings"
 	"testing"
 	"time"
 )
@@ -41,6 +42,39 @@ func TestDefaults(t *testing.T) {
 	}
 	if c.RenderPageTimeout != time.Minute || c.ProofTimeout != 30*time.Minute {
 		t.Errorf("render limits = %s a page, %s a proof", c.RenderPageTimeout, c.ProofTimeout)
+	}
+	if c.CallbackTimeout != 10*time.Second || c.CallbackLease != time.Minute || c.PipelineLease != 2*time.Minute {
+		t.Errorf("callback timeout and leases = %s, %s, %s", c.CallbackTimeout, c.CallbackLease, c.PipelineLease)
+	}
+}
+
+// TestLeases: the leases are settings, so that a test (or an operator who
+// wants a crashed process's work back sooner) can shorten them, but never
+// so far that a callback attempt outlives its lease.
+func TestLeases(t *testing.T) {
+	c, err := parse(t, []string{"--callback-timeout", "1s", "--callback-lease", "2s"},
+		map[string]string{"SUBMIT_PIPELINE_LEASE": "3s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.CallbackTimeout != time.Second || c.CallbackLease != 2*time.Second || c.PipelineLease != 3*time.Second {
+		t.Errorf("callback timeout and leases = %s, %s, %s", c.CallbackTimeout, c.CallbackLease, c.PipelineLease)
+	}
+	_, err = parse(t, []string{"--callback-lease", "15s"}, nil)
+	if err == nil || !strings.Contains(err.Error(), "--callback-lease (15s) must be at least twice --callback-timeout (10s)") {
+		t.Errorf("a lease shorter than two attempts: %v", err)
+	}
+}
+
+// TestValidateFillsDefaults: the commands that register only Flags, and
+// so leave the serve settings zero, still validate.
+func TestValidateFillsDefaults(t *testing.T) {
+	c := Config{DataDir: "data"}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if c.CallbackTimeout != 10*time.Second || c.CallbackLease != time.Minute || c.PipelineLease != 2*time.Minute {
+		t.Errorf("callback timeout and leases = %s, %s, %s", c.CallbackTimeout, c.CallbackLease, c.PipelineLease)
 	}
 }
 
@@ -89,6 +123,9 @@ func TestInvalid(t *testing.T) {
 		{"negative unfinished uploads", nil, map[string]string{"SUBMIT_MAX_UNFINISHED_UPLOADS": "-1"}},
 		{"unfinished bytes overflow", []string{"--max-unfinished-upload-mb", "9223372036854775807"}, nil},
 		{"negative page timeout", []string{"--render-page-timeout", "-1s"}, nil},
+		{"short callback timeout", []string{"--callback-timeout", "500ms", "--callback-lease", "1m"}, nil},
+		{"negative pipeline lease", []string{"--pipeline-lease", "-1m"}, nil},
+		{"short pipeline lease", nil, map[string]string{"SUBMIT_PIPELINE_LEASE": "100ms"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if _, err := parse(t, tc.args, tc.env); err == nil {
