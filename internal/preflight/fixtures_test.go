@@ -120,11 +120,19 @@ var fixtures = []fixture{
 	{
 		name: "embedded font is fine",
 		pdf: onePage(func(w *pdfWriter) string {
-			ff := w.stream("/Length1 4", []byte("font"))
-			fd := w.add(fmt.Sprintf("<< /Type /FontDescriptor /FontName /ABCDEF+Demo /Flags 32 /FontBBox [0 0 1000 1000] /ItalicAngle 0 /Ascent 800 /Descent -200 /CapHeight 700 /StemV 80 /FontFile2 %d 0 R >>", ff))
-			f := w.add(fmt.Sprintf("<< /Type /Font /Subtype /TrueType /BaseFont /ABCDEF+Demo /FirstChar 32 /LastChar 126 /FontDescriptor %d 0 R >>", fd))
-			return fmt.Sprintf("<< /Font << /F1 %d 0 R >> >>", f)
+			return fmt.Sprintf("<< /Font << /F1 %d 0 R >> >>", embeddedFont(w))
 		}, "BT /F1 12 Tf 100 700 Td (Hello) Tj ET"),
+		poppler: true,
+	},
+	{
+		// A Tf naming a font the resources lack leaves no font of the
+		// file current: viewers draw that text in a substitute font, so it
+		// is reported, not credited to the embedded font set before it.
+		name: "text in a font the resources lack",
+		pdf: onePage(func(w *pdfWriter) string {
+			return fmt.Sprintf("<< /Font << /F1 %d 0 R >> >>", embeddedFont(w))
+		}, "BT /F1 12 Tf 100 700 Td (Hello) Tj /F2 12 Tf 0 -20 Td (World) Tj ET"),
+		want:    []string{"FONT_NOT_EMBEDDED error 1"},
 		poppler: true,
 	},
 	{
@@ -293,4 +301,11 @@ var fixtures = []fixture{
 		want:    []string{"PAGE_COUNT_MISMATCH error 0", "PAGE_SIZES_DIFFER warning 2"},
 		poppler: true,
 	},
+}
+
+// embeddedFont adds a TrueType font with its program in the file.
+func embeddedFont(w *pdfWriter) int {
+	ff := w.stream("/Length1 4", []byte("font"))
+	fd := w.add(fmt.Sprintf("<< /Type /FontDescriptor /FontName /ABCDEF+Demo /Flags 32 /FontBBox [0 0 1000 1000] /ItalicAngle 0 /Ascent 800 /Descent -200 /CapHeight 700 /StemV 80 /FontFile2 %d 0 R >>", ff))
+	return w.add(fmt.Sprintf("<< /Type /Font /Subtype /TrueType /BaseFont /ABCDEF+Demo /FirstChar 32 /LastChar 126 /FontDescriptor %d 0 R >>", fd))
 }

@@ -2,6 +2,7 @@ package preflight
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -157,7 +158,14 @@ func checkFonts(rep *Report, p Profile, used map[string][]int, names map[string]
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
+	var missing []string
+	var missingPages []int
 	for _, k := range keys {
+		if name, ok := strings.CutPrefix(k, missingFont); ok {
+			missing = append(missing, name)
+			missingPages = append(missingPages, used[k]...)
+			continue
+		}
 		name, ok := names[k]
 		if !ok || !byName[name] || reported[name] {
 			continue
@@ -168,6 +176,29 @@ func checkFonts(rep *Report, p Profile, used map[string][]int, names map[string]
 			Message: fmt.Sprintf("The font %q is not included in the file, so the printer would substitute another font. Export the PDF with all fonts embedded (or convert text to outlines).", displayFont(name)),
 			Details: withPages(map[string]any{"font": name, "measured": "not embedded", "threshold": "embedded"}, pages, -1)})
 	}
+	if len(missing) > 0 {
+		rep.add(fontsMissing(p, missing, missingPages))
+	}
+}
+
+// maxMissingNamed bounds the fonts a fontsMissing finding names: a
+// damaged or hostile page may name thousands.
+const maxMissingNamed = 10
+
+// fontsMissing reports text in fonts that Tf names and the resources lack
+// (by resource name, sorted). Viewers and printers set such text in a
+// substitute font, as they do a font not embedded; one finding covers
+// them all.
+func fontsMissing(p Profile, names []string, pages []int) Finding {
+	slices.Sort(pages)
+	pages = slices.Compact(pages)
+	named := names[:min(len(names), maxMissingNamed)]
+	for i, n := range named {
+		named[i] = "/" + n
+	}
+	return Finding{Code: CodeFontNotEmbedded, Check: chkFonts, Severity: p.FontNotEmbedded, Page: pages[0],
+		Message: fmt.Sprintf("Some text uses a font that is not in the file (%s), so the printer would substitute another font. Export the PDF with all fonts embedded (or convert text to outlines).", strings.Join(named, ", ")),
+		Details: withPages(map[string]any{"fonts": named, "measured": "missing", "threshold": "embedded"}, pages, -1)}
 }
 
 // displayFont strips the subset tag ("ABCDEF+Helvetica" → "Helvetica").

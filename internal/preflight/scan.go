@@ -96,12 +96,20 @@ func (s *pageScan) Problem(err error) {
 	}
 }
 
+// fontKey identifies a font: by its object, else by its name. A font
+// that Tf names and the resources lack has a key of its own, the
+// missingFont prefix and its resource name.
 func fontKey(f content.FontInfo) string {
-	if f.ID != "" {
+	switch {
+	case f.Missing:
+		return missingFont + f.Name
+	case f.ID != "":
 		return f.ID
 	}
 	return "name:" + f.Name
 }
+
+const missingFont = "missing:"
 
 func overlaps(a, b content.Rect) bool {
 	return a.X0 <= b.X1 && b.X0 <= a.X1 && a.Y0 <= b.Y1 && b.Y0 <= a.Y1

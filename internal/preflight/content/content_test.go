@@ -218,6 +218,12 @@ func TestInterpreterState(t *testing.T) {
 		{"text size through Tm and cm", "2 0 0 2 0 0 cm BT /F1 4 Tf 1.5 0 0 1.5 0 0 Tm (Hi) Tj ET", func(p Paint) string {
 			return want(near(p.TextSize, 12) && p.Font.Name == "Helvetica" && p.Fill, "12 pt Helvetica", p)
 		}},
+		{"text in a missing font", "BT /F1 10 Tf /F9 8 Tf (x) Tj ET", func(p Paint) string {
+			return want(p.Font.Missing && p.Font.Name == "F9" && near(p.TextSize, 8), "8 pt in the missing /F9", p)
+		}},
+		{"q Q restores the font", "BT /F1 10 Tf q /F9 8 Tf Q (x) Tj ET", func(p Paint) string {
+			return want(p.Font.Name == "Helvetica" && near(p.TextSize, 10), "10 pt Helvetica", p)
+		}},
 		{"invisible text", "BT /F1 10 Tf 3 Tr (x) Tj ET", func(p Paint) string {
 			return want(p.RenderMode == 3 && !p.Fill && !p.Stroke, "render mode 3", p)
 		}},

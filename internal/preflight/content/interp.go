@@ -58,7 +58,6 @@ type gstate struct {
 	softMask               bool
 	blend                  string
 	font                   FontInfo
-	fontSet                bool
 	fontSize               float64
 	charSpace, wordSpace   float64
 	hscale, leading, rise  float64

@@ -169,6 +169,10 @@ type FontInfo struct {
 	// Type3 fonts draw glyphs with their own matrix; their text size is not
 	// comparable with other fonts and is not checked.
 	Type3 bool
+	// Missing is set for a font that Tf names and the resources lack; Name
+	// is then the resource name. Viewers draw its text in a substitute
+	// font, as they would a font not embedded.
+	Missing bool
 }
 
 // Resources looks up named resources for the interpreter. Lookups that

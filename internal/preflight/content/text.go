@@ -70,17 +70,18 @@ func (in *Interpreter) setFont() {
 	if !ok1 || !ok2 {
 		return
 	}
-	in.gs.fontSize = size
-	in.gs.fontSet = false
-	if in.res == nil {
-		return
+	var f FontInfo
+	ok := false
+	if in.res != nil {
+		f, ok = in.res.Font(n)
 	}
-	f, ok := in.res.Font(n)
 	if !ok {
+		// Viewers do not keep the font before: they draw what follows
+		// in a substitute font, so the text is the missing font's.
 		in.v.Problem(fmt.Errorf("font /%s is missing", n))
-		return
+		f = FontInfo{Name: string(n), Missing: true}
 	}
-	in.gs.font, in.gs.fontSet = f, true
+	in.gs.font, in.gs.fontSize = f, size
 }
 
 func (in *Interpreter) moveLine(tx, ty float64) {
