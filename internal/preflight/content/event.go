@@ -62,7 +62,6 @@ type Paint struct {
 	FillColor    Color
 	// StrokeOP and FillOP are the overprint flags in effect (OP and op).
 	StrokeOP, FillOP bool
-	OPM              int
 	// LineWidth is the effective stroke width in points after every matrix,
 	// measured along the thinnest direction. 0 means a device-thinnest line.
 	LineWidth float64
@@ -72,14 +71,12 @@ type Paint struct {
 	CTM Matrix
 
 	// Text: the effective size in points (em height after the text and
-	// graphics matrices), the render mode and the font.
-	TextSize   float64
-	RenderMode int
-	Font       FontInfo
+	// graphics matrices) and the font.
+	TextSize float64
+	Font     FontInfo
 
-	// Image and Inline describe an image placement.
-	Image  *ImageInfo
-	Inline bool
+	// Image describes an image placement.
+	Image *ImageInfo
 
 	// Transparency names the transparency in effect ("soft mask",
 	// "opacity", "blend mode Multiply"), empty for opaque painting.

@@ -36,7 +36,7 @@ func (in *Interpreter) inlineImage(d Dict, data []byte) {
 			}
 		}
 	}
-	in.image(img, true)
+	in.image(img)
 }
 
 var inlineAbbrev = map[Name]Family{

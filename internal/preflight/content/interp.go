@@ -53,7 +53,6 @@ type gstate struct {
 	stroke, fill           Color
 	strokePat, fillPat     *ColorSpace // colour space a pattern paints in
 	strokeOP, fillOP       bool
-	opm                    int
 	strokeAlpha, fillAlpha float64
 	softMask               bool
 	blend                  string
@@ -267,9 +266,6 @@ func (in *Interpreter) extGState() {
 	if g.FillOP != nil {
 		in.gs.fillOP = *g.FillOP
 	}
-	if g.OPM != nil {
-		in.gs.opm = *g.OPM
-	}
 	if g.StrokeAlpha != nil {
 		in.gs.strokeAlpha = *g.StrokeAlpha
 	}
@@ -281,9 +277,6 @@ func (in *Interpreter) extGState() {
 	}
 	if g.BlendMode != nil {
 		in.gs.blend = *g.BlendMode
-	}
-	if g.FontSize != nil {
-		in.gs.fontSize = *g.FontSize
 	}
 }
 
@@ -306,7 +299,7 @@ func (in *Interpreter) begin(k Kind) *Paint {
 	*p = Paint{
 		Kind: k, CTM: in.gs.ctm,
 		StrokeColor: in.gs.stroke, FillColor: in.gs.fill,
-		StrokeOP: in.gs.strokeOP, FillOP: in.gs.fillOP, OPM: in.gs.opm,
+		StrokeOP: in.gs.strokeOP, FillOP: in.gs.fillOP,
 	}
 	if in.gs.strokePat != nil {
 		p.StrokeColor = Color{Space: *in.gs.strokePat}
@@ -329,18 +322,17 @@ func (in *Interpreter) doXObject() error {
 	}
 	switch {
 	case x.Image != nil:
-		in.image(x.Image, false)
+		in.image(x.Image)
 	case x.Form != nil:
 		return in.form(x.Form)
 	}
 	return nil
 }
 
-func (in *Interpreter) image(img *ImageInfo, inline bool) {
+func (in *Interpreter) image(img *ImageInfo) {
 	p := in.begin(KindImage)
 	p.Fill = true
 	p.Image = img
-	p.Inline = inline
 	p.Bounds = Rect{0, 0, 1, 1}.Transform(in.gs.ctm)
 	p.Transparency = in.transparency(false, true)
 	if p.Transparency == "" && (img.HasSMask || img.SMaskInData) {

@@ -128,9 +128,6 @@ type FormInfo struct {
 	// ID identifies the form object, so that a form drawing itself is caught.
 	ID     string
 	Matrix Matrix
-	BBox   Rect
-	// Transparency is true when the form is a transparency group.
-	Transparency bool
 	// Content returns a reader of the decoded content stream, read as the
 	// form is interpreted. Its errors end the form, except one wrapping
 	// ErrLimit, which ends the interpretation.
@@ -149,15 +146,12 @@ type XObject struct {
 // Nil pointers are parameters the dictionary does not set.
 type ExtGState struct {
 	LineWidth   *float64
-	StrokeOP    *bool // OP
-	FillOP      *bool // op
-	OPM         *int
+	StrokeOP    *bool    // OP
+	FillOP      *bool    // op
 	StrokeAlpha *float64 // CA
 	FillAlpha   *float64 // ca
 	SoftMask    *bool    // SMask present and not /None
 	BlendMode   *string
-	FontSize    *float64
-	FontName    *string
 }
 
 // FontInfo describes a font resource.

@@ -127,7 +127,6 @@ func (in *Interpreter) show(operands []Object) {
 	trm := in.tm.Mul(g.ctm)
 	p := in.begin(KindText)
 	p.Font = g.font
-	p.RenderMode = g.renderMode
 	p.TextSize = abs(g.fontSize) * trm.YScale()
 	p.Fill = g.renderMode == 0 || g.renderMode == 2 || g.renderMode == 4 || g.renderMode == 6
 	p.Stroke = g.renderMode == 1 || g.renderMode == 2 || g.renderMode == 5 || g.renderMode == 6
