@@ -33,18 +33,18 @@ func TestLexerTokens(t *testing.T) {
 			var got []string
 			lx := NewLexer(strings.NewReader(tt.in))
 			for {
-				tok, op, isOp, ok, err := lx.Next()
+				tok, err := lx.Next()
+				if err == io.EOF {
+					break
+				}
 				if err != nil {
 					t.Fatalf("Next: %v", err)
 				}
-				if !ok {
-					break
-				}
-				if isOp {
-					got = append(got, "OP:"+op)
+				if tok.Op != "" {
+					got = append(got, "OP:"+tok.Op)
 					continue
 				}
-				got = append(got, format(tok))
+				got = append(got, format(tok.Operand))
 			}
 			if strings.Join(got, "|") != strings.Join(tt.want, "|") {
 				t.Errorf("got %q, want %q", got, tt.want)
@@ -74,12 +74,8 @@ func TestLexerErrors(t *testing.T) {
 	for _, in := range []string{"(unterminated", "<4142", strings.Repeat("[", 100) + "1"} {
 		lx := NewLexer(strings.NewReader(in))
 		var err error
-		for i := 0; i < 1000; i++ {
-			var ok bool
-			_, _, _, ok, err = lx.Next()
-			if err != nil || !ok {
-				break
-			}
+		for i := 0; i < 1000 && err == nil; i++ {
+			_, err = lx.Next()
 		}
 		if !errors.Is(err, ErrSyntax) {
 			t.Errorf("%.20q: err = %v, want ErrSyntax", in, err)

@@ -138,7 +138,10 @@ func (in *Interpreter) run(content io.Reader) error {
 	}()
 	in.operands = in.operands[:0]
 	for {
-		tok, op, isOp, ok, err := lx.Next()
+		tok, err := lx.Next()
+		if err == io.EOF {
+			return nil
+		}
 		if err != nil {
 			if errors.Is(err, ErrLimit) || in.ctx.Err() != nil {
 				return err
@@ -146,12 +149,9 @@ func (in *Interpreter) run(content io.Reader) error {
 			in.v.Problem(fmt.Errorf("at byte %d: %w", lx.Pos(), err))
 			return nil
 		}
-		if !ok {
-			return nil
-		}
-		if !isOp {
+		if tok.Op == "" {
 			if len(in.operands) < 64 {
-				in.operands = append(in.operands, tok)
+				in.operands = append(in.operands, tok.Operand)
 			}
 			continue
 		}
@@ -164,7 +164,7 @@ func (in *Interpreter) run(content io.Reader) error {
 				return err
 			}
 		}
-		if err := in.do(op, lx); err != nil {
+		if err := in.do(tok.Op, lx); err != nil {
 			return err
 		}
 		in.operands = in.operands[:0]

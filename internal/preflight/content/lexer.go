@@ -138,34 +138,36 @@ func (l *Lexer) skipSpace() {
 // keyword is an operator or a bare word such as true, false or null.
 type keyword string
 
-// Next returns the next token: an operand Object, or an operator as its
-// name with isOp true. At the end of the stream it returns ok false. A
+// Token is one token of a content stream: an operator or an operand.
+type Token struct {
+	// Op is the operator's name, empty for an operand.
+	Op string
+	// Operand is the operand's value (nil for null) when Op is empty.
+	Operand Object
+}
+
+// Next returns the next token, or io.EOF at the end of the stream. A
 // failure of the reader beneath is returned as it is; ErrSyntax marks
 // what cannot be tokenised.
-func (l *Lexer) Next() (tok Object, op string, isOp bool, ok bool, err error) {
+func (l *Lexer) Next() (Token, error) {
 	l.skipSpace()
 	if _, more := l.peek(); !more {
-		return nil, "", false, false, l.readErr()
+		if err := l.readErr(); err != nil {
+			return Token{}, err
+		}
+		return Token{}, io.EOF
 	}
 	o, err := l.object(0)
 	if rerr := l.readErr(); rerr != nil {
-		return nil, "", false, true, rerr
+		return Token{}, rerr
 	}
 	if err != nil {
-		return nil, "", false, true, err
+		return Token{}, err
 	}
-	if k, isKw := o.(keyword); isKw {
-		switch k {
-		case "true":
-			return true, "", false, true, nil
-		case "false":
-			return false, "", false, true, nil
-		case "null":
-			return nil, "", false, true, nil
-		}
-		return nil, string(k), true, true, nil
+	if k, isKw := o.(keyword); isKw && k != "true" && k != "false" && k != "null" {
+		return Token{Op: string(k)}, nil
 	}
-	return o, "", false, true, nil
+	return Token{Operand: bareWord(o)}, nil
 }
 
 // startsWith reports whether the unread bytes start with s.

@@ -17,20 +17,19 @@ func tokens(t *testing.T, r io.Reader) []string {
 	lx := NewLexer(r)
 	var out []string
 	for {
-		tok, op, isOp, ok, err := lx.Next()
-		if err != nil {
-			t.Fatalf("Next: %v", err)
-		}
+		tok, err := lx.Next()
 		switch {
-		case !ok:
+		case err == io.EOF:
 			return out
-		case op == "BI":
+		case err != nil:
+			t.Fatalf("Next: %v", err)
+		case tok.Op == "BI":
 			d, err := lx.InlineImage()
 			out = append(out, fmt.Sprintf("BI %v %v %q", err, sprint(d), lx.InlineData()))
-		case isOp:
-			out = append(out, "OP:"+op)
+		case tok.Op != "":
+			out = append(out, "OP:"+tok.Op)
 		default:
-			out = append(out, sprint(tok))
+			out = append(out, sprint(tok.Operand))
 		}
 	}
 }
@@ -60,7 +59,7 @@ func TestLexerReturnsReadErrors(t *testing.T) {
 	lx := NewLexer(io.MultiReader(strings.NewReader("q 1 0 0 1 0 0 cm (unfinished"), iotest.ErrReader(boom)))
 	var err error
 	for i := 0; i < 100 && err == nil; i++ {
-		_, _, _, _, err = lx.Next()
+		_, err = lx.Next()
 	}
 	if !errors.Is(err, boom) || errors.Is(err, ErrSyntax) {
 		t.Errorf("err = %v, want the reader's", err)
@@ -83,7 +82,7 @@ func TestLexerBoundsTokens(t *testing.T) {
 		"array":  "[" + strings.Repeat("1 ", maxElements+1) + "]",
 		"dict":   "<<" + dict.String() + ">>",
 	} {
-		_, _, _, _, err := NewLexer(strings.NewReader(in)).Next()
+		_, err := NewLexer(strings.NewReader(in)).Next()
 		if !errors.Is(err, ErrSyntax) {
 			t.Errorf("%s: err = %v, want ErrSyntax", name, err)
 		}
@@ -95,8 +94,8 @@ func TestLexerBoundsTokens(t *testing.T) {
 	if _, err := lx.InlineImage(); err != nil || lx.InlineData() != nil {
 		t.Errorf("inline image of %d bytes: err %v, %d bytes kept", len(data), err, len(lx.InlineData()))
 	}
-	if _, op, _, _, _ := lx.Next(); op != "Q" {
-		t.Errorf("after the image: %q, want Q", op)
+	if tok, _ := lx.Next(); tok.Op != "Q" {
+		t.Errorf("after the image: %+v, want Q", tok)
 	}
 }
 
