@@ -47,9 +47,9 @@ func Prefix(livemode bool) string {
 func Generate(livemode bool) (key, lookup string, hash []byte) {
 	var b strings.Builder
 	b.WriteString(Prefix(livemode))
-	max := big.NewInt(int64(len(alphabet)))
+	letters := big.NewInt(int64(len(alphabet)))
 	for range bodyLen {
-		n, err := rand.Int(rand.Reader, max)
+		n, err := rand.Int(rand.Reader, letters)
 		if err != nil {
 			panic("apikey: crypto/rand failed: " + err.Error())
 		}

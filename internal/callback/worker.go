@@ -110,10 +110,10 @@ func New(cfg Config) (*Worker, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	cfg.Concurrency = cmp(cfg.Concurrency, 16)
-	cfg.PerHost = min(cmp(cfg.PerHost, 4), cfg.Concurrency)
-	cfg.Lease = max(cmp(cfg.Lease, time.Minute), 2*cfg.Timeout)
-	cfg.PollInterval = cmp(cfg.PollInterval, 2*time.Second)
+	cfg.Concurrency = orDefault(cfg.Concurrency, 16)
+	cfg.PerHost = min(orDefault(cfg.PerHost, 4), cfg.Concurrency)
+	cfg.Lease = max(orDefault(cfg.Lease, time.Minute), 2*cfg.Timeout)
+	cfg.PollInterval = orDefault(cfg.PollInterval, 2*time.Second)
 	if cfg.Name == "" {
 		host, _ := os.Hostname()
 		cfg.Name = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), id.Token(4))
@@ -123,8 +123,8 @@ func New(cfg Config) (*Worker, error) {
 	return w, nil
 }
 
-// cmp returns v, or def when v is zero or less.
-func cmp[T int | time.Duration](v, def T) T {
+// orDefault returns v, or def when v is zero or less.
+func orDefault[T int | time.Duration](v, def T) T {
 	if v <= 0 {
 		return def
 	}
