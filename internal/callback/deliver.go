@@ -22,7 +22,7 @@ func (w *Worker) deliver(ctx context.Context, c store.ClaimedDelivery) {
 	if err != nil {
 		// Not an attempt: nothing was sent. The delivery stays leased and
 		// is tried again when the lease ends, by when the store may be back.
-		w.cfg.Logger.Error("callback not sent", "delivery", d.ID, "err", err)
+		w.cfg.Logger.Error("callback not sent", "delivery", d.ID, "error", err)
 		return
 	}
 	r := send(ctx, w.cfg.Client, w.cfg.Version, w.cfg.Timeout, q)
@@ -94,7 +94,7 @@ func (w *Worker) record(ctx context.Context, d store.Delivery, q request, r Resu
 	case errors.Is(err, store.ErrStale):
 		w.cfg.Logger.Warn("callback attempt made after the lease ran out; another worker has the delivery", attrs...)
 	case err != nil:
-		w.cfg.Logger.Error("record callback attempt; the delivery is retried when its lease ends", append(attrs, "err", err)...)
+		w.cfg.Logger.Error("record callback attempt; the delivery is retried when its lease ends", append(attrs, "record_error", err)...)
 	default:
 		level := slog.LevelInfo
 		if outcome == store.DeliveryFailed {

@@ -237,7 +237,7 @@ func (w *Worker) cycle(ctx context.Context) time.Duration {
 		})
 		if err != nil {
 			if ctx.Err() == nil {
-				w.cfg.Logger.Error("claim callback deliveries", "err", err)
+				w.cfg.Logger.Error("claim callback deliveries", "error", err)
 			}
 			return w.cfg.PollInterval
 		}
@@ -273,7 +273,7 @@ func (w *Worker) untilDue(ctx context.Context, now time.Time) time.Duration {
 	next, err := w.cfg.Store.NextDeliveryAt(ctx)
 	if err != nil {
 		if !errors.Is(err, store.ErrNotFound) && ctx.Err() == nil {
-			w.cfg.Logger.Error("find next callback delivery", "err", err)
+			w.cfg.Logger.Error("find next callback delivery", "error", err)
 		}
 		return wait
 	}
