@@ -20,6 +20,7 @@ func (d *Doc) Dereference(o types.Object) (types.Object, error) {
 		if !ok {
 			return o, nil
 		}
+		d.hops++
 		var err error
 		if o, err = d.object(ir.ObjectNumber.Value()); err != nil {
 			return nil, err

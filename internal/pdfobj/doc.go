@@ -104,6 +104,10 @@ type Doc struct {
 	// hybrid file may name the same stream, and one that inflates to the
 	// decompression limit must not be decoded once per section.
 	hybrid map[int64]bool
+	// hops counts the references Dereference has followed. It is read by
+	// tests only: they bound the work of a hostile file (a reference
+	// loop) by this count, not by the clock.
+	hops int
 }
 
 // Open reads the structure of the PDF of the given size through r. Only
