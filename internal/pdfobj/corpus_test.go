@@ -10,27 +10,35 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/atomyx/submit/internal/need"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 )
 
-// corpusDir is the shared corpus, next to the repository.
-const corpusDir = "../../../shared/corpus"
-
-func corpusPDFs(t *testing.T) []string {
+// corpusPDFs returns the PDFs of the shared corpus, named by their path
+// inside it ("qpdf/bad2.pdf"), and the corpus's folder.
+func corpusPDFs(t *testing.T) (dir string, names []string) {
 	t.Helper()
-	var files []string
-	filepath.WalkDir(corpusDir, func(p string, e os.DirEntry, err error) error {
-		if err == nil && !e.IsDir() && strings.HasSuffix(p, ".pdf") {
-			files = append(files, p)
+	dir = need.Corpus(t)
+	err := filepath.WalkDir(dir, func(p string, e os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !e.IsDir() && strings.HasSuffix(p, ".pdf") {
+			name, err := filepath.Rel(dir, p)
+			names = append(names, filepath.ToSlash(name))
+			return err
 		}
 		return nil
 	})
-	if len(files) == 0 {
-		t.Skipf("corpus not found at %s (clone the shared corpus next to the repo to run this test)", corpusDir)
+	if err != nil {
+		t.Fatalf("list the corpus: %v", err)
 	}
-	return files
+	if len(names) == 0 {
+		t.Fatalf("no PDFs in the corpus at %s", dir)
+	}
+	return dir, names
 }
 
 // oracle reads data with pdfcpu's full reader, which loads everything.
@@ -177,8 +185,9 @@ func pageDicts(root types.Dict, r deref) []types.Dict {
 func TestCorpusMatchesPdfcpu(t *testing.T) {
 	t.Parallel()
 	compared := 0
-	for _, file := range corpusPDFs(t) {
-		data, err := os.ReadFile(file)
+	dir, names := corpusPDFs(t)
+	for _, name := range names {
+		data, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -186,7 +195,6 @@ func TestCorpusMatchesPdfcpu(t *testing.T) {
 		if err != nil {
 			continue // pdfcpu cannot read it; other tests cover it
 		}
-		name := strings.TrimPrefix(file, corpusDir+"/")
 		if why := knownDifferences[name]; why != "" {
 			continue
 		}

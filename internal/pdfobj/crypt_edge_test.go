@@ -10,27 +10,21 @@ import (
 	"regexp"
 	"strconv"
 	"testing"
+
+	"github.com/atomyx/submit/internal/need"
 )
 
 // qpdfEncrypted encrypts a corpus file (with XMP metadata) with qpdf's
 // arguments and applies edit to its Encrypt dictionary. qpdf writes that
 // dictionary last, so an edit moves only the xref table, whose startxref
-// is then corrected. CI installs qpdf; elsewhere the test skips without it.
+// is then corrected. It needs qpdf and the corpus (internal/need).
 func qpdfEncrypted(t *testing.T, edit func(enc []byte) []byte, args ...string) []byte {
 	t.Helper()
-	if _, err := exec.LookPath("qpdf"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("qpdf is not installed; CI must install it")
-		}
-		t.Skip("qpdf not installed (apt-get install qpdf)")
-	}
-	src := filepath.Join(corpusDir, "verapdf", "6.2.10", "6-2-10-t01-pass-a.pdf")
-	if _, err := os.Stat(src); err != nil {
-		t.Skipf("corpus not found at %s", corpusDir)
-	}
+	qpdf := need.Tool(t, "qpdf")
+	src := need.Corpus(t, "verapdf", "6.2.10", "6-2-10-t01-pass-a.pdf")
 	out := filepath.Join(t.TempDir(), "out.pdf")
 	cmd := append([]string{"--allow-weak-crypto", "--object-streams=disable", "--encrypt"}, args...)
-	if b, err := exec.Command("qpdf", append(cmd, "--", src, out)...).CombinedOutput(); err != nil {
+	if b, err := exec.Command(qpdf, append(cmd, "--", src, out)...).CombinedOutput(); err != nil {
 		t.Fatalf("qpdf: %v\n%s", err, b)
 	}
 	data, err := os.ReadFile(out)
@@ -114,9 +108,9 @@ func TestMissingKeyLength(t *testing.T) {
 		t.Errorf("metadata = %q, want the decrypted XMP", clip(got))
 	}
 	// qpdf's own example of it, from the shared corpus.
-	corpus, err := os.ReadFile(filepath.Join(corpusDir, "qpdf", "bad-encryption-length.pdf"))
+	corpus, err := os.ReadFile(need.Corpus(t, "qpdf", "bad-encryption-length.pdf"))
 	if err != nil {
-		t.Skip(err)
+		t.Fatal(err)
 	}
 	if _, err := Open(context.Background(), bytes.NewReader(corpus), int64(len(corpus)), Options{}); err != nil {
 		t.Errorf("bad-encryption-length.pdf: %v", err)

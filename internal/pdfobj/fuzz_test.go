@@ -9,19 +9,25 @@ import (
 	"testing"
 	"time"
 
+	"github.com/atomyx/submit/internal/need"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 )
 
 // FuzzOpen opens arbitrary bytes, walks the page tree and decodes every
-// page's content: no panic, no hang, whatever the input.
+// page's content: no panic, no hang, whatever the input. Damaged and
+// encrypted files of the corpus are the seeds that lead it into repair
+// and decryption, so it needs the corpus like the tests do.
 func FuzzOpen(f *testing.F) {
 	f.Add(minimalPDF())
 	f.Add(refLoopPDF())
 	f.Add(deepPDF(200))
-	for _, name := range []string{"qpdf/bad11.pdf", "qpdf/V4-aes.pdf", "qpdf/encrypted-positive-P.pdf", "qpdf/issue-117.pdf", "qpdf/append-xref-loop.pdf"} {
-		if data, err := os.ReadFile(filepath.Join(corpusDir, name)); err == nil {
-			f.Add(data)
+	dir := need.Corpus(f, "qpdf")
+	for _, name := range []string{"bad11.pdf", "V4-aes.pdf", "encrypted-positive-P.pdf", "issue-117.pdf", "append-xref-loop.pdf"} {
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			f.Fatal(err)
 		}
+		f.Add(data)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/atomyx/submit/internal/need"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 )
 
@@ -302,7 +303,7 @@ func TestHostileStructures(t *testing.T) {
 // one that needs a password says so.
 func TestEncryptedCorpus(t *testing.T) {
 	t.Parallel()
-	corpusPDFs(t)
+	dir := need.Corpus(t, "qpdf")
 	tests := []struct {
 		file string
 		r    int
@@ -314,7 +315,7 @@ func TestEncryptedCorpus(t *testing.T) {
 		{"encrypted-40-bit-R3.pdf", 0, ErrWrongPassword},
 	}
 	for _, tt := range tests {
-		data, err := os.ReadFile(filepath.Join(corpusDir, "qpdf", tt.file))
+		data, err := os.ReadFile(filepath.Join(dir, tt.file))
 		if err != nil {
 			t.Fatal(err)
 		}
