@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"path/filepath"
 	"testing"
+
+	"github.com/atomyx/submit/internal/need"
 )
 
 // Every damaged or encrypted file of the qpdf suite gets a report with a
@@ -36,7 +38,7 @@ func TestCorpusDamagedFilesGetAReport(t *testing.T) {
 func TestCorpusEncryption(t *testing.T) {
 	t.Parallel()
 	e, p := setup(t)
-	corpusFiles(t, "qpdf")
+	dir := need.Corpus(t, "qpdf")
 	tests := []struct {
 		file string
 		code string // "" = readable without a finding about encryption
@@ -47,7 +49,7 @@ func TestCorpusEncryption(t *testing.T) {
 		{"encrypted-positive-P.pdf", ""},
 	}
 	for _, tt := range tests {
-		rep := checkFile(t, e, filepath.Join(corpusDir, "qpdf", tt.file), p, Expectations{})
+		rep := checkFile(t, e, filepath.Join(dir, tt.file), p, Expectations{})
 		got := ""
 		for _, f := range rep.Errors {
 			if f.Check == chkEncryption {
@@ -73,7 +75,7 @@ var knownDifferences = map[string]string{
 // file both can read.
 func TestCorpusBoxesMatchPdfinfo(t *testing.T) {
 	t.Parallel()
-	needTool(t, "pdfinfo")
+	need.Tool(t, "pdfinfo")
 	e, p := setup(t)
 	var files []string
 	for _, sub := range []string{"qpdf", "verapdf/6.2.11", "verapdf/6.2.3", "verapdf/6.2.4.3", "verapdf/6.2.4.4", "verapdf/6.2.10"} {

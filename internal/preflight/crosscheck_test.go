@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/atomyx/submit/internal/need"
 )
 
 // allCorpus lists every corpus PDF.
@@ -64,7 +66,7 @@ func imageKey(page, w, h int) string { return fmt.Sprintf("p%d %dx%d", page, w, 
 // has the effective ppi pdfimages -list reports.
 func TestCorpusImagesMatchPdfimages(t *testing.T) {
 	t.Parallel()
-	needTool(t, "pdfimages")
+	need.Tool(t, "pdfimages")
 	e, p := setup(t)
 	compared := 0
 	for _, file := range allCorpus(t) {
@@ -162,7 +164,7 @@ func parsePdffonts(out string) []popplerFont {
 // The inventory lists the fonts pdffonts lists, with the same embedded flag.
 func TestCorpusFontsMatchPdffonts(t *testing.T) {
 	t.Parallel()
-	needTool(t, "pdffonts")
+	need.Tool(t, "pdffonts")
 	e, p := setup(t)
 	compared := 0
 	for _, file := range allCorpus(t) {

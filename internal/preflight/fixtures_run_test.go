@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/atomyx/submit/internal/need"
 )
 
 func TestFixturesKnownAnswers(t *testing.T) {
@@ -57,7 +59,7 @@ func TestFixturesKnownAnswers(t *testing.T) {
 func TestFixturesMatchPoppler(t *testing.T) {
 	t.Parallel()
 	for _, name := range []string{"pdfinfo", "pdfimages", "pdffonts"} {
-		needTool(t, name)
+		need.Tool(t, name)
 	}
 	e, p := setup(t)
 	dir := t.TempDir()

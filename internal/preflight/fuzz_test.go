@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/atomyx/submit/internal/need"
 	"github.com/atomyx/submit/internal/pdfobj"
 )
 
@@ -24,10 +25,13 @@ func FuzzCheck(f *testing.F) {
 	f.Add(loopPDF())
 	f.Add(deepPDF(50))
 	f.Add(manyPagesPDF(3, 3))
-	for _, name := range []string{"qpdf/bad11.pdf", "qpdf/bad2.pdf", "qpdf/encrypted-with-images.pdf", "qpdf/issue-117.pdf"} {
-		if data, err := os.ReadFile(filepath.Join(corpusDir, name)); err == nil {
-			f.Add(data)
+	dir := need.Corpus(f, "qpdf") // damaged and encrypted seeds, as in pdfobj's FuzzOpen
+	for _, name := range []string{"bad11.pdf", "bad2.pdf", "encrypted-with-images.pdf", "issue-117.pdf"} {
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			f.Fatal(err)
 		}
+		f.Add(data)
 	}
 	e, err := New(Options{Timeout: 5 * time.Second, MaxStreamBytes: 16 << 20, MaxOperators: 1_000_000, MaxPages: 200})
 	if err != nil {

@@ -12,20 +12,9 @@ import (
 	"strings"
 	"testing"
 	"time"
-)
 
-// needGhostscript skips the test when gs is missing, except under CI,
-// where a missing gs would silently drop the only independent check of
-// the ink measurement.
-func needGhostscript(t *testing.T) {
-	t.Helper()
-	if _, err := exec.LookPath("gs"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("gs not installed; CI must run the ink cross-check (apt-get install ghostscript)")
-		}
-		t.Skip("gs not installed (apt-get install ghostscript): ink cross-check skipped")
-	}
-}
+	"github.com/atomyx/submit/internal/need"
+)
 
 // Ghostscript's tiffsep device renders a page into one 8-bit plane per
 // ink (process and spot), 0 = solid ink, 255 = none. Without overprint,
@@ -33,7 +22,7 @@ func needGhostscript(t *testing.T) {
 // which our per-object maximum must equal.
 func TestInkCoverageMatchesGhostscript(t *testing.T) {
 	t.Parallel()
-	needGhostscript(t)
+	need.Tool(t, "gs")
 	e, _ := setup(t)
 	probe := inkProbe(t)
 	for i, fx := range inkFixtures {

@@ -10,29 +10,23 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/atomyx/submit/internal/need"
 )
 
-// corpusDir is the shared corpus, relative to this package (the repo root
-// is two levels up, the corpus sits next to the repo).
-const corpusDir = "../../../shared/corpus"
-
-// corpusFiles returns the PDFs under corpus/sub, or skips the test when
-// the corpus is not there.
+// corpusFiles returns the PDFs in the folder sub of the shared corpus,
+// which the test needs (internal/need).
 func corpusFiles(t *testing.T, sub string) []string {
 	t.Helper()
-	files, _ := filepath.Glob(filepath.Join(corpusDir, sub, "*.pdf"))
+	dir := need.Corpus(t, sub)
+	files, err := filepath.Glob(filepath.Join(dir, "*.pdf"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(files) == 0 {
-		t.Skipf("corpus not found at %s/%s (clone the shared corpus next to the repo to run this test)", corpusDir, sub)
+		t.Fatalf("no PDFs in %s: the corpus is incomplete", dir)
 	}
 	return files
-}
-
-// needTool skips the test when a poppler tool is not installed.
-func needTool(t *testing.T, name string) {
-	t.Helper()
-	if _, err := exec.LookPath(name); err != nil {
-		t.Skipf("%s not installed (apt-get install poppler-utils): cross-check skipped", name)
-	}
 }
 
 // tool runs a command and returns stdout; a failure returns ok false.
