@@ -61,7 +61,8 @@ func newArtwork(ctx context.Context, cfg *config.Config, st store.Store, log *sl
 	if err != nil {
 		return nil, fmt.Errorf("preflight engine: %w", err)
 	}
-	pages, err := pdfium.New(pdfium.Options{CacheDir: filepath.Join(cfg.DataDir, "cache", "renderer"), Logger: log, PageTimeout: cfg.RenderPageTimeout})
+	pages, err := pdfium.New(pdfium.Options{CacheDir: filepath.Join(cfg.DataDir, "cache", "renderer"), Logger: log,
+		PageTimeout: cfg.RenderPageTimeout, InstanceMemory: cfg.RenderMemoryMB << 20})
 	if err != nil {
 		engine.Close()
 		return nil, fmt.Errorf("start the PDF renderer: %w", err)

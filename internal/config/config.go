@@ -90,6 +90,10 @@ type Config struct {
 	RenderPageTimeout time.Duration
 	// ProofTimeout bounds the rendering of one file's proof. Default 30m.
 	ProofTimeout time.Duration
+	// RenderMemoryMB bounds the memory of each of the renderer's two
+	// instances, in MiB: a page that needs more fails its proof, as the
+	// file's fault. Default 192 (pdfium.DefaultInstanceMemory).
+	RenderMemoryMB int64
 }
 
 // maxMB is the largest size in MiB a setting takes: 1 EiB, which still
@@ -142,6 +146,7 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.Int64Var(&c.MaxUnfinishedUploadMB, "max-unfinished-upload-mb", 0, "sizes of one job's unfinished resumable uploads together, in MiB (0: twice --max-upload-mb)")
 	fs.DurationVar(&c.RenderPageTimeout, "render-page-timeout", pdfium.DefaultPageTimeout, "how long the proof renderer may spend on one page before the proof fails")
 	fs.DurationVar(&c.ProofTimeout, "proof-timeout", proof.DefaultTimeout, "how long the proof of one file may take before it fails")
+	fs.Int64Var(&c.RenderMemoryMB, "render-memory-mb", pdfium.DefaultInstanceMemory>>20, "memory each of the two proof renderers may use, in MiB; a page that needs more fails its proof")
 }
 
 // Parse parses args into fs, then fills every flag not given on the command
@@ -195,6 +200,9 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("--public-url %q must be an absolute http or https URL, such as https://submit.example.com", c.PublicURL))
 		}
 		c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	}
+	if c.RenderMemoryMB < 0 || c.RenderMemoryMB > 2048 {
+		errs = append(errs, errors.New("--render-memory-mb must be between 0 (the default) and 2048, the renderer's own maximum"))
 	}
 	if c.MaxUploadMB < 0 || c.FileLinkTTL < 0 || c.JobLifetime < 0 || c.RenderPageTimeout < 0 || c.ProofTimeout < 0 {
 		errs = append(errs, errors.New("--max-upload-mb, --file-link-ttl, --job-lifetime, --render-page-timeout and --proof-timeout must not be negative"))

@@ -40,8 +40,8 @@ func TestDefaults(t *testing.T) {
 	if c.MinFreeDiskMB != 256 || c.MaxUnfinishedUploads != 3 || c.MaxUnfinishedUploadMB != 0 {
 		t.Errorf("disk and unfinished upload limits = %d MiB, %d, %d MiB", c.MinFreeDiskMB, c.MaxUnfinishedUploads, c.MaxUnfinishedUploadMB)
 	}
-	if c.RenderPageTimeout != time.Minute || c.ProofTimeout != 30*time.Minute {
-		t.Errorf("render limits = %s a page, %s a proof", c.RenderPageTimeout, c.ProofTimeout)
+	if c.RenderPageTimeout != time.Minute || c.ProofTimeout != 30*time.Minute || c.RenderMemoryMB != 192 {
+		t.Errorf("render limits = %s a page, %s a proof, %d MiB", c.RenderPageTimeout, c.ProofTimeout, c.RenderMemoryMB)
 	}
 	if c.CallbackTimeout != 10*time.Second || c.CallbackLease != time.Minute || c.PipelineLease != 2*time.Minute {
 		t.Errorf("callback timeout and leases = %s, %s, %s", c.CallbackTimeout, c.CallbackLease, c.PipelineLease)
@@ -123,6 +123,7 @@ func TestInvalid(t *testing.T) {
 		{"negative unfinished uploads", nil, map[string]string{"SUBMIT_MAX_UNFINISHED_UPLOADS": "-1"}},
 		{"unfinished bytes overflow", []string{"--max-unfinished-upload-mb", "9223372036854775807"}, nil},
 		{"negative page timeout", []string{"--render-page-timeout", "-1s"}, nil},
+		{"renderer memory past its maximum", []string{"--render-memory-mb", "4096"}, nil},
 		{"short callback timeout", []string{"--callback-timeout", "500ms", "--callback-lease", "1m"}, nil},
 		{"negative pipeline lease", []string{"--pipeline-lease", "-1m"}, nil},
 		{"short pipeline lease", nil, map[string]string{"SUBMIT_PIPELINE_LEASE": "100ms"}},

@@ -24,6 +24,10 @@ import (
 // A memory can be stopped: from then on it refuses to grow, and PDFium
 // aborts at its next allocation that needs more (see Document.stop).
 type mappings struct {
+	// limit bounds each memory, in bytes: growth past it is refused, as
+	// past the module's own maximum. 0 means the module's maximum.
+	limit uint64
+
 	mu   sync.Mutex
 	made stopper // the memory of the instance being made
 
@@ -56,6 +60,9 @@ func (m *mappings) allocate(capacity, max uint64) experimental.LinearMemory {
 		experimental.LinearMemory
 		stopper
 	}
+	if m.limit > 0 {
+		max = min(max, m.limit)
+	}
 	b, err := syscall.Mmap(-1, 0, int(max), syscall.PROT_READ|syscall.PROT_WRITE,
 		syscall.MAP_PRIVATE|syscall.MAP_ANONYMOUS|syscall.MAP_NORESERVE)
 	if err == nil {
@@ -63,7 +70,7 @@ func (m *mappings) allocate(capacity, max uint64) experimental.LinearMemory {
 	} else {
 		// No address space for it (a strict overcommit policy, a ulimit):
 		// the Go heap, as wazero does by default.
-		mem = &heapMemory{buf: make([]byte, 0, capacity)}
+		mem = &heapMemory{buf: make([]byte, 0, min(capacity, max)), max: max}
 	}
 	m.mu.Lock()
 	m.made = mem
@@ -98,20 +105,25 @@ func (m *mappedMemory) Free() {
 // made.
 type heapMemory struct {
 	buf     []byte
+	max     uint64      // the largest the memory may grow; 0: no bound
 	stopped atomic.Bool // refuse to grow
 }
 
 func (m *heapMemory) stop() { m.stopped.Store(true) }
 
 func (m *heapMemory) Reallocate(size uint64) []byte {
-	if m.stopped.Load() {
+	if (m.max > 0 && size > m.max) || m.stopped.Load() {
 		return nil
 	}
 	if size <= uint64(cap(m.buf)) {
 		m.buf = m.buf[:size]
 		return m.buf
 	}
-	nb := make([]byte, size, max(size, 2*uint64(cap(m.buf))))
+	grown := max(size, 2*uint64(cap(m.buf)))
+	if m.max > 0 {
+		grown = min(grown, m.max)
+	}
+	nb := make([]byte, size, grown)
 	copy(nb, m.buf)
 	m.buf = nb
 	return m.buf

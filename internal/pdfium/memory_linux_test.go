@@ -2,7 +2,10 @@ package pdfium
 
 import (
 	"bytes"
+	"errors"
 	"testing"
+
+	"github.com/atomyx/submit/internal/pdfwrite"
 )
 
 // TestMappedMemory: a linear memory grows in place up to its maximum,
@@ -72,4 +75,64 @@ func TestInstanceMemory(t *testing.T) {
 	if mem, _ := ms.instantiate(func() error { return nil }); mem != (noStop{}) {
 		t.Errorf("an instance made without an allocation got %v", mem)
 	}
+}
+
+// TestMemoryLimit: a pool's limit caps every memory it makes below the
+// module's own maximum, mapped or on the heap.
+func TestMemoryLimit(t *testing.T) {
+	m := (&mappings{limit: 1 << 20}).allocate(0, 16<<20).(*mappedMemory)
+	defer m.Free()
+	if len(m.Reallocate(1<<20)) != 1<<20 || m.Reallocate(1<<20+64<<10) != nil {
+		t.Error("a mapping grew past its pool's limit, or not up to it")
+	}
+	h := &heapMemory{max: 1 << 20}
+	if len(h.Reallocate(1<<20)) != 1<<20 || h.Reallocate(2<<20) != nil {
+		t.Error("the heap fallback grew past its limit, or not up to it")
+	}
+}
+
+// TestInstanceMemoryBoundsAPage: a page that needs more memory than
+// Options.InstanceMemory fails as the page's fault, the pool replaces the
+// instance, and the default leaves room for a page of 300 ppi photos and
+// a 300 ppi A1 poster.
+func TestInstanceMemoryBoundsAPage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starting PDFium takes seconds")
+	}
+	var photo, poster bytes.Buffer
+	if err := pdfwrite.WriteSample(&photo, pdfwrite.SampleSpec{Pages: 1, ImageW: 2480, ImageH: 3508, Noise: 120, JPEGQuality: 95}); err != nil {
+		t.Fatal(err)
+	}
+	if err := pdfwrite.WriteSample(&poster, pdfwrite.SampleSpec{Pages: 1, TrimW: 594, TrimH: 841, ImageW: 7016, ImageH: 9933, Noise: 60}); err != nil {
+		t.Fatal(err)
+	}
+	small, err := New(Options{CacheDir: sharedCache, Workers: 1, InstanceMemory: 24 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer small.Close()
+	if err := renderFirst(t, small, photo.Bytes()); !errors.Is(err, ErrPage) {
+		t.Errorf("a photo page in 24 MiB: %v, want ErrPage", err)
+	}
+	if err := renderFirst(t, small, squarePDF()); err != nil {
+		t.Errorf("a small page after the instance was thrown away: %v", err)
+	}
+	def := onePool(t)
+	for name, b := range map[string][]byte{"photo": photo.Bytes(), "poster": poster.Bytes()} {
+		if err := renderFirst(t, def, b); err != nil {
+			t.Errorf("a %s page under the default limit: %v", name, err)
+		}
+	}
+}
+
+// renderFirst renders page 1 of b as a proof does.
+func renderFirst(t *testing.T, p *Pool, b []byte) error {
+	t.Helper()
+	doc, err := p.Open(t.Context(), bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		return err
+	}
+	defer doc.Close()
+	_, err = doc.RenderImage(t.Context(), 1, 2480)
+	return err
 }

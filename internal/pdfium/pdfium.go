@@ -131,7 +131,17 @@ type Options struct {
 	// longer is stopped, its instance thrown away, and it fails with
 	// ErrTimeout. Default DefaultPageTimeout.
 	PageTimeout time.Duration
+	// InstanceMemory bounds the WebAssembly memory of each instance, in
+	// bytes: a page that needs more fails with ErrPage, as the file's
+	// fault. Default DefaultInstanceMemory.
+	InstanceMemory int64
 }
+
+// DefaultInstanceMemory is Options.InstanceMemory's default. A page of
+// 300 ppi photos needs about 200 MiB; PDFium's own maximum is 2 GiB, which
+// a page of forms drawing forms reached and trapped on, and two such pages
+// at once took the server past 2 GB.
+const DefaultInstanceMemory = 192 << 20
 
 // DefaultPageTimeout is Options.PageTimeout's default: a page of 300 ppi
 // photos renders in about a second, and a hostile one is stopped in a
@@ -178,7 +188,10 @@ func New(opts Options) (*Pool, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	p := &Pool{mem: &mappings{}, wait: opts.Wait, pageTimeout: opts.PageTimeout, slots: make(chan struct{}, opts.Workers)}
+	if opts.InstanceMemory <= 0 {
+		opts.InstanceMemory = DefaultInstanceMemory
+	}
+	p := &Pool{mem: &mappings{limit: uint64(opts.InstanceMemory)}, wait: opts.Wait, pageTimeout: opts.PageTimeout, slots: make(chan struct{}, opts.Workers)}
 	var err error
 	if opts.CacheDir != "" {
 		if p.cache, err = openCache(opts.CacheDir); err == nil {
