@@ -74,18 +74,34 @@ func XRefStreamBomb(inflated int64) []byte {
 	return f.xrefStream(root, xrefLie{zeros: inflated, size: int64(len(f.objs)) + 2 + inflated/7})
 }
 
-// NestedForms is a page that draws a form which draws the next fanout
-// times, depth forms deep; the last one fills a rectangle. Each form is
-// small and the file is tiny, but drawing the page takes fanout^depth
-// form draws.
-func NestedForms(depth, fanout int) []byte {
-	f := &file{}
-	next := f.stream("/Type /XObject /Subtype /Form /BBox [0 0 100 100]", []byte("0 0 1 rg 10 10 80 80 re f"))
-	for range depth - 1 {
-		draw := strings.Repeat("/F Do\n", fanout)
-		next = f.stream(fmt.Sprintf("/Type /XObject /Subtype /Form /BBox [0 0 100 100] /Resources << /XObject << /F %d 0 R >> >>", next), []byte(draw))
+// NestedForms is a page that draws a form fanout times, which draws the
+// next form fanout times, depth forms deep; the last draws a line and a
+// square: fanout^depth drawings of it from a file of a few kilobytes. Ten
+// drawings six deep are a million, which keeps PDFium busy for seconds
+// and hundreds of megabytes; seven deep, for a minute and gigabytes.
+//
+// Each drawing is scaled and moved a little (q … cm /F Do Q), so that no
+// two draw the same, and the forms are compressed, as a hostile file's
+// would be: a reader that decodes a form again at each drawing pays for it.
+func NestedForms(depth, fanout int) []byte { return NestedFormPages(1, depth, fanout) }
+
+// NestedFormPages is NestedForms on pages pages, each drawing the same
+// forms.
+func NestedFormPages(pages, depth, fanout int) []byte {
+	var draws strings.Builder
+	for i := range fanout {
+		fmt.Fprintf(&draws, "q 0.9 0 0 0.9 %d %d cm /F Do Q\n", i, i)
 	}
-	f.page(fmt.Sprintf("<< /XObject << /F %d 0 R >> >>", next), f.stream("", []byte("/F Do")))
+	f := &file{}
+	next := f.stream("/Type /XObject /Subtype /Form /BBox [0 0 100 100] /Filter /FlateDecode",
+		zlibAll([]byte("0 0 m 10 10 l S 1 0 0 rg 0 0 5 5 re f")))
+	for range depth - 1 {
+		next = f.stream(fmt.Sprintf("/Type /XObject /Subtype /Form /BBox [0 0 100 100] /Filter /FlateDecode /Resources << /XObject << /F %d 0 R >> >>", next),
+			zlibAll([]byte(draws.String())))
+	}
+	for range pages {
+		f.page(fmt.Sprintf("<< /XObject << /F %d 0 R >> >>", next), f.stream("", []byte(draws.String())))
+	}
 	return f.classic("")
 }
 

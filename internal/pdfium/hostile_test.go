@@ -2,44 +2,13 @@ package pdfium
 
 import (
 	"bytes"
-	"compress/zlib"
 	"context"
 	"errors"
-	"fmt"
-	"strings"
 	"testing"
 	"time"
-)
 
-// nestedFormsPDF is a page that draws form 5 ten times, form 5 draws form
-// 6 ten times, and so on, depth forms deep, the last drawing a line and a
-// square: 10^depth drawings from a file of 2 KB. PDFium takes about 5 s
-// and 500 MB for 6 deep; 7 deep is ten times that.
-func nestedFormsPDF(depth int) []byte {
-	var draws strings.Builder
-	for i := range 10 {
-		fmt.Fprintf(&draws, "q 0.9 0 0 0.9 %d %d cm /F Do Q\n", i, i)
-	}
-	form := func(content, res string) string {
-		var z bytes.Buffer
-		zw := zlib.NewWriter(&z)
-		zw.Write([]byte(content))
-		zw.Close()
-		return fmt.Sprintf("<< /Type /XObject /Subtype /Form /BBox [0 0 100 100] /Filter /FlateDecode /Length %d %s >>\nstream\n%s\nendstream",
-			z.Len(), res, z.Bytes())
-	}
-	objs := []string{
-		"<< /Type /Catalog /Pages 2 0 R >>",
-		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 100 100] /Resources << /XObject << /F 5 0 R >> >> /Contents 4 0 R >>",
-		fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", draws.Len(), draws.String()),
-	}
-	for i := range depth - 1 {
-		objs = append(objs, form(draws.String(), fmt.Sprintf("/Resources << /XObject << /F %d 0 R >> >>", 6+i)))
-	}
-	objs = append(objs, form("0 0 m 10 10 l S 1 0 0 rg 0 0 5 5 re f", ""))
-	return pdfFile(objs...)
-}
+	"github.com/atomyx/submit/internal/hostilepdf"
+)
 
 // TestHostilePageIsStopped: a page that would keep PDFium busy for a
 // minute and take its memory to 2 GiB is stopped when its context ends and
@@ -54,7 +23,7 @@ func TestHostilePageIsStopped(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { p.Close() })
-	hostile := nestedFormsPDF(7)
+	hostile := hostilepdf.NestedForms(7, 10)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()

@@ -1,64 +1,19 @@
 package pipeline
 
 import (
-	"bytes"
-	"compress/zlib"
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/atomyx/submit/internal/blob"
+	"github.com/atomyx/submit/internal/hostilepdf"
 	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/proof"
 	"github.com/atomyx/submit/internal/store"
 )
-
-// nestedFormsPDF is a page that draws a form ten times, which draws the
-// next form ten times, depth forms deep, the last drawing a line: 10^depth
-// drawings from 2 KB. 5 deep passes preflight and keeps PDFium busy for
-// about a second; 7 deep would keep it for minutes and gigabytes.
-func nestedFormsPDF(depth int) []byte {
-	var draws strings.Builder
-	for i := range 10 {
-		fmt.Fprintf(&draws, "q 0.9 0 0 0.9 %d %d cm /F Do Q\n", i, i)
-	}
-	form := func(content, res string) string {
-		var z bytes.Buffer
-		zw := zlib.NewWriter(&z)
-		zw.Write([]byte(content))
-		zw.Close()
-		return fmt.Sprintf("<< /Type /XObject /Subtype /Form /BBox [0 0 100 100] /Filter /FlateDecode /Length %d %s >>\nstream\n%s\nendstream",
-			z.Len(), res, z.Bytes())
-	}
-	objs := []string{
-		"<< /Type /Catalog /Pages 2 0 R >>",
-		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 100 100] /Resources << /XObject << /F 5 0 R >> >> /Contents 4 0 R >>",
-		fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", draws.Len(), draws.String()),
-	}
-	for i := range depth - 1 {
-		objs = append(objs, form(draws.String(), fmt.Sprintf("/Resources << /XObject << /F %d 0 R >> >>", 6+i)))
-	}
-	objs = append(objs, form("0 0 m 10 10 l S", ""))
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.4\n")
-	offs := make([]int, len(objs))
-	for i, o := range objs {
-		offs[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	x := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, o := range offs {
-		fmt.Fprintf(&b, "%010d 00000 n \n", o)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, x)
-	return b.Bytes()
-}
 
 // unreadableBlobs counts the opens of each file and fails every read of
 // the file under the broken key: a disk or network error, not the file's
@@ -99,7 +54,7 @@ func TestHostileProofGivenUpAtOnce(t *testing.T) {
 			c.Renderer, c.Lease = quick, time.Minute
 		})
 		j := e.newJob(t, "")
-		v := e.upload(t, j, "forms.pdf", nestedFormsPDF(5))
+		v := e.upload(t, j, "forms.pdf", hostilepdf.NestedForms(5, 10))
 
 		if got := e.proofFailed(t, j, v); !strings.Contains(got.Message, "takes too long to render") {
 			t.Errorf("finding = %+v, want one saying the file takes too long", got)

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/atomyx/submit/internal/hostilepdf"
 )
 
 // busyPDF has one page with about n path operators.
@@ -60,28 +62,6 @@ func deepPDF(depth int) []byte {
 	return w.bytes("")
 }
 
-// nestedFormsPDF has pages that draw form F1 ten times, F1 draws F2 ten
-// times, and so on, depth forms deep; the last draws a line and a square.
-// The forms are compressed, as a hostile file's would be: 6 deep is a
-// million drawings from 2 KB.
-func nestedFormsPDF(pages, depth int) []byte {
-	var draws strings.Builder
-	for i := range 10 {
-		fmt.Fprintf(&draws, "q 0.9 0 0 0.9 %d %d cm /F Do Q\n", i, i)
-	}
-	w := &pdfWriter{}
-	next := w.stream("/Type /XObject /Subtype /Form /BBox [0 0 100 100] /Filter /FlateDecode",
-		deflate([]byte("0 0 m 10 10 l S 1 0 0 rg 0 0 5 5 re f")))
-	for range depth - 1 {
-		next = w.stream(fmt.Sprintf("/Type /XObject /Subtype /Form /BBox [0 0 100 100] /Filter /FlateDecode /Resources << /XObject << /F %d 0 R >> >>", next),
-			deflate([]byte(draws.String())))
-	}
-	for range pages {
-		w.page(pageSpec{media: "[0 0 100 100]", resources: fmt.Sprintf("<< /XObject << /F %d 0 R >> >>", next), content: draws.String()})
-	}
-	return w.bytes("")
-}
-
 func TestLimitsTurnHostileFilesIntoFindings(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -100,11 +80,11 @@ func TestLimitsTurnHostileFilesIntoFindings(t *testing.T) {
 		{"reference loops", Options{}, loopPDF(), ""},
 		{"absurdly deep nesting", Options{}, deepPDF(100_000), CodeFileDamaged},
 		{"deep nesting", Options{}, deepPDF(40), ""},
-		{"forms drawing forms", Options{}, nestedFormsPDF(1, 6), CodeTooComplex},
-		{"forms drawn again", Options{}, nestedFormsPDF(1, 3), ""},
+		{"forms drawing forms", Options{}, hostilepdf.NestedForms(6, 10), CodeTooComplex},
+		{"forms drawn again", Options{}, hostilepdf.NestedForms(3, 10), ""},
 		// About 70 KB of forms drawn again per page: the budget is the file's.
-		{"forms drawn again on one page", Options{MaxFormRepeatBytes: 100_000}, nestedFormsPDF(1, 3), ""},
-		{"forms drawn again on two pages", Options{MaxFormRepeatBytes: 100_000}, nestedFormsPDF(2, 3), CodeTooComplex},
+		{"forms drawn again on one page", Options{MaxFormRepeatBytes: 100_000}, hostilepdf.NestedForms(3, 10), ""},
+		{"forms drawn again on two pages", Options{MaxFormRepeatBytes: 100_000}, hostilepdf.NestedFormPages(2, 3, 10), CodeTooComplex},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
