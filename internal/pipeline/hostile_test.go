@@ -1,8 +1,17 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"runtime/debug"
+	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -11,6 +20,8 @@ import (
 	"github.com/atomyx/submit/internal/blob"
 	"github.com/atomyx/submit/internal/hostilepdf"
 	"github.com/atomyx/submit/internal/job"
+	"github.com/atomyx/submit/internal/pdfium"
+	"github.com/atomyx/submit/internal/preflight"
 	"github.com/atomyx/submit/internal/proof"
 	"github.com/atomyx/submit/internal/store"
 )
@@ -106,4 +117,337 @@ func (e *env) proofFailed(t *testing.T, j job.Job, v store.ArtworkVersion) job.F
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// The hostile-file suite: every file of internal/hostilepdf goes through
+// the pipeline, from upload to where its job ends, in a process of its
+// own run as the server runs. Each must end clearly (preflight failed with
+// its finding, the proof made, or the proof given up), after one attempt,
+// within the pipeline's limits, and grow the process's peak resident
+// memory by less than a bound.
+
+// hostileEnd is where a hostile file's job ends.
+type hostileEnd struct {
+	// status is preflight_failed, proof_generated, or preflight_passed
+	// with the proof given up.
+	status job.Status
+	code   string // a finding the version has then; "" when none is asked
+}
+
+func preflightFailed(code string) hostileEnd {
+	return hostileEnd{status: job.PreflightFailed, code: code}
+}
+
+// proofMade: the file is odd but harmless, passes preflight (with the
+// finding code, when not "") and gets its proof.
+func proofMade(code string) hostileEnd { return hostileEnd{status: job.ProofGenerated, code: code} }
+
+// proofGivenUp: the file passes preflight, PDFium fails on it, and the
+// proof is given up after that one attempt.
+var proofGivenUp = hostileEnd{status: job.PreflightPassed, code: CodeProofFailed}
+
+// events are the job's events on its way to end.
+func (h hostileEnd) events() []job.Status {
+	switch h.status {
+	case job.PreflightFailed:
+		return []job.Status{job.Uploaded, job.Preflighting, job.PreflightFailed}
+	case job.ProofGenerated:
+		return []job.Status{job.Uploaded, job.Preflighting, job.PreflightPassed, job.ProofGenerated}
+	}
+	return []job.Status{job.Uploaded, job.Preflighting, job.PreflightPassed}
+}
+
+// pipelineHostileMiB bounds the growth of the process's peak resident
+// memory while a hostile file goes through the pipeline: PDFium's memory
+// is counted, as the server's is. The most measured is 132 MiB (PDFium on
+// a million nested q), the rest under 70.
+const pipelineHostileMiB = 256
+
+// pdfiumCeilingMiB is PDFium's memory maximum per instance, 2 GiB, and
+// a margin: what a page that makes PDFium run out of memory costs.
+const pdfiumCeilingMiB = 2048 + 128
+
+// pipelineHostileCase is a hostile file and where its job must end.
+type pipelineHostileCase struct {
+	name string
+	pdf  func() []byte
+	want hostileEnd
+	// maxGrowth bounds the growth of peak resident memory, in MiB; 0 is
+	// pipelineHostileMiB.
+	maxGrowth int64
+}
+
+func pipelineHostileCases() []pipelineHostileCase {
+	gib := int64(hostilepdf.GiB)
+	cases := []pipelineHostileCase{
+		{name: "content bomb of 4 GiB", pdf: func() []byte { return hostilepdf.ContentBomb(4 * gib) },
+			want: preflightFailed(preflight.CodeTooComplex)},
+		{name: "form bomb of 4 GiB drawn 3 times", pdf: func() []byte { return hostilepdf.FormBomb(4*gib, 3) },
+			want: preflightFailed(preflight.CodeTooComplex)},
+		// PDFium decodes what the image needs (88 MiB), not the 4 GiB.
+		{name: "image bomb of 4 GiB", pdf: func() []byte { return hostilepdf.ImageBomb(4800, 4800, 4*gib) },
+			want: proofMade(preflight.CodeInkNotMeasured)},
+		{name: "object stream bomb of 4 GiB", pdf: func() []byte { return hostilepdf.ObjectStreamBomb(4 * gib) },
+			want: preflightFailed(preflight.CodeFileDamaged)},
+		{name: "cross-reference stream bomb of 4 GiB", pdf: func() []byte { return hostilepdf.XRefStreamBomb(4 * gib) },
+			want: proofMade(preflight.CodeFileRepaired)},
+		{name: "forms nested 6 deep, each drawing the next 10 times", pdf: func() []byte { return hostilepdf.NestedForms(6, 10) },
+			want: preflightFailed(preflight.CodeTooComplex)},
+		// Preflight draws a form inside itself no further and passes the
+		// file; PDFium draws the forms that draw each other twice until it
+		// has no memory left, its 2 GiB, in about 8 s, and fails on the
+		// page. A known gap: preflight should refuse such a file, so that
+		// it never reaches the renderer.
+		{name: "form that draws itself", pdf: func() []byte { return hostilepdf.RecursiveForms(1) },
+			want: proofGivenUp, maxGrowth: pdfiumCeilingMiB},
+		{name: "cycle of three forms", pdf: func() []byte { return hostilepdf.RecursiveForms(3) },
+			want: proofGivenUp, maxGrowth: pdfiumCeilingMiB},
+		{name: "a million operators", pdf: func() []byte { return hostilepdf.MillionOperators(1_000_000) },
+			want: proofMade("")},
+	}
+	for _, c := range append(hostilepdf.HugeClaimedSizes(), hostilepdf.BrokenEncryption()...) {
+		want, ok := smallPipelineWant[c.Name]
+		if !ok {
+			want = hostileEnd{status: "(an expectation in smallPipelineWant)"}
+		}
+		cases = append(cases, pipelineHostileCase{name: c.Name, pdf: func() []byte { return c.PDF }, want: want})
+	}
+	for i := range cases {
+		if cases[i].maxGrowth == 0 {
+			cases[i].maxGrowth = pipelineHostileMiB
+		}
+	}
+	return cases
+}
+
+// smallPipelineWant is where the job of each of
+// hostilepdf.HugeClaimedSizes and hostilepdf.BrokenEncryption ends.
+var smallPipelineWant = map[string]hostileEnd{
+	"content /Length beyond the file":                   proofMade(""),
+	"content /Length an indirect huge number":           proofMade(""),
+	"trailer /Size 2147483647":                          proofMade(""),
+	"xref subsection of 2147483647 entries":             proofMade(preflight.CodeFileRepaired),
+	"page tree /Count 2147483647":                       preflightFailed(preflight.CodeTooManyPages),
+	"cross-reference stream /Size 2147483647":           proofMade(preflight.CodeFileRepaired),
+	"object stream /N and /First 2147483647":            preflightFailed(preflight.CodeFileDamaged),
+	"image of 2147483647 × 2147483647 pixels":           proofMade(preflight.CodeInkNotMeasured),
+	"image whose predictor rows are 2147483647 columns": proofMade(preflight.CodeInkNotMeasured),
+	"image of 2147483647 bits per component":            proofMade(preflight.CodeInkNotMeasured),
+	"ICC colour space of 2147483647 components":         proofMade(""),
+	"inline image of 2147483647 × 2147483647 pixels":    proofMade(""),
+	"10 000 spot colorants":                             proofMade(preflight.CodeSpotColors),
+	"q nested a million deep":                           proofMade(""), // PDFium's largest: 132 MiB
+
+	"/Encrypt refers to a missing object": preflightFailed(preflight.CodeFileDamaged),
+	"unknown security handler":            preflightFailed(preflight.CodePasswordProtected),
+	"/O and /U too short":                 preflightFailed(preflight.CodePasswordProtected),
+	"revision 6 with garbage /U and /UE":  preflightFailed(preflight.CodePasswordProtected),
+	// Preflight repairs the trailer, which PDFium cannot parse: it cannot
+	// open the file.
+	"/Encrypt nested 100 000 deep":    proofGivenUp,
+	"/Encrypt is a stream":            preflightFailed(preflight.CodeFileDamaged),
+	"key /Length 2147483647 bits":     preflightFailed(preflight.CodePasswordProtected),
+	"no /ID":                          preflightFailed(preflight.CodePasswordProtected),
+	"unknown crypt filter method":     proofMade(""),
+	"AES stream cut inside a block":   preflightFailed(preflight.CodeContentDamaged),
+	"AES stream of the IV alone":      proofMade(""),
+	"AES stream with padding of 200":  proofMade(""),
+	"RC4 decompression bomb of 4 GiB": preflightFailed(preflight.CodeTooComplex),
+	"AES decompression bomb of 4 GiB": preflightFailed(preflight.CodeTooComplex),
+}
+
+// The limits the hostile files run under: the server's, but for a proof's
+// whole time, which is what one page may take and the opening of the
+// file. A job must end within their sum and hostileSlack; a hang does not
+// hold the test longer.
+const (
+	hostilePreflightTimeout = 60 * time.Second // preflight.Options.Timeout's default
+	hostilePageTimeout      = pdfium.DefaultPageTimeout
+	hostileProofTimeout     = 2 * hostilePageTimeout
+	hostileSlack            = 30 * time.Second
+)
+
+// hostileRun is what the child process reports.
+type hostileRun struct {
+	Status    job.Status
+	GaveUp    bool     // the proof given up
+	Codes     []string // the version's findings
+	Opens     int      // opens of the file: one per attempt
+	Events    []job.Status
+	Seconds   float64
+	RSSBefore int64 // VmRSS before the upload, bytes
+	Peak      int64 // VmHWM once the job ended, bytes
+	RSSAfter  int64 // VmRSS once the job ended, bytes
+}
+
+// TestHostileFilesThroughThePipeline runs each hostile file through the
+// pipeline in a process of its own (TestHostilePipelineChild), so that
+// the peak resident memory measured is that file's alone.
+func TestHostileFilesThroughThePipeline(t *testing.T) {
+	t.Parallel()
+	if runtime.GOOS != "linux" {
+		t.Skip("peak memory is read from /proc/self/status")
+	}
+	for _, c := range pipelineHostileCases() {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			res := runPipelineChild(t, c.name)
+			growth, kept := (res.Peak-res.RSSBefore)>>20, (res.RSSAfter-res.RSSBefore)>>20
+			t.Logf("%s: %s (proof given up: %v), findings %v, %d attempts, in %.1f s; resident %d MiB before, peak %d MiB (+%d MiB, bound %d), %d MiB after",
+				c.name, res.Status, res.GaveUp, res.Codes, res.Opens, res.Seconds, res.RSSBefore>>20, res.Peak>>20, growth, c.maxGrowth, res.RSSAfter>>20)
+			if res.Status != c.want.status || res.GaveUp != (c.want == proofGivenUp) ||
+				c.want.code != "" && !slices.Contains(res.Codes, c.want.code) {
+				t.Errorf("the job ended %s (proof given up: %v) with findings %v; want %s with %q", res.Status, res.GaveUp, res.Codes, c.want.status, c.want.code)
+			}
+			// Each attempt opens the file anew, preflight and proof share one.
+			if res.Opens != 1 || !slices.Equal(res.Events, c.want.events()) {
+				t.Errorf("%d attempts, events %v; want one attempt, events %v", res.Opens, res.Events, c.want.events())
+			}
+			if growth > c.maxGrowth {
+				t.Errorf("resident memory grew by %d MiB, over the bound of %d MiB", growth, c.maxGrowth)
+			}
+			if kept > pipelineHostileMiB/2 {
+				t.Errorf("resident memory is %d MiB above where it was once the job has ended", kept)
+			}
+		})
+	}
+}
+
+// runPipelineChild runs TestHostilePipelineChild for one case in a new
+// process, with the server's garbage collector settings (pdfium.TuneGC).
+func runPipelineChild(t *testing.T, name string) hostileRun {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), hostilePreflightTimeout+hostileProofTimeout+2*hostileSlack)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestHostilePipelineChild$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "SUBMIT_HOSTILE_CASE="+name, "GOGC=400", "GOMEMLIMIT=1GiB")
+	var out, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("child: %v\n%s%s", err, out.String(), stderr.String())
+	}
+	for line := range strings.Lines(out.String()) {
+		if js, ok := strings.CutPrefix(line, "HOSTILE "); ok {
+			var res hostileRun
+			if err := json.Unmarshal([]byte(js), &res); err != nil {
+				t.Fatal(err)
+			}
+			return res
+		}
+	}
+	t.Fatalf("child printed no result:\n%s%s", out.String(), stderr.String())
+	return hostileRun{}
+}
+
+// TestHostilePipelineChild is the child process of
+// TestHostileFilesThroughThePipeline. It takes a sound file from upload to
+// proof, so that what is measured is not the renderer's start, then the
+// case named by SUBMIT_HOSTILE_CASE, and prints what it measured.
+func TestHostilePipelineChild(t *testing.T) {
+	name := os.Getenv("SUBMIT_HOSTILE_CASE")
+	if name == "" {
+		t.Skip("run by TestHostileFilesThroughThePipeline in a process of its own")
+	}
+	cases := pipelineHostileCases()
+	i := slices.IndexFunc(cases, func(c pipelineHostileCase) bool { return c.name == name })
+	if i < 0 {
+		t.Fatalf("no hostile case %q", name)
+	}
+	pdf := cases[i].pdf()
+
+	e := setup(t, openSQLite(t))
+	blobs := &countingBlobs{Store: e.flow.Blobs, opens: map[string]int{}}
+	e.flow.Blobs = blobs
+	eng, err := preflight.New(preflight.Options{Timeout: hostilePreflightTimeout})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool, err := pdfium.New(pdfium.Options{CacheDir: wazeroCache, PageTimeout: hostilePageTimeout})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pool.Close() })
+	e.pipeline(t, func(c *Config) {
+		c.Preflight, c.Renderer = eng, proof.New(pool, proof.Options{Timeout: hostileProofTimeout})
+		// A lease far longer than the run, so that a slow renewal on a
+		// busy machine cannot start a second attempt.
+		c.Lease = time.Minute
+	})
+	warm := e.newJob(t, "")
+	e.upload(t, warm, "sound.pdf", samplePDF(t, 1))
+	e.wait(t, warm, job.ProofGenerated)
+
+	runtime.GC()
+	debug.FreeOSMemory()
+	var res hostileRun
+	res.RSSBefore = procStatus(t, "VmRSS")
+	// Writing 5 to clear_refs resets the peak (VmHWM) to the current
+	// resident size, so that the peak measured is the hostile file's.
+	// Where it cannot be written the peak is the process's, higher.
+	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
+	start := time.Now()
+	j := e.newJob(t, "")
+	v := e.upload(t, j, "hostile.pdf", pdf)
+	end := e.ended(t, j, hostilePreflightTimeout+hostileProofTimeout+hostileSlack)
+	res.Seconds = time.Since(start).Seconds()
+	res.Peak = procStatus(t, "VmHWM")
+	res.RSSAfter = procStatus(t, "VmRSS")
+
+	res.Status, res.GaveUp = end.Status, !end.WorkGaveUpAt.IsZero()
+	if res.GaveUp {
+		time.Sleep(300 * time.Millisecond) // many polls: a further attempt would open the file again
+	}
+	res.Opens = blobs.count(v.BlobKey)
+	res.Events = e.statuses(t, j)
+	got, err := e.st.ArtworkVersion(t.Context(), j.TenantID, v.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range got.Errors {
+		res.Codes = append(res.Codes, f.Code)
+	}
+	js, _ := json.Marshal(res)
+	fmt.Printf("HOSTILE %s\n", js)
+}
+
+// ended polls until the job's pipeline work has ended: preflight failed,
+// the proof made, or the proof given up. A job that has not within the
+// given time is stuck.
+func (e *env) ended(t *testing.T, j job.Job, within time.Duration) store.Job {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		got, err := e.st.Job(t.Context(), j.TenantID, j.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case got.Status == job.PreflightFailed, got.Status == job.ProofGenerated,
+			got.Status == job.PreflightPassed && !got.WorkGaveUpAt.IsZero():
+			return got
+		case time.Now().After(deadline):
+			t.Fatalf("job %s is %s after %s, past the pipeline's limits: stuck", j.ID, got.Status, within)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// procStatus reads a "VmXXX: n kB" line of /proc/self/status, in bytes.
+func procStatus(t *testing.T, key string) int64 {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for line := range strings.Lines(string(b)) {
+		if v, ok := strings.CutPrefix(line, key+":"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return kb << 10
+		}
+	}
+	t.Fatalf("no %s in /proc/self/status", key)
+	return 0
 }

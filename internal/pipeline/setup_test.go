@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bytes"
+	"cmp"
 	"os"
 	"path/filepath"
 	"slices"
@@ -109,18 +110,22 @@ func setup(t *testing.T, st store.Store) *env {
 	return &env{st: st, flow: flow, tenant: tn, dir: dir}
 }
 
-// pipeline starts a pipeline on e, stopped when the test ends.
+// pipeline starts a pipeline on e, stopped when the test ends. It uses
+// the shared engine and renderer unless mod sets both.
 func (e *env) pipeline(t *testing.T, mod ...func(*Config)) *Pipeline {
 	t.Helper()
-	eng, r := sharedEngines(t)
 	cfg := Config{
-		Flow: e.flow, Preflight: eng, Renderer: r,
+		Flow:   e.flow,
 		Client: netguard.NewClient(netguard.Options{AllowInsecure: true, Timeout: 5 * time.Second}),
 		Lease:  3 * time.Second, Poll: 50 * time.Millisecond, Retry: 200 * time.Millisecond,
 		FetchTimeout: 2 * time.Second, TempDir: e.dir,
 	}
 	for _, m := range mod {
 		m(&cfg)
+	}
+	if cfg.Preflight == nil || cfg.Renderer == nil {
+		eng, r := sharedEngines(t)
+		cfg.Preflight, cfg.Renderer = cmp.Or(cfg.Preflight, eng), cmp.Or(cfg.Renderer, r)
 	}
 	p, err := New(cfg)
 	if err != nil {
