@@ -69,8 +69,8 @@ func hostileCases() []hostileCase {
 		{name: "forms nested 12 deep, each drawing the next 8 times", pdf: func() []byte { return hostilepdf.NestedForms(12, 8) },
 			opts: Options{MaxOperators: 5_000_000}, want: CodeTooComplex},
 		{name: "forms nested 40 deep", pdf: func() []byte { return hostilepdf.NestedForms(40, 1) }, want: CodeTooComplex},
-		{name: "form that draws itself", pdf: func() []byte { return hostilepdf.RecursiveForms(1) }, want: ""},
-		{name: "cycle of three forms", pdf: func() []byte { return hostilepdf.RecursiveForms(3) }, want: ""},
+		{name: "form that draws itself", pdf: func() []byte { return hostilepdf.RecursiveForms(1) }, want: CodeTooComplex},
+		{name: "cycle of three forms", pdf: func() []byte { return hostilepdf.RecursiveForms(3) }, want: CodeTooComplex},
 		// 55 million path operators are 257 MB, under the 256 MiB stream
 		// limit: the operator limit (50 million) stops them.
 		{name: "55 million operators", pdf: func() []byte { return hostilepdf.MillionOperators(55_000_000) }, want: CodeTooComplex},

@@ -263,11 +263,11 @@ func want(ok bool, what string, p Paint) string {
 
 func TestInterpreterLimits(t *testing.T) {
 	t.Parallel()
-	rec := run(t, "/Loop Do", testRes())
-	if len(rec.problems) != 1 {
-		t.Errorf("self-drawing form: problems = %v, want one", rec.problems)
+	in := NewInterpreter(&recorder{}, Limits{})
+	if err := in.Run(context.Background(), strings.NewReader("/Loop Do"), testRes(), Identity); !errors.Is(err, ErrLimit) {
+		t.Errorf("self-drawing form: err = %v, want ErrLimit", err)
 	}
-	in := NewInterpreter(&recorder{}, Limits{MaxOps: 10})
+	in = NewInterpreter(&recorder{}, Limits{MaxOps: 10})
 	err := in.Run(context.Background(), strings.NewReader(strings.Repeat("q Q ", 20)), testRes(), Identity)
 	if !errors.Is(err, ErrLimit) {
 		t.Errorf("op limit: err = %v, want ErrLimit", err)

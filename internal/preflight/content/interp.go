@@ -345,10 +345,13 @@ func (in *Interpreter) form(f *FormInfo) error {
 	if len(in.forms) >= in.limits.MaxFormDepth {
 		return fmt.Errorf("%w: forms nested more than %d deep", ErrLimit, in.limits.MaxFormDepth)
 	}
+	// A form that draws itself, directly or through others, is not a
+	// drawing a printer can finish: PDFium draws it until its memory runs
+	// out (2 GiB from a 1 KB file). So it is a limit, not a problem of
+	// one stream that the rest of the page survives.
 	for _, id := range in.forms {
 		if id != "" && id == f.ID {
-			in.v.Problem(fmt.Errorf("form %s draws itself", f.ID))
-			return nil
+			return fmt.Errorf("%w: form %s draws itself", ErrLimit, f.ID)
 		}
 	}
 	src, err := in.formContent(f)
