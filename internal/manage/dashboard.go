@@ -30,7 +30,7 @@ func (m *Manage) dashboard(w http.ResponseWriter, r *http.Request, c *call) erro
 		rows = append(rows, statusCount{Status: s, Count: counts[s]})
 		total += counts[s]
 	}
-	dc, err := m.ops.DeliveryCounts(ctx, tenant, c.live, m.now().Add(-24*time.Hour))
+	dc, err := m.ops.DeliveryCounts(ctx, store.DeliveryCountsParams{TenantID: tenant, Livemode: c.live, Since: m.now().Add(-24 * time.Hour)})
 	if err != nil {
 		return err
 	}

@@ -95,12 +95,12 @@ func (a *Accounts) Create(ctx context.Context, p NewParams) (store.User, error) 
 // they cannot sign in until enabled again. store.ErrNotFound for a user who
 // is not the tenant's.
 func (a *Accounts) Disable(ctx context.Context, tenantID, userID string) error {
-	return a.Store.SetUserDisabled(ctx, tenantID, userID, a.now())
+	return a.Store.SetUserDisabled(ctx, store.SetUserDisabledParams{TenantID: tenantID, UserID: userID, At: a.now()})
 }
 
 // Enable lets a disabled operator of the tenant sign in again.
 func (a *Accounts) Enable(ctx context.Context, tenantID, userID string) error {
-	return a.Store.SetUserDisabled(ctx, tenantID, userID, time.Time{})
+	return a.Store.SetUserDisabled(ctx, store.SetUserDisabledParams{TenantID: tenantID, UserID: userID})
 }
 
 // PasswordParams sets an operator's password.

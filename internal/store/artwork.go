@@ -44,11 +44,11 @@ type ArtworkStore interface {
 	// RetryProof has the pipeline render a proof it gave up on again: for
 	// a job of the tenant's in preflight_passed with WorkGaveUpAt set, it
 	// clears that, starts the attempts over and removes the findings with
-	// code dropCode (the record of the failure) from the current version,
-	// in one transaction. ErrNotFound for a job that is not the tenant's;
-	// ErrStale when there is no given-up proof (another operator retried
-	// it, or the job moved on).
-	RetryProof(ctx context.Context, tenantID, jobID, dropCode string) error
+	// code p.DropCode (the record of the failure) from the current
+	// version, in one transaction. ErrNotFound for a job that is not the
+	// tenant's; ErrStale when there is no given-up proof (another operator
+	// retried it, or the job moved on).
+	RetryProof(ctx context.Context, p RetryProofParams) error
 
 	// ServerSecret returns the secret stored under name, storing candidate
 	// first when there is none, so that every process of an installation
@@ -65,6 +65,13 @@ type ReleaseParams struct {
 	// GaveUp, when set, records that the pipeline gave up on the job at
 	// that time: ClaimJobWork leaves it alone until its status changes.
 	GaveUp time.Time
+}
+
+// RetryProofParams names a job whose proof is to be made again, and the
+// code of the findings that recorded the failure.
+type RetryProofParams struct {
+	TenantID, JobID string
+	DropCode        string
 }
 
 // ArtworkVersion is one file uploaded for a job (or the failed attempt to

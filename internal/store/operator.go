@@ -19,10 +19,10 @@ type OperatorStore interface {
 	User(ctx context.Context, userID string) (User, error)
 	// ListUsers returns a tenant's operators, oldest first.
 	ListUsers(ctx context.Context, tenantID string) ([]User, error)
-	// SetUserDisabled disables one of the tenant's operators at the given
-	// time and ends all their sessions, or with a zero time enables them
-	// again. ErrNotFound for a user who is not the tenant's.
-	SetUserDisabled(ctx context.Context, tenantID, userID string, at time.Time) error
+	// SetUserDisabled disables one of the tenant's operators at p.At and
+	// ends all their sessions, or with a zero p.At enables them again.
+	// ErrNotFound for a user who is not the tenant's.
+	SetUserDisabled(ctx context.Context, p SetUserDisabledParams) error
 	// SetUserPassword replaces an operator's password hash and ends their
 	// sessions but keep (the one that changed it; nil ends them all).
 	// ErrNotFound for a user who is not the tenant's.
@@ -47,9 +47,9 @@ type OperatorStore interface {
 	// JobCounts counts a tenant's jobs in one mode by status.
 	JobCounts(ctx context.Context, tenantID string, livemode bool) (map[job.Status]int, error)
 	// DeliveryCounts counts a tenant's deliveries in one mode that were
-	// delivered, and that failed for good, since the given time; and the
-	// open exceptions, whenever they failed. Test pings are not counted.
-	DeliveryCounts(ctx context.Context, tenantID string, livemode bool, since time.Time) (DeliveryCounts, error)
+	// delivered, and that failed for good, since p.Since; and the open
+	// exceptions, whenever they failed. Test pings are not counted.
+	DeliveryCounts(ctx context.Context, p DeliveryCountsParams) (DeliveryCounts, error)
 	// FetchFailures returns a tenant's jobs in one mode whose artwork URL
 	// could not be fetched (ArtworkFetch "failed") and that are not final,
 	// the most recently updated first: the other kind of workflow exception.
@@ -76,6 +76,20 @@ type SetPasswordParams struct {
 	PasswordHash     string
 	// Keep is the token hash of a session to keep signed in.
 	Keep []byte
+}
+
+// SetUserDisabledParams disables an operator, or with a zero At enables
+// them again.
+type SetUserDisabledParams struct {
+	TenantID, UserID string
+	At               time.Time
+}
+
+// DeliveryCountsParams selects the deliveries the dashboard counts.
+type DeliveryCountsParams struct {
+	TenantID string
+	Livemode bool
+	Since    time.Time
 }
 
 // FailedJobsParams selects jobs stuck on a failed pipeline step.

@@ -56,10 +56,10 @@ type Store interface {
 	APIKeyByLookup(ctx context.Context, lookup string) (APIKey, error)
 	// ListAPIKeys returns a tenant's keys, newest first, revoked ones too.
 	ListAPIKeys(ctx context.Context, tenantID string) ([]APIKey, error)
-	// RevokeAPIKey marks a key revoked at the given time and returns it.
-	// Revoking a revoked key keeps the first time. ErrNotFound if the key
-	// is not the tenant's.
-	RevokeAPIKey(ctx context.Context, tenantID, keyID string, at time.Time) (APIKey, error)
+	// RevokeAPIKey marks a key revoked at p.At and returns it. Revoking a
+	// revoked key keeps the first time. ErrNotFound if the key is not the
+	// tenant's.
+	RevokeAPIKey(ctx context.Context, p RevokeAPIKeyParams) (APIKey, error)
 	// TouchAPIKey records that a key was used. Implementations may skip the
 	// write when the stored time is less than a minute older.
 	TouchAPIKey(ctx context.Context, keyID string, at time.Time) error
@@ -185,6 +185,12 @@ type APIKey struct {
 	CreatedAt  time.Time
 	LastUsedAt *time.Time
 	RevokedAt  *time.Time
+}
+
+// RevokeAPIKeyParams revokes one of a tenant's keys.
+type RevokeAPIKeyParams struct {
+	TenantID, KeyID string
+	At              time.Time
 }
 
 // SigningSecret signs callbacks. It is kept in clear because signing needs it.

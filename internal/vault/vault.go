@@ -111,7 +111,7 @@ func (v *Vault) RevokeKey(ctx context.Context, tenantID, ref string) (store.APIK
 		}
 		keyID = k.ID
 	}
-	return v.Store.RevokeAPIKey(ctx, tenantID, keyID, v.now())
+	return v.Store.RevokeAPIKey(ctx, store.RevokeAPIKeyParams{TenantID: tenantID, KeyID: keyID, At: v.now()})
 }
 
 // keyUseGrain is how precisely a key's last use is kept: Vault shows it to

@@ -255,7 +255,7 @@ const CodeProofFailed = "PROOF_RENDER_FAILED"
 // and the customer's page goes back to "preparing your proof".
 // store.ErrStale when there is no given-up proof to retry.
 func (s *Service) RetryProof(ctx context.Context, tenantID, jobID string) (job.Job, error) {
-	if err := s.Store.RetryProof(ctx, tenantID, jobID, CodeProofFailed); err != nil {
+	if err := s.Store.RetryProof(ctx, store.RetryProofParams{TenantID: tenantID, JobID: jobID, DropCode: CodeProofFailed}); err != nil {
 		return job.Job{}, err
 	}
 	s.wake()

@@ -234,16 +234,16 @@ func (db *DB) ReleaseJobWork(ctx context.Context, p store.ReleaseParams) error {
 
 // RetryProof clears a given-up proof so that the pipeline claims the job
 // again, and drops the record of the failure from its current version.
-func (db *DB) RetryProof(ctx context.Context, tenantID, jobID, dropCode string) error {
+func (db *DB) RetryProof(ctx context.Context, p store.RetryProofParams) error {
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		var versionID string
 		err := tx.QueryRowContext(ctx, `UPDATE jobs SET work_gave_up_at = NULL, work_attempts = 0
 			WHERE id = $1 AND tenant_id = $2 AND status = 'preflight_passed' AND work_gave_up_at IS NOT NULL
-			RETURNING current_version_id`, jobID, tenantID).Scan(stringDest{&versionID})
+			RETURNING current_version_id`, p.JobID, p.TenantID).Scan(stringDest{&versionID})
 		if errors.Is(err, sql.ErrNoRows) {
 			var one int
 			if err := tx.QueryRowContext(ctx, `SELECT 1 FROM jobs WHERE id = $1 AND tenant_id = $2`,
-				jobID, tenantID).Scan(&one); err != nil {
+				p.JobID, p.TenantID).Scan(&one); err != nil {
 				return notFound(err)
 			}
 			return fmt.Errorf("%w: no proof was given up on", store.ErrStale)
@@ -251,12 +251,12 @@ func (db *DB) RetryProof(ctx context.Context, tenantID, jobID, dropCode string) 
 		if err != nil || versionID == "" {
 			return err
 		}
-		return editVersionErrors(ctx, tx, tenantID, versionID, func(errs []job.Finding) []job.Finding {
-			return slices.DeleteFunc(errs, func(f job.Finding) bool { return f.Code == dropCode })
+		return editVersionErrors(ctx, tx, p.TenantID, versionID, func(errs []job.Finding) []job.Finding {
+			return slices.DeleteFunc(errs, func(f job.Finding) bool { return f.Code == p.DropCode })
 		})
 	})
 	if err != nil {
-		return fmt.Errorf("retry the proof of %s: %w", jobID, err)
+		return fmt.Errorf("retry the proof of %s: %w", p.JobID, err)
 	}
 	return nil
 }

@@ -79,25 +79,25 @@ const sessionColumns = `token_hash, user_id, tenant_id, csrf_token, created_at, 
 
 // SetUserDisabled disables or enables one of the tenant's users; a
 // disabled user's sessions end in the same transaction.
-func (db *DB) SetUserDisabled(ctx context.Context, tenantID, userID string, at time.Time) error {
+func (db *DB) SetUserDisabled(ctx context.Context, p store.SetUserDisabledParams) error {
 	var disabled any
-	if !at.IsZero() {
-		disabled = db.t(at)
+	if !p.At.IsZero() {
+		disabled = db.t(p.At)
 	}
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE users SET disabled_at = $1 WHERE id = $2 AND tenant_id = $3`,
-			disabled, userID, tenantID)
+			disabled, p.UserID, p.TenantID)
 		if err == nil {
 			err = mustAffect(res)
 		}
-		if err != nil || at.IsZero() {
+		if err != nil || p.At.IsZero() {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID)
+		_, err = tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, p.UserID)
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("set user %s disabled: %w", userID, err)
+		return fmt.Errorf("set user %s disabled: %w", p.UserID, err)
 	}
 	return nil
 }
@@ -232,7 +232,7 @@ func (db *DB) JobCounts(ctx context.Context, tenantID string, livemode bool) (ma
 
 // DeliveryCounts counts the tenant's delivered and failed deliveries since
 // the given time and its open exceptions, pings left out, in one query.
-func (db *DB) DeliveryCounts(ctx context.Context, tenantID string, livemode bool, since time.Time) (store.DeliveryCounts, error) {
+func (db *DB) DeliveryCounts(ctx context.Context, p store.DeliveryCountsParams) (store.DeliveryCounts, error) {
 	var c store.DeliveryCounts
 	err := db.r.QueryRowContext(ctx, `SELECT
 		COALESCE(SUM(CASE WHEN delivered_at >= $3 THEN 1 ELSE 0 END), 0),
@@ -240,9 +240,9 @@ func (db *DB) DeliveryCounts(ctx context.Context, tenantID string, livemode bool
 		COALESCE(SUM(CASE WHEN state = 'failed' THEN 1 ELSE 0 END), 0)
 		FROM deliveries WHERE tenant_id = $1 AND livemode = $2 AND job_id IS NOT NULL
 		AND (delivered_at >= $3 OR failed_at >= $3 OR state = 'failed')`,
-		tenantID, livemode, db.t(since)).Scan(&c.Delivered, &c.Failed, &c.OpenExceptions)
+		p.TenantID, p.Livemode, db.t(p.Since)).Scan(&c.Delivered, &c.Failed, &c.OpenExceptions)
 	if err != nil {
-		return c, fmt.Errorf("count deliveries of %s: %w", tenantID, err)
+		return c, fmt.Errorf("count deliveries of %s: %w", p.TenantID, err)
 	}
 	return c, nil
 }

@@ -132,11 +132,11 @@ func (db *DB) ListAPIKeys(ctx context.Context, tenantID string) ([]store.APIKey,
 
 // RevokeAPIKey marks a key revoked, keeping the first time if it was
 // revoked already, and returns it.
-func (db *DB) RevokeAPIKey(ctx context.Context, tenantID, keyID string, at time.Time) (store.APIKey, error) {
+func (db *DB) RevokeAPIKey(ctx context.Context, p store.RevokeAPIKeyParams) (store.APIKey, error) {
 	var k store.APIKey
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $1)
-			WHERE id = $2 AND tenant_id = $3`, db.t(at), keyID, tenantID)
+			WHERE id = $2 AND tenant_id = $3`, db.t(p.At), p.KeyID, p.TenantID)
 		if err == nil {
 			err = mustAffect(res)
 		}
@@ -144,11 +144,11 @@ func (db *DB) RevokeAPIKey(ctx context.Context, tenantID, keyID string, at time.
 			return err
 		}
 		k, err = scanAPIKey(tx.QueryRowContext(ctx,
-			`SELECT `+apiKeyColumns+` FROM api_keys WHERE id = $1`, keyID))
+			`SELECT `+apiKeyColumns+` FROM api_keys WHERE id = $1`, p.KeyID))
 		return err
 	})
 	if err != nil {
-		return store.APIKey{}, fmt.Errorf("revoke api key %s: %w", keyID, err)
+		return store.APIKey{}, fmt.Errorf("revoke api key %s: %w", p.KeyID, err)
 	}
 	return k, nil
 }

@@ -131,10 +131,10 @@ func testDisableUser(t *testing.T, s store.Store, o store.OperatorStore) {
 	tn, other := newTenant(t, s, "acme"), newTenant(t, s, "globex")
 	ann, bob := newUser(t, o, tn.ID, "ann@example.com"), newUser(t, o, tn.ID, "bob@example.com")
 	annS, bobS := sessionsOf(t, o, ann, 2), sessionsOf(t, o, bob, 1)
-	if err := o.SetUserDisabled(ctx, other.ID, ann.ID, at(time.Minute)); !errors.Is(err, store.ErrNotFound) {
+	if err := o.SetUserDisabled(ctx, store.SetUserDisabledParams{TenantID: other.ID, UserID: ann.ID, At: at(time.Minute)}); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("disabling another tenant's user: %v, want ErrNotFound", err)
 	}
-	if err := o.SetUserDisabled(ctx, tn.ID, ann.ID, at(time.Minute)); err != nil {
+	if err := o.SetUserDisabled(ctx, store.SetUserDisabledParams{TenantID: tn.ID, UserID: ann.ID, At: at(time.Minute)}); err != nil {
 		t.Fatal(err)
 	}
 	byID, err := o.User(ctx, ann.ID)
@@ -160,7 +160,7 @@ func testDisableUser(t *testing.T, s store.Store, o store.OperatorStore) {
 	}
 	equal(t, "ann's sessions after disabling", signedIn(t, o, annS), []bool{false, false})
 	equal(t, "bob's sessions after disabling ann", signedIn(t, o, bobS), []bool{true})
-	if err := o.SetUserDisabled(ctx, tn.ID, ann.ID, time.Time{}); err != nil {
+	if err := o.SetUserDisabled(ctx, store.SetUserDisabledParams{TenantID: tn.ID, UserID: ann.ID}); err != nil {
 		t.Fatal(err)
 	}
 	if u, err := o.User(ctx, ann.ID); err != nil || !u.DisabledAt.IsZero() {
@@ -328,20 +328,20 @@ func testDeliveryCounts(t *testing.T, s store.Store, o store.OperatorStore) {
 		}
 	}
 
-	got, err := o.DeliveryCounts(ctx, tn.ID, true, at(30*time.Minute))
+	got, err := o.DeliveryCounts(ctx, store.DeliveryCountsParams{TenantID: tn.ID, Livemode: true, Since: at(30 * time.Minute)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	equal(t, "DeliveryCounts since 0:30", got, store.DeliveryCounts{Delivered: 1, Failed: 1, OpenExceptions: 2})
-	if got, err = o.DeliveryCounts(ctx, tn.ID, true, at(0)); err != nil {
+	if got, err = o.DeliveryCounts(ctx, store.DeliveryCountsParams{TenantID: tn.ID, Livemode: true, Since: at(0)}); err != nil {
 		t.Fatal(err)
 	}
 	equal(t, "DeliveryCounts since 0:00", got, store.DeliveryCounts{Delivered: 1, Failed: 2, OpenExceptions: 2})
-	if got, err = o.DeliveryCounts(ctx, tn.ID, false, at(0)); err != nil {
+	if got, err = o.DeliveryCounts(ctx, store.DeliveryCountsParams{TenantID: tn.ID, Livemode: false, Since: at(0)}); err != nil {
 		t.Fatal(err)
 	}
 	equal(t, "test-mode DeliveryCounts", got, store.DeliveryCounts{})
-	if got, err = o.DeliveryCounts(ctx, other.ID, true, at(0)); err != nil {
+	if got, err = o.DeliveryCounts(ctx, store.DeliveryCountsParams{TenantID: other.ID, Livemode: true, Since: at(0)}); err != nil {
 		t.Fatal(err)
 	}
 	equal(t, "another tenant's DeliveryCounts", got, store.DeliveryCounts{})

@@ -133,17 +133,17 @@ func testAPIKeys(t *testing.T, s store.Store) {
 		t.Errorf("APIKeyByLookup(unknown): %v, want ErrNotFound", err)
 	}
 
-	if _, err := s.RevokeAPIKey(ctx, other.ID, older.ID, at(2*time.Hour)); !errors.Is(err, store.ErrNotFound) {
+	if _, err := s.RevokeAPIKey(ctx, store.RevokeAPIKeyParams{TenantID: other.ID, KeyID: older.ID, At: at(2 * time.Hour)}); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("RevokeAPIKey of another tenant's key: %v, want ErrNotFound", err)
 	}
-	revoked, err := s.RevokeAPIKey(ctx, tn.ID, older.ID, at(2*time.Hour))
+	revoked, err := s.RevokeAPIKey(ctx, store.RevokeAPIKeyParams{TenantID: tn.ID, KeyID: older.ID, At: at(2 * time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	older.RevokedAt = new(at(2 * time.Hour))
 	equal(t, "RevokeAPIKey", revoked, older)
 	// Revoking again keeps the first time.
-	if revoked, err = s.RevokeAPIKey(ctx, tn.ID, older.ID, at(3*time.Hour)); err != nil {
+	if revoked, err = s.RevokeAPIKey(ctx, store.RevokeAPIKeyParams{TenantID: tn.ID, KeyID: older.ID, At: at(3 * time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
 	equal(t, "RevokeAPIKey twice", revoked, older)
