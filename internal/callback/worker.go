@@ -30,7 +30,7 @@ type Config struct {
 	// deliveries get Schedule.Attempts() attempts from the workflow.
 	Schedule Schedule
 	// Secrets returns a tenant's valid signing secrets, newest first.
-	// Default: Store.SigningSecrets at the current time.
+	// Default: Store.ListSigningSecrets at the current time.
 	Secrets func(ctx context.Context, tenantID string) ([]string, error)
 	// Files makes the links of an event's files ("proof" → https://…).
 	// Default nil: no links, the body's files is {}.
@@ -132,7 +132,7 @@ func orDefault[T int | time.Duration](v, def T) T {
 }
 
 func storeSecrets(ctx context.Context, st store.Store, tenantID string) ([]string, error) {
-	ss, err := st.SigningSecrets(ctx, tenantID, time.Now())
+	ss, err := st.ListSigningSecrets(ctx, tenantID, time.Now())
 	if err != nil {
 		return nil, fmt.Errorf("read signing secrets of %s: %w", tenantID, err)
 	}

@@ -125,7 +125,7 @@ func TestCSRF(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
 	ctx := t.Context()
-	before, _ := e.st.SigningSecrets(ctx, e.acme.ID, time.Now())
+	before, _ := e.st.ListSigningSecrets(ctx, e.acme.ID, time.Now())
 	b := e.signIn("admin@acme.test")
 	for _, c := range []struct {
 		name  string
@@ -155,7 +155,7 @@ func TestCSRF(t *testing.T) {
 	}
 	body = read(t, res)
 	wantStatus(t, "Sec-Fetch-Site: cross-site", res, body, http.StatusForbidden)
-	after, _ := e.st.SigningSecrets(ctx, e.acme.ID, time.Now())
+	after, _ := e.st.ListSigningSecrets(ctx, e.acme.ID, time.Now())
 	if len(after) != len(before) {
 		t.Fatalf("a refused form rotated the secret: %d secrets, was %d", len(after), len(before))
 	}

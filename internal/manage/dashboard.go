@@ -37,11 +37,11 @@ func (m *Manage) dashboard(w http.ResponseWriter, r *http.Request, c *call) erro
 	// The tile needs numbers, not the rows: past dashboardCap it says so
 	// rather than loading them all.
 	limit := store.FailedJobsParams{TenantID: tenant, Livemode: c.live, Limit: dashboardCap + 1}
-	fetch, err := m.ops.FetchFailures(ctx, limit)
+	fetch, err := m.ops.ListFetchFailures(ctx, limit)
 	if err != nil {
 		return err
 	}
-	proof, err := m.ops.ProofFailures(ctx, limit)
+	proof, err := m.ops.ListProofFailures(ctx, limit)
 	if err != nil {
 		return err
 	}

@@ -40,7 +40,7 @@ func (m *Manage) exceptions(w http.ResponseWriter, r *http.Request, c *call) err
 			ids = append(ids, d.JobID)
 		}
 	}
-	js, err := m.st.JobsByID(ctx, tenant, ids)
+	js, err := m.st.ListJobsByID(ctx, tenant, ids)
 	if err != nil {
 		return err
 	}
@@ -60,11 +60,11 @@ func (m *Manage) exceptions(w http.ResponseWriter, r *http.Request, c *call) err
 	}
 	slices.SortFunc(groups, func(a, b urlGroup) int { return strings.Compare(a.URL, b.URL) })
 	limit := store.FailedJobsParams{TenantID: tenant, Livemode: c.live, Limit: exceptionsPerPage}
-	fetch, err := m.ops.FetchFailures(ctx, limit)
+	fetch, err := m.ops.ListFetchFailures(ctx, limit)
 	if err != nil {
 		return err
 	}
-	proof, err := m.ops.ProofFailures(ctx, limit)
+	proof, err := m.ops.ListProofFailures(ctx, limit)
 	if err != nil {
 		return err
 	}

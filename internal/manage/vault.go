@@ -48,7 +48,7 @@ func (m *Manage) vaultData(r *http.Request, c *call) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	ss, err := m.st.SigningSecrets(ctx, tenant, m.now())
+	ss, err := m.st.ListSigningSecrets(ctx, tenant, m.now())
 	if err != nil {
 		return nil, err
 	}

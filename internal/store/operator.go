@@ -50,14 +50,14 @@ type OperatorStore interface {
 	// delivered, and that failed for good, since p.Since; and the open
 	// exceptions, whenever they failed. Test pings are not counted.
 	DeliveryCounts(ctx context.Context, p DeliveryCountsParams) (DeliveryCounts, error)
-	// FetchFailures returns a tenant's jobs in one mode whose artwork URL
+	// ListFetchFailures returns a tenant's jobs in one mode whose artwork URL
 	// could not be fetched (ArtworkFetch "failed") and that are not final,
 	// the most recently updated first: the other kind of workflow exception.
-	FetchFailures(ctx context.Context, p FailedJobsParams) ([]Job, error)
-	// ProofFailures returns a tenant's jobs in one mode whose proof the
+	ListFetchFailures(ctx context.Context, p FailedJobsParams) ([]Job, error)
+	// ListProofFailures returns a tenant's jobs in one mode whose proof the
 	// pipeline gave up rendering (preflight_passed with WorkGaveUpAt set),
 	// the most recently updated first: they wait for an operator.
-	ProofFailures(ctx context.Context, p FailedJobsParams) ([]Job, error)
+	ListProofFailures(ctx context.Context, p FailedJobsParams) ([]Job, error)
 }
 
 // ListAuditParams pages through an audit log.

@@ -27,8 +27,14 @@ var (
 	ErrStale = errors.New("stale")
 )
 
-// Store is everything Submit keeps. Every method takes ctx first and a params
-// struct when it needs more than two other arguments.
+// Store is everything Submit keeps. Its methods follow one convention, so
+// that sixty of them stay easy to read:
+//   - ctx comes first, then a params struct when more than two other
+//     arguments would follow;
+//   - a write is named verb first: CreateJob, RevokeAPIKey, ClaimDeliveries;
+//   - a read of one thing is named for what it returns, as Go getters are:
+//     Job, TenantByName; a read of several is List and the plural:
+//     ListJobs, ListJobsByID.
 type Store interface {
 	ArtworkStore
 	OperatorStore
@@ -68,9 +74,9 @@ type Store interface {
 	// every other secret without an expiry expire at p.OldExpiresAt. The
 	// first secret of a tenant is made the same way.
 	RotateSigningSecret(ctx context.Context, p RotateSecretParams) error
-	// SigningSecrets returns the tenant's secrets valid at the given time,
+	// ListSigningSecrets returns the tenant's secrets valid at the given time,
 	// newest first. The first is the one shown to operators.
-	SigningSecrets(ctx context.Context, tenantID string, at time.Time) ([]SigningSecret, error)
+	ListSigningSecrets(ctx context.Context, tenantID string, at time.Time) ([]SigningSecret, error)
 
 	// CreateJob inserts a job. With p.Idempotency set, it also stores the
 	// idempotency record in the same transaction; if the tenant already has
@@ -79,10 +85,10 @@ type Store interface {
 	CreateJob(ctx context.Context, p CreateJobParams) error
 	// Job returns a job by id, only if it belongs to the tenant.
 	Job(ctx context.Context, tenantID, jobID string) (Job, error)
-	// JobsByID returns the tenant's jobs among ids, in no order; an id
+	// ListJobsByID returns the tenant's jobs among ids, in no order; an id
 	// that is not the tenant's job is left out. For pages that list many
 	// things, each of some job.
-	JobsByID(ctx context.Context, tenantID string, ids []string) ([]Job, error)
+	ListJobsByID(ctx context.Context, tenantID string, ids []string) ([]Job, error)
 	// JobByUploadToken returns the job whose upload link carries token.
 	JobByUploadToken(ctx context.Context, token string) (Job, error)
 	// ListJobs returns one page of a tenant's jobs in one mode, newest first.
@@ -97,9 +103,9 @@ type Store interface {
 	ListEvents(ctx context.Context, tenantID, jobID string) ([]job.Event, error)
 	// Event returns one event by id.
 	Event(ctx context.Context, eventID string) (job.Event, error)
-	// ExpiredJobs returns up to limit jobs that are not final and whose
+	// ListExpiredJobs returns up to limit jobs that are not final and whose
 	// ExpiresAt is before the given time.
-	ExpiredJobs(ctx context.Context, before time.Time, limit int) ([]Job, error)
+	ListExpiredJobs(ctx context.Context, before time.Time, limit int) ([]Job, error)
 
 	// IdempotencyRecord returns the record for a tenant, mode and key.
 	IdempotencyRecord(ctx context.Context, p IdempotencyLookup) (IdempotencyRecord, error)

@@ -155,7 +155,7 @@ func (v *Vault) RotateSecret(ctx context.Context, tenantID string) (string, erro
 
 // ActiveSecret returns the secret operators see and receivers should use.
 func (v *Vault) ActiveSecret(ctx context.Context, tenantID string) (string, error) {
-	ss, err := v.Store.SigningSecrets(ctx, tenantID, v.now())
+	ss, err := v.Store.ListSigningSecrets(ctx, tenantID, v.now())
 	if err != nil {
 		return "", fmt.Errorf("read signing secrets: %w", err)
 	}

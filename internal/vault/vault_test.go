@@ -90,7 +90,7 @@ func TestRotateKeepsTheOldSecretForADay(t *testing.T) {
 		t.Fatalf("rotate: %q %v", second, err)
 	}
 	valid := func(at time.Time) []string {
-		ss, err := st.SigningSecrets(t.Context(), tn.ID, at)
+		ss, err := st.ListSigningSecrets(t.Context(), tn.ID, at)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -151,9 +151,9 @@ func (c *countingStore) JobByUploadToken(ctx context.Context, token string) (sto
 	return c.Store.JobByUploadToken(ctx, token)
 }
 
-func (c *countingStore) JobsByID(ctx context.Context, tenantID string, ids []string) ([]store.Job, error) {
+func (c *countingStore) ListJobsByID(ctx context.Context, tenantID string, ids []string) ([]store.Job, error) {
 	c.byID.Add(1)
-	return c.Store.JobsByID(ctx, tenantID, ids)
+	return c.Store.ListJobsByID(ctx, tenantID, ids)
 }
 
 // TestEventStreamsShareOneRead: many open streams cost one database read

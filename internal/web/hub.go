@@ -34,7 +34,7 @@ var (
 
 // jobLister reads jobs by id; store.Store is one.
 type jobLister interface {
-	JobsByID(ctx context.Context, tenantID string, ids []string) ([]store.Job, error)
+	ListJobsByID(ctx context.Context, tenantID string, ids []string) ([]store.Job, error)
 }
 
 // hub feeds the event streams of the customer pages. One goroutine reads,
@@ -142,7 +142,7 @@ func (h *hub) poll(ctx context.Context) bool {
 	}
 	for tenantID, ids := range byTenant {
 		for chunk := range slices.Chunk(ids, hubQueryIDs) {
-			js, err := h.st.JobsByID(ctx, tenantID, chunk)
+			js, err := h.st.ListJobsByID(ctx, tenantID, chunk)
 			if err != nil {
 				// The streams keep their last status and the next tick tries again.
 				h.log.WarnContext(ctx, "read jobs for event streams", slog.Int("jobs", len(chunk)), slog.Any("error", err))

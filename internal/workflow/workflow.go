@@ -292,7 +292,7 @@ func (s *Service) wake() {
 // ExpireDue moves up to limit jobs whose lifetime has passed to expired and
 // returns how many it moved.
 func (s *Service) ExpireDue(ctx context.Context, limit int) (int, error) {
-	jobs, err := s.Store.ExpiredJobs(ctx, s.now(), limit)
+	jobs, err := s.Store.ListExpiredJobs(ctx, s.now(), limit)
 	if err != nil {
 		return 0, fmt.Errorf("find expired jobs: %w", err)
 	}

@@ -95,8 +95,8 @@ func (db *DB) Job(ctx context.Context, tenantID, jobID string) (store.Job, error
 	return j, nil
 }
 
-// JobsByID returns the tenant's jobs among ids.
-func (db *DB) JobsByID(ctx context.Context, tenantID string, ids []string) ([]store.Job, error) {
+// ListJobsByID returns the tenant's jobs among ids.
+func (db *DB) ListJobsByID(ctx context.Context, tenantID string, ids []string) ([]store.Job, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
@@ -143,9 +143,9 @@ func (db *DB) ListJobs(ctx context.Context, p store.ListJobsParams) ([]store.Job
 	return js, nil
 }
 
-// ExpiredJobs returns up to limit jobs that are not final and whose
+// ListExpiredJobs returns up to limit jobs that are not final and whose
 // ExpiresAt is before the given time, those that expired first first.
-func (db *DB) ExpiredJobs(ctx context.Context, before time.Time, limit int) ([]store.Job, error) {
+func (db *DB) ListExpiredJobs(ctx context.Context, before time.Time, limit int) ([]store.Job, error) {
 	var q params
 	query := `SELECT ` + jobSelect + ` FROM jobs WHERE expires_at < ` + q.add(db.t(before)) +
 		` AND status NOT IN (` + finalStatuses + `)` +

@@ -247,9 +247,9 @@ func (db *DB) DeliveryCounts(ctx context.Context, p store.DeliveryCountsParams) 
 	return c, nil
 }
 
-// FetchFailures returns the tenant's jobs in one mode whose artwork could
+// ListFetchFailures returns the tenant's jobs in one mode whose artwork could
 // not be fetched and that are not final, most recently updated first.
-func (db *DB) FetchFailures(ctx context.Context, p store.FailedJobsParams) ([]store.Job, error) {
+func (db *DB) ListFetchFailures(ctx context.Context, p store.FailedJobsParams) ([]store.Job, error) {
 	js, err := queryAll(ctx, db.r, scanJob, `SELECT `+jobSelect+` FROM jobs
 		WHERE tenant_id = $1 AND livemode = $2 AND artwork_fetch = 'failed'
 		AND status NOT IN (`+finalStatuses+`) ORDER BY updated_at DESC, id DESC LIMIT $3`,
@@ -260,9 +260,9 @@ func (db *DB) FetchFailures(ctx context.Context, p store.FailedJobsParams) ([]st
 	return js, nil
 }
 
-// ProofFailures returns the tenant's jobs in one mode whose proof the
+// ListProofFailures returns the tenant's jobs in one mode whose proof the
 // pipeline gave up on, most recently updated first.
-func (db *DB) ProofFailures(ctx context.Context, p store.FailedJobsParams) ([]store.Job, error) {
+func (db *DB) ListProofFailures(ctx context.Context, p store.FailedJobsParams) ([]store.Job, error) {
 	js, err := queryAll(ctx, db.r, scanJob, `SELECT `+jobSelect+` FROM jobs
 		WHERE tenant_id = $1 AND livemode = $2 AND status = 'preflight_passed'
 		AND work_gave_up_at IS NOT NULL ORDER BY updated_at DESC, id DESC LIMIT $3`,

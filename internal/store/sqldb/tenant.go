@@ -196,9 +196,9 @@ func (db *DB) RotateSigningSecret(ctx context.Context, p store.RotateSecretParam
 	return nil
 }
 
-// SigningSecrets returns the tenant's secrets valid at the given time,
+// ListSigningSecrets returns the tenant's secrets valid at the given time,
 // newest first.
-func (db *DB) SigningSecrets(ctx context.Context, tenantID string, at time.Time) ([]store.SigningSecret, error) {
+func (db *DB) ListSigningSecrets(ctx context.Context, tenantID string, at time.Time) ([]store.SigningSecret, error) {
 	ss, err := queryAll(ctx, db.r, scanSecret, `SELECT id, tenant_id, secret, created_at, expires_at
 		FROM signing_secrets WHERE tenant_id = $1 AND (expires_at IS NULL OR expires_at > $2)
 		ORDER BY created_at DESC, id DESC`, tenantID, db.t(at))

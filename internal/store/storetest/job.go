@@ -190,13 +190,13 @@ func testExpiredJobs(t *testing.T, s store.Store) {
 	early := mk(at(time.Second), time.Hour, false)
 	mk(at(2*time.Second), time.Hour, true)    // approved: never expires
 	mk(at(3*time.Second), 5*time.Hour, false) // not yet
-	got, err := s.ExpiredJobs(ctx, at(3*time.Hour), 10)
+	got, err := s.ListExpiredJobs(ctx, at(3*time.Hour), 10)
 	if err != nil {
 		t.Fatal(err)
 	}
-	equal(t, "ExpiredJobs", ids(got, jobID), []string{early.ID, late.ID})
-	if got, err = s.ExpiredJobs(ctx, at(3*time.Hour), 1); err != nil || len(got) != 1 {
-		t.Errorf("ExpiredJobs with limit 1 = %d jobs, %v", len(got), err)
+	equal(t, "ListExpiredJobs", ids(got, jobID), []string{early.ID, late.ID})
+	if got, err = s.ListExpiredJobs(ctx, at(3*time.Hour), 1); err != nil || len(got) != 1 {
+		t.Errorf("ListExpiredJobs with limit 1 = %d jobs, %v", len(got), err)
 	}
 }
 
@@ -387,13 +387,13 @@ func testJobsByID(t *testing.T, s store.Store) {
 	j1, j2 := newJob(t, s, a.ID, at(0)), newJob(t, s, a.ID, at(time.Second))
 	newJob(t, s, a.ID, at(2*time.Second)) // not asked for
 	theirs := newJob(t, s, b.ID, at(3*time.Second))
-	got, err := s.JobsByID(ctx, a.ID, []string{j2.ID, j1.ID, theirs.ID, "ses_unknown", j1.ID})
+	got, err := s.ListJobsByID(ctx, a.ID, []string{j2.ID, j1.ID, theirs.ID, "ses_unknown", j1.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
 	slices.SortFunc(got, func(x, y store.Job) int { return strings.Compare(x.ID, y.ID) })
-	equal(t, "JobsByID", got, []store.Job{j1, j2})
-	if got, err := s.JobsByID(ctx, a.ID, nil); err != nil || len(got) != 0 {
-		t.Errorf("JobsByID of no ids = %v, %v", got, err)
+	equal(t, "ListJobsByID", got, []store.Job{j1, j2})
+	if got, err := s.ListJobsByID(ctx, a.ID, nil); err != nil || len(got) != 0 {
+		t.Errorf("ListJobsByID of no ids = %v, %v", got, err)
 	}
 }

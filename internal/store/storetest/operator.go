@@ -366,13 +366,13 @@ func testFetchFailures(t *testing.T, s store.Store, o store.OperatorStore) {
 	mk(a.ID, true, at(3*time.Second), store.FetchPending, job.AwaitingUpload)
 	mk(a.ID, false, at(4*time.Second), store.FetchFailed, job.AwaitingUpload)
 	mk(b.ID, true, at(5*time.Second), store.FetchFailed, job.AwaitingUpload)
-	got, err := o.FetchFailures(ctx, store.FailedJobsParams{TenantID: a.ID, Livemode: true})
+	got, err := o.ListFetchFailures(ctx, store.FailedJobsParams{TenantID: a.ID, Livemode: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	equal(t, "FetchFailures", ids(got, jobID), []string{newer.ID, older.ID})
-	if got, err = o.FetchFailures(ctx, store.FailedJobsParams{TenantID: a.ID, Livemode: true, Limit: 1}); err != nil || len(got) != 1 {
-		t.Errorf("FetchFailures with limit 1 = %d jobs, %v", len(got), err)
+	equal(t, "ListFetchFailures", ids(got, jobID), []string{newer.ID, older.ID})
+	if got, err = o.ListFetchFailures(ctx, store.FailedJobsParams{TenantID: a.ID, Livemode: true, Limit: 1}); err != nil || len(got) != 1 {
+		t.Errorf("ListFetchFailures with limit 1 = %d jobs, %v", len(got), err)
 	}
 }
 
@@ -397,15 +397,15 @@ func testProofFailures(t *testing.T, s store.Store, o store.OperatorStore) {
 	mk(b.ID, true, at(4*time.Minute), true)  // another tenant's
 	moved := mk(a.ID, true, at(5*time.Minute), true)
 	move(t, s, moved, job.Cancelled, at(6*time.Minute), "") // no longer waiting
-	got, err := o.ProofFailures(ctx, store.FailedJobsParams{TenantID: a.ID, Livemode: true})
+	got, err := o.ListProofFailures(ctx, store.FailedJobsParams{TenantID: a.ID, Livemode: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	equal(t, "ProofFailures", ids(got, jobID), []string{newer.ID, older.ID})
+	equal(t, "ListProofFailures", ids(got, jobID), []string{newer.ID, older.ID})
 	if got[0].WorkGaveUpAt.IsZero() {
-		t.Errorf("ProofFailures returned %s without WorkGaveUpAt", got[0].ID)
+		t.Errorf("ListProofFailures returned %s without WorkGaveUpAt", got[0].ID)
 	}
-	if got, err = o.ProofFailures(ctx, store.FailedJobsParams{TenantID: a.ID, Livemode: true, Limit: 1}); err != nil || len(got) != 1 {
-		t.Errorf("ProofFailures with limit 1 = %d jobs, %v", len(got), err)
+	if got, err = o.ListProofFailures(ctx, store.FailedJobsParams{TenantID: a.ID, Livemode: true, Limit: 1}); err != nil || len(got) != 1 {
+		t.Errorf("ListProofFailures with limit 1 = %d jobs, %v", len(got), err)
 	}
 }

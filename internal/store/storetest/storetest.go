@@ -18,7 +18,7 @@ import (
 
 // Run runs the suite. open (SQLite or Postgres) must return a new, empty,
 // migrated store each time it is called, and close it when the test ends;
-// every subtest opens its own, because some methods (ExpiredJobs,
+// every subtest opens its own, because some methods (ListExpiredJobs,
 // ClaimDeliveries, NextDeliveryAt) see all tenants.
 func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	tests := []struct {

@@ -38,12 +38,12 @@ func testTimeRoundTrip(t *testing.T, s store.Store) {
 		before time.Time
 		want   int
 	}{{at(0), 0}, {at(time.Microsecond), 1}} {
-		js, err := s.ExpiredJobs(ctx, c.before, 10)
+		js, err := s.ListExpiredJobs(ctx, c.before, 10)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(js) != c.want {
-			t.Errorf("ExpiredJobs(%s) = %d jobs, want %d", c.before.Format(time.RFC3339Nano), len(js), c.want)
+			t.Errorf("ListExpiredJobs(%s) = %d jobs, want %d", c.before.Format(time.RFC3339Nano), len(js), c.want)
 		}
 	}
 }
@@ -216,7 +216,7 @@ func testSigningSecretRotation(t *testing.T, s store.Store) {
 	}
 	valid := func(when time.Time) []store.SigningSecret {
 		t.Helper()
-		ss, err := s.SigningSecrets(ctx, tn.ID, when)
+		ss, err := s.ListSigningSecrets(ctx, tn.ID, when)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -237,7 +237,7 @@ func testSigningSecretRotation(t *testing.T, s store.Store) {
 	equal(t, "secrets after two rotations", valid(at(150*time.Minute)), []store.SigningSecret{third, second, first})
 	equal(t, "secrets after both overlaps", valid(at(26*time.Hour)), []store.SigningSecret{third})
 
-	ss, err := s.SigningSecrets(ctx, other.ID, at(30*time.Hour))
+	ss, err := s.ListSigningSecrets(ctx, other.ID, at(30*time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
