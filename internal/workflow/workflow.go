@@ -21,9 +21,35 @@ import (
 // needs longer creates a new job; 30 days covers the slowest approvals.
 const DefaultJobLifetime = 30 * 24 * time.Hour
 
+// Store is what the workflow reads and writes: jobs and their moves, the
+// idempotency records it sweeps and the deliveries operators redeliver or
+// resolve. The store serve opens is one.
+type Store interface {
+	Tenant(ctx context.Context, id string) (store.Tenant, error)
+	Job(ctx context.Context, tenantID, jobID string) (store.Job, error)
+	ArtworkVersion(ctx context.Context, tenantID, versionID string) (store.ArtworkVersion, error)
+	ListExpiredJobs(ctx context.Context, before time.Time, limit int) ([]store.Job, error)
+	CreateJob(ctx context.Context, p store.CreateJobParams) error
+	TransitionJob(ctx context.Context, p store.TransitionParams) (job.Event, error)
+	SetArtworkFetch(ctx context.Context, jobID, state string) error
+	RetryProof(ctx context.Context, p store.RetryProofParams) error
+	DeleteIdempotencyRecords(ctx context.Context, before time.Time) (int64, error)
+
+	ListExceptions(ctx context.Context, p store.ListExceptionsParams) ([]store.Delivery, error)
+	Redeliver(ctx context.Context, p store.RedeliverParams) (store.Delivery, error)
+	ResolveDelivery(ctx context.Context, p store.ResolveParams) (store.Delivery, error)
+
+	// The pipeline's leases and findings: the pipeline reaches the store
+	// through Service.Store, having no store of its own.
+	ClaimJobWork(ctx context.Context, p store.ClaimParams) ([]store.Job, error)
+	RenewJobWork(ctx context.Context, jobID, worker string, until time.Time) error
+	ReleaseJobWork(ctx context.Context, p store.ReleaseParams) error
+	AddVersionFinding(ctx context.Context, tenantID, versionID string, f job.Finding) error
+}
+
 // Service is the job workflow.
 type Service struct {
-	Store store.Store
+	Store Store
 	// Now is the clock; tests set it.
 	Now func() time.Time
 	// Attempts is how many attempts a new callback delivery gets: the
