@@ -20,14 +20,29 @@ import (
 // receivers can switch to the new one without dropping callbacks.
 const RotationOverlap = 24 * time.Hour
 
+// Store is what the vault keeps tenants, keys and secrets in; the store
+// serve opens is one. Those who make a Vault from their own store embed it
+// in theirs.
+type Store interface {
+	CreateTenant(ctx context.Context, t store.Tenant) error
+	TenantByName(ctx context.Context, name string) (store.Tenant, error)
+	UpdateTenantSettings(ctx context.Context, tenantID string, s store.TenantSettings) error
+	CreateAPIKey(ctx context.Context, k store.APIKey) error
+	APIKeyByLookup(ctx context.Context, lookup string) (store.APIKey, error)
+	RevokeAPIKey(ctx context.Context, p store.RevokeAPIKeyParams) (store.APIKey, error)
+	TouchAPIKey(ctx context.Context, keyID string, at time.Time) error
+	RotateSigningSecret(ctx context.Context, p store.RotateSecretParams) error
+	ListSigningSecrets(ctx context.Context, tenantID string, at time.Time) ([]store.SigningSecret, error)
+}
+
 // Vault wraps the store with the rules for tenants, keys and secrets.
 type Vault struct {
-	Store store.Store
+	Store Store
 	Now   func() time.Time
 }
 
 // New returns a Vault on the given store using the wall clock.
-func New(s store.Store) *Vault { return &Vault{Store: s, Now: time.Now} }
+func New(s Store) *Vault { return &Vault{Store: s, Now: time.Now} }
 
 func (v *Vault) now() time.Time { return v.Now().UTC().Truncate(time.Microsecond) }
 
