@@ -35,14 +35,29 @@ func (r refusal) Is(target error) bool      { return target == ErrRefused }
 func refuse(err error) error                { return refusal{err} }
 func refusef(format string, a ...any) error { return refuse(fmt.Errorf(format, a...)) }
 
+// Store is what Accounts keeps operators, their sessions and the audit log
+// in; the store serve opens is one. Those who make Accounts from their own
+// store embed it in theirs.
+type Store interface {
+	CreateUser(ctx context.Context, u store.User) error
+	User(ctx context.Context, userID string) (store.User, error)
+	UserByEmail(ctx context.Context, email string) (store.User, error)
+	SetUserDisabled(ctx context.Context, p store.SetUserDisabledParams) error
+	SetUserPassword(ctx context.Context, p store.SetPasswordParams) error
+	CreateSession(ctx context.Context, s store.Session) error
+	Session(ctx context.Context, tokenHash []byte, at time.Time) (store.Session, error)
+	DeleteSession(ctx context.Context, tokenHash []byte) error
+	AppendAudit(ctx context.Context, e store.AuditEntry) error
+}
+
 // Accounts wraps the store with the rules for operators.
 type Accounts struct {
-	Store store.OperatorStore
+	Store Store
 	Now   func() time.Time
 }
 
 // New returns Accounts on the given store using the wall clock.
-func New(st store.OperatorStore) *Accounts { return &Accounts{Store: st, Now: time.Now} }
+func New(st Store) *Accounts { return &Accounts{Store: st, Now: time.Now} }
 
 // now is the clock in UTC at the precision both databases keep.
 func (a *Accounts) now() time.Time { return a.Now().UTC().Truncate(time.Microsecond) }

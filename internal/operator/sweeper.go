@@ -7,14 +7,18 @@ import (
 	"time"
 
 	"github.com/atomyx/submit/internal/periodic"
-	"github.com/atomyx/submit/internal/store"
 )
+
+// sessionStore is what the sweeper deletes expired sessions from.
+type sessionStore interface {
+	DeleteExpiredSessions(ctx context.Context, before time.Time) (int64, error)
+}
 
 // SessionSweeper is the background service that deletes expired sign-in
 // sessions. Expired sessions are refused anyway; sweeping only keeps the
 // table small. Every process may run one: the delete is idempotent.
 type SessionSweeper struct {
-	Store    store.OperatorStore
+	Store    sessionStore
 	Interval time.Duration // default one hour
 	Logger   *slog.Logger
 
