@@ -20,9 +20,20 @@ import (
 // 10 s.
 const Timeout = 10 * time.Second
 
+// deliveryStore is what the worker claims due deliveries from and records
+// their attempts in, and where test pings and the default signing secrets
+// come from.
+type deliveryStore interface {
+	ClaimDeliveries(ctx context.Context, p store.ClaimParams) ([]store.ClaimedDelivery, error)
+	NextDeliveryAt(ctx context.Context) (time.Time, error)
+	RecordAttempt(ctx context.Context, p store.AttemptParams) (store.Delivery, error)
+	CreateDelivery(ctx context.Context, d store.Delivery) error
+	ListSigningSecrets(ctx context.Context, tenantID string, at time.Time) ([]store.SigningSecret, error)
+}
+
 // Config is what a Worker needs. Only Store is required.
 type Config struct {
-	Store store.Store
+	Store deliveryStore
 	// Client sends the callbacks. Default: netguard.NewClient with the
 	// address check on, no proxy and no redirects.
 	Client *http.Client
@@ -131,7 +142,7 @@ func orDefault[T int | time.Duration](v, def T) T {
 	return v
 }
 
-func storeSecrets(ctx context.Context, st store.Store, tenantID string) ([]string, error) {
+func storeSecrets(ctx context.Context, st deliveryStore, tenantID string) ([]string, error) {
 	ss, err := st.ListSigningSecrets(ctx, tenantID, time.Now())
 	if err != nil {
 		return nil, fmt.Errorf("read signing secrets of %s: %w", tenantID, err)
