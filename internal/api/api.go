@@ -6,6 +6,7 @@
 package api
 
 import (
+	"context"
 	"embed"
 	"fmt"
 	"log/slog"
@@ -24,9 +25,26 @@ import (
 	"github.com/atomyx/submit/internal/workflow"
 )
 
+// apiStore is what the API reads for its answers, and the vault's store:
+// the API keeps its keys' last use through a vault of its own. Writes to
+// jobs and deliveries go through the workflow.
+type apiStore interface {
+	vault.Store
+	Tenant(ctx context.Context, id string) (store.Tenant, error)
+	Job(ctx context.Context, tenantID, jobID string) (store.Job, error)
+	ListJobs(ctx context.Context, p store.ListJobsParams) ([]store.Job, error)
+	ListEvents(ctx context.Context, tenantID, jobID string) ([]job.Event, error)
+	ArtworkVersions(ctx context.Context, tenantID, jobID string) ([]store.ArtworkVersion, error)
+	IdempotencyRecord(ctx context.Context, p store.IdempotencyLookup) (store.IdempotencyRecord, error)
+	Delivery(ctx context.Context, tenantID, deliveryID string) (store.Delivery, error)
+	ListDeliveries(ctx context.Context, tenantID, jobID string) ([]store.Delivery, error)
+	ListJobAttempts(ctx context.Context, tenantID, jobID string) (map[string][]store.Attempt, error)
+	ListExceptions(ctx context.Context, p store.ListExceptionsParams) ([]store.Delivery, error)
+}
+
 // Deps is what the API needs; serve wires it by hand.
 type Deps struct {
-	Store    store.Store
+	Store    apiStore
 	Workflow *workflow.Service
 	Logger   *slog.Logger
 	Metrics  *metric.HTTP
@@ -50,7 +68,7 @@ type Deps struct {
 
 // API serves /api.
 type API struct {
-	store     store.Store
+	store     apiStore
 	flow      *workflow.Service
 	vault     *vault.Vault
 	log       *slog.Logger
