@@ -32,7 +32,7 @@ var (
 	errAddrStreams = errors.New("too many event streams from one address")
 )
 
-// jobLister reads jobs by id; store.Store is one.
+// jobLister is what the hub reads: the jobs of open streams, by id.
 type jobLister interface {
 	ListJobsByID(ctx context.Context, tenantID string, ids []string) ([]store.Job, error)
 }

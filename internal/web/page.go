@@ -149,10 +149,10 @@ func (w *Web) jobView(ctx context.Context, j job.Job) (*view, error) {
 
 // addVersion fills in the current artwork version and its findings.
 func (w *Web) addVersion(ctx context.Context, j job.Job, v *view) error {
-	if j.CurrentVersionID == "" || w.art == nil {
+	if j.CurrentVersionID == "" {
 		return nil
 	}
-	versions, err := w.art.ArtworkVersions(ctx, j.TenantID, j.ID)
+	versions, err := w.d.Store.ArtworkVersions(ctx, j.TenantID, j.ID)
 	if err != nil {
 		return fmt.Errorf("read versions of %s: %w", j.ID, err)
 	}

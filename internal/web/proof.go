@@ -88,11 +88,11 @@ func (w *Web) proofImage(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	n, err := strconv.Atoi(strings.TrimSuffix(r.PathValue("page"), ".jpg"))
-	if err != nil || n < 1 || w.art == nil {
+	if err != nil || n < 1 {
 		http.NotFound(rw, r)
 		return
 	}
-	v, err := w.art.ArtworkVersion(r.Context(), j.TenantID, r.PathValue("version"))
+	v, err := w.d.Store.ArtworkVersion(r.Context(), j.TenantID, r.PathValue("version"))
 	if errors.Is(err, store.ErrNotFound) || err == nil && v.JobID != j.ID {
 		http.NotFound(rw, r)
 		return

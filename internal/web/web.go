@@ -27,12 +27,20 @@ import (
 	"github.com/atomyx/submit/internal/workflow"
 )
 
+// webStore is what the customer pages read: the job behind a link, its
+// tenant's brand, its artwork versions, and the jobs whose event streams
+// are open. Every change goes through the workflow.
+type webStore interface {
+	jobLister
+	JobByUploadToken(ctx context.Context, token string) (store.Job, error)
+	Tenant(ctx context.Context, id string) (store.Tenant, error)
+	ArtworkVersions(ctx context.Context, tenantID, jobID string) ([]store.ArtworkVersion, error)
+	ArtworkVersion(ctx context.Context, tenantID, versionID string) (store.ArtworkVersion, error)
+}
+
 // Deps is what the customer pages need. Store and Workflow are required.
 type Deps struct {
-	Store store.Store
-	// Artwork reads artwork versions. Default: Store, when it implements
-	// store.ArtworkStore.
-	Artwork  store.ArtworkStore
+	Store    webStore
 	Workflow *workflow.Service
 	Logger   *slog.Logger
 	Metrics  *metric.HTTP
@@ -65,7 +73,6 @@ type Deps struct {
 type Web struct {
 	d       Deps
 	log     *slog.Logger
-	art     store.ArtworkStore
 	pages   *pages
 	assets  *assets
 	limiter *limiter
@@ -88,9 +95,6 @@ func New(d Deps) *Web {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	if d.Artwork == nil {
-		d.Artwork, _ = d.Store.(store.ArtworkStore)
-	}
 	if d.RequestsPerSecond <= 0 {
 		d.RequestsPerSecond = 10
 	}
@@ -106,7 +110,7 @@ func New(d Deps) *Web {
 	a := loadAssets()
 	done := make(chan struct{})
 	w := &Web{
-		d: d, log: d.Logger, art: d.Artwork, pages: loadPages(a), assets: a,
+		d: d, log: d.Logger, pages: loadPages(a), assets: a,
 		limiter: newLimiter(d.RequestsPerSecond, d.Burst, d.Now),
 		cookie:  newCookieConfig(d.PublicURL), origin: newOriginCheck(d.PublicURL),
 		hub: newHub(d.Store, d.Logger, done), done: done,
