@@ -25,7 +25,7 @@ const auditPerPage = 200
 
 func (m *Manage) auditPage(w http.ResponseWriter, r *http.Request, c *call) error {
 	before := r.URL.Query().Get("before")
-	es, err := m.ops.ListAudit(r.Context(), store.ListAuditParams{TenantID: c.user.TenantID, Before: before, Limit: auditPerPage})
+	es, err := m.st.ListAudit(r.Context(), store.ListAuditParams{TenantID: c.user.TenantID, Before: before, Limit: auditPerPage})
 	if err != nil {
 		return err
 	}

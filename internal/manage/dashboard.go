@@ -21,7 +21,7 @@ const dashboardCap = 100
 
 func (m *Manage) dashboard(w http.ResponseWriter, r *http.Request, c *call) error {
 	ctx, tenant := r.Context(), c.user.TenantID
-	counts, err := m.ops.JobCounts(ctx, tenant, c.live)
+	counts, err := m.st.JobCounts(ctx, tenant, c.live)
 	if err != nil {
 		return err
 	}
@@ -30,18 +30,18 @@ func (m *Manage) dashboard(w http.ResponseWriter, r *http.Request, c *call) erro
 		rows = append(rows, statusCount{Status: s, Count: counts[s]})
 		total += counts[s]
 	}
-	dc, err := m.ops.DeliveryCounts(ctx, store.DeliveryCountsParams{TenantID: tenant, Livemode: c.live, Since: m.now().Add(-24 * time.Hour)})
+	dc, err := m.st.DeliveryCounts(ctx, store.DeliveryCountsParams{TenantID: tenant, Livemode: c.live, Since: m.now().Add(-24 * time.Hour)})
 	if err != nil {
 		return err
 	}
 	// The tile needs numbers, not the rows: past dashboardCap it says so
 	// rather than loading them all.
 	limit := store.FailedJobsParams{TenantID: tenant, Livemode: c.live, Limit: dashboardCap + 1}
-	fetch, err := m.ops.ListFetchFailures(ctx, limit)
+	fetch, err := m.st.ListFetchFailures(ctx, limit)
 	if err != nil {
 		return err
 	}
-	proof, err := m.ops.ListProofFailures(ctx, limit)
+	proof, err := m.st.ListProofFailures(ctx, limit)
 	if err != nil {
 		return err
 	}

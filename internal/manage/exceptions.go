@@ -60,11 +60,11 @@ func (m *Manage) exceptions(w http.ResponseWriter, r *http.Request, c *call) err
 	}
 	slices.SortFunc(groups, func(a, b urlGroup) int { return strings.Compare(a.URL, b.URL) })
 	limit := store.FailedJobsParams{TenantID: tenant, Livemode: c.live, Limit: exceptionsPerPage}
-	fetch, err := m.ops.ListFetchFailures(ctx, limit)
+	fetch, err := m.st.ListFetchFailures(ctx, limit)
 	if err != nil {
 		return err
 	}
-	proof, err := m.ops.ListProofFailures(ctx, limit)
+	proof, err := m.st.ListProofFailures(ctx, limit)
 	if err != nil {
 		return err
 	}

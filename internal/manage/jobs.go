@@ -58,12 +58,6 @@ type deliveryView struct {
 	Attempts []store.Attempt
 }
 
-// versionLister is the part of store.ArtworkStore the job page uses; the
-// page says so when the store has no artwork versions yet.
-type versionLister interface {
-	ArtworkVersions(ctx context.Context, tenantID, jobID string) ([]store.ArtworkVersion, error)
-}
-
 func (m *Manage) jobPage(w http.ResponseWriter, r *http.Request, c *call) error {
 	ctx, tenant := r.Context(), c.user.TenantID
 	j, err := m.st.Job(ctx, tenant, r.PathValue("id"))
@@ -80,13 +74,11 @@ func (m *Manage) jobPage(w http.ResponseWriter, r *http.Request, c *call) error 
 		"CanRefetch":    j.ArtworkFetch == store.FetchFailed && !j.Status.Final(),
 		"CanRetryProof": j.ProofGivenUp(),
 	}
-	if vl, ok := m.st.(versionLister); ok {
-		vs, err := vl.ArtworkVersions(ctx, tenant, j.ID)
-		if err != nil {
-			return err
-		}
-		data["Versions"], data["VersionsKept"] = m.versionViews(ctx, tenant, vs), true
+	vs, err := m.st.ArtworkVersions(ctx, tenant, j.ID)
+	if err != nil {
+		return err
 	}
+	data["Versions"] = m.versionViews(ctx, tenant, vs)
 	if j.CallbackURL == "" {
 		t, err := m.st.Tenant(ctx, tenant)
 		if err != nil {

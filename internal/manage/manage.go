@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/atomyx/submit/internal/callback"
+	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/metric"
 	"github.com/atomyx/submit/internal/operator"
 	"github.com/atomyx/submit/internal/requestid"
@@ -27,15 +28,38 @@ import (
 	"github.com/atomyx/submit/internal/workflow"
 )
 
+// manageStore is what Manage's pages read, and the store of its operator
+// accounts. Every change goes through the workflow, the vault or the
+// accounts.
+type manageStore interface {
+	operator.Store
+	Tenant(ctx context.Context, id string) (store.Tenant, error)
+	ListAPIKeys(ctx context.Context, tenantID string) ([]store.APIKey, error)
+	ListSigningSecrets(ctx context.Context, tenantID string, at time.Time) ([]store.SigningSecret, error)
+	Job(ctx context.Context, tenantID, jobID string) (store.Job, error)
+	ListJobs(ctx context.Context, p store.ListJobsParams) ([]store.Job, error)
+	ListJobsByID(ctx context.Context, tenantID string, ids []string) ([]store.Job, error)
+	ListEvents(ctx context.Context, tenantID, jobID string) ([]job.Event, error)
+	ArtworkVersions(ctx context.Context, tenantID, jobID string) ([]store.ArtworkVersion, error)
+	Delivery(ctx context.Context, tenantID, deliveryID string) (store.Delivery, error)
+	ListDeliveries(ctx context.Context, tenantID, jobID string) ([]store.Delivery, error)
+	ListJobAttempts(ctx context.Context, tenantID, jobID string) (map[string][]store.Attempt, error)
+	ListExceptions(ctx context.Context, p store.ListExceptionsParams) ([]store.Delivery, error)
+	ListFetchFailures(ctx context.Context, p store.FailedJobsParams) ([]store.Job, error)
+	ListProofFailures(ctx context.Context, p store.FailedJobsParams) ([]store.Job, error)
+	JobCounts(ctx context.Context, tenantID string, livemode bool) (map[job.Status]int, error)
+	DeliveryCounts(ctx context.Context, p store.DeliveryCountsParams) (store.DeliveryCounts, error)
+	ListUsers(ctx context.Context, tenantID string) ([]store.User, error)
+	ListAudit(ctx context.Context, p store.ListAuditParams) ([]store.AuditEntry, error)
+}
+
 // Deps is what Manage needs. Store, Workflow and Vault are required.
 type Deps struct {
-	Store store.Store
-	// Operators keeps users, sessions and the audit log. Default: Store.
-	Operators store.OperatorStore
-	Workflow  *workflow.Service
-	Vault     *vault.Vault
-	Logger    *slog.Logger
-	Metrics   *metric.HTTP
+	Store    manageStore
+	Workflow *workflow.Service
+	Vault    *vault.Vault
+	Logger   *slog.Logger
+	Metrics  *metric.HTTP
 	// PublicURL is the base of links (upload links) and decides the
 	// session cookie: __Host- prefixed and Secure when it is https.
 	PublicURL string
@@ -58,9 +82,8 @@ type Deps struct {
 
 // Manage serves /manage/.
 type Manage struct {
-	d   Deps
-	st  store.Store
-	ops store.OperatorStore
+	d  Deps
+	st manageStore
 	// accounts changes operators, their sessions and the audit log.
 	accounts *operator.Accounts
 	log      *slog.Logger
@@ -97,11 +120,8 @@ func New(d Deps) *Manage {
 	if d.SessionLifetime <= 0 {
 		d.SessionLifetime = 12 * time.Hour
 	}
-	if d.Operators == nil {
-		d.Operators = d.Store
-	}
 	m := &Manage{
-		d: d, st: d.Store, ops: d.Operators, accounts: &operator.Accounts{Store: d.Operators, Now: d.Now},
+		d: d, st: d.Store, accounts: &operator.Accounts{Store: d.Store, Now: d.Now},
 		log: d.Logger, pages: loadPages(),
 		cookie: "submit_session", byEmail: newThrottle(throttleEmailMax, throttleWindow),
 		byIP: newThrottle(throttleIPMax, throttleWindow), origin: http.NewCrossOriginProtection(),
@@ -205,10 +225,6 @@ func headers(next http.Handler, cache string) http.Handler {
 // wrap applies the checks of a route around its handler.
 func (m *Manage) wrap(rt route) http.Handler {
 	return headers(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if m.ops == nil {
-			http.Error(w, "Manage needs a store that keeps operators.", http.StatusServiceUnavailable)
-			return
-		}
 		var c *call
 		if rt.role != public {
 			var ok bool

@@ -16,7 +16,7 @@ func (m *Manage) usersPage(w http.ResponseWriter, r *http.Request, c *call) erro
 }
 
 func (m *Manage) renderUsers(w http.ResponseWriter, r *http.Request, c *call, status int, email, problem string) error {
-	us, err := m.ops.ListUsers(r.Context(), c.user.TenantID)
+	us, err := m.st.ListUsers(r.Context(), c.user.TenantID)
 	if err != nil {
 		return err
 	}
@@ -89,7 +89,7 @@ func (m *Manage) enableUser(w http.ResponseWriter, r *http.Request, c *call) err
 // tenantUser returns one of the tenant's operators; store.ErrNotFound
 // (a 404 page) for anyone else's.
 func (m *Manage) tenantUser(ctx context.Context, tenantID, userID string) (store.User, error) {
-	u, err := m.ops.User(ctx, userID)
+	u, err := m.st.User(ctx, userID)
 	if err == nil && u.TenantID != tenantID {
 		err = fmt.Errorf("user %s: %w", userID, store.ErrNotFound)
 	}
