@@ -34,10 +34,20 @@ func runKey(ctx context.Context, args []string, env Env) int {
 	return 2
 }
 
+// tenantStore is what the tenant commands read themselves; they change
+// things through the vault and the operator accounts.
+type tenantStore interface {
+	Close() error
+	TenantByName(ctx context.Context, name string) (store.Tenant, error)
+	ListAPIKeys(ctx context.Context, tenantID string) ([]store.APIKey, error)
+	ListUsers(ctx context.Context, tenantID string) ([]store.User, error)
+	UserByEmail(ctx context.Context, email string) (store.User, error)
+}
+
 // tenantCommand opens the store for a command that acts on one tenant.
 type tenantCommand struct {
 	tenant   string
-	store    store.Store
+	store    tenantStore
 	vault    *vault.Vault
 	accounts *operator.Accounts
 }
@@ -60,11 +70,11 @@ func openTenantCommand(ctx context.Context, name string, args []string, env Env,
 		return nil, nil, fail(env, "%s needs --tenant NAME", name)
 	}
 	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	tc.store, err = openStore(ctx, cfg, log)
+	st, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return nil, nil, fail(env, "%v", err)
 	}
-	tc.vault, tc.accounts = vault.New(tc.store), operator.New(tc.store)
+	tc.store, tc.vault, tc.accounts = st, vault.New(st), operator.New(st)
 	return tc, rest, -1
 }
 
