@@ -195,12 +195,17 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 	return nil
 }
 
+// pinger is a database readyz asks whether it answers.
+type pinger interface {
+	Ping(ctx context.Context) error
+}
+
 // readyz answers GET /readyz: 200 while the database answers and the
 // disk of the data directory has more free space than its floor, else 503
 // with the reason. Under the floor uploads are refused and the database
 // may soon fail to commit, so a load balancer should prefer another
 // process, and the operator's monitoring should say why.
-func readyz(st store.Store, floor *disk.Floor, log *slog.Logger) http.HandlerFunc {
+func readyz(st pinger, floor *disk.Floor, log *slog.Logger) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		pctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
@@ -221,10 +226,17 @@ func readyz(st store.Store, floor *disk.Floor, log *slog.Logger) http.HandlerFun
 	}
 }
 
+// bootstrapStore is what bootstrap reads to tell an empty database, and
+// the vault's store it makes the first tenant and key with.
+type bootstrapStore interface {
+	vault.Store
+	ListTenants(ctx context.Context) ([]store.Tenant, error)
+}
+
 // bootstrap makes a first tenant with a live key when the database has no
 // tenant at all, and prints the key once, so that one command is enough to
 // start using Submit.
-func bootstrap(ctx context.Context, st store.Store, stdout io.Writer) error {
+func bootstrap(ctx context.Context, st bootstrapStore, stdout io.Writer) error {
 	tenants, err := st.ListTenants(ctx)
 	if err != nil {
 		return fmt.Errorf("list tenants: %w", err)
