@@ -74,7 +74,8 @@ func New(key []byte, publicURL string, ttl time.Duration) (*Links, error) {
 	return &Links{aead: aead, base: strings.TrimRight(publicURL, "/") + "/files/", ttl: ttl, Now: time.Now}, nil
 }
 
-// SecretStore keeps the shared sealing key; store.Store is one.
+// SecretStore is where LoadKey finds the installation's sealing key, or
+// keeps the one it makes; the store serve opens is one.
 type SecretStore interface {
 	ServerSecret(ctx context.Context, name string, candidate []byte) ([]byte, error)
 }

@@ -7,8 +7,8 @@ import (
 	"github.com/atomyx/submit/internal/job"
 )
 
-// ArtworkStore keeps artwork versions and the leases of the pipeline that
-// processes them. It is part of Store.
+// ArtworkStore is the part of Store that keeps artwork versions and the
+// leases of the pipeline that processes them.
 type ArtworkStore interface {
 	// ArtworkVersions returns a job's versions, oldest first.
 	ArtworkVersions(ctx context.Context, tenantID, jobID string) ([]ArtworkVersion, error)

@@ -7,8 +7,8 @@ import (
 	"github.com/atomyx/submit/internal/job"
 )
 
-// OperatorStore keeps what Manage needs: operators, their sign-in sessions,
-// the audit log and the dashboard's counts. It is part of Store.
+// OperatorStore is the part of Store that keeps operators, their sign-in
+// sessions, the audit log and the dashboard's counts.
 type OperatorStore interface {
 	// CreateUser inserts an operator; ErrConflict if the email is taken
 	// (emails are unique across tenants: sign-in starts from the email).

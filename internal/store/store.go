@@ -35,6 +35,11 @@ var (
 //   - a read of one thing is named for what it returns, as Go getters are:
 //     Job, TenantByName; a read of several is List and the plural:
 //     ListJobs, ListJobsByID.
+//
+// No consumer takes Store whole. Each declares the few methods it calls in
+// an interface of its own, beside the code that calls them (workflow.Store,
+// vault.Store, the API's apiStore), as the standard library hands io.Reader
+// rather than *os.File; serve opens one store and passes it to each.
 type Store interface {
 	ArtworkStore
 	OperatorStore
