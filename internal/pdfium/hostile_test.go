@@ -18,7 +18,9 @@ func TestHostilePageIsStopped(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starting PDFium takes seconds")
 	}
-	p, err := New(Options{CacheDir: sharedCache, Workers: 2, PageTimeout: 2 * time.Second})
+	// PDFium's own maximum, so that the deadlines stop the page, not the
+	// memory bound (TestInstanceMemoryBoundsAPage).
+	p, err := New(Options{CacheDir: sharedCache, Workers: 2, PageTimeout: 2 * time.Second, InstanceMemory: 2 << 30})
 	if err != nil {
 		t.Fatal(err)
 	}

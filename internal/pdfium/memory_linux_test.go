@@ -5,6 +5,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/atomyx/submit/internal/hostilepdf"
 	"github.com/atomyx/submit/internal/pdfwrite"
 )
 
@@ -94,7 +95,7 @@ func TestMemoryLimit(t *testing.T) {
 // TestInstanceMemoryBoundsAPage: a page that needs more memory than
 // Options.InstanceMemory fails as the page's fault, the pool replaces the
 // instance, and the default leaves room for a page of 300 ppi photos and
-// a 300 ppi A1 poster.
+// a 300 ppi A1 poster, not for ten million drawings of forms.
 func TestInstanceMemoryBoundsAPage(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starting PDFium takes seconds")
@@ -122,6 +123,10 @@ func TestInstanceMemoryBoundsAPage(t *testing.T) {
 		if err := renderFirst(t, def, b); err != nil {
 			t.Errorf("a %s page under the default limit: %v", name, err)
 		}
+	}
+	// Ten million drawings of forms took PDFium to its 2 GiB.
+	if err := renderFirst(t, def, hostilepdf.NestedForms(7, 10)); !errors.Is(err, ErrPage) {
+		t.Errorf("forms drawing forms under the default limit: %v, want ErrPage", err)
 	}
 }
 
