@@ -30,7 +30,7 @@ func writeBook(path string, n int) error {
 		if err != nil {
 			return err
 		}
-		im := pw.stream(fmt.Sprintf("/Type /XObject /Subtype /Image /Width 1000 /Height 1400 /ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /DCTDecode"), img)
+		im := pw.stream("/Type /XObject /Subtype /Image /Width 1000 /Height 1400 /ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /DCTDecode", img)
 		c := pw.stream("", pageContent(i))
 		pg := pw.obj(fmt.Sprintf("<< /Type /Page /Parent %d 0 R /MediaBox [0 0 436.54 612.28] /TrimBox [8.5 8.5 428.04 603.78] /BleedBox [0 0 436.54 612.28] /Resources << /Font << /F1 %d 0 R >> /XObject << /Im %d 0 R >> >> /Contents %d 0 R >>", pagesID, font, im, c))
 		kids = append(kids, fmt.Sprintf("%d 0 R", pg))

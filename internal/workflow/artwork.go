@@ -42,9 +42,6 @@ var (
 // implementation note), and some tools do write a preamble.
 const pdfSniffWindow = 1024
 
-// uploadFrom are the statuses in which a new artwork version is accepted.
-var uploadFrom = []job.Status{job.AwaitingUpload, job.PreflightFailed, job.Rejected}
-
 // UploadParams is one artwork upload.
 type UploadParams struct {
 	TenantID, JobID, Filename string
