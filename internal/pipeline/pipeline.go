@@ -153,6 +153,10 @@ func (p *Pipeline) Start(ctx context.Context) error {
 // leases are released, so that the next start (or another process) redoes
 // them at once. Proof rendering of a long book may take minutes; waiting
 // for it would outlast any shutdown timeout, and redoing a step is safe.
+// It returns when every goroutine of the pipeline has, lease renewals
+// included, so the store and the renderer may be closed then. A step
+// ends at its next check of its context: a page PDFium draws without
+// allocating or reading holds it to the page's end (docs/pipeline.md).
 func (p *Pipeline) Stop() {
 	p.stop.Do(func() {
 		if p.cancel == nil {
@@ -216,8 +220,11 @@ func (p *Pipeline) claim(ctx context.Context) {
 func (p *Pipeline) work(parent context.Context, j store.Job) {
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
-	lost := make(chan struct{})
-	go p.renew(ctx, j.ID, cancel, lost)
+	lost, renewed := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(renewed)
+		p.renew(ctx, j.ID, cancel, lost)
+	}()
 	cur, attempt, err := j, j.WorkAttempts, error(nil)
 	if attempt > p.cfg.MaxAttempts {
 		// The last attempt ended without a word: its process died in it
@@ -231,6 +238,9 @@ func (p *Pipeline) work(parent context.Context, j store.Job) {
 		}
 	}
 	cancel()
+	// The renewal ends before the lease does, or it could extend a lease
+	// just released, or use the store after Stop has returned.
+	<-renewed
 	select {
 	case <-lost:
 		return // another worker has the job: its lease is not ours to touch
