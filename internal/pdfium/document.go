@@ -64,10 +64,13 @@ type Document struct {
 // free instance until ctx ends. PDFium reads the file through src as it
 // needs it (its custom file access), so a 500 MB file is never copied into
 // WebAssembly memory. An error wraps ErrUnreadable when PDFium cannot open
-// the document, and ErrTimeout or ctx's cause when opening was stopped.
+// the document, and ErrTimeout or ctx's cause when opening was stopped; it
+// is ErrClosed once the pool is closing.
 func (p *Pool) Open(ctx context.Context, src io.ReadSeeker, size int64) (*Document, error) {
 	select {
 	case p.slots <- struct{}{}:
+	case <-p.closing:
+		return nil, ErrClosed
 	case <-ctx.Done():
 		return nil, fmt.Errorf("pdfium: wait for a free instance: %w", ctx.Err())
 	}
@@ -75,11 +78,13 @@ func (p *Pool) Open(ctx context.Context, src io.ReadSeeker, size int64) (*Docume
 }
 
 // TryOpen is Open when an instance is free at once; ok is false, and
-// nothing opened, when all are busy. A caller that already holds an
+// nothing opened, when all are busy or the pool is closing (ErrClosed). A caller that already holds an
 // instance uses it for a second one: waiting there could deadlock with
 // another caller doing the same.
 func (p *Pool) TryOpen(ctx context.Context, src io.ReadSeeker, size int64) (d *Document, ok bool, err error) {
 	select {
+	case <-p.closing:
+		return nil, false, ErrClosed
 	case p.slots <- struct{}{}:
 	default:
 		return nil, false, nil
@@ -91,6 +96,12 @@ func (p *Pool) TryOpen(ctx context.Context, src io.ReadSeeker, size int64) (d *D
 // open opens the document in a new instance, for a caller holding a slot;
 // the slot is given back on failure or by Close.
 func (p *Pool) open(ctx context.Context, src io.ReadSeeker, size int64) (*Document, error) {
+	select {
+	case <-p.closing: // the slot was free, but Close is waiting for it
+		<-p.slots
+		return nil, ErrClosed
+	default:
+	}
 	var inst gopdfium.Pdfium
 	mem, err := p.mem.instantiate(func() (err error) {
 		inst, err = p.pool.GetInstanceWithContext(ctx)

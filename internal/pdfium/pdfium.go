@@ -44,6 +44,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	gopdfium "github.com/klippa-app/go-pdfium"
@@ -159,7 +160,14 @@ type Pool struct {
 	// asking go-pdfium's pool for an instance means that pool never waits,
 	// and lets TryOpen ask "is one free?" without blocking.
 	slots chan struct{}
+
+	closing  chan struct{} // closed when Close is called
+	close    sync.Once
+	closeErr error
 }
+
+// ErrClosed is returned by Open and TryOpen once Close has been called.
+var ErrClosed = errors.New("pdfium: the renderer is closed")
 
 // DefaultCacheDir is the compilation cache under the user's cache
 // directory, or "" when there is none.
@@ -191,7 +199,10 @@ func New(opts Options) (*Pool, error) {
 	if opts.InstanceMemory <= 0 {
 		opts.InstanceMemory = DefaultInstanceMemory
 	}
-	p := &Pool{mem: &mappings{limit: uint64(opts.InstanceMemory)}, wait: opts.Wait, pageTimeout: opts.PageTimeout, slots: make(chan struct{}, opts.Workers)}
+	p := &Pool{
+		mem: &mappings{limit: uint64(opts.InstanceMemory)}, wait: opts.Wait, pageTimeout: opts.PageTimeout,
+		slots: make(chan struct{}, opts.Workers), closing: make(chan struct{}),
+	}
 	var err error
 	if opts.CacheDir != "" {
 		if p.cache, err = openCache(opts.CacheDir); err == nil {
@@ -253,13 +264,24 @@ func (p *Pool) start(workers int) (gopdfium.Pool, error) {
 	return pool, nil
 }
 
-// Close stops the pool.
+// Close stops the pool once no document is open. From its call on, Open
+// and TryOpen fail with ErrClosed; the documents open then are waited
+// for, not closed under the page they render, which would fail it as if
+// the file were at fault. So a caller stops its renders first (serve stops
+// the pipeline), and one that never closes a document makes Close wait
+// for ever. Later calls return the first one's result.
 func (p *Pool) Close() error {
-	err := p.pool.Close()
-	if p.cache != nil {
-		err = errors.Join(err, p.cache.Close(context.Background()))
-	}
-	return err
+	p.close.Do(func() {
+		close(p.closing)
+		for range cap(p.slots) { // every slot back: no document is open
+			p.slots <- struct{}{}
+		}
+		p.closeErr = p.pool.Close()
+		if p.cache != nil {
+			p.closeErr = errors.Join(p.closeErr, p.cache.Close(context.Background()))
+		}
+	})
+	return p.closeErr
 }
 
 // Page is a rendered page.
