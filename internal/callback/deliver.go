@@ -15,19 +15,37 @@ import (
 // while the worker stops.
 const recordTimeout = 10 * time.Second
 
-// deliver makes one attempt of a claimed delivery and records it.
+// deliver makes one attempt of a claimed delivery and records it. When
+// ctx ends (the worker's hard stop) an attempt under way is cut off.
 func (w *Worker) deliver(ctx context.Context, c store.ClaimedDelivery) {
 	d := c.Delivery
 	q, err := w.prepare(ctx, c)
 	if err != nil {
-		// Not an attempt: nothing was sent. The delivery stays leased and
-		// is tried again when the lease ends, by when the store may be back.
-		w.cfg.Logger.Error("callback not sent", "delivery", d.ID, "error", err)
+		w.notSent(ctx, d, err)
 		return
 	}
 	r := send(ctx, w.cfg.Client, w.cfg.Version, w.cfg.Timeout, q)
+	if !r.OK() && ctx.Err() != nil {
+		w.notSent(ctx, d, ctx.Err())
+		return
+	}
 	outcome, next := w.decide(d, r)
-	w.record(ctx, d, q, r, outcome, next)
+	// The receiver has answered: that is recorded even if ctx ends now.
+	w.record(context.WithoutCancel(ctx), d, q, r, outcome, next)
+}
+
+// notSent logs a delivery that was not sent, or was cut off by a stop:
+// not an attempt, since the receiver is not at fault. The delivery stays
+// leased and is tried again when the lease ends, by when the store may be
+// back.
+func (w *Worker) notSent(ctx context.Context, d store.Delivery, err error) {
+	if ctx.Err() != nil {
+		w.cfg.Logger.Info("callback cut off by shutdown; it is sent again when its lease ends", "delivery", d.ID)
+		return
+	}
+	// Not an attempt: nothing was sent. The delivery stays leased and is
+	// tried again when the lease ends, by when the store may be back.
+	w.cfg.Logger.Error("callback not sent", "delivery", d.ID, "error", err)
 }
 
 // prepare builds the request of the next attempt of a claimed delivery.

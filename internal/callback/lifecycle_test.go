@@ -118,6 +118,56 @@ func TestStopFinishesInFlight(t *testing.T) {
 	})
 }
 
+// TestCancelCutsInFlight ends the context the worker was started with
+// while an attempt is under way, as serve does once --shutdown-timeout
+// has passed: Stop no longer waits for the receiver, and the attempt, cut
+// off by us, is not recorded as one of the delivery's. The delivery stays
+// leased and is made again when its lease runs out.
+func TestCancelCutsInFlight(t *testing.T) {
+	t.Parallel()
+	storetest.ForEach(t, func(t *testing.T, st store.Store) {
+		arrived, release := make(chan struct{}), make(chan struct{})
+		rc := newReceiver(t, func(w http.ResponseWriter, r *http.Request, n int) {
+			close(arrived)
+			select { // never answers
+			case <-release:
+			case <-r.Context().Done():
+			}
+		})
+		t.Cleanup(func() { close(release) }) // runs before the receiver's Close
+		tn := newTenant(t, st)
+		logs := &syncBuffer{}
+		cfg := testConfig(st, logs)
+		cfg.Timeout = time.Hour
+		cfg.Client = netguard.NewClient(netguard.Options{AllowInsecure: true, Timeout: time.Hour})
+		w, err := New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		if err := w.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		_, del := move(t, st, newJob(t, st, tn.ID, rc.URL), job.Uploaded, 3)
+		w.Notify()
+		<-arrived
+		cancel()
+		stopped := make(chan struct{})
+		go func() { w.Stop(); close(stopped) }()
+		select {
+		case <-stopped:
+		case <-time.After(30 * time.Second):
+			t.Fatal("Stop waits for an attempt whose context has ended")
+		}
+		if d := delivery(t, st, tn.ID, del); d.State != store.DeliveryPending || d.Attempts != 0 {
+			t.Errorf("after the cut the delivery is %s after %d attempts, want pending after 0", d.State, d.Attempts)
+		}
+		if strings.Contains(logs.String(), "level=ERROR") {
+			t.Errorf("a cut made by shutdown is logged as an error:\n%s", logs.String())
+		}
+	})
+}
+
 // TestLeaseExpiryRecoversACrash claims deliveries as a worker that then
 // dies without a word: a live worker sends them once the lease ends, as
 // their first attempt.

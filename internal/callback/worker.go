@@ -154,8 +154,10 @@ func storeSecrets(ctx context.Context, st deliveryStore, tenantID string) ([]str
 	return out, nil
 }
 
-// Start runs the worker until ctx ends or Stop is called. Attempts under way
-// then are finished, not cut off.
+// Start runs the worker until Stop is called or ctx ends. Stop lets the
+// attempts under way finish; ctx ending cuts them off, unrecorded, and
+// their deliveries are sent again when their leases run out. serve ends
+// ctx once --shutdown-timeout has passed.
 func (w *Worker) Start(ctx context.Context) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -164,7 +166,7 @@ func (w *Worker) Start(ctx context.Context) error {
 	}
 	loopCtx, cancel := context.WithCancel(ctx)
 	w.running, w.stopping, w.cancel = true, false, cancel
-	w.sendCtx = context.WithoutCancel(ctx) // Stop lets attempts finish
+	w.sendCtx = ctx // Stop lets attempts finish, ctx cuts them off
 	w.loopDone = make(chan struct{})
 	go w.run(loopCtx)
 	w.cfg.Logger.Debug("callback worker started", "worker", w.cfg.Name)
@@ -172,9 +174,10 @@ func (w *Worker) Start(ctx context.Context) error {
 }
 
 // Stop stops claiming, waits for the attempts under way to finish and
-// records them. Deliveries claimed but not yet started stay leased and are
-// claimed again when the lease runs out. Stop on a stopped worker does
-// nothing.
+// records them; when the context given to Start ends meanwhile, they are
+// cut off (see Start). Deliveries claimed but not yet started stay leased
+// and are claimed again when the lease runs out. Stop on a stopped worker
+// does nothing.
 func (w *Worker) Stop() {
 	w.mu.Lock()
 	if !w.running {
