@@ -34,13 +34,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// service is a background worker of serve: started after the database is
-// ready, stopped after the HTTP server has drained.
-type service interface {
-	Start(ctx context.Context) error
-	Stop()
-}
-
 // runServe wires every part of Submit by hand, in one place, and runs it
 // until SIGINT or SIGTERM.
 func runServe(ctx context.Context, args []string, env Env) int {
@@ -162,37 +155,10 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 	}
 	srv.RegisterOnShutdown(pages.Close) // event streams would hold Shutdown until its timeout
 
-	// Background services get their own context: they stop after the HTTP
-	// server has drained, so requests in flight can still hand them work.
-	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopBG()
-	for _, s := range services {
-		if err := s.Start(bg); err != nil {
-			return fmt.Errorf("start %T: %w", s, err)
-		}
-	}
-
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
 	log.Info("submit is listening", slog.String("addr", ln.Addr().String()), slog.String("public_url", cfg.PublicURL),
 		slog.Bool("postgres", cfg.Postgres()), slog.String("version", Version))
-
-	select {
-	case err := <-errc:
-		return fmt.Errorf("http server: %w", err)
-	case <-ctx.Done():
-	}
-	log.Info("shutting down: finishing requests and work in flight")
-	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		log.Warn("http shutdown", slog.Any("error", err))
-	}
-	for i := len(services) - 1; i >= 0; i-- {
-		services[i].Stop()
-	}
-	log.Info("stopped")
-	return nil
+	r := &runner{srv: srv, services: services, timeout: cfg.ShutdownTimeout, log: log}
+	return r.run(ctx, ln)
 }
 
 // pinger is a database readyz asks whether it answers.
