@@ -68,12 +68,15 @@ func newLogger(w io.Writer, cfg *config.Config) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.Writer) error {
+// serve runs Submit until ctx ends or a part of it fails. The database
+// and the renderer, opened first, are closed last: after run has stopped
+// all that uses them.
+func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.Writer) (err error) {
 	st, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer closeLast(&err, st.Close)
 	if err := bootstrap(ctx, st, stdout); err != nil {
 		return err
 	}
@@ -81,7 +84,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 	if err != nil {
 		return err
 	}
-	defer art.Close()
+	defer closeLast(&err, art.Close)
 
 	callbacks, err := callback.New(callback.Config{
 		Store:    st,
