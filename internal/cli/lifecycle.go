@@ -161,7 +161,7 @@ func (r *runner) stopServices() {
 func (r *runner) setRunning(names ...string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.running = names
+	r.running = slices.Clone(names) // done deletes from it
 }
 
 func (r *runner) done(name string) {
