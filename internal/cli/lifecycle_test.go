@@ -271,9 +271,8 @@ func TestHTTPFailureWithRenderInFlight(t *testing.T) {
 	ln := listen(t)
 	r := &runner{srv: &http.Server{Handler: http.NotFoundHandler()}, services: []service{pipe}, timeout: time.Minute, log: log}
 	_, done := runAsync(t, r, ln)
-	// 10^5 form draws: it passes preflight and takes PDFium a second or
-	// more, during which it neither allocates nor reads, so a stop does
-	// not end it either.
+	// 10^5 form draws: it passes preflight and keeps PDFium busy for a
+	// second or more.
 	slow := hostilepdf.NestedForms(5, 10)
 	if _, err := flow.Upload(ctx, workflow.UploadParams{
 		TenantID: tn.ID, JobID: j.ID, Filename: "slow.pdf", Body: bytes.NewReader(slow), Size: int64(len(slow)),
