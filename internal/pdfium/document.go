@@ -51,9 +51,10 @@ type Document struct {
 	doc   references.FPDF_DOCUMENT
 	open  bool
 	pages int
-	per   int // pages rendered per opening
-	used  int // pages rendered since the last opening
-	last  int // the page rendered last in this opening
+	heavy bool // opened by OpenHeavy: Close gives its token back
+	per   int  // pages rendered per opening
+	used  int  // pages rendered since the last opening
+	last  int  // the page rendered last in this opening
 
 	mu   sync.Mutex // guards the fields below against stop
 	busy bool       // a call into PDFium is running
@@ -75,6 +76,32 @@ func (p *Pool) Open(ctx context.Context, src io.ReadSeeker, size int64) (*Docume
 		return nil, fmt.Errorf("pdfium: wait for a free instance: %w", ctx.Err())
 	}
 	return p.open(ctx, src, size)
+}
+
+// OpenHeavy is Open for a document whose pages may keep an instance busy
+// for seconds each (hundreds of thousands of operators a page): at most
+// one fewer such documents than instances are open at once, so that two
+// heavy uploads cannot hold every instance while light proofs wait behind
+// them. With one instance it is Open.
+func (p *Pool) OpenHeavy(ctx context.Context, src io.ReadSeeker, size int64) (*Document, error) {
+	if cap(p.slots) > 1 {
+		select {
+		case p.heavy <- struct{}{}:
+		case <-p.closing:
+			return nil, ErrClosed
+		case <-ctx.Done():
+			return nil, fmt.Errorf("pdfium: wait for an instance for a heavy document: %w", ctx.Err())
+		}
+	}
+	d, err := p.Open(ctx, src, size)
+	if err != nil {
+		if cap(p.slots) > 1 {
+			<-p.heavy
+		}
+		return nil, err
+	}
+	d.heavy = cap(p.slots) > 1
+	return d, nil
 }
 
 // TryOpen is Open when an instance is free at once; ok is false, and
@@ -277,6 +304,9 @@ func (d *Document) Close() error {
 	}
 	d.inst = nil
 	<-d.pool.slots
+	if d.heavy {
+		<-d.pool.heavy
+	}
 	return err
 }
 

@@ -160,6 +160,9 @@ type Pool struct {
 	// asking go-pdfium's pool for an instance means that pool never waits,
 	// and lets TryOpen ask "is one free?" without blocking.
 	slots chan struct{}
+	// heavy holds a token per heavy document open (OpenHeavy): one fewer
+	// than the instances, so that a light document always finds one.
+	heavy chan struct{}
 
 	closing  chan struct{} // closed when Close is called
 	close    sync.Once
@@ -201,7 +204,8 @@ func New(opts Options) (*Pool, error) {
 	}
 	p := &Pool{
 		mem: &mappings{limit: uint64(opts.InstanceMemory)}, wait: opts.Wait, pageTimeout: opts.PageTimeout,
-		slots: make(chan struct{}, opts.Workers), closing: make(chan struct{}),
+		slots: make(chan struct{}, opts.Workers), heavy: make(chan struct{}, max(1, opts.Workers-1)),
+		closing: make(chan struct{}),
 	}
 	var err error
 	if opts.CacheDir != "" {

@@ -37,7 +37,10 @@ type Config struct {
 	// Client fetches artwork URLs: the SSRF-safe netguard client, with a
 	// timeout long enough for a large download.
 	Client *http.Client
-	// Workers bounds how many jobs are worked on at once. Default 2.
+	// Workers bounds how many jobs are worked on at once. Default 4: twice
+	// the renderer's instances, so that proofs waiting for one (a heavy
+	// file waits for the one instance heavy files may use) do not stop
+	// other uploads from being preflighted and proofed.
 	Workers int
 	// Lease is how long a claim lasts without renewal; a crashed
 	// process's jobs are taken over after it. Default 2 minutes.
@@ -101,7 +104,7 @@ func New(cfg Config) (*Pipeline, error) {
 		return nil, errors.New("pipeline: no HTTP client for artwork URLs")
 	}
 	if cfg.Workers <= 0 {
-		cfg.Workers = 2
+		cfg.Workers = 4
 	}
 	if cfg.Lease <= 0 {
 		cfg.Lease = 2 * time.Minute

@@ -45,7 +45,11 @@ func (p *Pipeline) proof(ctx context.Context, j store.Job, orig *original) error
 	start := time.Now()
 	pw := pdfwrite.New(tmp)
 	var pages []workflow.ProofPage
-	n, err := p.cfg.Renderer.Render(ctx, f, f.Size(), func(pg proof.Page) error {
+	render := p.cfg.Renderer.Render
+	if orig.heavy == v.BlobKey {
+		render = p.cfg.Renderer.RenderHeavy
+	}
+	n, err := render(ctx, f, f.Size(), func(pg proof.Page) error {
 		key := workflow.ProofPageKey(j.ID, v.ID, pg.Number)
 		if _, err := p.cfg.Flow.Blobs.Put(ctx, key, bytes.NewReader(pg.JPEG)); err != nil {
 			return err

@@ -68,7 +68,18 @@ type original struct {
 	blobs blob.Store
 	key   string
 	f     blob.File
+	// heavy is the key of a file that preflight found heavy to render
+	// (heavyPageOperators), for the proof that follows in the same run.
+	heavy string
 }
+
+// heavyPageOperators is how many content operators make a page heavy to
+// render: a page of a leaflet or a book has a few thousand, and PDFium
+// takes seconds on a page of a million. A heavy file's proof takes one of
+// the renderer's instances at most, and only while the other is free for
+// light ones (proof.Renderer.RenderHeavy). A proof in a later run than its
+// preflight (after a restart) does not know and renders as a light one.
+const heavyPageOperators = 200_000
 
 // open returns the file stored under key, from the start.
 func (o *original) open(ctx context.Context, key string) (blob.File, error) {
@@ -110,6 +121,9 @@ func (p *Pipeline) preflight(ctx context.Context, j store.Job, orig *original) e
 		return retry(fmt.Errorf("preflight %s: %w", v.ID, err))
 	}
 	rep.File = v.Filename
+	if rep.MaxPageOperators >= heavyPageOperators {
+		orig.heavy = v.BlobKey
+	}
 	body, err := json.Marshal(rep)
 	if err != nil {
 		return fmt.Errorf("encode report of %s: %w", v.ID, err)

@@ -3,6 +3,7 @@ package preflight
 import (
 	"bytes"
 	"compress/zlib"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -120,5 +121,30 @@ func TestCheckHonoursCancellation(t *testing.T) {
 	cancel()
 	if _, err := e.Check(ctx, bytes.NewReader(busyPDF(300)), int64(len(busyPDF(300))), p, Expectations{}); err == nil {
 		t.Error("Check with a cancelled context returned no error")
+	}
+}
+
+// TestMaxPageOperators: the report knows the most operators one page
+// needed, forms' drawings included, for the pipeline to tell a page that
+// keeps the renderer busy; it is not in the JSON report.
+func TestMaxPageOperators(t *testing.T) {
+	t.Parallel()
+	e, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := LoadProfile("default")
+	rep := checkBytes(t, e, hostilepdf.MillionOperators(300_000), p, Expectations{})
+	if rep.MaxPageOperators != 300_000 {
+		t.Errorf("a page of 300 000 operators: MaxPageOperators = %d", rep.MaxPageOperators)
+	}
+	// Two pages, each drawing a form 10 times that draws the next 10
+	// times, three deep: 10 440 operators a page, 20 880 in the file.
+	rep = checkBytes(t, e, hostilepdf.NestedFormPages(2, 3, 10), p, Expectations{})
+	if rep.MaxPageOperators != 10_440 {
+		t.Errorf("a page of 1000 drawings of forms: MaxPageOperators = %d, want a page's, not the file's", rep.MaxPageOperators)
+	}
+	if b, _ := json.Marshal(rep); bytes.Contains(b, []byte("Operators")) {
+		t.Error("the JSON report names the operators")
 	}
 }

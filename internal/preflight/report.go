@@ -96,6 +96,10 @@ type Report struct {
 	Inventory Inventory `json:"inventory"`
 	// Profile is the name of the profile the file was checked against.
 	Profile string `json:"profile"`
+	// MaxPageOperators is the most content operators one page needed,
+	// its forms' drawings included. It is not part of the report: the
+	// pipeline uses it to tell a page that will keep the renderer busy.
+	MaxPageOperators int `json:"-"`
 }
 
 // Unusable reports whether the file could not be checked at all (damaged,

@@ -211,10 +211,12 @@ func (e *Engine) scanPages(ctx context.Context, r io.ReaderAt, doc *pdfobj.Doc, 
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
+		opsBefore := left.MaxOps
 		s, err := e.scanPage(ctx, cache, pg, &left, inkOn)
 		if err != nil {
 			return nil, err
 		}
+		rep.MaxPageOperators = max(rep.MaxPageOperators, opsBefore-left.MaxOps)
 		scans = append(scans, s)
 		rep.Inventory.Images = append(rep.Inventory.Images, s.images...)
 		for k := range s.fonts {

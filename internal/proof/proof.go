@@ -117,7 +117,23 @@ func FileFault(err error) bool {
 // through src, and calls emit with each, in page order. It stops at the
 // first error from emit, when ctx ends, or after Options.Timeout.
 func (r *Renderer) Render(ctx context.Context, src io.ReaderAt, size int64, emit func(Page) error) (pages int, err error) {
-	first, err := r.pool.Open(ctx, io.NewSectionReader(src, 0, size), size)
+	return r.render(ctx, src, size, emit, false)
+}
+
+// RenderHeavy is Render for a document whose pages take an instance for
+// seconds each (pdfium.Pool.OpenHeavy): it waits for the instances heavy
+// documents may use, and renders on one, so that light proofs are not
+// kept waiting behind it.
+func (r *Renderer) RenderHeavy(ctx context.Context, src io.ReaderAt, size int64, emit func(Page) error) (pages int, err error) {
+	return r.render(ctx, src, size, emit, true)
+}
+
+func (r *Renderer) render(ctx context.Context, src io.ReaderAt, size int64, emit func(Page) error, heavy bool) (pages int, err error) {
+	open, parallel := r.pool.Open, r.o.Parallel
+	if heavy {
+		open, parallel = r.pool.OpenHeavy, 1
+	}
+	first, err := open(ctx, io.NewSectionReader(src, 0, size), size)
 	if err != nil {
 		return 0, fmt.Errorf("renderer: %w", err)
 	}
@@ -130,7 +146,7 @@ func (r *Renderer) Render(ctx context.Context, src io.ReaderAt, size int64, emit
 			d.Close()
 		}
 	}()
-	for len(docs) < min(r.o.Parallel, first.Pages()) {
+	for len(docs) < min(parallel, first.Pages()) {
 		d, ok, err := r.pool.TryOpen(ctx, io.NewSectionReader(src, 0, size), size)
 		if !ok || err != nil {
 			break // render with the instances we have
