@@ -51,6 +51,7 @@ func runServe(ctx context.Context, args []string, env Env) int {
 	}
 	log := newLogger(env.Stderr, &cfg)
 	pdfium.TuneGC(env.Getenv)
+	pdfium.TuneProcs(env.Getenv, pdfium.DefaultWorkers)
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	if err := serve(ctx, &cfg, log, env.Stdout); err != nil {

@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"testing"
 	"time"
@@ -222,5 +223,20 @@ func TestReadErrorIsNotTheDocuments(t *testing.T) {
 	_, err := p.Open(t.Context(), failingReader{bytes.NewReader(data)}, int64(len(data)))
 	if !errors.Is(err, errDisk) || errors.Is(err, ErrUnreadable) {
 		t.Errorf("Open of an unreadable file = %v, want the read error, not ErrUnreadable", err)
+	}
+}
+
+// TestTuneProcs: a processor more per instance, unless the operator set
+// GOMAXPROCS.
+func TestTuneProcs(t *testing.T) {
+	prev := runtime.GOMAXPROCS(3)
+	defer runtime.GOMAXPROCS(prev)
+	TuneProcs(func(string) string { return "" }, 2)
+	if got := runtime.GOMAXPROCS(0); got != 5 {
+		t.Errorf("GOMAXPROCS = %d, want 3 + 2", got)
+	}
+	TuneProcs(func(k string) string { return map[string]string{"GOMAXPROCS": "5"}[k] }, 2)
+	if got := runtime.GOMAXPROCS(0); got != 5 {
+		t.Errorf("with GOMAXPROCS set, GOMAXPROCS = %d, want it left at 5", got)
 	}
 }

@@ -198,14 +198,25 @@ func (s *Server) WaitDone(jobID string, limit time.Duration) (status, note strin
 		case "proof_generated":
 			return st, "", nil
 		case "preflight_failed":
-			b, _ := json.Marshal(v["errors"])
-			return st, string(b), nil
+			return st, codes(v["errors"]), nil
 		}
 		if given := proofGivenUp(v); given != "" {
 			return v["status"].(string), given, nil
 		}
 	}
 	return "", "", fmt.Errorf("job %s not done after %v", jobID, limit)
+}
+
+// codes lists the codes of a job's errors with their severity.
+func codes(errs any) string {
+	list, _ := errs.([]any)
+	var out []string
+	for _, e := range list {
+		if m, ok := e.(map[string]any); ok {
+			out = append(out, fmt.Sprintf("%v (%v)", m["code"], m["severity"]))
+		}
+	}
+	return strings.Join(out, ", ")
 }
 
 // proofGivenUp returns the PROOF_RENDER_FAILED error of the job's newest
