@@ -1,17 +1,12 @@
 package pipeline
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"os"
-	"os/exec"
 	"runtime"
 	"runtime/debug"
 	"slices"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -22,6 +17,7 @@ import (
 	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/pdfium"
 	"github.com/atomyx/submit/internal/preflight"
+	"github.com/atomyx/submit/internal/proctest"
 	"github.com/atomyx/submit/internal/proof"
 	"github.com/atomyx/submit/internal/store"
 )
@@ -310,26 +306,10 @@ func TestHostileFilesThroughThePipeline(t *testing.T) {
 // process, with the server's garbage collector settings (pdfium.TuneGC).
 func runPipelineChild(t *testing.T, name string) hostileRun {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), hostilePreflightTimeout+hostileProofTimeout+2*hostileSlack)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestHostilePipelineChild$", "-test.count=1")
-	cmd.Env = append(os.Environ(), "SUBMIT_HOSTILE_CASE="+name, "GOGC=400", "GOMEMLIMIT=1GiB")
-	var out, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("child: %v\n%s%s", err, out.String(), stderr.String())
-	}
-	for line := range strings.Lines(out.String()) {
-		if js, ok := strings.CutPrefix(line, "HOSTILE "); ok {
-			var res hostileRun
-			if err := json.Unmarshal([]byte(js), &res); err != nil {
-				t.Fatal(err)
-			}
-			return res
-		}
-	}
-	t.Fatalf("child printed no result:\n%s%s", out.String(), stderr.String())
-	return hostileRun{}
+	var res hostileRun
+	proctest.Run(t, "TestHostilePipelineChild", hostilePreflightTimeout+hostileProofTimeout+2*hostileSlack,
+		[]string{"SUBMIT_HOSTILE_CASE=" + name, "GOGC=400", "GOMEMLIMIT=1GiB"}, &res)
+	return res
 }
 
 // TestHostilePipelineChild is the child process of
@@ -373,18 +353,17 @@ func TestHostilePipelineChild(t *testing.T) {
 	runtime.GC()
 	debug.FreeOSMemory()
 	var res hostileRun
-	res.RSSBefore = procStatus(t, "VmRSS")
-	// Writing 5 to clear_refs resets the peak (VmHWM) to the current
-	// resident size, so that the peak measured is the hostile file's.
-	// Where it cannot be written the peak is the process's, higher.
-	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
+	res.RSSBefore = proctest.Status(t, "VmRSS")
+	// The peak measured is the hostile file's; where it cannot be reset
+	// it is the process's, higher.
+	_ = proctest.ResetPeak()
 	start := time.Now()
 	j := e.newJob(t, "")
 	v := e.upload(t, j, "hostile.pdf", pdf)
 	end := e.ended(t, j, hostilePreflightTimeout+hostileProofTimeout+hostileSlack)
 	res.Seconds = time.Since(start).Seconds()
-	res.Peak = procStatus(t, "VmHWM")
-	res.RSSAfter = procStatus(t, "VmRSS")
+	res.Peak = proctest.Status(t, "VmHWM")
+	res.RSSAfter = proctest.Status(t, "VmRSS")
 
 	res.Status, res.GaveUp = end.Status, !end.WorkGaveUpAt.IsZero()
 	if res.GaveUp {
@@ -399,8 +378,7 @@ func TestHostilePipelineChild(t *testing.T) {
 	for _, f := range got.Errors {
 		res.Codes = append(res.Codes, f.Code)
 	}
-	js, _ := json.Marshal(res)
-	fmt.Printf("HOSTILE %s\n", js)
+	proctest.Report(t, res)
 }
 
 // ended polls until the job's pipeline work has ended: preflight failed,
@@ -423,24 +401,4 @@ func (e *env) ended(t *testing.T, j job.Job, within time.Duration) store.Job {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-}
-
-// procStatus reads a "VmXXX: n kB" line of /proc/self/status, in bytes.
-func procStatus(t *testing.T, key string) int64 {
-	t.Helper()
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for line := range strings.Lines(string(b)) {
-		if v, ok := strings.CutPrefix(line, key+":"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return kb << 10
-		}
-	}
-	t.Fatalf("no %s in /proc/self/status", key)
-	return 0
 }

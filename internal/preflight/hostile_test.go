@@ -1,24 +1,21 @@
 package preflight
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"image"
 	"image/jpeg"
 	"os"
-	"os/exec"
 	"runtime"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/atomyx/submit/internal/hostilepdf"
 	"github.com/atomyx/submit/internal/need"
+	"github.com/atomyx/submit/internal/proctest"
 )
 
 // hostileCase is a hostile file, the finding preflight must give for it,
@@ -191,28 +188,11 @@ func contains(list []string, s string) bool {
 // runHostileChild runs TestHostileChild for one case in a new process.
 func runHostileChild(t *testing.T, name string) hostileResult {
 	t.Helper()
+	var res hostileResult
 	// Generous: only a hang should reach it; the engine's own limit is
 	// the preflight timeout.
-	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestHostileChild$", "-test.count=1")
-	cmd.Env = append(os.Environ(), "SUBMIT_HOSTILE_CASE="+name, "GOGC=400", "GOMEMLIMIT=off")
-	var out, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("child: %v\n%s%s", err, out.String(), stderr.String())
-	}
-	for line := range strings.Lines(out.String()) {
-		if js, ok := strings.CutPrefix(line, "HOSTILE "); ok {
-			var res hostileResult
-			if err := json.Unmarshal([]byte(js), &res); err != nil {
-				t.Fatal(err)
-			}
-			return res
-		}
-	}
-	t.Fatalf("child printed no result:\n%s%s", out.String(), stderr.String())
-	return hostileResult{}
+	proctest.Run(t, "TestHostileChild", 5*time.Minute, []string{"SUBMIT_HOSTILE_CASE=" + name, "GOGC=400", "GOMEMLIMIT=off"}, &res)
+	return res
 }
 
 // TestHostileChild is the child process of TestHostileFiles: it checks
@@ -240,10 +220,8 @@ func TestHostileChild(t *testing.T) {
 	runtime.GC()
 	debug.FreeOSMemory()
 	var res hostileResult
-	res.RSSBefore = procStatus(t, "VmRSS")
-	// Writing 5 to clear_refs resets the peak (VmHWM) to the current
-	// resident size, so that the peak measured is the check's.
-	res.HWMResetOK = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
+	res.RSSBefore = proctest.Status(t, "VmRSS")
+	res.HWMResetOK = proctest.ResetPeak() // the peak measured is the check's
 	allocs := int64(heapAllocated())
 	start := time.Now()
 	reps := make([]*Report, max(1, c.together))
@@ -261,8 +239,8 @@ func TestHostileChild(t *testing.T) {
 		}
 	}
 	res.Seconds = time.Since(start).Seconds()
-	res.Peak = procStatus(t, "VmHWM")
-	res.RSSAfter = procStatus(t, "VmRSS")
+	res.Peak = proctest.Status(t, "VmHWM")
+	res.RSSAfter = proctest.Status(t, "VmRSS")
 	res.Allocated = int64(heapAllocated()) - allocs
 	for _, f := range reps[0].Errors { // every finding, whatever its severity
 		res.Codes = append(res.Codes, f.Code)
@@ -272,30 +250,7 @@ func TestHostileChild(t *testing.T) {
 			t.Fatalf("copies checked at once got different findings: %s and %s", got, want)
 		}
 	}
-	js, _ := json.Marshal(res)
-	fmt.Printf("HOSTILE %s\n", js)
-}
-
-// procStatus reads a "VmXXX: n kB" line of /proc/self/status, in bytes.
-func procStatus(t *testing.T, key string) int64 {
-	t.Helper()
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), key+":"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return kb << 10
-		}
-	}
-	t.Fatalf("no %s in /proc/self/status", key)
-	return 0
+	proctest.Report(t, res)
 }
 
 // bigJPEGs is a page of n distinct JPEG images of size × size pixels that
