@@ -34,7 +34,7 @@ type apiStore interface {
 	Job(ctx context.Context, tenantID, jobID string) (store.Job, error)
 	ListJobs(ctx context.Context, p store.ListJobsParams) ([]store.Job, error)
 	ListEvents(ctx context.Context, tenantID, jobID string) ([]job.Event, error)
-	ArtworkVersions(ctx context.Context, tenantID, jobID string) ([]store.ArtworkVersion, error)
+	ListArtworkVersions(ctx context.Context, tenantID, jobID string) ([]store.ArtworkVersion, error)
 	IdempotencyRecord(ctx context.Context, p store.IdempotencyLookup) (store.IdempotencyRecord, error)
 	Delivery(ctx context.Context, tenantID, deliveryID string) (store.Delivery, error)
 	ListDeliveries(ctx context.Context, tenantID, jobID string) ([]store.Delivery, error)

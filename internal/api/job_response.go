@@ -65,7 +65,7 @@ func (a *API) jobResponse(j job.Job) jobResponse {
 // every read, because they expire.
 func (a *API) fullJobResponse(ctx context.Context, j job.Job) (jobResponse, error) {
 	r := a.jobResponse(j)
-	vs, err := a.store.ArtworkVersions(ctx, j.TenantID, j.ID)
+	vs, err := a.store.ListArtworkVersions(ctx, j.TenantID, j.ID)
 	if err != nil {
 		return r, err
 	}

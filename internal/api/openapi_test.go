@@ -804,7 +804,7 @@ func checkResponses(t *testing.T, e *env) {
 		{name: "artwork upload onto a full disk", op: "PUT /api/jobs/{id}/artwork", status: 507, send: func() response {
 			return noRoom.do("PUT", "/api/jobs/"+noRoomJob+"/artwork", "%PDF-1.7\n", "Authorization", "Bearer "+noRoom.live, "Content-Type", "application/pdf")
 		}, check: func(t *testing.T, body map[string]any) {
-			if vs, _ := noRoom.store.(store.ArtworkStore).ArtworkVersions(t.Context(), noRoom.tenantID, noRoomJob); len(vs) != 0 {
+			if vs, _ := noRoom.store.(store.ArtworkStore).ListArtworkVersions(t.Context(), noRoom.tenantID, noRoomJob); len(vs) != 0 {
 				t.Errorf("a refused upload stored versions: %v", vs)
 			}
 		}},

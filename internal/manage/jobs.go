@@ -74,7 +74,7 @@ func (m *Manage) jobPage(w http.ResponseWriter, r *http.Request, c *call) error 
 		"CanRefetch":    j.ArtworkFetch == store.FetchFailed && !j.Status.Final(),
 		"CanRetryProof": j.ProofGivenUp(),
 	}
-	vs, err := m.st.ArtworkVersions(ctx, tenant, j.ID)
+	vs, err := m.st.ListArtworkVersions(ctx, tenant, j.ID)
 	if err != nil {
 		return err
 	}

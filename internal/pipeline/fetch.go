@@ -75,7 +75,10 @@ func (p *Pipeline) fetch(ctx context.Context, j store.Job) error {
 // The finding is written first: a crash between the two writes repeats the
 // fetch and the finding, rather than losing it.
 func (p *Pipeline) fetchFailedAgain(ctx context.Context, j store.Job, f *job.Finding) error {
-	if err := p.cfg.Flow.Store.AddVersionFinding(ctx, j.TenantID, j.CurrentVersionID, *f); err != nil {
+	err := p.cfg.Flow.Store.AddVersionFinding(ctx, store.AddFindingParams{
+		TenantID: j.TenantID, VersionID: j.CurrentVersionID, Finding: *f,
+	})
+	if err != nil {
 		return err
 	}
 	if err := p.cfg.Flow.Store.SetArtworkFetch(ctx, j.ID, store.FetchFailed); err != nil {

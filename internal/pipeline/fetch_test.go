@@ -102,7 +102,7 @@ func TestArtworkURL(t *testing.T) {
 		if got.ArtworkFetch != store.FetchDone {
 			t.Errorf("ArtworkFetch = %q, want done", got.ArtworkFetch)
 		}
-		vs, _ := e.st.ArtworkVersions(t.Context(), j.TenantID, j.ID)
+		vs, _ := e.st.ListArtworkVersions(t.Context(), j.TenantID, j.ID)
 		if len(vs) != 1 || vs[0].Filename != "ok.pdf" || vs[0].Size == 0 {
 			t.Errorf("versions = %+v", vs)
 		}
@@ -126,7 +126,7 @@ func checkFetchFailed(t *testing.T, e *env, j job.Job, code string, want map[str
 	if got.ArtworkFetch != store.FetchFailed {
 		t.Errorf("ArtworkFetch = %q, want failed", got.ArtworkFetch)
 	}
-	vs, err := e.st.ArtworkVersions(t.Context(), j.TenantID, j.ID)
+	vs, err := e.st.ListArtworkVersions(t.Context(), j.TenantID, j.ID)
 	if err != nil || len(vs) != 1 {
 		t.Fatalf("versions = %v, %v", vs, err)
 	}
@@ -201,7 +201,7 @@ func TestFetchAgainFailsAgain(t *testing.T) {
 	if got.ArtworkFetch != store.FetchFailed || got.Status != job.PreflightFailed || got.CurrentVersionID != failed.CurrentVersionID {
 		t.Fatalf("after fetching again: status %s, fetch %q, version %s (was %s)", got.Status, got.ArtworkFetch, got.CurrentVersionID, failed.CurrentVersionID)
 	}
-	vs, err := e.st.ArtworkVersions(t.Context(), j.TenantID, j.ID)
+	vs, err := e.st.ListArtworkVersions(t.Context(), j.TenantID, j.ID)
 	if err != nil || len(vs) != 1 {
 		t.Fatalf("versions = %+v, %v", vs, err)
 	}

@@ -49,10 +49,13 @@ func (p *Pipeline) giveUp(ctx context.Context, j store.Job, attempts int, cause 
 					"Please export the PDF again from your design program and upload it again."}},
 		})
 	case j.Status == job.PreflightPassed:
-		err = p.cfg.Flow.Store.AddVersionFinding(ctx, j.TenantID, j.CurrentVersionID, job.Finding{
-			Code: CodeProofFailed, Check: "proof", Severity: "error",
-			Message: "The proof could not be made: " + proofFailure(cause, attempts) +
-				". An operator has to look at this file; a new export of the PDF, flattened, usually renders.",
+		err = p.cfg.Flow.Store.AddVersionFinding(ctx, store.AddFindingParams{
+			TenantID: j.TenantID, VersionID: j.CurrentVersionID,
+			Finding: job.Finding{
+				Code: CodeProofFailed, Check: "proof", Severity: "error",
+				Message: "The proof could not be made: " + proofFailure(cause, attempts) +
+					". An operator has to look at this file; a new export of the PDF, flattened, usually renders.",
+			},
 		})
 	case j.ArtworkFetch == store.FetchPending:
 		err = p.cfg.Flow.Store.SetArtworkFetch(ctx, j.ID, store.FetchFailed)

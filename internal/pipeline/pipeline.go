@@ -263,7 +263,9 @@ func (p *Pipeline) work(parent context.Context, j store.Job) {
 	case errors.As(err, &retry):
 		// Keep the lease until the retry time: the job is claimed again then.
 		wait := p.backoff(attempt)
-		_ = p.cfg.Flow.Store.RenewJobWork(bg, j.ID, p.cfg.Worker, p.cfg.Now().Add(wait))
+		_ = p.cfg.Flow.Store.RenewJobWork(bg, store.RenewParams{
+			JobID: j.ID, Worker: p.cfg.Worker, Until: p.cfg.Now().Add(wait),
+		})
 		p.log.Warn("pipeline step failed; will retry", slog.String("job_id", j.ID),
 			slog.Int("attempt", attempt), slog.Duration("in", wait), slog.Any("error", retry.err))
 		return
@@ -294,7 +296,9 @@ func (p *Pipeline) renew(ctx context.Context, jobID string, cancel context.Cance
 			return
 		case <-t.C:
 		}
-		err := p.cfg.Flow.Store.RenewJobWork(ctx, jobID, p.cfg.Worker, p.cfg.Now().Add(p.cfg.Lease))
+		err := p.cfg.Flow.Store.RenewJobWork(ctx, store.RenewParams{
+			JobID: jobID, Worker: p.cfg.Worker, Until: p.cfg.Now().Add(p.cfg.Lease),
+		})
 		if errors.Is(err, store.ErrStale) {
 			p.log.Warn("lost the lease on a job; another worker took it over", slog.String("job_id", jobID))
 			close(lost)

@@ -142,7 +142,7 @@ func TestFailThenNewVersionThenReject(t *testing.T) {
 			last.ArtworkVersionID != v2.ID {
 			t.Errorf("rejected event = %+v", last)
 		}
-		vs, _ := st.ArtworkVersions(t.Context(), j.TenantID, j.ID)
+		vs, _ := st.ListArtworkVersions(t.Context(), j.TenantID, j.ID)
 		if len(vs) != 2 || vs[0].Status != job.PreflightFailed || vs[1].Status != job.Rejected {
 			t.Errorf("versions = %v", vs)
 		}
@@ -193,7 +193,7 @@ func TestUploadRefusals(t *testing.T) {
 	if err := up(big[:100], -1); !errors.Is(err, job.ErrTransition) {
 		t.Errorf("upload to an uploaded job: %v, want ErrTransition", err)
 	}
-	vs, _ := e.st.ArtworkVersions(t.Context(), j.TenantID, j.ID)
+	vs, _ := e.st.ListArtworkVersions(t.Context(), j.TenantID, j.ID)
 	if len(vs) != 1 {
 		t.Errorf("%d versions, want only the accepted one", len(vs))
 	}

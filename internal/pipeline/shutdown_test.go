@@ -23,9 +23,9 @@ type slowRenewals struct {
 	releasedUnder bool // ReleaseJobWork came while one ran
 }
 
-func (s *slowRenewals) RenewJobWork(ctx context.Context, jobID, worker string, until time.Time) error {
+func (s *slowRenewals) RenewJobWork(ctx context.Context, p store.RenewParams) error {
 	if ctx.Done() == nil { // a retry's renewal: not the renewing goroutine's
-		return s.Store.RenewJobWork(ctx, jobID, worker, until)
+		return s.Store.RenewJobWork(ctx, p)
 	}
 	s.mu.Lock()
 	s.running++

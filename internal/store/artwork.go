@@ -10,16 +10,16 @@ import (
 // ArtworkStore is the part of Store that keeps artwork versions and the
 // leases of the pipeline that processes them.
 type ArtworkStore interface {
-	// ArtworkVersions returns a job's versions, oldest first.
-	ArtworkVersions(ctx context.Context, tenantID, jobID string) ([]ArtworkVersion, error)
+	// ListArtworkVersions returns a job's versions, oldest first.
+	ListArtworkVersions(ctx context.Context, tenantID, jobID string) ([]ArtworkVersion, error)
 	// ArtworkVersion returns one version of the tenant's.
 	ArtworkVersion(ctx context.Context, tenantID, versionID string) (ArtworkVersion, error)
 
-	// AddVersionFinding appends a finding to a version's errors outside
+	// AddVersionFinding appends p.Finding to a version's errors outside
 	// any transition: for what goes wrong after the version's last event,
 	// such as a proof that cannot be rendered. ErrNotFound for a version
 	// that is not the tenant's.
-	AddVersionFinding(ctx context.Context, tenantID, versionID string, f job.Finding) error
+	AddVersionFinding(ctx context.Context, p AddFindingParams) error
 
 	// ClaimJobWork leases up to p.Limit jobs that the pipeline must move on
 	// to p.Worker until p.Now + p.Lease: jobs in status uploaded,
@@ -32,9 +32,9 @@ type ArtworkStore interface {
 	// counts as an attempt (Job.WorkAttempts); a change of status starts the
 	// count over, with a claim in progress as the first attempt. On PostgreSQL, FOR UPDATE SKIP LOCKED.
 	ClaimJobWork(ctx context.Context, p ClaimParams) ([]Job, error)
-	// RenewJobWork extends a lease the worker still holds; ErrStale if it
-	// lost it.
-	RenewJobWork(ctx context.Context, jobID, worker string, until time.Time) error
+	// RenewJobWork extends to p.Until a lease p.Worker still holds;
+	// ErrStale if it lost it.
+	RenewJobWork(ctx context.Context, p RenewParams) error
 	// ReleaseJobWork ends a lease the worker holds (no error if it does not).
 	ReleaseJobWork(ctx context.Context, p ReleaseParams) error
 	// SetArtworkFetch records the state of fetching a job's artwork URL:
@@ -54,6 +54,19 @@ type ArtworkStore interface {
 	// first when there is none, so that every process of an installation
 	// shares one (the key that signs file links).
 	ServerSecret(ctx context.Context, name string, candidate []byte) ([]byte, error)
+}
+
+// AddFindingParams names a version of the tenant's and the finding to
+// append to its errors.
+type AddFindingParams struct {
+	TenantID, VersionID string
+	Finding             job.Finding
+}
+
+// RenewParams extends a lease of the pipeline.
+type RenewParams struct {
+	JobID, Worker string
+	Until         time.Time
 }
 
 // ReleaseParams ends a lease of the pipeline.

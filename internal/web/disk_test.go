@@ -37,7 +37,7 @@ func TestUploadsRefusedUnderTheDiskFloor(t *testing.T) {
 			t.Errorf("plain upload (%s): %d %q, want 507 in words", accept, resp.StatusCode, b)
 		}
 	}
-	if vs, _ := e.st.ArtworkVersions(t.Context(), j.TenantID, j.ID); len(vs) != 0 {
+	if vs, _ := e.st.ListArtworkVersions(t.Context(), j.TenantID, j.ID); len(vs) != 0 {
 		t.Errorf("versions stored: %+v", vs)
 	}
 	if left := tusFiles(t, e); len(left) != 0 {

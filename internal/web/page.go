@@ -152,7 +152,7 @@ func (w *Web) addVersion(ctx context.Context, j job.Job, v *view) error {
 	if j.CurrentVersionID == "" {
 		return nil
 	}
-	versions, err := w.d.Store.ArtworkVersions(ctx, j.TenantID, j.ID)
+	versions, err := w.d.Store.ListArtworkVersions(ctx, j.TenantID, j.ID)
 	if err != nil {
 		return fmt.Errorf("read versions of %s: %w", j.ID, err)
 	}

@@ -164,8 +164,12 @@ func (e *env) proofGivenUp(t *testing.T, j job.Job) job.Job {
 		e.move(t, j, v, job.Preflighting, nil, nil)
 		e.move(t, j, v, job.PreflightPassed, nil, nil)
 	}
-	if err := e.st.AddVersionFinding(ctx, j.TenantID, cur.CurrentVersionID, job.Finding{Code: workflow.CodeProofFailed,
-		Check: "proof", Severity: "error", Message: "The proof could not be made. An operator has to look at this file."}); err != nil {
+	failed := job.Finding{Code: workflow.CodeProofFailed, Check: "proof", Severity: "error",
+		Message: "The proof could not be made. An operator has to look at this file."}
+	err = e.st.AddVersionFinding(ctx, store.AddFindingParams{
+		TenantID: j.TenantID, VersionID: cur.CurrentVersionID, Finding: failed,
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
 	storetest.GiveUpWork(t, e.st, j.ID, time.Now())

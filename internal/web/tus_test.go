@@ -93,7 +93,7 @@ func TestTusUploadInTwoChunks(t *testing.T) {
 		t.Fatalf("last chunk: %d", resp.StatusCode)
 	}
 	j2, _ := e.st.Job(t.Context(), j.TenantID, j.ID)
-	vs, _ := e.st.ArtworkVersions(t.Context(), j.TenantID, j.ID)
+	vs, _ := e.st.ListArtworkVersions(t.Context(), j.TenantID, j.ID)
 	if j2.Status != job.Uploaded || len(vs) != 1 || vs[0].Filename != "flyer.pdf" || vs[0].Size != int64(len(tinyPDF)) {
 		t.Errorf("after the upload: job %s, versions %+v", j2.Status, vs)
 	}
@@ -261,7 +261,7 @@ func TestTusIDCannotLeaveItsJob(t *testing.T) {
 			t.Errorf("a file outside the upload directory: %v", err)
 		}
 	}
-	if vs, _ := e.st.ArtworkVersions(t.Context(), mine.TenantID, mine.ID); len(vs) != 0 {
+	if vs, _ := e.st.ListArtworkVersions(t.Context(), mine.TenantID, mine.ID); len(vs) != 0 {
 		t.Errorf("the attacker's job got versions: %+v", vs)
 	}
 	// The upload's own id still works.

@@ -34,7 +34,7 @@ type webStore interface {
 	jobLister
 	JobByUploadToken(ctx context.Context, token string) (store.Job, error)
 	Tenant(ctx context.Context, id string) (store.Tenant, error)
-	ArtworkVersions(ctx context.Context, tenantID, jobID string) ([]store.ArtworkVersion, error)
+	ListArtworkVersions(ctx context.Context, tenantID, jobID string) ([]store.ArtworkVersion, error)
 	ArtworkVersion(ctx context.Context, tenantID, versionID string) (store.ArtworkVersion, error)
 }
 

@@ -42,9 +42,9 @@ type Store interface {
 	// The pipeline's leases and findings: the pipeline reaches the store
 	// through Service.Store, having no store of its own.
 	ClaimJobWork(ctx context.Context, p store.ClaimParams) ([]store.Job, error)
-	RenewJobWork(ctx context.Context, jobID, worker string, until time.Time) error
+	RenewJobWork(ctx context.Context, p store.RenewParams) error
 	ReleaseJobWork(ctx context.Context, p store.ReleaseParams) error
-	AddVersionFinding(ctx context.Context, tenantID, versionID string, f job.Finding) error
+	AddVersionFinding(ctx context.Context, p store.AddFindingParams) error
 }
 
 // Service is the job workflow.

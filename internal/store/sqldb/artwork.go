@@ -23,9 +23,9 @@ func scanVersion(row scanner) (store.ArtworkVersion, error) {
 	return v, err
 }
 
-// ArtworkVersions returns a job's versions, oldest first; none when the job
-// is not the tenant's.
-func (db *DB) ArtworkVersions(ctx context.Context, tenantID, jobID string) ([]store.ArtworkVersion, error) {
+// ListArtworkVersions returns a job's versions, oldest first; none when the
+// job is not the tenant's.
+func (db *DB) ListArtworkVersions(ctx context.Context, tenantID, jobID string) ([]store.ArtworkVersion, error) {
 	vs, err := queryAll(ctx, db.r, scanVersion, `SELECT `+versionColumns+` FROM artwork_versions
 		WHERE job_id = $1 AND tenant_id = $2 ORDER BY id`, jobID, tenantID)
 	if err != nil {
@@ -65,14 +65,14 @@ func (db *DB) insertVersion(ctx context.Context, tx *sql.Tx, v store.ArtworkVers
 }
 
 // AddVersionFinding appends a finding to a version's errors.
-func (db *DB) AddVersionFinding(ctx context.Context, tenantID, versionID string, f job.Finding) error {
+func (db *DB) AddVersionFinding(ctx context.Context, p store.AddFindingParams) error {
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		return editVersionErrors(ctx, tx, tenantID, versionID, func(errs []job.Finding) []job.Finding {
-			return append(errs, f)
+		return editVersionErrors(ctx, tx, p.TenantID, p.VersionID, func(errs []job.Finding) []job.Finding {
+			return append(errs, p.Finding)
 		})
 	})
 	if err != nil {
-		return fmt.Errorf("add finding to artwork version %s: %w", versionID, err)
+		return fmt.Errorf("add finding to artwork version %s: %w", p.VersionID, err)
 	}
 	return nil
 }
@@ -199,17 +199,17 @@ func (db *DB) ClaimJobWork(ctx context.Context, p store.ClaimParams) ([]store.Jo
 }
 
 // RenewJobWork extends a lease the worker still holds.
-func (db *DB) RenewJobWork(ctx context.Context, jobID, worker string, until time.Time) error {
+func (db *DB) RenewJobWork(ctx context.Context, p store.RenewParams) error {
 	res, err := db.w.ExecContext(ctx, `UPDATE jobs SET work_until = $1 WHERE id = $2 AND work_owner = $3`,
-		db.t(until), jobID, worker)
+		db.t(p.Until), p.JobID, p.Worker)
 	if err == nil {
 		err = mustAffect(res)
 	}
 	if errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("renew work on %s: %w: another worker holds it", jobID, store.ErrStale)
+		return fmt.Errorf("renew work on %s: %w: another worker holds it", p.JobID, store.ErrStale)
 	}
 	if err != nil {
-		return fmt.Errorf("renew work on %s: %w", jobID, err)
+		return fmt.Errorf("renew work on %s: %w", p.JobID, err)
 	}
 	return nil
 }

@@ -84,11 +84,11 @@ func testNewVersion(t *testing.T, s store.Store) {
 		t.Fatal(err)
 	}
 	equal(t, "ArtworkVersion", got, v)
-	list, err := s.ArtworkVersions(ctx, tn.ID, j.ID)
+	list, err := s.ListArtworkVersions(ctx, tn.ID, j.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	equal(t, "ArtworkVersions", list, []store.ArtworkVersion{v})
+	equal(t, "ListArtworkVersions", list, []store.ArtworkVersion{v})
 	gj, err := s.Job(ctx, tn.ID, j.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -99,8 +99,8 @@ func testNewVersion(t *testing.T, s store.Store) {
 	if _, err := s.ArtworkVersion(ctx, other.ID, v.ID); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("ArtworkVersion of another tenant: %v, want ErrNotFound", err)
 	}
-	if vs, err := s.ArtworkVersions(ctx, other.ID, j.ID); err != nil || len(vs) != 0 {
-		t.Errorf("ArtworkVersions of another tenant's job = %v, %v; want none", vs, err)
+	if vs, err := s.ListArtworkVersions(ctx, other.ID, j.ID); err != nil || len(vs) != 0 {
+		t.Errorf("ListArtworkVersions of another tenant's job = %v, %v; want none", vs, err)
 	}
 
 	// A transition records the artwork fetch state with it, or keeps it.
@@ -147,14 +147,14 @@ func testVersionFollowsEvents(t *testing.T, s store.Store) {
 	v2.Status, v2.Errors, v2.Pages = job.ProofGenerated, []job.Finding{}, 3
 	v2.Files = map[string]string{"preflight_report": "r2.json", "processed_pdf": "o2.pdf", "proof": "p2.pdf"}
 
-	list, err := s.ArtworkVersions(ctx, tn.ID, j.ID)
+	list, err := s.ListArtworkVersions(ctx, tn.ID, j.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	equal(t, "versions", list, []store.ArtworkVersion{v1, v2})
 	// A transition without a version (cancel) leaves the versions alone.
 	move(t, s, j, job.Cancelled, at(8*time.Second), "")
-	if list, err = s.ArtworkVersions(ctx, tn.ID, j.ID); err != nil {
+	if list, err = s.ListArtworkVersions(ctx, tn.ID, j.ID); err != nil {
 		t.Fatal(err)
 	}
 	equal(t, "versions after cancel", list, []store.ArtworkVersion{v1, v2})
@@ -175,7 +175,7 @@ func testNewVersionRefused(t *testing.T, s store.Store) {
 	if !errors.Is(err, store.ErrStale) {
 		t.Fatalf("upload to a cancelled job: %v, want ErrStale", err)
 	}
-	if vs, _ := s.ArtworkVersions(ctx, tn.ID, j.ID); len(vs) != 0 {
+	if vs, _ := s.ListArtworkVersions(ctx, tn.ID, j.ID); len(vs) != 0 {
 		t.Errorf("a refused transition stored versions %v", vs)
 	}
 	// The event must name the new version.
@@ -262,13 +262,13 @@ func testJobWorkLease(t *testing.T, s store.Store) {
 	if n := claim("w1", now); n != 1 {
 		t.Fatalf("claimed %d jobs, want 1", n)
 	}
-	if err := s.RenewJobWork(ctx, j.ID, "w1", now.Add(5*time.Minute)); err != nil {
+	if err := s.RenewJobWork(ctx, store.RenewParams{JobID: j.ID, Worker: "w1", Until: now.Add(5 * time.Minute)}); err != nil {
 		t.Fatal(err)
 	}
 	if n := claim("w2", now.Add(2*time.Minute)); n != 0 {
 		t.Error("a renewed lease was taken over before its new end")
 	}
-	if err := s.RenewJobWork(ctx, j.ID, "w2", now.Add(time.Hour)); !errors.Is(err, store.ErrStale) {
+	if err := s.RenewJobWork(ctx, store.RenewParams{JobID: j.ID, Worker: "w2", Until: now.Add(time.Hour)}); !errors.Is(err, store.ErrStale) {
 		t.Errorf("renewing another worker's lease: %v, want ErrStale", err)
 	}
 	if err := s.ReleaseJobWork(ctx, store.ReleaseParams{JobID: j.ID, Worker: "w2"}); err != nil {
@@ -283,7 +283,7 @@ func testJobWorkLease(t *testing.T, s store.Store) {
 	if n := claim("w2", now.Add(2*time.Minute)); n != 1 {
 		t.Error("a released job was not claimed again")
 	}
-	if err := s.RenewJobWork(ctx, j.ID, "w1", now.Add(time.Hour)); !errors.Is(err, store.ErrStale) {
+	if err := s.RenewJobWork(ctx, store.RenewParams{JobID: j.ID, Worker: "w1", Until: now.Add(time.Hour)}); !errors.Is(err, store.ErrStale) {
 		t.Errorf("renewing a lost lease: %v, want ErrStale", err)
 	}
 }
@@ -342,7 +342,7 @@ func testAddVersionFinding(t *testing.T, s store.Store) {
 	follow(t, s, j, v.ID, job.Preflighting, at(2*time.Second), nil, nil, 0)
 	follow(t, s, j, v.ID, job.PreflightPassed, at(3*time.Second), []job.Finding{warning}, nil, 1)
 	failed := job.Finding{Code: "PROOF_RENDER_FAILED", Check: "proof", Severity: "error", Message: "No proof."}
-	if err := s.AddVersionFinding(ctx, tn.ID, v.ID, failed); err != nil {
+	if err := s.AddVersionFinding(ctx, store.AddFindingParams{TenantID: tn.ID, VersionID: v.ID, Finding: failed}); err != nil {
 		t.Fatal(err)
 	}
 	got, err := s.ArtworkVersion(ctx, tn.ID, v.ID)
@@ -351,7 +351,7 @@ func testAddVersionFinding(t *testing.T, s store.Store) {
 	}
 	equal(t, "errors", got.Errors, []job.Finding{warning, failed})
 	other := newTenant(t, s, "other")
-	if err := s.AddVersionFinding(ctx, other.ID, v.ID, failed); !errors.Is(err, store.ErrNotFound) {
+	if err := s.AddVersionFinding(ctx, store.AddFindingParams{TenantID: other.ID, VersionID: v.ID, Finding: failed}); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("another tenant's version: %v, want ErrNotFound", err)
 	}
 }
@@ -377,7 +377,7 @@ func testRetryProof(t *testing.T, s store.Store) {
 	warning := job.Finding{Code: "LOW_RESOLUTION_IMAGE", Check: "images", Severity: "warning", Message: "Soft."}
 	failed := job.Finding{Code: "PROOF_RENDER_FAILED", Check: "proof", Severity: "error", Message: "No proof."}
 	v := giveUpProof(t, s, j, at(time.Second), []job.Finding{warning})
-	if err := s.AddVersionFinding(ctx, tn.ID, v.ID, failed); err != nil {
+	if err := s.AddVersionFinding(ctx, store.AddFindingParams{TenantID: tn.ID, VersionID: v.ID, Finding: failed}); err != nil {
 		t.Fatal(err)
 	}
 	got, err := s.Job(ctx, tn.ID, j.ID)
