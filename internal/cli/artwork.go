@@ -17,7 +17,6 @@ import (
 	"github.com/atomyx/submit/internal/pipeline"
 	"github.com/atomyx/submit/internal/preflight"
 	"github.com/atomyx/submit/internal/proof"
-	"github.com/atomyx/submit/internal/store"
 	"github.com/atomyx/submit/internal/workflow"
 )
 
@@ -40,7 +39,8 @@ type artwork struct {
 // the shared file-link key and starts the engines. PDFium's compiled code
 // is cached under <data-dir>/cache/renderer, so only the first start
 // compiles (and a cache that cannot be written is done without, logged).
-func newArtwork(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Logger) (*artwork, error) {
+// Of the store it needs only where the link key is kept.
+func newArtwork(ctx context.Context, cfg *config.Config, st filelink.SecretStore, log *slog.Logger) (*artwork, error) {
 	tmp := filepath.Join(cfg.DataDir, "tmp") // not /tmp: it may be memory, and uploads are large
 	if err := os.MkdirAll(tmp, 0o750); err != nil {
 		return nil, fmt.Errorf("temporary directory: %w", err)
