@@ -13,6 +13,7 @@ import (
 	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/netguard"
 	"github.com/atomyx/submit/internal/store"
+	"github.com/atomyx/submit/internal/store/storetest"
 	"github.com/atomyx/submit/internal/workflow"
 )
 
@@ -85,7 +86,7 @@ func TestArtworkURL(t *testing.T) {
 		{"timeout", srv.URL + "/files/slow.pdf", CodeFetchFailed, map[string]any{"reason": "timeout"}},
 		{"connection refused", "http://" + closedPort(t) + "/a.pdf", CodeFetchFailed, map[string]any{"reason": "connection_refused"}},
 	}
-	e := setup(t, openSQLite(t))
+	e := setup(t, storetest.SQLite(t))
 	e.flow.MaxUploadBytes = 100_000
 	e.pipeline(t, func(c *Config) { c.FetchTimeout = time.Second })
 	for _, tc := range cases {
@@ -114,7 +115,7 @@ func TestArtworkURL(t *testing.T) {
 func TestArtworkURLPrivateAddress(t *testing.T) {
 	t.Parallel()
 	srv := artworkServer(t, samplePDF(t, 1))
-	e := setup(t, openSQLite(t))
+	e := setup(t, storetest.SQLite(t))
 	e.pipeline(t, func(c *Config) { c.Client = netguard.NewClient(netguard.Options{Timeout: time.Second}) })
 	j := e.newJob(t, srv.URL+"/files/ok.pdf")
 	checkFetchFailed(t, e, j, CodeFetchFailed, map[string]any{"reason": "address_not_allowed"})
@@ -171,7 +172,7 @@ func checkFetchFailed(t *testing.T, e *env, j job.Job, code string, want map[str
 func TestFetchAgainFailsAgain(t *testing.T) {
 	t.Parallel()
 	srv := artworkServer(t, samplePDF(t, 1))
-	e := setup(t, openSQLite(t))
+	e := setup(t, storetest.SQLite(t))
 	e.pipeline(t)
 	j := e.newJob(t, srv.URL+"/files/missing.pdf")
 	failed := e.wait(t, j, job.PreflightFailed)

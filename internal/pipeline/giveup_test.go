@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -14,6 +15,7 @@ import (
 	"github.com/atomyx/submit/internal/blob"
 	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/store"
+	"github.com/atomyx/submit/internal/store/storetest"
 	"github.com/atomyx/submit/internal/workflow"
 )
 
@@ -59,7 +61,7 @@ func (b *countingBlobs) count(key string) int {
 // the uploaded file, which for S3 is one download of it, not two.
 func TestOriginalOpenedOnce(t *testing.T) {
 	t.Parallel()
-	e := setup(t, openSQLite(t))
+	e := setup(t, storetest.SQLite(t))
 	blobs := &countingBlobs{Store: e.flow.Blobs, opens: map[string]int{}}
 	e.flow.Blobs = blobs
 	// A lease far longer than the run, so that a slow renewal on a busy
@@ -87,7 +89,7 @@ func quickRetries(c *Config) { c.Retry, c.MaxAttempts = time.Millisecond, 3 }
 // MaxAttempts, in preflight_failed with PREFLIGHT_ENGINE_FAILED.
 func TestPreflightGivesUp(t *testing.T) {
 	t.Parallel()
-	forEachStore(t, func(t *testing.T, st store.Store) {
+	storetest.ForEach(t, func(t *testing.T, st store.Store) {
 		e := setup(t, st)
 		blobs := e.failing("preflight.json")
 		e.pipeline(t, quickRetries)
@@ -117,31 +119,38 @@ func TestPreflightGivesUp(t *testing.T) {
 // an operator's RetryProof has the proof made, without the finding.
 func TestProofGivesUp(t *testing.T) {
 	t.Parallel()
-	forEachStore(t, func(t *testing.T, st store.Store) {
+	storetest.ForEach(t, func(t *testing.T, st store.Store) {
 		e := setup(t, st)
 		blobs := e.failing("/proof/page-0001")
-		e.pipeline(t, quickRetries)
+		claims := &claimWatch{Store: st, gaveUp: map[string]bool{}}
+		flow := *e.flow
+		flow.Store = claims
+		e.pipeline(t, quickRetries, func(c *Config) { c.Flow = &flow })
 		j := e.newJob(t, "")
 		v := e.upload(t, j, "a.pdf", samplePDF(t, 1))
-		deadline := time.Now().Add(30 * time.Second)
-		var got store.ArtworkVersion
-		for ; len(got.Errors) == 0 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-			var err error
-			if got, err = st.ArtworkVersion(t.Context(), j.TenantID, v.ID); err != nil {
-				t.Fatal(err)
-			}
+		cur := e.givenUp(t, j)
+		// Given up: no claim takes the job again, up to one that started
+		// after the test saw it given up.
+		select {
+		case <-claims.next():
+		case <-time.After(30 * time.Second):
+			t.Fatal("the pipeline claimed no work for 30 s")
 		}
-		if len(got.Errors) != 1 || got.Errors[0].Code != CodeProofFailed {
-			t.Fatalf("version errors = %+v, want one %s", got.Errors, CodeProofFailed)
+		if n := claims.reclaims(); n != 0 {
+			t.Errorf("the job was claimed %d times after the pipeline gave up on it", n)
 		}
-		// Given up: many polls later, no further try.
-		time.Sleep(300 * time.Millisecond)
 		if n := blobs.tries.Load(); n != 3 {
 			t.Errorf("the proof was tried %d times, want 3", n)
 		}
-		cur, err := st.Job(t.Context(), j.TenantID, j.ID)
-		if err != nil || cur.Status != job.PreflightPassed || cur.WorkGaveUpAt.IsZero() {
-			t.Fatalf("the job is %s, given up at %v (%v); want preflight_passed, given up", cur.Status, cur.WorkGaveUpAt, err)
+		if cur.Status != job.PreflightPassed {
+			t.Fatalf("the job given up is %s, want preflight_passed", cur.Status)
+		}
+		got, err := st.ArtworkVersion(t.Context(), j.TenantID, v.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Errors) != 1 || got.Errors[0].Code != CodeProofFailed {
+			t.Fatalf("version errors = %+v, want one %s", got.Errors, CodeProofFailed)
 		}
 
 		blobs.healed.Store(true)
@@ -162,11 +171,89 @@ func TestProofGivesUp(t *testing.T) {
 	})
 }
 
+// claimWatch is a store that sees the pipeline's claims after it gave up
+// on a job: it counts those that took the job again, and tells when the
+// next claim has ended. The pipeline claims from one goroutine, one claim
+// at a time, so a test sees what the pipeline did with the job rather
+// than waiting a while for a try that does not come.
+type claimWatch struct {
+	store.Store
+	mu        sync.Mutex
+	gaveUp    map[string]bool // jobs released as given up
+	reclaimed int             // claims of such a job, started after its release
+	waiting   chan struct{}
+}
+
+// next returns a channel closed when the first claim to start after the
+// call has ended.
+func (c *claimWatch) next() <-chan struct{} {
+	ch := make(chan struct{})
+	c.mu.Lock()
+	c.waiting = ch
+	c.mu.Unlock()
+	return ch
+}
+
+// reclaims returns the number of claims that took a job given up.
+func (c *claimWatch) reclaims() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.reclaimed
+}
+
+func (c *claimWatch) ClaimJobWork(ctx context.Context, p store.ClaimParams) ([]store.Job, error) {
+	c.mu.Lock()
+	ch, gaveUp := c.waiting, maps.Clone(c.gaveUp)
+	c.waiting = nil
+	c.mu.Unlock()
+	if ch != nil {
+		defer close(ch)
+	}
+	jobs, err := c.Store.ClaimJobWork(ctx, p)
+	for _, j := range jobs {
+		if gaveUp[j.ID] {
+			c.mu.Lock()
+			c.reclaimed++
+			c.mu.Unlock()
+		}
+	}
+	return jobs, err
+}
+
+func (c *claimWatch) ReleaseJobWork(ctx context.Context, p store.ReleaseParams) error {
+	err := c.Store.ReleaseJobWork(ctx, p)
+	if err == nil && !p.GaveUp.IsZero() {
+		c.mu.Lock()
+		c.gaveUp[p.JobID] = true
+		c.mu.Unlock()
+	}
+	return err
+}
+
+// givenUp waits until the pipeline has given up on j and returns the job.
+func (e *env) givenUp(t *testing.T, j job.Job) store.Job {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		cur, err := e.st.Job(t.Context(), j.TenantID, j.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !cur.WorkGaveUpAt.IsZero() {
+			return cur
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("job %s is %s and not given up after 60 s", j.ID, cur.Status)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // TestCrashLoopGivesUp: a job whose step was started MaxAttempts times by
 // processes that died in it is given up without a further try.
 func TestCrashLoopGivesUp(t *testing.T) {
 	t.Parallel()
-	e := setup(t, openSQLite(t))
+	e := setup(t, storetest.SQLite(t))
 	ctx := t.Context()
 	j := e.newJob(t, "")
 	v := e.upload(t, j, "a.pdf", samplePDF(t, 1))

@@ -8,6 +8,7 @@ import (
 	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/pdfium"
 	"github.com/atomyx/submit/internal/proof"
+	"github.com/atomyx/submit/internal/store/storetest"
 )
 
 // TestHeavyProofLeavesAnInstance: a file whose pages need hundreds of
@@ -22,7 +23,7 @@ func TestHeavyProofLeavesAnInstance(t *testing.T) {
 	}
 	t.Cleanup(func() { pool.Close() })
 	eng, _ := sharedEngines(t)
-	e := setup(t, openSQLite(t))
+	e := setup(t, storetest.SQLite(t))
 	e.pipeline(t, func(c *Config) { c.Preflight, c.Renderer = eng, proof.New(pool, proof.Options{}) })
 
 	// Another heavy document holds the instance heavy ones may use.

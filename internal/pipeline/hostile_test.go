@@ -20,6 +20,7 @@ import (
 	"github.com/atomyx/submit/internal/proctest"
 	"github.com/atomyx/submit/internal/proof"
 	"github.com/atomyx/submit/internal/store"
+	"github.com/atomyx/submit/internal/store/storetest"
 )
 
 // unreadableBlobs counts the opens of each file and fails every read of
@@ -49,7 +50,7 @@ func (unreadableFile) ReadAt([]byte, int64) (int, error) { return 0, errors.New(
 // same file failing because it cannot be read is retried as before.
 func TestHostileProofGivenUpAtOnce(t *testing.T) {
 	t.Parallel()
-	forEachStore(t, func(t *testing.T, st store.Store) {
+	storetest.ForEach(t, func(t *testing.T, st store.Store) {
 		e := setup(t, st)
 		blobs := &unreadableBlobs{countingBlobs: countingBlobs{Store: e.flow.Blobs, opens: map[string]int{}}}
 		e.flow.Blobs = blobs
@@ -328,7 +329,7 @@ func TestHostilePipelineChild(t *testing.T) {
 	}
 	pdf := cases[i].pdf()
 
-	e := setup(t, openSQLite(t))
+	e := setup(t, storetest.SQLite(t))
 	blobs := &countingBlobs{Store: e.flow.Blobs, opens: map[string]int{}}
 	e.flow.Blobs = blobs
 	eng, err := preflight.New(preflight.Options{Timeout: hostilePreflightTimeout})

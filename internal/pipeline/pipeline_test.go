@@ -13,6 +13,7 @@ import (
 
 	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/store"
+	"github.com/atomyx/submit/internal/store/storetest"
 	"github.com/atomyx/submit/internal/workflow"
 )
 
@@ -20,7 +21,7 @@ import (
 // proof_generated → approved, every step an event with a delivery.
 func TestPassThenApprove(t *testing.T) {
 	t.Parallel()
-	forEachStore(t, func(t *testing.T, st store.Store) {
+	storetest.ForEach(t, func(t *testing.T, st store.Store) {
 		e := setup(t, st)
 		e.pipeline(t)
 		j := e.newJob(t, "")
@@ -110,7 +111,7 @@ func checkProofPages(t *testing.T, e *env, v store.ArtworkVersion, n int) {
 // passes, and a rejection with a reason.
 func TestFailThenNewVersionThenReject(t *testing.T) {
 	t.Parallel()
-	forEachStore(t, func(t *testing.T, st store.Store) {
+	storetest.ForEach(t, func(t *testing.T, st store.Store) {
 		e := setup(t, st)
 		e.pipeline(t)
 		j := e.newJob(t, "")
@@ -164,7 +165,7 @@ func hasCode(fs []job.Finding, code string) bool {
 // TestUploadRefusals: not a PDF, too large, wrong status; nothing stored.
 func TestUploadRefusals(t *testing.T) {
 	t.Parallel()
-	e := setup(t, openSQLite(t))
+	e := setup(t, storetest.SQLite(t))
 	e.flow.MaxUploadBytes = 4096
 	j := e.newJob(t, "")
 	up := func(body []byte, size int64) error {
@@ -207,7 +208,7 @@ func TestUploadRefusals(t *testing.T) {
 // TestReportIsJSON: the stored report is the contract's report object.
 func TestReportIsJSON(t *testing.T) {
 	t.Parallel()
-	e := setup(t, openSQLite(t))
+	e := setup(t, storetest.SQLite(t))
 	e.pipeline(t)
 	j := e.newJob(t, "")
 	v := e.upload(t, j, "a.pdf", lowResPDF(t))

@@ -11,6 +11,7 @@ import (
 	"github.com/atomyx/submit/internal/blob"
 	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/store"
+	"github.com/atomyx/submit/internal/store/storetest"
 	"github.com/atomyx/submit/internal/workflow"
 )
 
@@ -19,7 +20,7 @@ import (
 // finishes it, without a second preflighting event.
 func TestCrashInPreflight(t *testing.T) {
 	t.Parallel()
-	forEachStore(t, func(t *testing.T, st store.Store) {
+	storetest.ForEach(t, func(t *testing.T, st store.Store) {
 		e := setup(t, st)
 		ctx := t.Context()
 		j := e.newJob(t, "")
@@ -68,7 +69,7 @@ func (b *blockingBlobs) Put(ctx context.Context, key string, r io.Reader) (blob.
 // the lease, so a new pipeline finishes the job at once.
 func TestStopInRenderingThenStart(t *testing.T) {
 	t.Parallel()
-	e := setup(t, openSQLite(t))
+	e := setup(t, storetest.SQLite(t))
 	blobs := e.flow.Blobs
 	blocking := &blockingBlobs{Store: blobs, reached: make(chan struct{}, 1)}
 	first := *e.flow

@@ -19,9 +19,6 @@ import (
 	"github.com/atomyx/submit/internal/preflight"
 	"github.com/atomyx/submit/internal/proof"
 	"github.com/atomyx/submit/internal/store"
-	"github.com/atomyx/submit/internal/store/pgtest"
-	"github.com/atomyx/submit/internal/store/postgres"
-	"github.com/atomyx/submit/internal/store/sqlite"
 	"github.com/atomyx/submit/internal/workflow"
 )
 
@@ -58,41 +55,6 @@ type env struct {
 	flow   *workflow.Service
 	tenant store.Tenant
 	dir    string
-}
-
-// forEachStore runs fn against SQLite and, when SUBMIT_TEST_DATABASE_URL
-// is set, PostgreSQL.
-func forEachStore(t *testing.T, fn func(t *testing.T, st store.Store)) {
-	t.Helper()
-	t.Run("sqlite", func(t *testing.T) {
-		t.Parallel()
-		fn(t, openSQLite(t))
-	})
-	t.Run("postgres", func(t *testing.T) {
-		t.Parallel()
-		db, err := postgres.Open(t.Context(), pgtest.URL(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		if _, err := db.Migrate(t.Context()); err != nil {
-			t.Fatal(err)
-		}
-		fn(t, db)
-	})
-}
-
-func openSQLite(t *testing.T) store.Store {
-	t.Helper()
-	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "submit.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	return db
 }
 
 func setup(t *testing.T, st store.Store) *env {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/atomyx/submit/internal/store"
+	"github.com/atomyx/submit/internal/store/storetest"
 )
 
 // slowRenewals is a store whose lease renewals answer late once their
@@ -69,7 +70,7 @@ func TestStopJoinsRenewal(t *testing.T) {
 		<-r.Context().Done() // the artwork URL never answers: the fetch step runs until stopped
 	}))
 	t.Cleanup(hang.Close)
-	e := setup(t, openSQLite(t))
+	e := setup(t, storetest.SQLite(t))
 	slow := &slowRenewals{Store: e.st, renewing: make(chan struct{}, 1)}
 	flow := *e.flow
 	flow.Store = slow
