@@ -28,6 +28,8 @@ func TestFreeTextRefusesControlCharacters(t *testing.T) {
 		{"a note with NUL", "/manage/deliveries/" + d.ID + "/resolve", url.Values{"note": {"done\x00"}}, "(U+0000)"},
 		{"a key name with U+202E", "/manage/vault/keys", url.Values{"name": {"ERP \u202elive"}, "mode": {"test"}, "scope": {"jobs:read"}},
 			"The key name contains a bidirectional control character (U+202E) at character 5"},
+		{"a key name of 101 characters", "/manage/vault/keys", url.Values{"name": {strings.Repeat("k", 101)}, "mode": {"test"}, "scope": {"jobs:read"}},
+			"The key name has 101 characters; use at most 100."},
 		{"a callback URL with U+202E", "/manage/settings", url.Values{"callback_url": {"https://erp.example.com/\u202eknil"}},
 			"The callback URL contains a bidirectional control character (U+202E) at character 25"},
 		{"an email with U+202E", "/manage/users", url.Values{"email": {"ann\u202e@acme.test"}, "role": {store.RoleOperator}, "password": {password}},

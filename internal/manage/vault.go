@@ -1,13 +1,13 @@
 package manage
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
 	"strings"
 
 	"github.com/atomyx/submit/internal/apikey"
-	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/store"
 	"github.com/atomyx/submit/internal/vault"
 )
@@ -66,9 +66,6 @@ func (m *Manage) vaultData(r *http.Request, c *call) (map[string]any, error) {
 
 func (m *Manage) createKey(w http.ResponseWriter, r *http.Request, c *call) error {
 	name := strings.TrimSpace(r.PostFormValue("name"))
-	if err := job.CheckLine(name); err != nil {
-		return m.keyProblem(w, r, c, "The key name "+err.Error()+".")
-	}
 	live := r.PostFormValue("mode") != "test"
 	var scopes []string
 	for _, s := range r.PostForm["scope"] {
@@ -81,6 +78,9 @@ func (m *Manage) createKey(w http.ResponseWriter, r *http.Request, c *call) erro
 		return m.keyProblem(w, r, c, "Choose at least one scope: a key without scopes could do nothing.")
 	}
 	k, secret, err := m.d.Vault.CreateKey(r.Context(), vault.KeyParams{TenantID: c.user.TenantID, Name: name, Livemode: live, Scopes: scopes})
+	if errors.Is(err, vault.ErrKeyName) {
+		return m.keyProblem(w, r, c, err.Error())
+	}
 	if err != nil {
 		return err
 	}

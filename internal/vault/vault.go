@@ -9,9 +9,11 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/atomyx/submit/internal/apikey"
 	"github.com/atomyx/submit/internal/id"
+	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/store"
 	"github.com/atomyx/submit/pkg/webhook"
 )
@@ -89,8 +91,8 @@ func (v *Vault) CreateKey(ctx context.Context, p KeyParams) (store.APIKey, strin
 	if len(scopes) == 0 {
 		scopes = apikey.AllScopes
 	}
-	if len(p.Name) > 100 {
-		return store.APIKey{}, "", errors.New("a key name must have at most 100 characters")
+	if err := checkKeyName(p.Name); err != nil {
+		return store.APIKey{}, "", err
 	}
 	for range 3 { // a lookup collision is astronomically rare; retry anyway
 		secret, lookup, hash := apikey.Generate(p.Livemode)
@@ -109,6 +111,29 @@ func (v *Vault) CreateKey(ctx context.Context, p KeyParams) (store.APIKey, strin
 		return k, secret, nil
 	}
 	return store.APIKey{}, "", errors.New("create API key: could not find a free lookup")
+}
+
+// ErrKeyName is wrapped by CreateKey's refusal of a name, in words that
+// say what to change: the CLI and Manage show them as they are.
+var ErrKeyName = errors.New("invalid key name")
+
+// keyNameError is a refused key name: its words, and ErrKeyName.
+type keyNameError string
+
+func (e keyNameError) Error() string        { return string(e) }
+func (e keyNameError) Is(target error) bool { return target == ErrKeyName }
+
+// checkKeyName refuses a name of more than 100 characters, or one with
+// characters that cannot be shown (job.CheckLine), wherever the key is
+// made.
+func checkKeyName(name string) error {
+	if n := utf8.RuneCountInString(name); n > 100 {
+		return keyNameError(fmt.Sprintf("The key name has %d characters; use at most 100.", n))
+	}
+	if err := job.CheckLine(name); err != nil {
+		return keyNameError("The key name " + err.Error() + ".")
+	}
+	return nil
 }
 
 // RevokeKey revokes a key of the tenant, found by id or by its lookup (the

@@ -78,6 +78,28 @@ func TestKeys(t *testing.T) {
 	}
 }
 
+// TestKeyNames: a name the CLI or Manage could not show is refused in
+// words, wherever the key is made; a long name in letters of any script
+// counts characters, not bytes.
+func TestKeyNames(t *testing.T) {
+	t.Parallel()
+	v, _ := setup(t)
+	tn, _, _ := v.EnsureTenant(t.Context(), "acme")
+	for name, want := range map[string]string{
+		strings.Repeat("k", 101): "has 101 characters; use at most 100",
+		"erp\x1b[2J":             "control character (U+001B)",
+		"ERP \u202elive":         "bidirectional control character (U+202E)",
+	} {
+		_, _, err := v.CreateKey(t.Context(), vault.KeyParams{TenantID: tn.ID, Name: name})
+		if !errors.Is(err, vault.ErrKeyName) || !strings.Contains(err.Error(), want) {
+			t.Errorf("CreateKey(%q) = %v, want ErrKeyName saying %q", name, err, want)
+		}
+	}
+	if _, _, err := v.CreateKey(t.Context(), vault.KeyParams{TenantID: tn.ID, Name: strings.Repeat("ü", 100)}); err != nil {
+		t.Errorf("100 letters of two bytes each: %v", err)
+	}
+}
+
 func TestRotateKeepsTheOldSecretForADay(t *testing.T) {
 	t.Parallel()
 	v, st := setup(t)
