@@ -14,7 +14,9 @@ import (
 type versionView struct {
 	store.ArtworkVersion
 	Links []fileLink // the original, the report, the proof
-	Pages []fileLink // the proof's page images
+	// PageLinks are the proof's page images. Not named Pages: that would
+	// hide ArtworkVersion.Pages, the page count the template prints.
+	PageLinks []fileLink
 }
 
 // fileLink is a link to a stored file: the same /files/{token} link the
@@ -44,7 +46,7 @@ func (m *Manage) versionViews(ctx context.Context, tenantID string, vs []store.A
 				out[i].Links = append(out[i].Links, fileLink{k.label, m.d.FileURL(key)})
 			}
 		}
-		out[i].Pages = m.proofPageLinks(ctx, tenantID, v)
+		out[i].PageLinks = m.proofPageLinks(ctx, tenantID, v)
 	}
 	return out
 }

@@ -6,6 +6,7 @@ import (
 	"html"
 	"net/http"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/atomyx/submit/internal/job"
@@ -41,7 +42,7 @@ func (e *env) proofedJob() (store.Job, map[string]string) {
 	}
 	for _, c := range []workflow.Change{
 		{To: job.Preflighting},
-		{To: job.PreflightPassed, Files: map[string]string{
+		{To: job.PreflightPassed, Pages: 1, Files: map[string]string{
 			workflow.FilePreflightReport: workflow.ReportKey(j.ID, v.ID), workflow.FileProcessedPDF: v.BlobKey}},
 		{To: job.ProofGenerated, Files: map[string]string{workflow.FileProof: workflow.ProofKey(j.ID, v.ID)}},
 	} {
@@ -91,4 +92,36 @@ func TestJobPageFileLinks(t *testing.T) {
 			t.Errorf("GET %s: %d %q, want 200 %q", label, res.StatusCode, served, body)
 		}
 	}
+}
+
+// TestJobPageVersionFacts: a version's facts give its page count, and
+// never print the page links as a Go value, which would show their file
+// tokens as text.
+func TestJobPageVersionFacts(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	j, _ := e.proofedJob()
+	res, page := e.signIn("op@acme.test").get("/manage/jobs/" + j.ID)
+	wantStatus(t, "job page", res, page, http.StatusOK)
+	if !strings.Contains(page, " · 1 pages</span>") {
+		t.Errorf("job page does not give the version's page count:\n%s", versionsSection(page))
+	}
+	// Each file link appears once, as the href of a link: anywhere else
+	// it is a token shown as text.
+	for _, m := range linkRE.FindAllStringSubmatch(page, -1) {
+		if n := strings.Count(page, m[1]); n != 1 {
+			t.Errorf("link %q of %q appears %d times on the job page, want once, as a link", m[1], m[2], n)
+		}
+	}
+	if strings.Contains(page, "[{") {
+		t.Errorf("job page prints a Go value:\n%s", versionsSection(page))
+	}
+}
+
+// versionsSection is the part of the job page that lists the versions,
+// for failure messages shorter than the whole page.
+func versionsSection(page string) string {
+	_, s, _ := strings.Cut(page, "<h2>Artwork versions</h2>")
+	s, _, _ = strings.Cut(s, "</section>")
+	return s
 }
