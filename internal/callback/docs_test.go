@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -179,4 +180,101 @@ func snippetCases(t *testing.T) []snippetCase {
 		}
 	}
 	return cases
+}
+
+// TestDocsExampleFiles: every example event in docs/api.md,
+// docs/callbacks.md and the OpenAPI document links only the files that
+// docs/pipeline.md's table lists for its event type, the files the
+// pipeline attaches (pipeline tests check the code against the same
+// kinds). A preflight_failed example once showed a processed_pdf.
+func TestDocsExampleFiles(t *testing.T) {
+	t.Parallel()
+	allowed := pipelineFileKinds(t)
+	n := 0
+	check := func(where string, v any) {
+		walkEvents(v, func(typ string, files map[string]any) {
+			n++
+			kinds, ok := allowed[typ]
+			if !ok && len(files) > 0 {
+				t.Errorf("%s: a %s event has files %v; docs/pipeline.md lists none for it", where, typ, files)
+			}
+			for kind := range files {
+				if !kinds[kind] {
+					t.Errorf("%s: a %s event has a %s file; docs/pipeline.md lists %v", where, typ, kind, kinds)
+				}
+			}
+		})
+	}
+	for _, path := range []string{"../../docs/api.md", docsPath} {
+		for _, block := range strings.Split(readFile(t, path), "```json\n")[1:] {
+			block, _, _ = strings.Cut(block, "```")
+			if !strings.Contains(block, `"event_type"`) {
+				continue
+			}
+			var v any
+			if err := json.Unmarshal([]byte(block), &v); err != nil {
+				t.Errorf("%s: an example event is not JSON: %v\n%s", path, err, block)
+				continue
+			}
+			check(path, v)
+		}
+	}
+	var doc any
+	if err := json.Unmarshal([]byte(readFile(t, "../api/openapi.json")), &doc); err != nil {
+		t.Fatal(err)
+	}
+	check("openapi.json", doc)
+	if n < 4 {
+		t.Errorf("only %d example events found", n)
+	}
+}
+
+// walkEvents calls fn for every object in v with an event_type and files.
+func walkEvents(v any, fn func(typ string, files map[string]any)) {
+	switch v := v.(type) {
+	case map[string]any:
+		typ, _ := v["event_type"].(string)
+		if files, ok := v["files"].(map[string]any); ok && typ != "" {
+			fn(typ, files)
+		}
+		for _, x := range v {
+			walkEvents(x, fn)
+		}
+	case []any:
+		for _, x := range v {
+			walkEvents(x, fn)
+		}
+	}
+}
+
+// pipelineFileKinds reads the events table of docs/pipeline.md: the file
+// kinds in backquotes of each row's third column, "all three" meaning
+// every kind.
+func pipelineFileKinds(t *testing.T) map[string]map[string]bool {
+	t.Helper()
+	all := map[string]bool{"processed_pdf": true, "preflight_report": true, "proof": true}
+	kindRE := regexp.MustCompile("`([a-z_]+)`")
+	out := map[string]map[string]bool{}
+	for _, line := range strings.Split(readFile(t, "../../docs/pipeline.md"), "\n") {
+		cells := strings.Split(line, "|")
+		if len(cells) != 6 || !strings.HasPrefix(strings.TrimSpace(cells[1]), "`") {
+			continue
+		}
+		event := strings.Trim(strings.TrimSpace(cells[1]), "`")
+		kinds := map[string]bool{}
+		if strings.Contains(cells[3], "all three") {
+			kinds = all
+		}
+		for _, m := range kindRE.FindAllStringSubmatch(cells[3], -1) {
+			if !all[m[1]] {
+				t.Fatalf("docs/pipeline.md: %s lists a file kind %q", event, m[1])
+			}
+			kinds[m[1]] = true
+		}
+		out[event] = kinds
+	}
+	if len(out["proof_generated"]) != 3 {
+		t.Fatalf("docs/pipeline.md's events table not found, or proof_generated lacks files: %v", out)
+	}
+	return out
 }
