@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -11,7 +10,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/atomyx/submit/internal/store/pgtest"
 )
@@ -129,19 +127,13 @@ func TestServe(t *testing.T) {
 }
 
 func serveAndUse(t *testing.T, env map[string]string) {
-	ctx, cancel := context.WithCancel(context.Background())
-	var out, errb syncBuffer
-	done := make(chan int)
-	go func() {
-		done <- Main(ctx, []string{"serve"}, Env{Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return env[k] }})
-	}()
-	base := "http://" + env["SUBMIT_ADDR"]
-	waitFor(t, base+"/readyz", &errb)
-	key := regexp.MustCompile(`sk_live_[0-9A-Za-z]{44}`).FindString(out.String())
+	s := startServe(t, env)
+	s.ready(t)
+	key := regexp.MustCompile(`sk_live_[0-9A-Za-z]{44}`).FindString(s.out.String())
 	if key == "" {
-		t.Fatalf("serve printed no key:\n%s", out.String())
+		t.Fatalf("serve printed no key:\n%s", s.out.String())
 	}
-	req, _ := http.NewRequest("POST", base+"/api/jobs", strings.NewReader(`{"externalId":"TEST-ORDER-10001"}`))
+	req, _ := http.NewRequest("POST", s.base+"/api/jobs", strings.NewReader(`{"externalId":"TEST-ORDER-10001"}`))
 	req.Header.Set("Authorization", "Bearer "+key)
 	req.Header.Set("Content-Type", "application/json")
 	res, err := http.DefaultClient.Do(req)
@@ -153,7 +145,7 @@ func serveAndUse(t *testing.T, env map[string]string) {
 		"/healthz": "ok",
 		"/metrics": `submit_http_requests_total{route="POST /api/jobs",status="201"} 1`,
 	} {
-		res, err := http.Get(base + path)
+		res, err := http.Get(s.base + path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -163,42 +155,18 @@ func serveAndUse(t *testing.T, env map[string]string) {
 			t.Errorf("%s does not contain %q", path, want)
 		}
 	}
-	cancel() // as SIGTERM would
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Errorf("serve exited %d: %s", code, errb.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("serve did not stop")
+	if code, err := s.stop(); err != nil || code != 0 {
+		t.Fatalf("serve exited %d, %v: %s", code, err, s.errb.String())
 	}
 	// A second start on the same database makes no new tenant and prints no key.
-	out = syncBuffer{}
-	ctx, cancel = context.WithCancel(context.Background())
-	go func() {
-		done <- Main(ctx, []string{"serve"}, Env{Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return env[k] }})
-	}()
-	waitFor(t, base+"/readyz", &errb)
-	cancel()
-	<-done
-	if strings.Contains(out.String(), "sk_live_") {
+	again := startServe(t, env)
+	again.ready(t)
+	if code, err := again.stop(); err != nil || code != 0 {
+		t.Errorf("second serve exited %d, %v: %s", code, err, again.errb.String())
+	}
+	if strings.Contains(again.out.String(), "sk_live_") {
 		t.Error("a second start printed a key again")
 	}
-}
-
-func waitFor(t *testing.T, url string, logs fmt.Stringer) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		if res, err := http.Get(url); err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("%s did not answer; logs:\n%s", url, logs.String())
 }
 
 func freeAddr(t *testing.T) string {

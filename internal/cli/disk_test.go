@@ -1,14 +1,11 @@
 package cli
 
 import (
-	"context"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestServeOnATroubledDisk: a data directory where the renderer's
@@ -26,43 +23,20 @@ func TestServeOnATroubledDisk(t *testing.T) {
 		"SUBMIT_DATA_DIR": dir, "SUBMIT_ADDR": freeAddr(t), "SUBMIT_LOG_LEVEL": "warn",
 		"SUBMIT_MIN_FREE_DISK_MB": "1073741824", // 1 PiB: more than any disk has
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var out, errb syncBuffer
-	done := make(chan int, 1)
-	go func() {
-		done <- Main(ctx, []string{"serve"}, Env{Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return env[k] }})
-	}()
-	defer func() {
-		cancel()
-		<-done
-	}()
-	base := "http://" + env["SUBMIT_ADDR"]
-	var status int
-	var body string
-	for deadline := time.Now().Add(time.Minute); status == 0; time.Sleep(20 * time.Millisecond) {
-		select {
-		case code := <-done:
-			t.Fatalf("serve exited %d:\n%s", code, errb.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("/readyz did not answer; logs:\n%s", errb.String())
-		}
-		if res, err := http.Get(base + "/readyz"); err == nil {
-			b, _ := io.ReadAll(res.Body)
-			res.Body.Close()
-			status, body = res.StatusCode, string(b)
-		}
+	s := startServe(t, env)
+	status, body, err := s.await("/readyz", func(int) bool { return true })
+	if err != nil {
+		t.Fatal(err)
 	}
 	if status != http.StatusServiceUnavailable || !strings.Contains(body, "disk nearly full") {
 		t.Errorf("/readyz = %d %q, want 503 saying the disk is nearly full", status, body)
 	}
-	if res, err := http.Get(base + "/healthz"); err != nil || res.StatusCode != http.StatusOK {
+	if res, err := http.Get(s.base + "/healthz"); err != nil || res.StatusCode != http.StatusOK {
 		t.Errorf("/healthz: %v %v", err, res)
 	} else {
 		res.Body.Close()
 	}
-	if n := strings.Count(errb.String(), "compilation cache"); n != 1 {
-		t.Errorf("the log mentions the compilation cache %d times, want once:\n%s", n, errb.String())
+	if n := strings.Count(s.errb.String(), "compilation cache"); n != 1 {
+		t.Errorf("the log mentions the compilation cache %d times, want once:\n%s", n, s.errb.String())
 	}
 }
