@@ -103,7 +103,7 @@ func TestJobPageVersionFacts(t *testing.T) {
 	j, _ := e.proofedJob()
 	res, page := e.signIn("op@acme.test").get("/manage/jobs/" + j.ID)
 	wantStatus(t, "job page", res, page, http.StatusOK)
-	if !strings.Contains(page, " · 1 pages</span>") {
+	if !strings.Contains(page, " · 1 page</span>") {
 		t.Errorf("job page does not give the version's page count:\n%s", versionsSection(page))
 	}
 	// Each file link appears once, as the href of a link: anywhere else
