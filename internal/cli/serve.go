@@ -159,6 +159,9 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 	}
 	srv.RegisterOnShutdown(pages.Close) // event streams would hold Shutdown until its timeout
 
+	if msg := config.PublicURLMismatch(cfg.PublicURL, ln.Addr().String()); msg != "" {
+		log.Warn(msg, slog.String("public_url", cfg.PublicURL), slog.String("addr", ln.Addr().String()))
+	}
 	log.Info("submit is listening", slog.String("addr", ln.Addr().String()), slog.String("public_url", cfg.PublicURL),
 		slog.Bool("postgres", cfg.Postgres()), slog.String("version", Version))
 	r := &runner{srv: srv, services: services, timeout: cfg.ShutdownTimeout, log: log}

@@ -33,7 +33,9 @@ type Config struct {
 	// Addr is where the HTTP server listens. Default 127.0.0.1:8080.
 	Addr string
 	// PublicURL is the base of every link Submit hands out (upload pages,
-	// file links). Default http://localhost:8080.
+	// file links). Default: http:// and Addr, with localhost for an
+	// address on every interface or on loopback, so that links work on
+	// whatever port Submit listens.
 	PublicURL string
 	// AllowInsecureURLs permits plain http and private addresses for
 	// callbacks, artwork and logos: for local development and tests only.
@@ -123,7 +125,7 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	c.Flags(fs)
 	fs.StringVar(&c.BlobURL, "blob-url", "", "file storage: empty for --data-dir/files, or s3://bucket?region=…&endpoint=…")
 	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "address to listen on")
-	fs.StringVar(&c.PublicURL, "public-url", "http://localhost:8080", "base URL of the links Submit hands out")
+	fs.StringVar(&c.PublicURL, "public-url", "", "base URL of the links Submit hands out (default http:// and --addr)")
 	fs.BoolVar(&c.AllowInsecureURLs, "allow-insecure-urls", false, "allow plain http and private addresses for callbacks, artwork and logos (development and tests only)")
 	fs.Func("callback-retry-schedule", "delays of the callback attempts, comma-separated (default "+DefaultRetrySchedule+")", func(s string) error {
 		d, err := callback.ParseSchedule(s)
@@ -194,7 +196,13 @@ func (c *Config) Validate() error {
 	if c.DataDir == "" {
 		errs = append(errs, errors.New("--data-dir must not be empty"))
 	}
-	if c.PublicURL != "" {
+	if c.PublicURL == "" && c.Addr != "" {
+		u, err := publicURLFromAddr(c.Addr)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		c.PublicURL = u
+	} else if c.PublicURL != "" {
 		u, err := url.Parse(c.PublicURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			errs = append(errs, fmt.Errorf("--public-url %q must be an absolute http or https URL, such as https://submit.example.com", c.PublicURL))

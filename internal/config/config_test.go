@@ -25,7 +25,7 @@ func TestDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.DataDir != "./submit-data" || c.Addr != "127.0.0.1:8080" || c.PublicURL != "http://localhost:8080" {
+	if c.DataDir != "./submit-data" || c.Addr != "127.0.0.1:8080" || c.PublicURL != "http://localhost:8080" { // from --addr
 		t.Errorf("defaults = %q %q %q", c.DataDir, c.Addr, c.PublicURL)
 	}
 	if len(c.RetrySchedule) != 7 || c.RetrySchedule[6] != 24*time.Hour {
@@ -115,6 +115,8 @@ func TestInvalid(t *testing.T) {
 		{"decreasing schedule", []string{"--callback-retry-schedule", "1m,0s"}, nil},
 		{"bad database", []string{"--database-url", "mysql://x"}, nil},
 		{"bad public url", []string{"--public-url", "localhost:8080"}, nil},
+		{"public url from port 0", []string{"--addr", "127.0.0.1:0"}, nil},
+		{"public url from a bad addr", []string{"--addr", "8080"}, nil},
 		{"bad env bool", nil, map[string]string{"SUBMIT_ALLOW_INSECURE_URLS": "maybe"}},
 		{"bad log format", []string{"--log-format", "xml"}, nil},
 		{"negative upload limit", []string{"--max-upload-mb", "-1"}, nil},
@@ -133,5 +135,54 @@ func TestInvalid(t *testing.T) {
 				t.Error("want an error")
 			}
 		})
+	}
+}
+
+// TestPublicURLFromAddr: without --public-url, links point where Submit
+// listens, not to a fixed port it may not be on.
+func TestPublicURLFromAddr(t *testing.T) {
+	for addr, want := range map[string]string{
+		"127.0.0.1:9090":  "http://localhost:9090",
+		":9090":           "http://localhost:9090",
+		"0.0.0.0:9090":    "http://localhost:9090",
+		"[::]:9090":       "http://localhost:9090",
+		"[::1]:9090":      "http://localhost:9090",
+		"10.0.0.5:9090":   "http://10.0.0.5:9090",
+		"[fd00::5]:9090":  "http://[fd00::5]:9090",
+		"submit.lan:9090": "http://submit.lan:9090",
+	} {
+		c, err := parse(t, []string{"--addr", addr}, nil)
+		if err != nil || c.PublicURL != want {
+			t.Errorf("--addr %s: public URL %q, %v; want %q", addr, c.PublicURL, err, want)
+		}
+	}
+	c, err := parse(t, []string{"--addr", "127.0.0.1:9090", "--public-url", "https://submit.example.com/"}, nil)
+	if err != nil || c.PublicURL != "https://submit.example.com" {
+		t.Errorf("a given public URL must win: %q, %v", c.PublicURL, err)
+	}
+}
+
+func TestPublicURLMismatch(t *testing.T) {
+	for _, tc := range []struct {
+		public, listen string
+		warn           bool
+	}{
+		{"http://localhost:8080", "127.0.0.1:8080", false},
+		{"http://127.0.0.1:8080", "127.0.0.1:8080", false},
+		{"http://submit.lan:8080", "[::]:8080", false},
+		{"http://10.0.0.5", "10.0.0.5:80", false},
+		{"https://10.0.0.5", "10.0.0.5:443", false},
+		{"http://localhost:8080", "127.0.0.1:9090", true},
+		{"https://submit.example.com", "127.0.0.1:8080", true},
+		{"http://localhost:8080", "10.0.0.5:8080", true},
+		{"http://10.0.0.6:8080", "10.0.0.5:8080", true},
+	} {
+		msg := PublicURLMismatch(tc.public, tc.listen)
+		if (msg != "") != tc.warn {
+			t.Errorf("%s on %s: warning %q, want one: %v", tc.public, tc.listen, msg, tc.warn)
+		}
+		if tc.warn && (!strings.Contains(msg, tc.public) || !strings.Contains(msg, "proxy")) {
+			t.Errorf("the warning must name the links' address and the proxy case: %q", msg)
+		}
 	}
 }
