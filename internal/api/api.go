@@ -159,6 +159,32 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.Handle("/api/", a.metrics.Instrument("/api/", a.log, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, errNotFound(fmt.Sprintf("There is no API endpoint %s %s. The API reference is at /api/openapi.json.", r.Method, clip(r.URL.Path, 100))))
 	})))
+	a.registerWithoutPrefix(mux)
+}
+
+// registerWithoutPrefix answers the API's paths without /api (POST /jobs,
+// GET /jobs/{id}, /openapi.json…) with a 404 problem that names the path
+// meant, rather than a bare 404 a client's author cannot tell from an
+// unknown job.
+func (a *API) registerWithoutPrefix(mux *http.ServeMux) {
+	seen := map[string]bool{}
+	for _, rt := range a.routes() {
+		first, _, _ := strings.Cut(strings.TrimPrefix(rt.path, "/api/"), "/")
+		if seen[first] {
+			continue
+		}
+		seen[first] = true
+		patterns := []string{"/" + first}
+		if !strings.Contains(first, ".") { // openapi.json is a file, not a tree
+			patterns = append(patterns, "/"+first+"/")
+		}
+		for _, pattern := range patterns {
+			mux.Handle(pattern, a.metrics.Instrument(pattern, a.log, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				path := clip(r.URL.Path, 100)
+				writeProblem(w, r, errNotFound(fmt.Sprintf("There is no endpoint %s %s: the API's paths start with /api, so use %s /api%s. The API reference is at /api/openapi.json.", r.Method, path, r.Method, path)))
+			})))
+		}
+	}
 }
 
 // Paths lists the route patterns, for tests that check the OpenAPI document

@@ -392,3 +392,26 @@ func TestMainFlowsOnEachStore(t *testing.T) {
 		}
 	})
 }
+
+// TestPathsWithoutAPIPrefix: a client that forgot /api gets a problem that
+// names the right path, not a bare 404 it would take for an unknown job.
+func TestPathsWithoutAPIPrefix(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	for _, tc := range []struct{ method, path string }{
+		{"POST", "/jobs"},
+		{"GET", "/jobs"},
+		{"GET", "/jobs/ses_06h0kkqpfntnf0jr5wcqjghycg"},
+		{"POST", "/jobs/ses_06h0kkqpfntnf0jr5wcqjghycg/cancel"},
+		{"GET", "/exceptions"},
+		{"POST", "/deliveries/del_00000000000000000000000000/redeliver"},
+		{"POST", "/callbacks/ping"},
+		{"GET", "/openapi.json"},
+	} {
+		r := e.do(tc.method, tc.path, "", "Authorization", "Bearer "+e.live)
+		p := wantProblem(t, r, http.StatusNotFound, "not-found")
+		if want := tc.method + " /api" + tc.path; !strings.Contains(p["detail"].(string), want) {
+			t.Errorf("%s %s: detail %q does not name %s", tc.method, tc.path, p["detail"], want)
+		}
+	}
+}
