@@ -46,7 +46,8 @@ type Config struct {
 	// Files makes the links of an event's files ("proof" → https://…).
 	// Default nil: no links, the body's files is {}.
 	Files func(job.Event) map[string]string
-	// Version goes into User-Agent: AtomyxSubmit/<Version>. Default "dev".
+	// Version goes into User-Agent: AtomyxSubmit/<Version>. Default
+	// "unknown".
 	Version string
 	// Logger gets one line per attempt. Default: discard.
 	Logger *slog.Logger
@@ -116,7 +117,7 @@ func New(cfg Config) (*Worker, error) {
 		}
 	}
 	if cfg.Version == "" {
-		cfg.Version = "dev"
+		cfg.Version = "unknown"
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)

@@ -79,7 +79,7 @@ func (a *artwork) pipeline(flow *workflow.Service, log *slog.Logger) (*pipeline.
 	return pipeline.New(pipeline.Config{
 		Flow: flow, Preflight: a.engine, Renderer: a.renderer,
 		Client:  netguard.NewClient(netguard.Options{AllowInsecure: a.cfg.AllowInsecureURLs, Timeout: pipeline.DefaultFetchTimeout}),
-		TempDir: a.tmp, Logger: log, Lease: a.cfg.PipelineLease,
+		TempDir: a.tmp, Logger: log, Lease: a.cfg.PipelineLease, Version: version(),
 	})
 }
 

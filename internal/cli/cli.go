@@ -11,10 +11,6 @@ import (
 	"strings"
 )
 
-// Version is the program's version, set at build time with
-// -ldflags "-X github.com/atomyx/submit/internal/cli.Version=…".
-var Version = "dev"
-
 // Env is what a command gets from the process.
 type Env struct {
 	Stdin  io.Reader
@@ -67,7 +63,7 @@ func Main(ctx context.Context, args []string, env Env) int {
 	case "verify":
 		return runVerify(ctx, rest, env.Stdin, env.Stdout, env.Stderr)
 	case "version", "--version", "-version":
-		fmt.Fprintln(env.Stdout, "submit", Version)
+		fmt.Fprintln(env.Stdout, "submit", version())
 		return 0
 	case "help", "-h", "--help", "-help":
 		fmt.Fprint(env.Stdout, usage)

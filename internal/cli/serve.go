@@ -93,7 +93,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 		Schedule: cfg.RetrySchedule,
 		Timeout:  cfg.CallbackTimeout,
 		Lease:    cfg.CallbackLease,
-		Version:  Version,
+		Version:  version(),
 		Logger:   log,
 		Files:    art.Links.EventFiles,
 	})
@@ -163,7 +163,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 		log.Warn(msg, slog.String("public_url", cfg.PublicURL), slog.String("addr", ln.Addr().String()))
 	}
 	log.Info("submit is listening", slog.String("addr", ln.Addr().String()), slog.String("public_url", cfg.PublicURL),
-		slog.Bool("postgres", cfg.Postgres()), slog.String("version", Version))
+		slog.Bool("postgres", cfg.Postgres()), slog.String("version", version()))
 	r := &runner{srv: srv, services: services, timeout: cfg.ShutdownTimeout, log: log}
 	return r.run(ctx, ln)
 }

@@ -33,9 +33,6 @@ const (
 	CodeNotPDF = "ARTWORK_NOT_PDF"
 )
 
-// userAgent is sent with artwork downloads, like callbacks'.
-const userAgent = "AtomyxSubmit (artwork fetch)"
-
 // fetch downloads the job's artwork URL into a new version, or records why
 // it could not as a preflight_failed version without a file.
 func (p *Pipeline) fetch(ctx context.Context, j store.Job) error {
@@ -102,7 +99,9 @@ func (p *Pipeline) download(ctx context.Context, j store.Job) (*job.Finding, err
 	if err != nil {
 		return fetchFinding(CodeFetchFailed, host, "The artwork URL is not a valid URL.", map[string]any{"reason": "invalid_url"}), nil
 	}
-	req.Header.Set("User-Agent", userAgent)
+	// Like callbacks': the file's host can tell Submit's fetches, and
+	// which version made them, in its own logs.
+	req.Header.Set("User-Agent", "AtomyxSubmit/"+p.cfg.Version+" (artwork fetch)")
 	req.Header.Set("Accept", "application/pdf, */*;q=0.5")
 	resp, err := p.cfg.Client.Do(req)
 	if err != nil {

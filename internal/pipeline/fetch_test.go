@@ -22,6 +22,10 @@ func artworkServer(t *testing.T, pdf []byte) *httptest.Server {
 	t.Helper()
 	mux := http.NewServeMux()
 	mux.HandleFunc("/files/ok.pdf", func(w http.ResponseWriter, r *http.Request) {
+		if ua := r.UserAgent(); ua != "AtomyxSubmit/1.4.0 (artwork fetch)" {
+			http.Error(w, "unexpected User-Agent "+ua, http.StatusBadRequest)
+			return
+		}
 		w.Header().Set("Content-Type", "application/pdf")
 		_, _ = w.Write(pdf)
 	})
@@ -88,7 +92,7 @@ func TestArtworkURL(t *testing.T) {
 	}
 	e := setup(t, storetest.SQLite(t))
 	e.flow.MaxUploadBytes = 100_000
-	e.pipeline(t, func(c *Config) { c.FetchTimeout = time.Second })
+	e.pipeline(t, func(c *Config) { c.FetchTimeout, c.Version = time.Second, "1.4.0" })
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

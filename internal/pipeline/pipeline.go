@@ -67,7 +67,11 @@ type Config struct {
 	// Worker names this process in leases. Default host name, pid and a
 	// random part.
 	Worker string
-	Logger *slog.Logger
+	// Version goes into the User-Agent of artwork fetches, as in
+	// callbacks': AtomyxSubmit/<Version> (artwork fetch). Default
+	// "unknown".
+	Version string
+	Logger  *slog.Logger
 	// Now is the clock of leases; tests set it. Default time.Now.
 	Now func() time.Time
 }
@@ -114,6 +118,9 @@ func New(cfg Config) (*Pipeline, error) {
 	}
 	if cfg.FetchTimeout <= 0 {
 		cfg.FetchTimeout = DefaultFetchTimeout
+	}
+	if cfg.Version == "" {
+		cfg.Version = "unknown"
 	}
 	if cfg.Retry <= 0 {
 		cfg.Retry = time.Minute
