@@ -85,13 +85,13 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, job.ErrTransition):
 		p = errConflict(err.Error())
 	case disk.IsFull(err):
-		a.log.WarnContext(r.Context(), "upload refused for want of disk space", slog.String("request_id", requestid.From(r.Context())), slog.Any("error", err))
+		a.log.WarnContext(r.Context(), "upload refused for want of disk space", slog.Any("error", err))
 		p = problem(http.StatusInsufficientStorage, "insufficient-storage", "Insufficient storage",
 			"The server has no room to store this file right now; nothing was kept. Retry later; if it persists, contact support with the request id.")
 	case errors.Is(err, r.Context().Err()) && r.Context().Err() != nil:
 		return // the client went away; nobody reads an answer
 	default:
-		a.log.ErrorContext(r.Context(), "request failed", slog.String("request_id", requestid.From(r.Context())), slog.Any("error", err))
+		a.log.ErrorContext(r.Context(), "request failed", slog.Any("error", err))
 		p = problem(http.StatusInternalServerError, "internal", "Internal error",
 			"Something went wrong on our side. Retry later; if it persists, contact support with the request id.")
 	}

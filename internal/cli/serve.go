@@ -61,12 +61,15 @@ func runServe(ctx context.Context, args []string, env Env) int {
 	return 0
 }
 
+// newLogger is the server's logger: every line logged with a request's
+// context carries its request id.
 func newLogger(w io.Writer, cfg *config.Config) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	var h slog.Handler = slog.NewTextHandler(w, opts)
 	if cfg.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		h = slog.NewJSONHandler(w, opts)
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(requestid.LogHandler(h))
 }
 
 // serve runs Submit until ctx ends or a part of it fails. The database

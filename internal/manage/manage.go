@@ -255,8 +255,7 @@ func (m *Manage) fail(w http.ResponseWriter, r *http.Request, c *call, err error
 			"There is nothing at this address in your account. It may have been mistyped, or belong to another account.")
 		return
 	}
-	m.log.ErrorContext(r.Context(), "manage", slog.String("path", r.URL.Path), slog.Any("error", err),
-		slog.String("request_id", requestid.From(r.Context())))
+	m.log.ErrorContext(r.Context(), "manage", slog.String("path", r.URL.Path), slog.Any("error", err))
 	m.errorPage(w, r, c, http.StatusInternalServerError, "Something went wrong",
 		"The action was not completed. Try again; if it keeps failing, tell your administrator the request id "+
 			requestid.From(r.Context())+".")

@@ -50,7 +50,7 @@ func (m *HTTP) Instrument(route string, log *slog.Logger, h http.Handler) http.H
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				log.ErrorContext(r.Context(), "panic", slog.String("request_id", requestid.From(r.Context())),
+				log.ErrorContext(r.Context(), "panic",
 					slog.String("panic", fmt.Sprint(v)), slog.String("stack", string(debug.Stack())))
 				if sw.status == 0 {
 					writeInternal(sw, r)
@@ -66,7 +66,7 @@ func (m *HTTP) Instrument(route string, log *slog.Logger, h http.Handler) http.H
 				m.duration.WithLabelValues(route).Observe(d.Seconds())
 			}
 			log.LogAttrs(r.Context(), slog.LevelDebug, "request", slog.String("route", route),
-				slog.Int("status", status), slog.Duration("duration", d), slog.String("request_id", requestid.From(r.Context())))
+				slog.Int("status", status), slog.Duration("duration", d))
 		}()
 		h.ServeHTTP(sw, r)
 	})
