@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/atomyx/submit/internal/job"
+	"github.com/atomyx/submit/internal/store"
 )
 
 // jobResponse is the job object of the API. Field names are camelCase like
@@ -27,6 +28,18 @@ type jobResponse struct {
 	ArtworkVersions []versionResponse `json:"artworkVersions"`
 	Files           map[string]string `json:"files"`
 	Errors          []job.Finding     `json:"errors"`
+	ArtworkFetch    *fetchResponse    `json:"artworkFetch"`
+}
+
+// fetchResponse is where fetching the job's artwork.url stands, so that an
+// ERP that sent one can tell a fetch still under way from one that failed
+// without reading the versions' findings.
+type fetchResponse struct {
+	// State is pending, done or failed.
+	State string `json:"state"`
+	// Code is a failed fetch's finding code (ARTWORK_FETCH_FAILED,
+	// ARTWORK_TOO_LARGE, ARTWORK_NOT_PDF); left out otherwise.
+	Code string `json:"code,omitempty"`
 }
 
 // versionResponse is one uploaded artwork version.
@@ -57,6 +70,9 @@ func (a *API) jobResponse(j job.Job) jobResponse {
 	if j.CallbackURL != "" {
 		r.CallbackURL = &j.CallbackURL
 	}
+	if j.ArtworkFetch != "" {
+		r.ArtworkFetch = &fetchResponse{State: j.ArtworkFetch}
+	}
 	return r
 }
 
@@ -82,7 +98,21 @@ func (a *API) fullJobResponse(ctx context.Context, j job.Job) (jobResponse, erro
 			r.Files, r.Errors = vr.Files, vr.Errors
 		}
 	}
+	if r.ArtworkFetch != nil && r.ArtworkFetch.State == store.FetchFailed {
+		r.ArtworkFetch.Code = lastFetchCode(r.Errors)
+	}
 	return r, nil
+}
+
+// lastFetchCode is the code of the latest artwork fetch finding: a fetch
+// made again that fails again adds its finding to the same version.
+func lastFetchCode(fs []job.Finding) string {
+	for i := len(fs) - 1; i >= 0; i-- {
+		if fs[i].Check == "artwork_fetch" {
+			return fs[i].Code
+		}
+	}
+	return ""
 }
 
 // links turns blob keys into file links, as callbacks show them.
