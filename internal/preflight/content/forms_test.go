@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/iotest"
 )
 
 // nestedForms is the resources of forms F1 … Fdepth, where each form
@@ -86,6 +88,40 @@ func TestFormRepeatLimit(t *testing.T) {
 		err := in.Run(context.Background(), strings.NewReader("/Fm Do /Fm Do /Fm Do"), res, Identity)
 		if got := errors.Is(err, ErrLimit); got != tt.fail {
 			t.Errorf("three drawings of %d bytes with a limit of %d: err = %v, want limit %v", len(body), tt.limit, err, tt.fail)
+		}
+	}
+}
+
+// TestFormThatCannotBeRead: a form whose data cannot be opened or breaks
+// off is damaged content (ErrSyntax, which preflight reports), not a
+// drawing skipped in silence; one over a limit ends the page.
+func TestFormThatCannotBeRead(t *testing.T) {
+	t.Parallel()
+	broken := errors.New("undefined predictor 7")
+	for name, tt := range map[string]struct {
+		content func() (io.Reader, error)
+		limit   bool
+	}{
+		"cannot be opened": {content: func() (io.Reader, error) { return nil, broken }},
+		"breaks off": {content: func() (io.Reader, error) {
+			return io.MultiReader(strings.NewReader("1 0 0 rg 0 0 10 10 re f "), iotest.ErrReader(broken)), nil
+		}},
+		"over a limit": {content: func() (io.Reader, error) { return nil, fmt.Errorf("%w: 300 MiB", ErrLimit) }, limit: true},
+	} {
+		res := fakeRes{xobjs: map[Name]XObject{"Fm": {Form: &FormInfo{ID: "7 0", Matrix: Identity, Content: tt.content}}}}
+		rec := &recorder{}
+		err := NewInterpreter(rec, Limits{}).Run(context.Background(), strings.NewReader("/Fm Do"), res, Identity)
+		if tt.limit {
+			if !errors.Is(err, ErrLimit) {
+				t.Errorf("%s: err = %v, want ErrLimit", name, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: err = %v, want the page to go on", name, err)
+		}
+		if !slices.ContainsFunc(rec.problems, func(e error) bool { return errors.Is(e, ErrSyntax) }) {
+			t.Errorf("%s: problems %v, want one marked ErrSyntax", name, rec.problems)
 		}
 	}
 }

@@ -354,9 +354,15 @@ func (in *Interpreter) form(f *FormInfo) error {
 			return fmt.Errorf("%w: form %s draws itself", ErrLimit, f.ID)
 		}
 	}
+	// A form that cannot be read is damaged content, as a page stream
+	// would be, not a drawing to skip in silence: what it draws goes
+	// unchecked. One over a limit ends the page, as a page stream's does.
 	src, err := in.formContent(f)
-	if err != nil {
-		in.v.Problem(fmt.Errorf("form %s: %w", f.ID, err))
+	switch {
+	case errors.Is(err, ErrLimit):
+		return fmt.Errorf("form %s: %w", f.ID, err)
+	case err != nil:
+		in.v.Problem(fmt.Errorf("%w: form %s cannot be read: %v", ErrSyntax, f.ID, err))
 		return nil
 	}
 	saved, savedRes, savedOperands := in.gs, in.res, in.operands
@@ -435,6 +441,10 @@ func (fr *formReader) Read(p []byte) (int, error) {
 		}
 	}
 	fr.eof = fr.eof || err == io.EOF
+	if err != nil && err != io.EOF && !errors.Is(err, ErrLimit) {
+		// Damage, as a syntax error is: run reports it once.
+		err = fmt.Errorf("%w: form %s is damaged: %w", ErrSyntax, fr.id, err)
+	}
 	return n, err
 }
 
