@@ -29,9 +29,10 @@ func strictJSON(body []byte) []FieldError {
 // strictScanner walks a body that encoding/json has already parsed, so it
 // trusts the syntax and only looks at names and strings.
 type strictScanner struct {
-	body []byte
-	i    int
-	errs []FieldError
+	body  []byte
+	i     int
+	depth int
+	errs  []FieldError
 }
 
 func (s *strictScanner) add(ptr, format string, args ...any) {
@@ -56,11 +57,24 @@ func (s *strictScanner) space() {
 	}
 }
 
+// maxStrictDepth bounds the nesting the scanner follows. No request of
+// the API nests past a few levels, and each level holds its member's name
+// and pointer: 10,000 levels of a long name (encoding/json's limit, in a
+// 1 MiB body) would hold gigabytes.
+const maxStrictDepth = 32
+
 func (s *strictScanner) value(ptr string) {
 	s.space()
 	if s.i >= len(s.body) {
 		return
 	}
+	if s.depth >= maxStrictDepth {
+		s.add(ptr, "nests objects and arrays more than %d deep: no request of this API needs that many levels", maxStrictDepth)
+		s.i = len(s.body) // nothing further is read
+		return
+	}
+	s.depth++
+	defer func() { s.depth-- }()
 	switch s.body[s.i] {
 	case '{':
 		s.object(ptr)
