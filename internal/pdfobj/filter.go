@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"compress/lzw"
 	"compress/zlib"
+	"context"
 	"encoding/ascii85"
 	"errors"
 	"fmt"
@@ -26,8 +27,9 @@ import (
 // is a hostile /Columns, not an image.
 const maxPredictorRow = 16 << 20
 
-// filterReader returns a reader of r decoded by the filter f.
-func filterReader(f types.PDFFilter, r io.Reader) (io.Reader, error) {
+// filterReader returns a reader of r decoded by the filter f; a
+// predictor's reads stop when ctx ends.
+func filterReader(ctx context.Context, f types.PDFFilter, r io.Reader) (io.Reader, error) {
 	parms := filterParms(f.DecodeParms)
 	switch f.Name {
 	case filter.Flate:
@@ -35,7 +37,7 @@ func filterReader(f types.PDFFilter, r io.Reader) (io.Reader, error) {
 		if err != nil {
 			return nil, err
 		}
-		return withPredictor(z, parms)
+		return withPredictor(ctx, z, parms)
 	case filter.LZW:
 		var z io.Reader
 		if ec, ok := parms["EarlyChange"]; ok && ec == 0 {
@@ -43,7 +45,7 @@ func filterReader(f types.PDFFilter, r io.Reader) (io.Reader, error) {
 		} else {
 			z = tifflzw.NewReader(r, tifflzw.MSB, 8) // TIFF's LZW is PDF's with EarlyChange 1, the default
 		}
-		return withPredictor(z, parms)
+		return withPredictor(ctx, z, parms)
 	case filter.ASCIIHex:
 		return &hexReader{r: bufio.NewReader(r)}, nil
 	case filter.ASCII85:
@@ -108,7 +110,7 @@ func (f *inflater) Read(p []byte) (int, error) {
 }
 
 // withPredictor adds the PNG or TIFF predictor /DecodeParms asks for.
-func withPredictor(r io.Reader, parms map[string]int) (io.Reader, error) {
+func withPredictor(ctx context.Context, r io.Reader, parms map[string]int) (io.Reader, error) {
 	pred, ok := parms["Predictor"]
 	if !ok || pred == 1 {
 		return r, nil
@@ -124,12 +126,22 @@ func withPredictor(r io.Reader, parms map[string]int) (io.Reader, error) {
 	case pred == 2 && bpc != 8:
 		return nil, fmt.Errorf("TIFF predictor with %d bits per component is not supported", bpc)
 	}
+	// bits is at most 32 × 16 and columns at most 8 × maxPredictorRow
+	// (a row of 1 bit a pixel), so their product cannot overflow: a
+	// /Columns of 2^60 makes no negative row, nor 2^56 one of 0 bytes,
+	// which would read nothing for ever.
+	if columns > 8*maxPredictorRow {
+		return nil, fmt.Errorf("predictor rows of %d columns: %w", columns, ErrTooLarge)
+	}
 	bits := int64(colors) * int64(bpc)
 	row := (bits*int64(columns) + 7) / 8
-	if row > maxPredictorRow {
+	switch {
+	case row > maxPredictorRow:
 		return nil, fmt.Errorf("predictor rows of %d bytes: %w", row, ErrTooLarge)
+	case row < 1:
+		return nil, fmt.Errorf("predictor rows of %d bytes", row)
 	}
-	p := &predictor{r: r, png: pred >= 10, bpp: int(max(1, (bits+7)/8)), row: int(row)}
+	p := &predictor{ctx: ctx, r: r, png: pred >= 10, bpp: int(max(1, (bits+7)/8)), row: int(row)}
 	n := p.row
 	if p.png {
 		n++ // the filter-type byte
@@ -148,6 +160,7 @@ func orDefault(m map[string]int, k string, def int) int {
 // predictor undoes PNG (10 to 15: a filter type per row) or TIFF (2)
 // prediction, one row at a time.
 type predictor struct {
+	ctx       context.Context
 	r         io.Reader
 	png       bool
 	bpp, row  int // bytes per pixel (at least 1), bytes per row
@@ -157,6 +170,9 @@ type predictor struct {
 
 func (p *predictor) Read(b []byte) (int, error) {
 	for len(p.out) == 0 {
+		if err := p.ctx.Err(); err != nil {
+			return 0, err
+		}
 		n, err := io.ReadFull(p.r, p.cur)
 		switch {
 		case err == io.EOF:

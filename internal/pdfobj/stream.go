@@ -171,7 +171,7 @@ func (d *Doc) StreamReader(sd *types.StreamDict, limit int64) (io.Reader, error)
 		if f.Name == "Crypt" {
 			continue // handled by decryptReader
 		}
-		fr, err := filterReader(f, r)
+		fr, err := filterReader(d.ctx, f, r)
 		if err != nil {
 			return nil, fmt.Errorf("stream at %d, filter %d (%s): %w", sd.StreamOffset, i, f.Name, err)
 		}

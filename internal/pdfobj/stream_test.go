@@ -219,11 +219,39 @@ func TestStreamReaderRefusesHostileParameters(t *testing.T) {
 		"/Filter /FlateDecode /DecodeParms << /Predictor 15 /BitsPerComponent 2147483647 >>",
 		"/Filter /FlateDecode /DecodeParms << /Predictor 99 >>",
 		"/Filter /NoSuchDecode",
+		// Rows whose size overflows: 8 × 2^60 bits is negative, and
+		// 256 × 2^56 is 0, a row that reads nothing for ever.
+		"/Filter /FlateDecode /DecodeParms << /Predictor 12 /Columns 1152921504606846976 >>",
+		"/Filter /FlateDecode /DecodeParms << /Predictor 2 /Colors 32 /Columns 72057594037927936 >>",
+		"/Filter /FlateDecode /DecodeParms << /Predictor 12 /Colors 32 /Columns 72057594037927936 >>",
+		"/Filter /FlateDecode /DecodeParms << /Predictor 15 /Colors 4 /BitsPerComponent 16 /Columns 36028797018963968 >>",
+		"/Filter /FlateDecode /DecodeParms << /Predictor 12 /Columns 0 >>",
+		"/Filter /FlateDecode /DecodeParms << /Predictor 12 /Columns -8 >>",
 	} {
 		d, sd := streamDoc(t, dict, hostilepdf.Zeros(100), Options{})
 		if _, err := d.StreamReader(sd, 1<<30); err == nil {
 			t.Errorf("%s: no error", dict)
 		}
+	}
+}
+
+// A predictor reads one row at a time and stops when the document's
+// context ends, even when asked for a large buffer at once.
+func TestPredictorStopsWithTheContext(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	dict := "/Filter /FlateDecode /DecodeParms << /Predictor 12 /Columns 4 >>"
+	d, sd := openStream(t, ctx, streamFile(dict, hostilepdf.Zeros(1<<20)), Options{})
+	r, err := d.StreamReader(sd, 1<<30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Read(make([]byte, 16)); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	if _, err := io.Copy(io.Discard, r); !errors.Is(err, context.Canceled) {
+		t.Errorf("after cancel: %v, want context.Canceled", err)
 	}
 }
 
