@@ -18,7 +18,8 @@ const maxNesting = 64
 const (
 	window         = 32 << 10 // bytes read from the stream at a time
 	maxToken       = 1 << 20  // bytes in a string, name, number or word
-	maxElements    = 1 << 16  // elements in an array or dictionary
+	maxElements    = 1 << 16  // elements in one operand's arrays and dictionaries, together
+	maxOperandData = maxToken // bytes of strings and names in one operand's arrays and dictionaries, together
 	maxInlineImage = 4 << 20  // bytes of inline image data kept for the ink check
 )
 
@@ -39,6 +40,10 @@ type Lexer struct {
 	inline   []byte // data of the last inline image, when unfiltered
 	kept     bool   // inline holds that data
 	tooBig   bool   // the data was larger than maxInlineImage
+	// What the arrays and dictionaries of the operand being read hold so
+	// far: a budget for the whole operand, not for each array, so that
+	// arrays nested in arrays cannot multiply it.
+	elements, data int
 }
 
 // NewLexer returns a Lexer over r.
@@ -157,6 +162,7 @@ func (l *Lexer) Next() (Token, error) {
 		}
 		return Token{}, io.EOF
 	}
+	l.elements, l.data = 0, 0
 	o, err := l.object(0)
 	if rerr := l.readErr(); rerr != nil {
 		return Token{}, rerr
@@ -415,11 +421,11 @@ func (l *Lexer) array(depth int) (Object, error) {
 			l.pos++
 			return a, nil
 		}
-		if len(a) >= maxElements {
-			return nil, fmt.Errorf("%w: an array of more than %d elements", ErrSyntax, maxElements)
-		}
 		o, err := l.object(depth + 1)
 		if err != nil {
+			return nil, err
+		}
+		if err := l.spend(o, 1); err != nil {
 			return nil, err
 		}
 		a = append(a, bareWord(o))
@@ -437,11 +443,11 @@ func (l *Lexer) dict(depth int) (Object, error) {
 			l.pos += 2
 			return d, nil
 		}
-		if len(d) >= maxElements {
-			return nil, fmt.Errorf("%w: a dictionary of more than %d entries", ErrSyntax, maxElements)
-		}
 		k, err := l.object(depth + 1)
 		if err != nil {
+			return nil, err
+		}
+		if err := l.spend(k, 0); err != nil {
 			return nil, err
 		}
 		key, ok := k.(Name)
@@ -456,8 +462,35 @@ func (l *Lexer) dict(depth int) (Object, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := l.spend(v, 1); err != nil {
+			return nil, err
+		}
 		d[key] = bareWord(v)
 	}
+}
+
+// spend charges an object read inside an array or dictionary to the
+// budget of the operand it is part of: elements (1 for an array's
+// element or a dictionary's value, 0 for its key), and the bytes of a
+// string or name. Over maxElements or maxOperandData, the operand is a
+// syntax error, as a token over maxToken is.
+func (l *Lexer) spend(o Object, elements int) error {
+	l.elements += elements
+	switch o := o.(type) {
+	case String:
+		l.data += len(o)
+	case Name:
+		l.data += len(o)
+	case keyword:
+		l.data += len(o)
+	}
+	switch {
+	case l.elements > maxElements:
+		return fmt.Errorf("%w: an operand of more than %d elements in its arrays and dictionaries at byte %d", ErrSyntax, maxElements, l.Pos())
+	case l.data > maxOperandData:
+		return fmt.Errorf("%w: an operand of more than %d bytes of strings and names in its arrays and dictionaries at byte %d", ErrSyntax, maxOperandData, l.Pos())
+	}
+	return nil
 }
 
 // bareWord turns the keywords true, false and null inside arrays and

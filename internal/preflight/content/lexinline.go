@@ -10,6 +10,7 @@ import (
 // for InlineData when it is unfiltered and not too large.
 func (l *Lexer) InlineImage() (Dict, error) {
 	d := Dict{}
+	l.elements, l.data = 0, 0 // the dictionary is one operand
 	for {
 		l.skipSpace()
 		if _, ok := l.peek(); !ok {
@@ -26,6 +27,9 @@ func (l *Lexer) InlineImage() (Dict, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := l.spend(k, 0); err != nil {
+			return nil, err
+		}
 		key, ok := k.(Name)
 		if !ok {
 			continue
@@ -36,6 +40,9 @@ func (l *Lexer) InlineImage() (Dict, error) {
 		}
 		v, err := l.object(1)
 		if err != nil {
+			return nil, err
+		}
+		if err := l.spend(v, 1); err != nil {
 			return nil, err
 		}
 		d[key] = bareWord(v)
@@ -173,12 +180,29 @@ func inlineDataLength(d Dict) int {
 	} else {
 		bpc = 1
 	}
-	if w <= 0 || h <= 0 || w*h > 1<<26 {
+	// Only the depths PDF defines give a length: anything else (a
+	// hostile 2^54, which overflowed it) leaves it unknown, and EI is
+	// searched for. With w × h at most 2^26, bpc at most 16 and comps at
+	// most 4, the length is at most 2^29 bytes, well inside an int64.
+	switch bpc {
+	case 1, 2, 4, 8, 16:
+	default:
 		return 0
 	}
-	rowBytes := (int(w)*int(comps)*int(bpc) + 7) / 8
-	return rowBytes * int(h)
+	if w < 1 || h < 1 || w > 1<<26 || h > 1<<26 || w*h > 1<<26 {
+		return 0
+	}
+	rowBytes := (int64(w)*int64(comps)*int64(bpc) + 7) / 8
+	n := rowBytes * int64(h)
+	if n < 1 || n > maxInlineLength {
+		return 0
+	}
+	return int(n)
 }
+
+// maxInlineLength bounds the inline image data length computed from the
+// dictionary, whatever it claims.
+const maxInlineLength = 1 << 30
 
 // get returns the value under the abbreviated or the full key.
 func (d Dict) get(short, long string) Object {

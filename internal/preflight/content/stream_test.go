@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -123,5 +124,66 @@ func TestFormReadErrors(t *testing.T) {
 	}
 	if len(rec.paints) != 2 || len(rec.problems) != 1 {
 		t.Errorf("damaged form: %d paints and problems %v, want the form's rectangle, the page's and one problem", len(rec.paints), rec.problems)
+	}
+}
+
+// An inline image's data length is computed from what its dictionary
+// claims only when the claims are sane: bits per component past 16
+// overflowed it to a negative length, which panicked.
+func TestInlineImageLengthFromHostileClaims(t *testing.T) {
+	t.Parallel()
+	for _, bpc := range []string{"31278921701923780", "-8", "3", "1e300", "0.5"} {
+		in := "BI /W 1 /H 2359 /BPC " + bpc + " /CS /G ID x EI Q"
+		lx := NewLexer(strings.NewReader(in))
+		lx.Next()
+		if _, err := lx.InlineImage(); err != nil {
+			t.Errorf("BPC %s: %v", bpc, err)
+		}
+		if tok, _ := lx.Next(); tok.Op != "Q" {
+			t.Errorf("BPC %s: after the image %+v, want Q", bpc, tok)
+		}
+	}
+	for _, d := range []string{"/W 1 /H 2359 /BPC 31278921701923780 /CS /G", "/W 4 /H 4 /BPC 8 /CS /RGB"} {
+		if n := inlineDataLength(mustDict(t, d)); n < 0 || n > 1<<30 {
+			t.Errorf("%s: length %d", d, n)
+		}
+	}
+}
+
+func mustDict(t *testing.T, entries string) Dict {
+	t.Helper()
+	tok, err := NewLexer(strings.NewReader("<<" + entries + ">>")).Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok.Operand.(Dict)
+}
+
+// One operand's arrays and dictionaries share one budget of elements and
+// bytes: [[0 0 … 65 000 times] … 1000 times] took the heap to 1.9 GB when
+// each array was bounded alone.
+func TestLexerBoundsNestedOperands(t *testing.T) {
+	inner := "[" + strings.Repeat("1 ", 60_000) + "] "
+	for name, in := range map[string]string{
+		"arrays":  "[" + strings.Repeat(inner, 64) + "] n",
+		"dicts":   "<<" + strings.Repeat("/K <</V "+inner+">> ", 64) + ">> n",
+		"strings": "[" + strings.Repeat("("+strings.Repeat("x", maxToken-1)+") ", 64) + "] n",
+	} {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		_, err := NewLexer(strings.NewReader(in)).Next()
+		runtime.ReadMemStats(&after)
+		if !errors.Is(err, ErrSyntax) {
+			t.Errorf("%s: err = %v, want ErrSyntax", name, err)
+		}
+		if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 16<<20 {
+			t.Errorf("%s: lexing one operand allocated %d MiB", name, alloc>>20)
+		}
+	}
+	// Within the budget, nesting reads as before.
+	tok, err := NewLexer(strings.NewReader("[" + strings.Repeat("[1 2] ", 1000) + "]")).Next()
+	if err != nil || len(tok.Operand.(Array)) != 1000 {
+		t.Errorf("1000 small arrays: %v", err)
 	}
 }
