@@ -132,3 +132,14 @@ func MillionOperators(ops int64) []byte {
 	f.page("", f.stream("/Filter /FlateDecode", Zlib(nil, []byte("1 1 m 2 2 l S\n"), ops/3, nil)))
 	return f.classic("")
 }
+
+// NestedArrays is a page whose content is one operand: an array of
+// arrays arrays of elements numbers each, followed by n. Each array
+// alone is small; together 1000 arrays of 65 000 are 123 MB of content
+// in about 100 KB, and gigabytes to a lexer that bounds each array alone.
+func NestedArrays(arrays, elements int64) []byte {
+	f := &file{}
+	inner := "[" + strings.Repeat("0 ", int(elements)) + "] "
+	f.page("", f.stream("/Filter /FlateDecode", Zlib([]byte("["), []byte(inner), arrays, []byte("] n 0 0 10 10 re f"))))
+	return f.classic("")
+}

@@ -56,6 +56,14 @@ func HugeClaimedSizes() []Case {
 		"<< /ColorSpace << /CS0 [/DeviceN ["+strings.Repeat("/Spot ", 10_000)+"] /DeviceCMYK << /FunctionType 2 /Domain [0 1] /C0 [0 0 0 0] /C1 [1 1 1 1] /N 1 >>] >> >>",
 		fmt.Sprintf("/CS0 cs %s scn 0 0 10 10 re f", strings.Repeat("1 ", 10_000))))
 	add("q nested a million deep", contentPage(strings.Repeat("q ", 1_000_000)+"0 0 10 10 re f"))
+	// Predictor rows of 8 × 2^60 bits overflow to a negative size, and
+	// 256 × 2^56 to 0: a row that reads nothing for ever.
+	for _, parms := range []string{"/Predictor 12 /Columns 1152921504606846976", "/Predictor 2 /Colors 32 /Columns 72057594037927936", "/Predictor 12 /Colors 32 /Columns 72057594037927936"} {
+		f = &file{}
+		f.page("", f.stream("/Filter /FlateDecode /DecodeParms << "+parms+" >>", Zlib(nil, []byte("0 0 10 10 re f\n"), 1000, nil)))
+		add("content predictor "+parms, f.classic(""))
+	}
+	add("inline image of 31278921701923780 bits per component", contentPage("q 100 0 0 100 0 0 cm BI /W 1 /H 2359 /BPC 31278921701923780 /CS /G ID x EI Q 0 0 10 10 re f"))
 	return cases
 }
 

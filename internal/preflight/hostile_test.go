@@ -71,6 +71,8 @@ func hostileCases() []hostileCase {
 		// 55 million path operators are 257 MB, under the 256 MiB stream
 		// limit: the operator limit (50 million) stops them.
 		{name: "55 million operators", pdf: func() []byte { return hostilepdf.MillionOperators(55_000_000) }, want: CodeTooComplex},
+		// One operand: the lexer's budget is the operand's, not each array's.
+		{name: "1000 arrays of 65 000 numbers in one array", pdf: func() []byte { return hostilepdf.NestedArrays(1000, 65_000) }, want: CodeContentDamaged},
 	}
 	// Small files that lie: believing them costs memory never touched,
 	// so what the check allocates is bounded too.
@@ -94,20 +96,24 @@ func hostileCases() []hostileCase {
 // smallHostileWant is the finding for each of hostilepdf.HugeClaimedSizes
 // and hostilepdf.BrokenEncryption.
 var smallHostileWant = map[string]string{
-	"content /Length beyond the file":                   "", // the stream ends at endstream
-	"content /Length an indirect huge number":           "",
-	"trailer /Size 2147483647":                          "",
-	"xref subsection of 2147483647 entries":             CodeFileRepaired,
-	"page tree /Count 2147483647":                       CodeTooManyPages,
-	"cross-reference stream /Size 2147483647":           CodeFileRepaired,
-	"object stream /N and /First 2147483647":            CodeFileDamaged, // the page tree is in it
-	"image of 2147483647 × 2147483647 pixels":           CodeInkNotMeasured,
-	"image whose predictor rows are 2147483647 columns": CodeInkNotMeasured,
-	"image of 2147483647 bits per component":            CodeInkNotMeasured,
-	"ICC colour space of 2147483647 components":         "",
-	"inline image of 2147483647 × 2147483647 pixels":    "",
-	"10 000 spot colorants":                             CodeSpotColors,
-	"q nested a million deep":                           "",
+	"content /Length beyond the file":                                       "", // the stream ends at endstream
+	"content /Length an indirect huge number":                               "",
+	"trailer /Size 2147483647":                                              "",
+	"xref subsection of 2147483647 entries":                                 CodeFileRepaired,
+	"page tree /Count 2147483647":                                           CodeTooManyPages,
+	"cross-reference stream /Size 2147483647":                               CodeFileRepaired,
+	"object stream /N and /First 2147483647":                                CodeFileDamaged, // the page tree is in it
+	"image of 2147483647 × 2147483647 pixels":                               CodeInkNotMeasured,
+	"image whose predictor rows are 2147483647 columns":                     CodeInkNotMeasured,
+	"image of 2147483647 bits per component":                                CodeInkNotMeasured,
+	"ICC colour space of 2147483647 components":                             "",
+	"inline image of 2147483647 × 2147483647 pixels":                        "",
+	"10 000 spot colorants":                                                 CodeSpotColors,
+	"q nested a million deep":                                               "",
+	"content predictor /Predictor 12 /Columns 1152921504606846976":          CodeTooComplex,
+	"content predictor /Predictor 2 /Colors 32 /Columns 72057594037927936":  CodeTooComplex,
+	"content predictor /Predictor 12 /Colors 32 /Columns 72057594037927936": CodeTooComplex,
+	"inline image of 31278921701923780 bits per component":                  "",
 
 	"/Encrypt refers to a missing object": CodeFileDamaged,
 	"unknown security handler":            CodePasswordProtected,
