@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"fmt"
+	"io"
 	"mime"
 	"net/http"
 	"strings"
@@ -27,16 +28,21 @@ func (a *API) uploadArtwork(w http.ResponseWriter, r *http.Request) {
 				clip(r.Header.Get("Content-Type"), 60))))
 		return
 	}
-	// The disk must keep its floor with the whole body written.
-	release, err := a.disk.Reserve(r.ContentLength)
-	if err != nil {
-		w.Header().Set("Connection", "close") // the body is not worth reading
-		a.writeError(w, r, err)
-		return
+	// The disk must keep its floor with the whole body written; a body of
+	// unknown length may be as large as the limit. One announced larger
+	// is refused as too large below, before a byte is read: for good, not
+	// for want of room now.
+	body, release := io.Reader(r.Body), func() {}
+	if r.ContentLength <= a.flow.MaxUpload() {
+		if body, release, err = a.disk.ReserveBody(r.ContentLength, a.flow.MaxUpload(), r.Body); err != nil {
+			w.Header().Set("Connection", "close") // the body is not worth reading
+			a.writeError(w, r, err)
+			return
+		}
 	}
 	defer release()
 	_, err = a.flow.Upload(r.Context(), workflow.UploadParams{
-		TenantID: j.TenantID, JobID: j.ID, Filename: uploadFilename(r), Body: r.Body, Size: r.ContentLength,
+		TenantID: j.TenantID, JobID: j.ID, Filename: uploadFilename(r), Body: body, Size: r.ContentLength,
 	})
 	switch {
 	case errors.Is(err, workflow.ErrTooLarge):

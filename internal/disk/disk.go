@@ -8,6 +8,7 @@ package disk
 import (
 	"errors"
 	"fmt"
+	"io"
 	"sync"
 	"syscall"
 )
@@ -41,8 +42,17 @@ type Floor struct {
 // flight, and holds them until release is called. The error wraps ErrFull
 // when they cannot.
 func (f *Floor) Reserve(need int64) (release func(), err error) {
+	rr, err := f.hold(need, nil)
+	if err != nil {
+		return nil, err
+	}
+	return rr.release, nil
+}
+
+// hold reserves need bytes for a write of body (nil for none).
+func (f *Floor) hold(need int64, body io.Reader) (*reservedReader, error) {
 	if f == nil || f.Min <= 0 {
-		return func() {}, nil
+		return &reservedReader{r: body}, nil
 	}
 	free, err := Free(f.Dir)
 	if err != nil {
@@ -56,14 +66,54 @@ func (f *Floor) Reserve(need int64) (release func(), err error) {
 			ErrFull, mib(need), mib(free), mib(f.reserved), mib(f.Min))
 	}
 	f.reserved += need
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			f.mu.Lock()
-			f.reserved -= need
-			f.mu.Unlock()
-		})
-	}, nil
+	return &reservedReader{r: body, f: f, left: need}, nil
+}
+
+// ReserveBody is Reserve for writing body: what it holds shrinks by each
+// byte body gives, since the file system's free space shrinks as those
+// bytes are written, so that an upload in progress is not counted twice
+// (once written, once still held). need < 0, a body of unknown length,
+// holds limit, the most the body may be.
+func (f *Floor) ReserveBody(need, limit int64, body io.Reader) (io.Reader, func(), error) {
+	if need < 0 || need > limit {
+		need = limit
+	}
+	rr, err := f.hold(need, body)
+	if err != nil {
+		return nil, nil, err
+	}
+	return rr, rr.release, nil
+}
+
+// reservedReader is a hold on a Floor: what is left of it, given back as
+// the bytes of its body pass or when it is released.
+type reservedReader struct {
+	r    io.Reader
+	f    *Floor // nil: nothing held
+	left int64  // guarded by f.mu
+}
+
+func (rr *reservedReader) Read(p []byte) (int, error) {
+	n, err := rr.r.Read(p)
+	rr.give(int64(n))
+	return n, err
+}
+
+// release gives back what is still held; twice is harmless.
+func (rr *reservedReader) release() { rr.give(-1) }
+
+// give gives back n bytes of the hold, or all of it for n < 0.
+func (rr *reservedReader) give(n int64) {
+	if rr.f == nil || n == 0 {
+		return
+	}
+	rr.f.mu.Lock()
+	defer rr.f.mu.Unlock()
+	if n < 0 || n > rr.left {
+		n = rr.left
+	}
+	rr.left -= n
+	rr.f.reserved -= n
 }
 
 // Check reports, wrapping ErrFull, when the free space is already under

@@ -1,11 +1,14 @@
 package disk_test
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -77,5 +80,47 @@ func TestIsFull(t *testing.T) {
 		if got := disk.IsFull(err); got != want {
 			t.Errorf("IsFull(%v) = %v", err, got)
 		}
+	}
+}
+
+// TestReserveBody: a write's hold shrinks as its bytes are written, so
+// an upload in progress is not counted twice (written and still held);
+// a body of unknown length holds the limit.
+func TestReserveBody(t *testing.T) {
+	dir := disktest.Tmpfs(t, "40m")
+	f := &disk.Floor{Dir: dir, Min: 16 << 20}
+	if _, _, err := f.ReserveBody(-1, 30<<20, strings.NewReader("")); !errors.Is(err, disk.ErrFull) {
+		t.Errorf("a body of unknown length, up to 30 MiB, on 40 MiB with a 16 MiB floor: %v, want ErrFull", err)
+	}
+	body, release, err := f.ReserveBody(20<<20, 30<<20, bytes.NewReader(make([]byte, 20<<20)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := os.Create(filepath.Join(dir, "upload"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	if _, err := io.CopyN(out, body, 10<<20); err != nil {
+		t.Fatal(err)
+	}
+	// 30 MiB free, 10 MiB still held, 16 MiB floor: 4 MiB for others.
+	// Counting the written half again would leave none.
+	if err := f.Check(); err != nil {
+		t.Errorf("Check halfway through a write that fits: %v", err)
+	}
+	other, err := f.Reserve(3 << 20)
+	if err != nil {
+		t.Errorf("3 MiB beside a write half done: %v", err)
+	} else {
+		other()
+	}
+	release()
+	release() // twice is harmless
+	all, err := f.Reserve(13 << 20)
+	if err != nil {
+		t.Errorf("13 MiB once the write's hold is released: %v", err)
+	} else {
+		all()
 	}
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -210,4 +211,34 @@ func TestEventStreamsEndOnClose(t *testing.T) {
 	s.waitFor(`"view":"upload"`)
 	e.web.Close()
 	s.waitEnd()
+}
+
+// TestHubNeverGoesBack: a read of the jobs that began before a stream
+// opened with a newer status is older than what the stream has: the page
+// must not step back to it.
+func TestHubNeverGoesBack(t *testing.T) {
+	t.Parallel()
+	h := newHub(nil, slog.New(slog.DiscardHandler), make(chan struct{}))
+	newer := job.Job{ID: "ses_1", TenantID: "ten_1", Status: job.ProofGenerated, Sequence: 5}
+	h.mu.Lock()
+	h.running = true // no goroutine: the test publishes by hand
+	h.mu.Unlock()
+	s, err := h.open(newer, "192.0.2.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	older := newer
+	older.Status, older.Sequence = job.Preflighting, 3
+	h.publish([]job.Job{older})
+	select {
+	case got := <-s.c:
+		t.Fatalf("the stream was sent %s (sequence %d) after %s (sequence 5)", got.Status, got.Sequence, newer.Status)
+	default:
+	}
+	next := newer
+	next.Status, next.Sequence = job.Approved, 6
+	h.publish([]job.Job{next})
+	if got := <-s.c; got.Sequence != 6 {
+		t.Errorf("the next status: sequence %d, want 6", got.Sequence)
+	}
 }

@@ -182,7 +182,10 @@ func (h *hub) publish(js []store.Job) {
 	for _, j := range js {
 		now := statusOf(j)
 		for s := range h.jobs[j.ID] {
-			if now.Sequence == s.last.Sequence && now.View == s.last.View {
+			// Older than what the stream has (it opened with a newer read
+			// while this query ran), or nothing new: the page must not go
+			// back a step.
+			if now.Sequence < s.last.Sequence || (now.Sequence == s.last.Sequence && now.View == s.last.View) {
 				continue
 			}
 			s.last = now

@@ -164,7 +164,14 @@ func (t *tusUploads) finish(hook tusd.HookEvent) (tusd.HTTPResponse, error) {
 		return tusd.HTTPResponse{}, fmt.Errorf("open finished upload: %w", err)
 	}
 	defer f.Close()
-	if _, err := t.w.store(hook.Context, j, hook.Upload.MetaData["filename"], f, hook.Upload.Size); err != nil {
+	// The copy into storage takes the file's size again until the tus
+	// copy is removed: hold it against the disk's floor as it is written.
+	body, release, err := t.w.d.Disk.ReserveBody(hook.Upload.Size, hook.Upload.Size, f)
+	if err == nil {
+		defer release()
+		_, err = t.w.store(hook.Context, j, hook.Upload.MetaData["filename"], body, hook.Upload.Size)
+	}
+	if err != nil {
 		status, msg := t.w.uploadProblem(err)
 		if status == 0 {
 			t.w.log.ErrorContext(hook.Context, "store resumable upload", "job", j.ID, "error", err)

@@ -59,8 +59,11 @@ func (s *uploadStore) NewUpload(ctx context.Context, info tusd.FileInfo) (tusd.U
 	}
 	up, err := s.files.NewUpload(ctx, info)
 	if err != nil {
-		// The data file may exist without its info.
+		// The data file may exist without its info, or an empty info
+		// (the disk refused its write) that would count against the
+		// job's cap until the sweep.
 		_ = os.Remove(filepath.Join(s.files.Path, info.ID))
+		_ = os.Remove(filepath.Join(s.files.Path, info.ID+".info"))
 		return nil, s.writeFailed(ctx, info.ID, err)
 	}
 	return &diskUpload{Upload: up, store: s}, nil

@@ -26,14 +26,20 @@ func (w *Web) uploadForm(rw http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	// The disk must keep its floor with the whole request written.
-	release, err := w.d.Disk.Reserve(r.ContentLength)
+	limit := w.maxUpload() + multipartSlack
+	if r.ContentLength > limit { // too large is for good; no room is for now
+		w.uploadFailed(rw, r, workflow.ErrTooLarge)
+		return
+	}
+	// The disk must keep its floor with the whole request written; a
+	// request of unknown length may be as large as the limit.
+	body, release, err := w.d.Disk.ReserveBody(r.ContentLength, limit, r.Body)
 	if err != nil {
 		w.uploadFailed(rw, r, err)
 		return
 	}
 	defer release()
-	r.Body = http.MaxBytesReader(rw, r.Body, w.maxUpload()+multipartSlack)
+	r.Body = http.MaxBytesReader(rw, readCloser{body, r.Body}, limit)
 	mr, err := r.MultipartReader()
 	if err != nil {
 		w.refuse(rw, r, http.StatusBadRequest, "Choose a PDF file to upload, then send the form again.")
@@ -94,6 +100,13 @@ func (w *Web) uploadProblem(err error) (int, string) {
 		return http.StatusBadRequest, "The upload was cut off before the file arrived. Check your connection and try again."
 	}
 	return 0, ""
+}
+
+// readCloser reads through a wrapper of a request's body and closes the
+// body.
+type readCloser struct {
+	io.Reader
+	io.Closer
 }
 
 func (w *Web) uploadFailed(rw http.ResponseWriter, r *http.Request, err error) {
