@@ -68,14 +68,22 @@ type Document struct {
 // the document, and ErrTimeout or ctx's cause when opening was stopped; it
 // is ErrClosed once the pool is closing.
 func (p *Pool) Open(ctx context.Context, src io.ReadSeeker, size int64) (*Document, error) {
-	select {
-	case p.slots <- struct{}{}:
-	case <-p.closing:
-		return nil, ErrClosed
-	case <-ctx.Done():
-		return nil, fmt.Errorf("pdfium: wait for a free instance: %w", ctx.Err())
+	if err := p.acquire(ctx); err != nil {
+		return nil, err
 	}
 	return p.open(ctx, src, size)
+}
+
+// acquire waits until ctx ends for a slot, which open or Close gives back.
+func (p *Pool) acquire(ctx context.Context) error {
+	select {
+	case p.slots <- struct{}{}:
+		return nil
+	case <-p.closing:
+		return ErrClosed
+	case <-ctx.Done():
+		return fmt.Errorf("pdfium: wait for a free instance: %w", ctx.Err())
+	}
 }
 
 // OpenHeavy is Open for a document whose pages may keep an instance busy

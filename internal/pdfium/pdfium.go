@@ -319,9 +319,14 @@ type Page struct {
 // rendering stopped by ctx or PageTimeout, with the pages rendered before.
 // It waits at most Options.Wait for a free worker.
 func (p *Pool) Render(ctx context.Context, r io.ReaderAt, size int64, pages []int, maxPx int) ([]Page, error) {
+	// Options.Wait bounds the wait for an instance, not the opening.
 	wait, cancel := context.WithTimeout(ctx, p.wait)
-	defer cancel()
-	doc, err := p.Open(wait, io.NewSectionReader(r, 0, size), size)
+	err := p.acquire(wait)
+	cancel()
+	if err != nil {
+		return nil, err
+	}
+	doc, err := p.open(ctx, io.NewSectionReader(r, 0, size), size)
 	if err != nil {
 		return nil, err
 	}
