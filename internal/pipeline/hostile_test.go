@@ -213,20 +213,25 @@ func pipelineHostileCases() []pipelineHostileCase {
 // smallPipelineWant is where the job of each of
 // hostilepdf.HugeClaimedSizes and hostilepdf.BrokenEncryption ends.
 var smallPipelineWant = map[string]hostileEnd{
-	"content /Length beyond the file":                   proofMade(""),
-	"content /Length an indirect huge number":           proofMade(""),
-	"trailer /Size 2147483647":                          proofMade(""),
-	"xref subsection of 2147483647 entries":             proofMade(preflight.CodeFileRepaired),
-	"page tree /Count 2147483647":                       preflightFailed(preflight.CodeTooManyPages),
-	"cross-reference stream /Size 2147483647":           proofMade(preflight.CodeFileRepaired),
-	"object stream /N and /First 2147483647":            preflightFailed(preflight.CodeFileDamaged),
-	"image of 2147483647 × 2147483647 pixels":           proofMade(preflight.CodeInkNotMeasured),
-	"image whose predictor rows are 2147483647 columns": proofMade(preflight.CodeInkNotMeasured),
-	"image of 2147483647 bits per component":            proofMade(preflight.CodeInkNotMeasured),
-	"ICC colour space of 2147483647 components":         proofMade(""),
-	"inline image of 2147483647 × 2147483647 pixels":    proofMade(""),
-	"10 000 spot colorants":                             proofMade(preflight.CodeSpotColors),
-	"q nested a million deep":                           proofMade(""), // PDFium's largest: 132 MiB
+	// Predictor rows that overflowed into a panic or a spin are refused.
+	"content predictor /Predictor 12 /Columns 1152921504606846976":          preflightFailed(preflight.CodeTooComplex),
+	"content predictor /Predictor 2 /Colors 32 /Columns 72057594037927936":  preflightFailed(preflight.CodeTooComplex),
+	"content predictor /Predictor 12 /Colors 32 /Columns 72057594037927936": preflightFailed(preflight.CodeTooComplex),
+	"inline image of 31278921701923780 bits per component":                  proofMade(""),
+	"content /Length beyond the file":                                       proofMade(""),
+	"content /Length an indirect huge number":                               proofMade(""),
+	"trailer /Size 2147483647":                                              proofMade(""),
+	"xref subsection of 2147483647 entries":                                 proofMade(preflight.CodeFileRepaired),
+	"page tree /Count 2147483647":                                           preflightFailed(preflight.CodeTooManyPages),
+	"cross-reference stream /Size 2147483647":                               proofMade(preflight.CodeFileRepaired),
+	"object stream /N and /First 2147483647":                                preflightFailed(preflight.CodeFileDamaged),
+	"image of 2147483647 × 2147483647 pixels":                               proofMade(preflight.CodeInkNotMeasured),
+	"image whose predictor rows are 2147483647 columns":                     proofMade(preflight.CodeInkNotMeasured),
+	"image of 2147483647 bits per component":                                proofMade(preflight.CodeInkNotMeasured),
+	"ICC colour space of 2147483647 components":                             proofMade(""),
+	"inline image of 2147483647 × 2147483647 pixels":                        proofMade(""),
+	"10 000 spot colorants":                                                 proofMade(preflight.CodeSpotColors),
+	"q nested a million deep":                                               proofMade(""), // PDFium's largest: 132 MiB
 
 	"/Encrypt refers to a missing object": preflightFailed(preflight.CodeFileDamaged),
 	"unknown security handler":            preflightFailed(preflight.CodePasswordProtected),
