@@ -15,9 +15,10 @@
 // back to the system the moment the instance closes. Making an
 // instance from the compiled module is cheap next to rendering a page.
 //
-// Every call into PDFium has a deadline: a hostile page (forms that draw
-// forms a million times) can keep PDFium busy for a minute and grow its
-// memory to its maximum, 2 GiB. When the call's context ends or it runs
+// Every call into PDFium has a deadline, and every instance's memory a
+// bound (Options.InstanceMemory): a hostile page (forms that draw forms a
+// million times) could keep PDFium busy for a minute and grow its memory
+// to its own maximum, 2 GiB. When the call's context ends or it runs
 // longer than Options.PageTimeout, the instance refuses to grow its memory
 // or read the file from then on, and the call stops at its next attempt:
 // a runaway page grows its memory all the time, and PDFium aborts when it
@@ -154,9 +155,11 @@ type Options struct {
 	InstanceMemory int64
 }
 
-// DefaultInstanceMemory is Options.InstanceMemory's default. A page of
-// 300 ppi photos needs about 200 MiB; PDFium's own maximum is 2 GiB, which
-// a page of forms drawing forms reached and trapped on, and two such pages
+// DefaultInstanceMemory is Options.InstanceMemory's default. Unbounded,
+// PDFium's memory grows to some 200 MiB on a page of 300 ppi photos, but
+// such a page renders within 48 MiB and a 300 ppi A1 poster within 160
+// (TestInstanceMemoryBoundsAPage); PDFium's own maximum is 2 GiB, which a
+// page of forms drawing forms reached and trapped on, and two such pages
 // at once took the server past 2 GB.
 const DefaultInstanceMemory = 192 << 20
 

@@ -75,10 +75,11 @@ type original struct {
 
 // heavyPageOperators is how many content operators make a page heavy to
 // render: a page of a leaflet or a book has a few thousand, and PDFium
-// takes seconds on a page of a million. A heavy file's proof takes one of
-// the renderer's instances at most, and only while the other is free for
-// light ones (proof.Renderer.RenderHeavy). A proof in a later run than its
-// preflight (after a restart) does not know and renders as a light one.
+// takes seconds on a page of a million. A heavy file's proof takes one
+// instance, and one heavy file is proofed at a time, so the other
+// instances stay free for light ones (proof.Renderer.RenderHeavy). A proof
+// in a later run than its preflight (after a restart) does not know and
+// renders as a light one.
 const heavyPageOperators = 200_000
 
 // open returns the file stored under key, from the start.

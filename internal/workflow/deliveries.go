@@ -22,14 +22,19 @@ const MaxRetryAll = 1000
 // store.ErrStale for a test ping, which is never sent again;
 // store.ErrNotFound for a delivery that is not the tenant's.
 func (s *Service) Redeliver(ctx context.Context, tenantID, deliveryID string) (store.Delivery, error) {
-	d, err := s.Store.Redeliver(ctx, store.RedeliverParams{
-		TenantID: tenantID, DeliveryID: deliveryID, At: s.now(), Attempts: s.attempts(),
-	})
+	d, err := s.redeliver(ctx, tenantID, deliveryID)
 	if err != nil {
 		return d, err
 	}
 	s.notify()
 	return d, nil
+}
+
+// redeliver starts a new round of attempts without waking the worker.
+func (s *Service) redeliver(ctx context.Context, tenantID, deliveryID string) (store.Delivery, error) {
+	return s.Store.Redeliver(ctx, store.RedeliverParams{
+		TenantID: tenantID, DeliveryID: deliveryID, At: s.now(), Attempts: s.attempts(),
+	})
 }
 
 // RetryAllParams names the exceptions RetryAll sends again.
@@ -57,10 +62,7 @@ func (s *Service) RetryAll(ctx context.Context, p RetryAllParams) (int, error) {
 		if d.JobID == "" {
 			continue
 		}
-		_, err = s.Store.Redeliver(ctx, store.RedeliverParams{
-			TenantID: p.TenantID, DeliveryID: d.ID, At: s.now(), Attempts: s.attempts(),
-		})
-		if err != nil {
+		if _, err = s.redeliver(ctx, p.TenantID, d.ID); err != nil {
 			err = fmt.Errorf("retry all to %s, after %d: %w", p.URL, n, err)
 			break
 		}
