@@ -157,7 +157,8 @@ type diskUpload struct {
 }
 
 // WriteChunk writes a chunk once the disk has room for the rest of the
-// upload and its stored copy, holding that room while it writes. When the
+// upload and its stored copy, holding that room while it writes, less
+// each byte as it is written (disk.Floor.ReserveBody). When the
 // disk refuses the write it deletes the upload: the customer starts again
 // later, and meanwhile the partial file does not keep the disk full. (tusd
 // turns a failure to read the request into the end of the body, so an
@@ -168,12 +169,13 @@ func (u *diskUpload) WriteChunk(ctx context.Context, offset int64, src io.Reader
 	if err != nil {
 		return 0, err
 	}
-	release, err := u.store.disk.Reserve(2*info.Size - offset)
+	need := 2*info.Size - offset
+	body, release, err := u.store.disk.ReserveBody(need, need, src)
 	if err != nil {
 		return 0, u.store.noRoom(ctx, err)
 	}
 	defer release()
-	n, err := u.Upload.WriteChunk(ctx, offset, src)
+	n, err := u.Upload.WriteChunk(ctx, offset, body)
 	if err == nil {
 		return n, nil
 	}
