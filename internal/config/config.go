@@ -210,7 +210,7 @@ func (c *Config) Validate() error {
 		c.PublicURL = strings.TrimRight(c.PublicURL, "/")
 	}
 	if c.RenderMemoryMB < 0 || c.RenderMemoryMB > 2048 {
-		errs = append(errs, errors.New("--render-memory-mb must be between 0 (the default) and 2048, the renderer's own maximum"))
+		errs = append(errs, fmt.Errorf("--render-memory-mb must be between 0 (for the default, %d) and 2048, the renderer's own maximum", pdfium.DefaultInstanceMemory>>20))
 	}
 	if c.MaxUploadMB < 0 || c.FileLinkTTL < 0 || c.JobLifetime < 0 || c.RenderPageTimeout < 0 || c.ProofTimeout < 0 {
 		errs = append(errs, errors.New("--max-upload-mb, --file-link-ttl, --job-lifetime, --render-page-timeout and --proof-timeout must not be negative"))
