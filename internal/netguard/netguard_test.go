@@ -207,6 +207,11 @@ func TestValidateURL(t *testing.T) {
 		{"https://user:pass@erp.example.com/", true, false, false},
 		{" https://erp.example.com/", false, false, false},
 		{"https://erp.example.com/a b", false, false, false},
+		// What would display as another URL (Trojan Source) or break a
+		// log line: refused wherever a URL is given, API, ping or Manage.
+		{"https://erp.example.com/\u202eknil", true, false, false},
+		{"https://erp.example.com/\x07", true, false, false},
+		{"https://erp.example.com/\u0085", true, false, false},
 		{"https://" + strings.Repeat("a", MaxURLLength) + ".com/", false, false, false},
 		{"", false, false, false},
 		{"https://localhost/hook", false, false, true},

@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+
+	"github.com/atomyx/submit/internal/job"
 )
 
 // MaxURLLength bounds the URLs a tenant may give; longer ones are refused
@@ -14,7 +16,8 @@ const MaxURLLength = 2048
 
 // ValidateURL checks a URL a tenant gives for Submit to call or fetch: it
 // must be absolute, https (http too when allowInsecure), with a host and
-// without user:password. Unless allowInsecure, a host written as a
+// without user:password, and one line of text (job.CheckLine: no control
+// or bidirectional control characters). Unless allowInsecure, a host written as a
 // non-public IP address, a name under a private suffix (localhost,
 // .internal, .local, …) or a name without a dot is refused here already;
 // every other name is checked again when it is connected to, after
@@ -31,6 +34,9 @@ func ValidateURL(raw string, allowInsecure bool) (*url.URL, error) {
 	}
 	if strings.TrimSpace(raw) != raw || strings.ContainsAny(raw, " \t\r\n") {
 		return nil, errors.New("must not contain spaces or line breaks")
+	}
+	if err := job.CheckLine(raw); err != nil {
+		return nil, err // control and bidirectional control characters, in the text rule's words
 	}
 	u, err := url.Parse(raw)
 	if err != nil || !u.IsAbs() || u.Opaque != "" {
