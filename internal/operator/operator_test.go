@@ -2,7 +2,6 @@ package operator_test
 
 import (
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"github.com/atomyx/submit/internal/operator"
 	"github.com/atomyx/submit/internal/store"
 	"github.com/atomyx/submit/internal/store/sqlite"
+	"github.com/atomyx/submit/internal/store/storetest"
 	"github.com/atomyx/submit/internal/vault"
 )
 
@@ -27,14 +27,7 @@ type fixture struct {
 // clock the test sets.
 func setup(t *testing.T) *fixture {
 	t.Helper()
-	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "o.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	db := storetest.SQLite(t).(*sqlite.DB)
 	tn, _, err := vault.New(db).EnsureTenant(t.Context(), "acme")
 	if err != nil {
 		t.Fatal(err)
