@@ -17,10 +17,7 @@ func TestCloseWaitsForOpenDocuments(t *testing.T) {
 		t.Skip("starting PDFium takes seconds")
 	}
 	t.Parallel()
-	p, err := New(Options{CacheDir: sharedCache, Workers: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := pool(t, Options{Workers: 2})
 	ctx := context.Background()
 	data := squarePDF()
 	open := func() (*Document, bool, error) {
@@ -30,6 +27,7 @@ func TestCloseWaitsForOpenDocuments(t *testing.T) {
 	if !ok || err != nil {
 		t.Fatalf("TryOpen = %v, %v", ok, err)
 	}
+	t.Cleanup(func() { d.Close() })
 	closed := make(chan error, 1)
 	go func() { closed <- p.Close() }()
 	deadline := time.Now().Add(30 * time.Second)

@@ -17,11 +17,7 @@ func TestOpenHeavyLeavesAnInstance(t *testing.T) {
 		t.Skip("starting PDFium takes seconds")
 	}
 	t.Parallel()
-	p, err := New(Options{CacheDir: sharedCache, Workers: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { p.Close() })
+	p := pool(t, Options{Workers: 2})
 	data := squarePDF()
 	open := func(f func(context.Context, io.ReadSeeker, int64) (*Document, error), wait time.Duration) (*Document, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), wait)
@@ -32,7 +28,11 @@ func TestOpenHeavyLeavesAnInstance(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := open(p.OpenHeavy, 100*time.Millisecond); !errors.Is(err, context.DeadlineExceeded) {
+	t.Cleanup(func() { first.Close() })
+	if d, err := open(p.OpenHeavy, 100*time.Millisecond); !errors.Is(err, context.DeadlineExceeded) {
+		if err == nil {
+			d.Close()
+		}
 		t.Fatalf("a second heavy document while one is open: %v, want to wait", err)
 	}
 	light, err := open(p.Open, 10*time.Second)

@@ -20,16 +20,12 @@ func TestHostilePageIsStopped(t *testing.T) {
 	}
 	// PDFium's own maximum, so that the deadlines stop the page, not the
 	// memory bound (TestInstanceMemoryBoundsAPage).
-	p, err := New(Options{CacheDir: sharedCache, Workers: 2, PageTimeout: 2 * time.Second, InstanceMemory: 2 << 30})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { p.Close() })
+	p := pool(t, Options{Workers: 2, PageTimeout: 2 * time.Second, InstanceMemory: 2 << 30})
 	hostile := hostilepdf.NestedForms(7, 10)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
-	_, err = p.Render(ctx, bytes.NewReader(hostile), int64(len(hostile)), []int{1}, 500)
+	_, err := p.Render(ctx, bytes.NewReader(hostile), int64(len(hostile)), []int{1}, 500)
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("render under a 200 ms deadline: err = %v, want the deadline", err)
 	}
@@ -46,6 +42,7 @@ func TestHostilePageIsStopped(t *testing.T) {
 		if !ok || err != nil {
 			t.Fatalf("TryOpen after the stops = %v, %v; want a free instance", ok, err)
 		}
+		t.Cleanup(func() { d.Close() })
 		docs = append(docs, d)
 	}
 	for _, d := range docs {

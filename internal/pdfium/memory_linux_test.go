@@ -107,11 +107,7 @@ func TestInstanceMemoryBoundsAPage(t *testing.T) {
 	if err := pdfwrite.WriteSample(&poster, pdfwrite.SampleSpec{Pages: 1, TrimW: 594, TrimH: 841, ImageW: 7016, ImageH: 9933, Noise: 60}); err != nil {
 		t.Fatal(err)
 	}
-	small, err := New(Options{CacheDir: sharedCache, Workers: 1, InstanceMemory: 24 << 20})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer small.Close()
+	small := pool(t, Options{Workers: 1, InstanceMemory: 24 << 20})
 	if err := renderFirst(t, small, photo.Bytes()); !errors.Is(err, ErrPage) {
 		t.Errorf("a photo page in 24 MiB: %v, want ErrPage", err)
 	}

@@ -80,15 +80,27 @@ func TestRender(t *testing.T) {
 // only the first test run compiles.
 var sharedCache = filepath.Join(os.TempDir(), "submit-test-wazero-cache")
 
-// onePool is a pool of one worker.
-func onePool(t *testing.T) *Pool {
+// pool is a pool with the options o, on the shared cache unless o names
+// another, closed when the test ends. A test that may stop with a
+// document open closes it in a cleanup registered after the pool's, so
+// that it runs first: Close waits for every open document.
+func pool(t *testing.T, o Options) *Pool {
 	t.Helper()
-	p, err := New(Options{CacheDir: sharedCache, Workers: 1})
+	if o.CacheDir == "" {
+		o.CacheDir = sharedCache
+	}
+	p, err := New(o)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
 	t.Cleanup(func() { p.Close() })
 	return p
+}
+
+// onePool is a pool of one worker.
+func onePool(t *testing.T) *Pool {
+	t.Helper()
+	return pool(t, Options{Workers: 1})
 }
 
 func TestDocument(t *testing.T) {
