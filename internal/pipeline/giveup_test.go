@@ -131,12 +131,7 @@ func TestProofGivesUp(t *testing.T) {
 		cur := e.givenUp(t, j)
 		// Given up: no claim takes the job again, up to one that started
 		// after the test saw it given up.
-		select {
-		case <-claims.next():
-		case <-time.After(30 * time.Second):
-			t.Fatal("the pipeline claimed no work for 30 s")
-		}
-		if n := claims.reclaims(); n != 0 {
+		if n := claims.settled(t); n != 0 {
 			t.Errorf("the job was claimed %d times after the pipeline gave up on it", n)
 		}
 		if n := blobs.tries.Load(); n != 3 {
@@ -194,6 +189,20 @@ func (c *claimWatch) next() <-chan struct{} {
 	return ch
 }
 
+// settled waits until the first claim to start after the call has ended
+// and returns the number of claims that took a job given up. Called once
+// the test has seen a job given up, it tells whether the pipeline took
+// the job again, without waiting a while for a try that does not come.
+func (c *claimWatch) settled(t *testing.T) int {
+	t.Helper()
+	select {
+	case <-c.next():
+	case <-time.After(30 * time.Second):
+		t.Fatal("the pipeline claimed no work for 30 s")
+	}
+	return c.reclaims()
+}
+
 // reclaims returns the number of claims that took a job given up.
 func (c *claimWatch) reclaims() int {
 	c.mu.Lock()
@@ -220,14 +229,16 @@ func (c *claimWatch) ClaimJobWork(ctx context.Context, p store.ClaimParams) ([]s
 	return jobs, err
 }
 
+// ReleaseJobWork marks the job given up before it is released as such:
+// marked after, a claim started once the test saw the release could miss
+// it. No claim can take the job before the release, which holds its lease.
 func (c *claimWatch) ReleaseJobWork(ctx context.Context, p store.ReleaseParams) error {
-	err := c.Store.ReleaseJobWork(ctx, p)
-	if err == nil && !p.GaveUp.IsZero() {
+	if !p.GaveUp.IsZero() {
 		c.mu.Lock()
 		c.gaveUp[p.JobID] = true
 		c.mu.Unlock()
 	}
-	return err
+	return c.Store.ReleaseJobWork(ctx, p)
 }
 
 // givenUp waits until the pipeline has given up on j and returns the job.

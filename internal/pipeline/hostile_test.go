@@ -54,12 +54,15 @@ func TestHostileProofGivenUpAtOnce(t *testing.T) {
 		e := setup(t, st)
 		blobs := &unreadableBlobs{countingBlobs: countingBlobs{Store: e.flow.Blobs, opens: map[string]int{}}}
 		e.flow.Blobs = blobs
+		claims := &claimWatch{Store: st, gaveUp: map[string]bool{}}
+		flow := *e.flow
+		flow.Store = claims
 		sharedEngines(t)
 		quick := proof.New(pool, proof.Options{Timeout: 50 * time.Millisecond})
 		e.pipeline(t, quickRetries, func(c *Config) {
 			// A lease far longer than the run, so that a slow renewal on a
 			// busy machine cannot start a second run.
-			c.Renderer, c.Lease = quick, time.Minute
+			c.Flow, c.Renderer, c.Lease = &flow, quick, time.Minute
 		})
 		j := e.newJob(t, "")
 		v := e.upload(t, j, "forms.pdf", hostilepdf.NestedForms(5, 10))
@@ -67,7 +70,11 @@ func TestHostileProofGivenUpAtOnce(t *testing.T) {
 		if got := e.proofFailed(t, j, v); !strings.Contains(got.Message, "takes too long to render") {
 			t.Errorf("finding = %+v, want one saying the file takes too long", got)
 		}
-		time.Sleep(300 * time.Millisecond) // many polls: no further try
+		// Given up: no claim takes the job again, up to one that started
+		// after the test saw it given up.
+		if n := claims.settled(t); n != 0 {
+			t.Errorf("the job was claimed %d times after the pipeline gave up on it", n)
+		}
 		cur, err := st.Job(t.Context(), j.TenantID, j.ID)
 		if err != nil || cur.Status != job.PreflightPassed || cur.WorkGaveUpAt.IsZero() {
 			t.Fatalf("the job is %s, given up at %v (%v); want preflight_passed, given up", cur.Status, cur.WorkGaveUpAt, err)
@@ -268,6 +275,7 @@ type hostileRun struct {
 	GaveUp    bool     // the proof given up
 	Codes     []string // the version's findings
 	Opens     int      // opens of the file: one per attempt
+	Reclaims  int      // claims of the job after the proof was given up
 	Events    []job.Status
 	Seconds   float64
 	RSSBefore int64 // VmRSS before the upload, bytes
@@ -297,6 +305,9 @@ func TestHostileFilesThroughThePipeline(t *testing.T) {
 			// Each attempt opens the file anew, preflight and proof share one.
 			if res.Opens != 1 || !slices.Equal(res.Events, c.want.events()) {
 				t.Errorf("%d attempts, events %v; want one attempt, events %v", res.Opens, res.Events, c.want.events())
+			}
+			if res.Reclaims != 0 {
+				t.Errorf("the job was claimed %d times after the pipeline gave up on it", res.Reclaims)
 			}
 			if growth > c.maxGrowth {
 				t.Errorf("resident memory grew by %d MiB, over the bound of %d MiB", growth, c.maxGrowth)
@@ -334,9 +345,13 @@ func TestHostilePipelineChild(t *testing.T) {
 	}
 	pdf := cases[i].pdf()
 
-	e := setup(t, storetest.SQLite(t))
+	st := storetest.SQLite(t)
+	e := setup(t, st)
 	blobs := &countingBlobs{Store: e.flow.Blobs, opens: map[string]int{}}
 	e.flow.Blobs = blobs
+	claims := &claimWatch{Store: st, gaveUp: map[string]bool{}}
+	flow := *e.flow
+	flow.Store = claims
 	eng, err := preflight.New(preflight.Options{Timeout: hostilePreflightTimeout})
 	if err != nil {
 		t.Fatal(err)
@@ -347,7 +362,7 @@ func TestHostilePipelineChild(t *testing.T) {
 	}
 	t.Cleanup(func() { pool.Close() })
 	e.pipeline(t, func(c *Config) {
-		c.Preflight, c.Renderer = eng, proof.New(pool, proof.Options{Timeout: hostileProofTimeout})
+		c.Flow, c.Preflight, c.Renderer = &flow, eng, proof.New(pool, proof.Options{Timeout: hostileProofTimeout})
 		// A lease far longer than the run, so that a slow renewal on a
 		// busy machine cannot start a second attempt.
 		c.Lease = time.Minute
@@ -373,7 +388,9 @@ func TestHostilePipelineChild(t *testing.T) {
 
 	res.Status, res.GaveUp = end.Status, !end.WorkGaveUpAt.IsZero()
 	if res.GaveUp {
-		time.Sleep(300 * time.Millisecond) // many polls: a further attempt would open the file again
+		// A further attempt would take the job again, and open the file
+		// again: the pipeline's next claim tells whether it did.
+		res.Reclaims = claims.settled(t)
 	}
 	res.Opens = blobs.count(v.BlobKey)
 	res.Events = e.statuses(t, j)
