@@ -102,26 +102,23 @@ func TestHostileProofGivenUpAtOnce(t *testing.T) {
 	})
 }
 
-// proofFailed polls until the version has a PROOF_RENDER_FAILED finding
-// and returns it.
+// proofFailed waits until the job's pipeline work has ended and returns
+// the version's PROOF_RENDER_FAILED finding, which it must have.
 func (e *env) proofFailed(t *testing.T, j job.Job, v store.ArtworkVersion) job.Finding {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		got, err := e.st.ArtworkVersion(t.Context(), j.TenantID, v.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, f := range got.Errors {
-			if f.Code == CodeProofFailed {
-				return f
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("version %s has no %s after 60 s", v.ID, CodeProofFailed)
-		}
-		time.Sleep(20 * time.Millisecond)
+	cur := e.ended(t, j, 60*time.Second)
+	got, err := e.st.ArtworkVersion(t.Context(), j.TenantID, v.ID)
+	if err != nil {
+		t.Fatal(err)
 	}
+	for _, f := range got.Errors {
+		if f.Code == CodeProofFailed {
+			return f
+		}
+	}
+	t.Fatalf("job %s ended %s (given up: %v) and version %s has no %s: %+v",
+		j.ID, cur.Status, !cur.WorkGaveUpAt.IsZero(), v.ID, CodeProofFailed, got.Errors)
+	return job.Finding{}
 }
 
 // The hostile-file suite: every file of internal/hostilepdf goes through
