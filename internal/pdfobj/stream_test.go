@@ -285,6 +285,31 @@ func TestDecryptReadersMatchWholeData(t *testing.T) {
 	}
 }
 
+// waitsForBudget returns once a Decode, which sends its result on done,
+// waits for b: a semaphore refuses TryAcquire once a waiter is queued,
+// while b has a byte free. It fails the test if Decode ends first.
+func waitsForBudget(t *testing.T, b *Budget, done <-chan error) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for b.sem.TryAcquire(1) {
+		b.sem.Release(1)
+		select {
+		case err := <-done:
+			t.Fatalf("Decode did not wait for the budget: %v", err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("Decode has not waited for the budget in 30 s")
+		}
+		runtime.Gosched()
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("Decode did not wait for the budget: %v", err)
+	default:
+	}
+}
+
 // Decode holds what is over smallDecode only when the budget has room,
 // and in a buffer of the data's size.
 func TestDecodeWaitsForTheBudget(t *testing.T) {
@@ -304,21 +329,20 @@ func TestDecodeWaitsForTheBudget(t *testing.T) {
 		}
 		done <- err
 	}()
-	select {
-	case err := <-done:
-		t.Fatalf("Decode did not wait for the budget: %v", err)
-	case <-time.After(200 * time.Millisecond):
-	}
+	waitsForBudget(t, b, done)
 	release()
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
 
+	// All but a byte held, so that the same probe sees Decode wait; then
+	// its context ends.
 	ctx, cancel := context.WithCancel(context.Background())
 	d, sd = openStream(t, ctx, streamFile("/Filter /FlateDecode", hostilepdf.Zeros(size)), Options{Budget: b})
-	release, _ = b.Acquire(context.Background(), 4<<20)
+	release, _ = b.Acquire(context.Background(), 4<<20-1)
 	defer release()
 	go func() { _, err := d.Decode(sd, 1<<30); done <- err }()
+	waitsForBudget(t, b, done)
 	cancel()
 	if err := <-done; !errors.Is(err, context.Canceled) {
 		t.Errorf("Decode waiting for the budget when the context ended: %v", err)
