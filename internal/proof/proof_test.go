@@ -262,8 +262,8 @@ func TestRenderTimeout(t *testing.T) {
 		t.Errorf("Render cancelled = %v, want context.Canceled, not the file's fault", err)
 	}
 	stop := errors.New("disk full")
-	if err := render(t.Context(), Options{}, func(Page) error { return stop }); FileFault(err) {
-		t.Errorf("an emit error %v is taken for the file's fault", err)
+	if err := render(t.Context(), Options{}, func(Page) error { return stop }); !errors.Is(err, stop) || FileFault(err) {
+		t.Errorf("Render with a failing emit = %v, want the emit's error, not the file's fault", err)
 	}
 	junk := []byte("%PDF-1.7\nthis is not a PDF at all")
 	_, err = renderer(t).Render(t.Context(), bytes.NewReader(junk), int64(len(junk)), none)
