@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/atomyx/submit/internal/store"
 )
@@ -44,9 +45,12 @@ func TestFreeTextRefusesControlCharacters(t *testing.T) {
 	if got, _ := e.st.Delivery(t.Context(), e.acme.ID, d.ID); got.State != store.DeliveryFailed {
 		t.Errorf("the delivery is %s after refused notes", got.State)
 	}
-	keys, _ := e.st.ListAPIKeys(t.Context(), e.acme.ID)
+	keys, err := e.st.ListAPIKeys(t.Context(), e.acme.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, k := range keys {
-		if strings.Contains(k.Name, "\u202e") {
+		if strings.Contains(k.Name, "\u202e") || utf8.RuneCountInString(k.Name) > 100 {
 			t.Errorf("key %q stored", k.Name)
 		}
 	}
