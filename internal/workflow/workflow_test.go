@@ -177,12 +177,7 @@ func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
 func TestRejectReasonIsText(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
-	j := f.job(t, workflow.NewJobParams{})
-	for _, to := range []job.Status{job.Uploaded, job.Preflighting, job.PreflightPassed, job.ProofGenerated} {
-		if _, err := f.flow.Transition(t.Context(), workflow.Change{TenantID: f.tenantID, JobID: j.ID, To: to}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	j := f.proofReady(t)
 	for _, reason := range []string{"wrong\x00", "wrong\x1b[0m", "INV-\u202e1001", "a\u2028b", "\xff"} {
 		_, err := f.flow.Reject(t.Context(), f.tenantID, j.ID, reason)
 		if !errors.Is(err, workflow.ErrReason) || !errors.Is(err, job.ErrText) {
