@@ -300,7 +300,9 @@ func TestHTTPFailureWithRenderInFlight(t *testing.T) {
 		if err != nil || len(claimed) != 1 {
 			t.Errorf("once run has returned another process claims %v, %v; want the job, its lease released", claimed, err)
 		}
-	case got.Status != job.ProofGenerated: // the render may have ended first
+	case got.Status == job.ProofGenerated: // the render may have ended first
+		t.Log("the render ended before the server failed: this run did not test the release of a job under way")
+	default:
 		t.Errorf("after the stop the job is %s (given up: %v), want preflight_passed, the render abandoned", got.Status, !got.WorkGaveUpAt.IsZero())
 	}
 	// What serve does next.
