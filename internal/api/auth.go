@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/atomyx/submit/internal/apikey"
+	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/store"
 )
 
@@ -25,6 +26,9 @@ type Caller struct {
 	Livemode bool
 	Scopes   []string
 }
+
+// actor is the caller as the author of an event: its API key.
+func (c Caller) actor() job.Actor { return job.Actor{Kind: job.ActorAPIKey, ID: c.KeyID} }
 
 func caller(ctx context.Context) Caller {
 	c, _ := ctx.Value(callerKey{}).(Caller)

@@ -59,7 +59,7 @@ func (a *API) cancelJob(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
-	j, err = a.flow.Cancel(r.Context(), j.TenantID, j.ID)
+	j, err = a.flow.Cancel(r.Context(), j.TenantID, j.ID, caller(r.Context()).actor())
 	if errors.Is(err, job.ErrTransition) {
 		err = errConflict(fmt.Sprintf("The job is %s and can no longer be cancelled.", j.Status))
 	}

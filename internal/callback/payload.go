@@ -39,6 +39,12 @@ type Payload struct {
 	Livemode         bool              `json:"livemode"`
 	Files            map[string]string `json:"files"`
 	Errors           []job.Finding     `json:"errors"`
+	// DecidedBy says who decided an approval, rejection or cancel:
+	// "customer", "api_key" or "operator" (contract, Additions). Other
+	// events leave it out.
+	DecidedBy string `json:"decided_by,omitempty"`
+	// Changes names the fields an updated event changed.
+	Changes []string `json:"changes,omitempty"`
 	// Attempt is 1 or more in a callback; GET /api/jobs/{id}/events shows
 	// the same body without it.
 	Attempt int `json:"attempt,omitempty"`
@@ -60,8 +66,18 @@ func NewPayload(e job.Event, attempt int, files map[string]string) Payload {
 		EventID: e.ID, EventType: string(e.Type), OccurredAt: webhook.FormatTimestamp(e.OccurredAt),
 		SessionID: e.JobID, OrderRef: e.OrderRef, ArtworkVersionID: e.ArtworkVersionID,
 		Status: string(e.Status), Sequence: e.Sequence, Livemode: e.Livemode,
-		Files: files, Errors: errs, Attempt: attempt,
+		Files: files, Errors: errs, DecidedBy: decidedBy(e), Changes: e.Changes, Attempt: attempt,
 	}
+}
+
+// decidedBy is who decided a decision event; other events say nothing.
+// Cancels recorded before events kept their author (migration 0008) could
+// have come from the API or Manage, so they say nothing either.
+func decidedBy(e job.Event) string {
+	if !e.Type.Decision() {
+		return ""
+	}
+	return e.Actor.Kind
 }
 
 // PingPayload is the body of a test ping delivery. Its event_id is derived

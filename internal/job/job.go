@@ -19,6 +19,9 @@ type Job struct {
 	ArtworkURL  string // where to fetch the artwork from, if the ERP supplied one
 	CallbackURL string // the job's own; empty means the tenant's default
 	Preflight   *Expectations
+	// Events are the event types the job's callbacks are sent for; nil
+	// means its tenant's choice (see EventType.Sent).
+	Events []EventType
 	// UploadToken is the secret part of the upload link. It is a capability:
 	// whoever holds the link may upload, so it has 128 bits or more.
 	UploadToken string
@@ -123,6 +126,27 @@ type Event struct {
 	// Files names the stored files that existed when the event happened, by
 	// kind ("processed_pdf", "proof", "preflight_report") to blob key. Links
 	// are made from them when the event is sent or read, because links expire.
-	Files      map[string]string
+	Files map[string]string
+	// Actor is who caused the event, when someone did: the customer, an
+	// API key or an operator. Events of the pipeline and the clock have
+	// none.
+	Actor Actor
+	// Changes names the fields an updated event changed.
+	Changes    []string
 	OccurredAt time.Time
+}
+
+// Who caused an event: Actor.Kind. The values are API (decided_by).
+const (
+	ActorCustomer = "customer"
+	ActorAPIKey   = "api_key"
+	ActorOperator = "operator"
+)
+
+// Actor is who caused an event. ID names the API key (key_…) or the
+// operator (usr_…); a customer is known only by the upload link, so has
+// none.
+type Actor struct {
+	Kind string `json:"type"`
+	ID   string `json:"id,omitempty"`
 }

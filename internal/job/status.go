@@ -42,10 +42,14 @@ func (s Status) Final() bool { return s == Approved || s == Cancelled || s == Ex
 // EventType names what happened. Every transition records exactly one event,
 // and an event's type is the status it led to: the seeds name callbacks
 // after the status they announce, and a receiver never has to map one onto
-// the other.
+// the other. Two events leave the status as it is and are outcomes instead:
+// proof_failed (the proof could not be made; the job stays
+// preflight_passed until an operator has it made again) and updated (the
+// ERP changed the job).
 type EventType string
 
-// The event types. Only the first seven are sent as callbacks; see Callback.
+// The event types. The seed's seven come first and keep their meaning; the
+// rest were added on 2026-12-02 (CONTRACT.md, Additions).
 const (
 	EventUploaded        = EventType(Uploaded)
 	EventPreflighting    = EventType(Preflighting)
@@ -56,19 +60,45 @@ const (
 	EventRejected        = EventType(Rejected)
 	EventCancelled       = EventType(Cancelled)
 	EventExpired         = EventType(Expired)
+	EventProofFailed     = EventType("proof_failed")
+	EventUpdated         = EventType("updated")
 )
 
-// Callback reports whether events of this type are delivered to the job's
-// callback URL. The contract lists seven callback events. Cancellation comes
-// from the ERP itself and expiry is visible in the job and its event log, so
-// neither is pushed (docs/api.md records the decision).
-func (t EventType) Callback() bool {
-	switch t {
-	case EventUploaded, EventPreflighting, EventPreflightPassed, EventPreflightFailed,
-		EventProofGenerated, EventApproved, EventRejected:
-		return true
+// EventTypes lists every event type a subscription may name, in the order
+// documentation shows them.
+var EventTypes = []EventType{
+	EventUploaded, EventPreflighting, EventPreflightPassed, EventPreflightFailed,
+	EventProofGenerated, EventApproved, EventRejected, EventCancelled, EventExpired,
+	EventProofFailed, EventUpdated,
+}
+
+// DefaultEvents are the events sent when neither the job nor its tenant
+// chose: every end and every step of a job, that is all but updated. An
+// update is the ERP's own doing, so it is sent only to an ERP that asks for
+// it (contract: "updated, not sent as a callback unless subscribed").
+var DefaultEvents = EventTypes[:len(EventTypes)-1]
+
+// ValidEvent reports whether t is an event type a subscription may name.
+func ValidEvent(t EventType) bool { return slices.Contains(EventTypes, t) }
+
+// Sent reports whether an event of type t goes to the callback URL under a
+// subscription: the job's own list when it chose one, else its tenant's,
+// else DefaultEvents. An event that is not sent is still recorded, and GET
+// /api/jobs/{id}/events lists it.
+func (t EventType) Sent(jobEvents, tenantEvents []EventType) bool {
+	switch {
+	case jobEvents != nil:
+		return slices.Contains(jobEvents, t)
+	case tenantEvents != nil:
+		return slices.Contains(tenantEvents, t)
 	}
-	return false
+	return slices.Contains(DefaultEvents, t)
+}
+
+// Decision reports whether an event records someone's decision, and so
+// says who decided (decided_by): an approval, a rejection, a cancel.
+func (t EventType) Decision() bool {
+	return t == EventApproved || t == EventRejected || t == EventCancelled
 }
 
 // transitions is the whole state machine: for each status, the statuses it may
@@ -118,3 +148,18 @@ func Move(from, to Status) (EventType, error) {
 // Next lists the statuses a job in status s may move to, for documentation
 // and for pages that decide which actions to offer.
 func Next(s Status) []Status { return slices.Clone(transitions[s]) }
+
+// Record checks that an outcome event (one that keeps the status) may be
+// recorded for a job in status s: proof_failed only while the proof is
+// awaited, updated only while the job is not final.
+func Record(s Status, t EventType) error {
+	switch {
+	case t == EventProofFailed && s == PreflightPassed:
+		return nil
+	case t == EventUpdated && s.Valid() && !s.Final():
+		return nil
+	case t == EventUpdated && s.Final():
+		return fmt.Errorf("%w: the job is %s, which is final", ErrTransition, s)
+	}
+	return fmt.Errorf("%w: %s cannot be recorded for a job that is %s", ErrTransition, t, s)
+}

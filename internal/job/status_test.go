@@ -57,16 +57,32 @@ func TestFinal(t *testing.T) {
 	}
 }
 
-func TestCallbackEvents(t *testing.T) {
+func TestSentEvents(t *testing.T) {
 	var got []EventType
-	for _, s := range Statuses {
-		if EventType(s).Callback() {
-			got = append(got, EventType(s))
+	for _, typ := range EventTypes {
+		if typ.Sent(nil, nil) {
+			got = append(got, typ)
 		}
 	}
-	want := []EventType{"uploaded", "preflighting", "preflight_passed", "preflight_failed", "proof_generated", "approved", "rejected"}
+	want := []EventType{"uploaded", "preflighting", "preflight_passed", "preflight_failed", "proof_generated",
+		"approved", "rejected", "cancelled", "expired", "proof_failed"}
 	if !slices.Equal(got, want) {
-		t.Errorf("callback events = %v, want the contract's %v", got, want)
+		t.Errorf("events sent by default = %v, want the contract's seven, the three ends, and not updated: %v", got, want)
+	}
+	for _, s := range Statuses {
+		if s != AwaitingUpload && !ValidEvent(EventType(s)) {
+			t.Errorf("status %s has no event type", s)
+		}
+	}
+	mine := []EventType{EventApproved, EventUpdated}
+	if !EventUpdated.Sent(mine, nil) || EventUploaded.Sent(mine, nil) {
+		t.Error("a job's own subscription is not followed")
+	}
+	if !EventRejected.Sent(nil, []EventType{EventRejected}) || EventApproved.Sent(nil, []EventType{EventRejected}) {
+		t.Error("a tenant's subscription is not followed for a job without its own")
+	}
+	if EventApproved.Sent([]EventType{}, []EventType{EventApproved}) {
+		t.Error("a job that chose no events still gets its tenant's")
 	}
 }
 

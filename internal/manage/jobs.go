@@ -118,7 +118,7 @@ func (m *Manage) timeline(ctx context.Context, tenant, jobID string) ([]eventVie
 
 func (m *Manage) cancelJob(w http.ResponseWriter, r *http.Request, c *call) error {
 	jobID := r.PathValue("id")
-	j, err := m.d.Workflow.Cancel(r.Context(), c.user.TenantID, jobID)
+	j, err := m.d.Workflow.Cancel(r.Context(), c.user.TenantID, jobID, job.Actor{Kind: job.ActorOperator, ID: c.user.ID})
 	if errors.Is(err, job.ErrTransition) {
 		m.errorPage(w, r, c, http.StatusConflict, "This job cannot be cancelled",
 			fmt.Sprintf("The job is %s: that is final, so it can no longer be cancelled.", statusLabel(j.Status)))

@@ -141,7 +141,7 @@ func (e *env) move(j store.Job, to job.Status, v *store.ArtworkVersion, errs []j
 		v.SHA256 = "9f2c4be1d1a0e5b7c3f8a6d2e4b1c0a9f8e7d6c5b4a3928170f6e5d4c3b2a190"
 		p.NewVersion, p.Event.ArtworkVersionID, p.CurrentVersionID = v, v.ID, v.ID
 	}
-	if typ.Callback() {
+	if typ.Sent(nil, nil) {
 		if url := cur.CallbackURL; url != "" {
 			p.CallbackURL, p.DeliveryID, p.Attempts = url, id.NewAt(id.Delivery, now), 3
 		}

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -17,8 +18,12 @@ import (
 const (
 	// CodeEngineFailed: preflight could not finish checking the file.
 	CodeEngineFailed = "PREFLIGHT_ENGINE_FAILED"
-	// CodeProofFailed: the proof pages could not be rendered.
+	// CodeProofFailed: the proof pages could not be rendered from this
+	// file (the file's fault).
 	CodeProofFailed = workflow.CodeProofFailed
+	// CodeProofServiceFailed: the proof could not be made because of a
+	// fault of Submit's (storage, renderer), not of the file.
+	CodeProofServiceFailed = workflow.CodeProofServiceFailed
 )
 
 // giveUp ends the tries of a step that failed attempts times, or once on
@@ -29,9 +34,13 @@ const (
 //     PREFLIGHT_ENGINE_FAILED finding: the ERP hears of it, and the
 //     customer is asked to export the file again and upload it;
 //   - a proof has no status to fail to (preflight_passed leads only to
-//     proof_generated, and the file did pass), so the version gets a
-//     PROOF_RENDER_FAILED finding, which Manage shows, and the log an
-//     error; the job waits for an operator, a cancel or its expiry;
+//     proof_generated, and the file did pass), so a proof_failed event
+//     is recorded, which the ERP is sent, with its finding on the version
+//     in the same transaction: PROOF_RENDER_FAILED when the renderer
+//     failed on the file, PROOF_SERVICE_FAILED when Submit failed
+//     (storage, a crash), never blaming the file for the second. The job
+//     waits for an operator (Manage: Make the proof again), a cancel or
+//     its expiry;
 //   - a fetch is recorded as failed, so that Manage offers to fetch again.
 //
 // The caller then releases the lease as given up, so the job is not
@@ -49,13 +58,9 @@ func (p *Pipeline) giveUp(ctx context.Context, j store.Job, attempts int, cause 
 					"Please export the PDF again from your design program and upload it again."}},
 		})
 	case j.Status == job.PreflightPassed:
-		err = p.cfg.Flow.Store.AddVersionFinding(ctx, store.AddFindingParams{
-			TenantID: j.TenantID, VersionID: j.CurrentVersionID,
-			Finding: job.Finding{
-				Code: CodeProofFailed, Check: "proof", Severity: "error",
-				Message: "The proof could not be made: " + proofFailure(cause, attempts) +
-					". An operator has to look at this file; a new export of the PDF, flattened, usually renders.",
-			},
+		_, err = p.cfg.Flow.Transition(ctx, workflow.Change{
+			TenantID: j.TenantID, JobID: j.ID, Outcome: job.EventProofFailed, GaveUp: true,
+			ArtworkVersionID: j.CurrentVersionID, Errors: []job.Finding{proofFailed(cause, attempts)},
 		})
 	case j.ArtworkFetch == store.FetchPending:
 		err = p.cfg.Flow.Store.SetArtworkFetch(ctx, j.ID, store.FetchFailed)
@@ -72,15 +77,52 @@ func (p *Pipeline) giveUp(ctx context.Context, j store.Job, attempts int, cause 
 	log.Error("gave up on a pipeline step after repeated failures")
 }
 
-// proofFailure says in words why the proof could not be made.
-func proofFailure(cause error, attempts int) string {
+// proofFailed is the finding of a proof given up on: whose fault it was
+// (details.fault: "file" or "submit") and why, in words for the ERP and the
+// customer. Only a failure of the renderer on the file itself (faultError)
+// is the file's; storage that refuses writes, a renderer that crashed or
+// a step that never finished are Submit's, and the message says that the
+// file needs no change.
+func proofFailed(cause error, attempts int) job.Finding {
+	var fault *faultError
+	if errors.As(cause, &fault) {
+		return job.Finding{
+			Code: CodeProofFailed, Check: "proof", Severity: "error",
+			Message: "The proof could not be made from this file: " + fileFailure(cause) +
+				". Export the PDF again from your design program (flattened, as PDF/X if it offers it) and upload the new file.",
+			Details: json.RawMessage(`{"fault":"file"}`),
+		}
+	}
+	why := "our proof renderer failed"
+	var st *storageError
+	if errors.As(cause, &st) {
+		why = "our file storage refused to save the proof"
+	}
+	details, _ := json.Marshal(map[string]any{"fault": "submit", "attempts": attempts})
+	return job.Finding{
+		Code: CodeProofServiceFailed, Check: "proof", Severity: "error",
+		Message: fmt.Sprintf("The proof could not be made because %s (%d attempts). This is not a problem with the file: "+
+			"our operators have been told and will make the proof again; nothing needs to change in the file.", why, attempts),
+		Details: details,
+	}
+}
+
+// fileFailure says in words why the renderer could not make a proof of
+// the file.
+func fileFailure(cause error) string {
 	switch {
 	case errors.Is(cause, proof.ErrTimeout):
-		return "this file takes too long to render"
+		return "it takes too long to render"
 	case errors.Is(cause, proof.ErrUnreadable):
-		return "the renderer cannot open this file"
-	case proof.FileFault(cause):
-		return "the renderer fails on a page of this file"
+		return "the renderer cannot open it"
 	}
-	return fmt.Sprintf("rendering the pages failed %d times", attempts)
+	return "the renderer fails on one of its pages"
 }
+
+// storageError marks a failure to store a file the step made: the blob
+// store refused the write. It is Submit's fault, retried, and never
+// reported as the file's.
+type storageError struct{ err error }
+
+func (e *storageError) Error() string { return e.err.Error() }
+func (e *storageError) Unwrap() error { return e.err }

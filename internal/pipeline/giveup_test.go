@@ -113,8 +113,9 @@ func TestPreflightGivesUp(t *testing.T) {
 	})
 }
 
-// TestProofGivesUp: a proof that fails every time is tried MaxAttempts
-// times, then the version gets PROOF_RENDER_FAILED and the job is left
+// TestProofGivesUp: a proof whose storage refuses every write is tried
+// MaxAttempts times, then a proof_failed event records PROOF_SERVICE_FAILED
+// (Submit's fault, not the file's) on the version, and the job is left
 // alone in preflight_passed, marked as given up; once the cause is gone,
 // an operator's RetryProof has the proof made, without the finding.
 func TestProofGivesUp(t *testing.T) {
@@ -147,8 +148,19 @@ func TestProofGivesUp(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(got.Errors) != 1 || got.Errors[0].Code != CodeProofFailed {
-			t.Fatalf("version errors = %+v, want one %s", got.Errors, CodeProofFailed)
+		if len(got.Errors) != 1 || got.Errors[0].Code != CodeProofServiceFailed ||
+			!strings.Contains(got.Errors[0].Message, "storage") || !strings.Contains(got.Errors[0].Message, "not a problem with the file") ||
+			string(got.Errors[0].Details) != `{"attempts":3,"fault":"submit"}` {
+			t.Fatalf("version errors = %+v, want one %s that says storage failed, not the file", got.Errors, CodeProofServiceFailed)
+		}
+		evs, err := st.ListEvents(t.Context(), j.TenantID, j.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		last := evs[len(evs)-1]
+		if last.Type != job.EventProofFailed || last.Status != job.PreflightPassed || len(last.Errors) != 1 ||
+			last.Errors[0].Code != CodeProofServiceFailed || last.ArtworkVersionID != v.ID {
+			t.Errorf("last event = %+v, want proof_failed in preflight_passed with the finding", last)
 		}
 
 		blobs.healed.Store(true)
@@ -162,7 +174,7 @@ func TestProofGivesUp(t *testing.T) {
 		if len(got.Errors) != 0 || got.Files["proof"] == "" {
 			t.Errorf("after the retry the version has errors %+v, files %v; want no errors and a proof", got.Errors, got.Files)
 		}
-		want := []job.Status{job.Uploaded, job.Preflighting, job.PreflightPassed, job.ProofGenerated}
+		want := []job.Status{job.Uploaded, job.Preflighting, job.PreflightPassed, job.PreflightPassed, job.ProofGenerated}
 		if got := e.statuses(t, j); !slices.Equal(got, want) {
 			t.Errorf("events = %v, want %v", got, want)
 		}

@@ -68,7 +68,8 @@ func TestHostileProofGivenUpAtOnce(t *testing.T) {
 		j := e.newJob(t, "")
 		v := e.upload(t, j, "forms.pdf", hostilepdf.NestedForms(5, 10))
 
-		if got := e.proofFailed(t, j, v); !strings.Contains(got.Message, "takes too long to render") {
+		if got := e.proofFailed(t, j, v, CodeProofFailed); !strings.Contains(got.Message, "takes too long to render") ||
+			string(got.Details) != `{"fault":"file"}` {
 			t.Errorf("finding = %+v, want one saying the file takes too long", got)
 		}
 		// Given up: no claim takes the job again, up to one that started
@@ -87,14 +88,16 @@ func TestHostileProofGivenUpAtOnce(t *testing.T) {
 		}
 
 		// Made again by an operator while the file cannot be read: not the
-		// file's fault, so tried MaxAttempts times.
+		// file's fault, so tried MaxAttempts times, and reported as
+		// Submit's.
 		blobs.broken.Store(&v.BlobKey)
 		opens := blobs.count(v.BlobKey)
 		if _, err := e.flow.RetryProof(t.Context(), j.TenantID, j.ID); err != nil {
 			t.Fatal(err)
 		}
-		if got := e.proofFailed(t, j, v); !strings.Contains(got.Message, "failed 3 times") {
-			t.Errorf("finding = %+v, want rendering failed 3 times", got)
+		if got := e.proofFailed(t, j, v, CodeProofServiceFailed); !strings.Contains(got.Message, "(3 attempts)") ||
+			!strings.Contains(got.Message, "not a problem with the file") {
+			t.Errorf("finding = %+v, want Submit's failure after 3 attempts", got)
 		}
 		if n := blobs.count(v.BlobKey) - opens; n != 3 {
 			t.Errorf("an unreadable file was tried %d times, want 3", n)
@@ -103,8 +106,8 @@ func TestHostileProofGivenUpAtOnce(t *testing.T) {
 }
 
 // proofFailed waits until the job's pipeline work has ended and returns
-// the version's PROOF_RENDER_FAILED finding, which it must have.
-func (e *env) proofFailed(t *testing.T, j job.Job, v store.ArtworkVersion) job.Finding {
+// the version's finding of code, which it must have.
+func (e *env) proofFailed(t *testing.T, j job.Job, v store.ArtworkVersion, code string) job.Finding {
 	t.Helper()
 	cur := e.ended(t, j, 60*time.Second)
 	got, err := e.st.ArtworkVersion(t.Context(), j.TenantID, v.ID)
@@ -112,12 +115,12 @@ func (e *env) proofFailed(t *testing.T, j job.Job, v store.ArtworkVersion) job.F
 		t.Fatal(err)
 	}
 	for _, f := range got.Errors {
-		if f.Code == CodeProofFailed {
+		if f.Code == code {
 			return f
 		}
 	}
 	t.Fatalf("job %s ended %s (given up: %v) and version %s has no %s: %+v",
-		j.ID, cur.Status, !cur.WorkGaveUpAt.IsZero(), v.ID, CodeProofFailed, got.Errors)
+		j.ID, cur.Status, !cur.WorkGaveUpAt.IsZero(), v.ID, code, got.Errors)
 	return job.Finding{}
 }
 
@@ -156,7 +159,8 @@ func (h hostileEnd) events() []job.Status {
 	case job.ProofGenerated:
 		return []job.Status{job.Uploaded, job.Preflighting, job.PreflightPassed, job.ProofGenerated}
 	}
-	return []job.Status{job.Uploaded, job.Preflighting, job.PreflightPassed}
+	// The proof given up: a proof_failed event, which keeps the status.
+	return []job.Status{job.Uploaded, job.Preflighting, job.PreflightPassed, job.PreflightPassed}
 }
 
 // pipelineHostileMiB bounds the growth of the process's peak resident

@@ -52,7 +52,7 @@ func TestPassThenApprove(t *testing.T) {
 		}
 		checkProofPages(t, e, v, 2)
 
-		if _, err := e.flow.Approve(t.Context(), j.TenantID, j.ID); err != nil {
+		if _, err := e.flow.Approve(t.Context(), j.TenantID, j.ID, customer); err != nil {
 			t.Fatal(err)
 		}
 		got := e.statuses(t, j)
@@ -73,7 +73,7 @@ func TestPassThenApprove(t *testing.T) {
 		if len(ds) != len(want) {
 			t.Errorf("%d callback deliveries, want one per event (%d)", len(ds), len(want))
 		}
-		if again, err := e.flow.Approve(t.Context(), j.TenantID, j.ID); err != nil || again.Status != job.Approved {
+		if again, err := e.flow.Approve(t.Context(), j.TenantID, j.ID, customer); err != nil || again.Status != job.Approved {
 			t.Errorf("approving twice = %s, %v", again.Status, err)
 		}
 	})
@@ -127,13 +127,13 @@ func TestFailThenNewVersionThenReject(t *testing.T) {
 
 		v2 := e.upload(t, j, "fixed.pdf", samplePDF(t, 1))
 		e.wait(t, j, job.ProofGenerated)
-		if _, err := e.flow.Reject(t.Context(), j.TenantID, j.ID, "  "); !errors.Is(err, workflow.ErrReason) {
+		if _, err := e.flow.Reject(t.Context(), j.TenantID, j.ID, "  ", customer); !errors.Is(err, workflow.ErrReason) {
 			t.Errorf("reject without a reason: %v", err)
 		}
-		if _, err := e.flow.Reject(t.Context(), j.TenantID, j.ID, strings.Repeat("x", 2001)); !errors.Is(err, workflow.ErrReason) {
+		if _, err := e.flow.Reject(t.Context(), j.TenantID, j.ID, strings.Repeat("x", 2001), customer); !errors.Is(err, workflow.ErrReason) {
 			t.Errorf("reject with 2001 characters: %v", err)
 		}
-		got, err := e.flow.Reject(t.Context(), j.TenantID, j.ID, "The logo is too small.")
+		got, err := e.flow.Reject(t.Context(), j.TenantID, j.ID, "The logo is too small.", customer)
 		if err != nil || got.Status != job.Rejected || got.CurrentVersionID != v2.ID {
 			t.Fatalf("Reject = %+v, %v", got, err)
 		}
@@ -229,3 +229,6 @@ func TestReportIsJSON(t *testing.T) {
 		t.Errorf("report = %+v, %v", rep, err)
 	}
 }
+
+// customer decides in the tests as on the customer's page.
+var customer = job.Actor{Kind: job.ActorCustomer}

@@ -52,7 +52,7 @@ func (p *Pipeline) proof(ctx context.Context, j store.Job, orig *original) error
 	n, err := render(ctx, f, f.Size(), func(pg proof.Page) error {
 		key := workflow.ProofPageKey(j.ID, v.ID, pg.Number)
 		if _, err := p.cfg.Flow.Blobs.Put(ctx, key, bytes.NewReader(pg.JPEG)); err != nil {
-			return err
+			return &storageError{fmt.Errorf("store proof page %d: %w", pg.Number, err)}
 		}
 		pw.ImagePage(pw.JPEG(pg.JPEG, pg.Width, pg.Height), pg.WidthPt, pg.HeightPt)
 		pages = append(pages, proofPage(pg, key, inv))
@@ -68,7 +68,7 @@ func (p *Pipeline) proof(ctx context.Context, j store.Job, orig *original) error
 		return retry(err)
 	}
 	if err := p.putProof(ctx, j, v, tmp, pages); err != nil {
-		return retry(err)
+		return retry(&storageError{err})
 	}
 	_, err = p.cfg.Flow.Transition(ctx, workflow.Change{
 		TenantID: j.TenantID, JobID: j.ID, To: job.ProofGenerated, ArtworkVersionID: v.ID,

@@ -44,7 +44,7 @@ type ArtworkStore interface {
 	// RetryProof has the pipeline render a proof it gave up on again: for
 	// a job of the tenant's in preflight_passed with WorkGaveUpAt set, it
 	// clears that, starts the attempts over and removes the findings with
-	// code p.DropCode (the record of the failure) from the current
+	// codes p.DropCodes (the record of the failure) from the current
 	// version, in one transaction. ErrNotFound for a job that is not the
 	// tenant's; ErrStale when there is no given-up proof (another operator
 	// retried it, or the job moved on).
@@ -84,7 +84,7 @@ type ReleaseParams struct {
 // code of the findings that recorded the failure.
 type RetryProofParams struct {
 	TenantID, JobID string
-	DropCode        string
+	DropCodes       []string
 }
 
 // ArtworkVersion is one file uploaded for a job (or the failed attempt to

@@ -173,6 +173,9 @@ type TenantSettings struct {
 	CallbackURL      string
 	Brand            *job.Brand
 	PreflightProfile string
+	// Events are the event types sent to callback URLs for jobs that did
+	// not choose their own; nil means job.DefaultEvents.
+	Events []job.EventType
 }
 
 // Key modes. A test key creates test jobs, which never mix with live ones.
@@ -266,6 +269,14 @@ type TransitionParams struct {
 	// failed, or an upload that makes a pending fetch needless, is recorded
 	// with its transition, never apart from it.
 	ArtworkFetch string
+	// Outcome records an event that keeps the job's status (Event.Status
+	// must be among From): proof_failed, updated. The pipeline's count of
+	// attempts is left alone, and Event.Errors are added to the version's
+	// errors (replacing those of the same codes) instead of replacing them.
+	Outcome bool
+	// GaveUp, with Outcome, records that the pipeline gave up on the job's
+	// current step at that time (Job.WorkGaveUpAt).
+	GaveUp time.Time
 }
 
 // IdempotencyRecord remembers the response to a POST sent with an

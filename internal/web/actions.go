@@ -20,7 +20,7 @@ func (w *Web) approve(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if j.Status != job.Approved {
-		if _, err := w.d.Workflow.Approve(r.Context(), j.TenantID, j.ID); err != nil {
+		if _, err := w.d.Workflow.Approve(r.Context(), j.TenantID, j.ID, job.Actor{Kind: job.ActorCustomer}); err != nil {
 			w.actionFailed(rw, r, err, "approve")
 			return
 		}
@@ -46,7 +46,7 @@ func (w *Web) reject(rw http.ResponseWriter, r *http.Request) {
 		w.render(rw, r, http.StatusUnprocessableEntity, v)
 		return
 	}
-	if _, err := w.d.Workflow.Reject(r.Context(), j.TenantID, j.ID, reason); err != nil {
+	if _, err := w.d.Workflow.Reject(r.Context(), j.TenantID, j.ID, reason, job.Actor{Kind: job.ActorCustomer}); err != nil {
 		w.actionFailed(rw, r, err, "reject")
 		return
 	}

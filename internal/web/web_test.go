@@ -74,7 +74,7 @@ func TestPageForEachStatus(t *testing.T) {
 	e.upload(t, delayed)
 	e.proofGivenUp(t, delayed)
 	cancelled := e.newJob(t, workflow.NewJobParams{})
-	if _, err := e.flow.Cancel(t.Context(), e.tenant, cancelled.ID); err != nil {
+	if _, err := e.flow.Cancel(t.Context(), e.tenant, cancelled.ID, job.Actor{Kind: job.ActorOperator}); err != nil {
 		t.Fatal(err)
 	}
 	// Past its lifetime, before the sweeper marks it expired.

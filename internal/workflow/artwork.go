@@ -128,28 +128,31 @@ func tooLarge(limit int64) error {
 	return fmt.Errorf("%w: files up to %s are accepted; reduce image resolution or split the file", ErrTooLarge, FormatBytes(limit))
 }
 
-// Approve records the customer's approval of the current proof.
+// Approve records the approval of the current proof by the customer, an
+// API key or an operator (by).
 // Approving an approved job returns it unchanged, so a double click is
 // harmless, and so do concurrent approvals: all but one lose the race,
 // and each answers from the approval that won.
-func (s *Service) Approve(ctx context.Context, tenantID, jobID string) (job.Job, error) {
+func (s *Service) Approve(ctx context.Context, tenantID, jobID string, by job.Actor) (job.Job, error) {
 	j, err := s.Store.Job(ctx, tenantID, jobID)
 	if err != nil || j.Status == job.Approved {
 		return j, err
 	}
 	_, err = s.Transition(ctx, Change{
-		TenantID: tenantID, JobID: jobID, To: job.Approved, ArtworkVersionID: j.CurrentVersionID,
+		TenantID: tenantID, JobID: jobID, To: job.Approved, ArtworkVersionID: j.CurrentVersionID, Actor: by,
 	})
 	return s.settle(ctx, tenantID, jobID, job.Approved, err)
 }
 
-// Reject records the customer's rejection of the current proof, with the
-// reason as a REJECTED_BY_CUSTOMER finding in the event's errors: the
+// Reject records the rejection of the current proof (by the customer, an
+// API key or an operator), with the reason as a REJECTED_BY_CUSTOMER
+// finding in the event's errors (the code predates the other deciders,
+// and stays: codes are API; decided_by says who): the
 // callback body has no other place for it, and the ERP reads it where it
 // reads every other reason a version is not good. Unlike Approve, a
 // rejection that lost the race to another rejection is refused: its reason
 // was not recorded.
-func (s *Service) Reject(ctx context.Context, tenantID, jobID, reason string) (job.Job, error) {
+func (s *Service) Reject(ctx context.Context, tenantID, jobID, reason string, by job.Actor) (job.Job, error) {
 	reason, err := CleanReason(reason)
 	if err != nil {
 		return job.Job{}, err
@@ -159,7 +162,7 @@ func (s *Service) Reject(ctx context.Context, tenantID, jobID, reason string) (j
 		return j, err
 	}
 	_, err = s.Transition(ctx, Change{
-		TenantID: tenantID, JobID: jobID, To: job.Rejected, ArtworkVersionID: j.CurrentVersionID,
+		TenantID: tenantID, JobID: jobID, To: job.Rejected, ArtworkVersionID: j.CurrentVersionID, Actor: by,
 		Errors: []job.Finding{{
 			Code: CodeRejected, Check: "approval", Severity: "error", Message: reason,
 		}},

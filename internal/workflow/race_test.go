@@ -52,7 +52,7 @@ func TestConcurrentApprovals(t *testing.T) {
 		j := f.proofReady(t)
 		fns := make([]func() (job.Job, error), racers)
 		for i := range fns {
-			fns[i] = func() (job.Job, error) { return f.flow.Approve(t.Context(), f.tenantID, j.ID) }
+			fns[i] = func() (job.Job, error) { return f.flow.Approve(t.Context(), f.tenantID, j.ID, customer) }
 		}
 		jobs, errs := race(fns...)
 		for i, err := range errs {
@@ -76,9 +76,9 @@ func TestCancelRacesApproval(t *testing.T) {
 			j := f.proofReady(t)
 			fns := make([]func() (job.Job, error), racers)
 			for i := range fns {
-				fns[i] = func() (job.Job, error) { return f.flow.Approve(t.Context(), f.tenantID, j.ID) }
+				fns[i] = func() (job.Job, error) { return f.flow.Approve(t.Context(), f.tenantID, j.ID, customer) }
 				if i%2 == 0 {
-					fns[i] = func() (job.Job, error) { return f.flow.Cancel(t.Context(), f.tenantID, j.ID) }
+					fns[i] = func() (job.Job, error) { return f.flow.Cancel(t.Context(), f.tenantID, j.ID, operator) }
 				}
 			}
 			jobs, errs := race(fns...)

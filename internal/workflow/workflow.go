@@ -5,6 +5,7 @@
 package workflow
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -87,6 +88,9 @@ type NewJobParams struct {
 	ArtworkURL  string
 	CallbackURL string
 	Preflight   *job.Expectations
+	// Events are the event types sent as callbacks; nil means the
+	// tenant's choice.
+	Events []job.EventType
 }
 
 // NewJob makes a job waiting for its upload. It is not stored: the caller
@@ -102,7 +106,7 @@ func (s *Service) NewJob(p NewJobParams) job.Job {
 		ID: id.NewAt(id.Job, now), TenantID: p.TenantID, Livemode: p.Livemode,
 		ExternalID: p.ExternalID, Status: job.AwaitingUpload, Metadata: p.Metadata,
 		Brand: p.Brand, ArtworkURL: p.ArtworkURL, CallbackURL: p.CallbackURL, Preflight: p.Preflight,
-		UploadToken: id.Token(24), CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(life),
+		Events: p.Events, UploadToken: id.Token(24), CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(life),
 		ArtworkFetch: fetchState(p.ArtworkURL),
 	}
 }
@@ -146,6 +150,17 @@ type Change struct {
 	// ArtworkFetch, when set, becomes the job's artwork fetch state in the
 	// same transaction.
 	ArtworkFetch string
+	// Actor is who asked for the move, when someone did.
+	Actor job.Actor
+	// Outcome, when set, records an event of this type that keeps the
+	// job's status (job.Record says when it may), instead of a move; To
+	// is then ignored.
+	Outcome job.EventType
+	// GaveUp, with Outcome, records that the pipeline gave up on the
+	// job's current step.
+	GaveUp bool
+	// Changes, for an updated event, names the fields it changed.
+	Changes []string
 }
 
 // Transition moves a job and records the event, and its callback delivery
@@ -166,7 +181,7 @@ func (s *Service) Transition(ctx context.Context, c Change) (job.Event, error) {
 }
 
 func (s *Service) transitionFrom(ctx context.Context, j job.Job, c Change) (job.Event, error) {
-	typ, err := job.Move(j.Status, c.To)
+	typ, to, err := move(j, c)
 	if err != nil {
 		return job.Event{}, err
 	}
@@ -176,12 +191,15 @@ func (s *Service) transitionFrom(ctx context.Context, j job.Job, c Change) (job.
 	}
 	now := s.now()
 	p := store.TransitionParams{
-		TenantID: j.TenantID, JobID: j.ID, From: []job.Status{j.Status},
+		TenantID: j.TenantID, JobID: j.ID, From: []job.Status{j.Status}, Outcome: c.Outcome != "",
 		Event: job.Event{
 			ID: id.NewAt(id.Event, now), JobID: j.ID, TenantID: j.TenantID, Livemode: j.Livemode,
-			Type: typ, Status: c.To, OrderRef: j.ExternalID, ArtworkVersionID: c.ArtworkVersionID,
-			Errors: c.Errors, Files: files, OccurredAt: now,
+			Type: typ, Status: to, OrderRef: j.ExternalID, ArtworkVersionID: c.ArtworkVersionID,
+			Errors: c.Errors, Files: files, Actor: c.Actor, Changes: c.Changes, OccurredAt: now,
 		},
+	}
+	if c.GaveUp {
+		p.GaveUp = now
 	}
 	if c.SetCurrentVersion {
 		p.CurrentVersionID = c.ArtworkVersionID
@@ -189,29 +207,37 @@ func (s *Service) transitionFrom(ctx context.Context, j job.Job, c Change) (job.
 	p.Pages, p.ArtworkFetch = c.Pages, c.ArtworkFetch
 	if c.NewVersion != nil {
 		nv := *c.NewVersion
-		nv.JobID, nv.TenantID, nv.Status = j.ID, j.TenantID, c.To
+		nv.JobID, nv.TenantID, nv.Status = j.ID, j.TenantID, to
 		if nv.CreatedAt.IsZero() {
 			nv.CreatedAt = now
 		}
 		p.NewVersion = &nv
 	}
-	if typ.Callback() {
-		url, err := s.callbackURL(ctx, j)
-		if err != nil {
-			return job.Event{}, err
-		}
-		if url != "" {
-			p.CallbackURL, p.DeliveryID, p.Attempts = url, id.NewAt(id.Delivery, now), s.attempts()
-		}
+	url, err := s.sendTo(ctx, j, typ)
+	if err != nil {
+		return job.Event{}, err
+	}
+	if url != "" {
+		p.CallbackURL, p.DeliveryID, p.Attempts = url, id.NewAt(id.Delivery, now), s.attempts()
 	}
 	ev, err := s.Store.TransitionJob(ctx, p)
 	if err != nil {
-		return job.Event{}, fmt.Errorf("transition %s to %s: %w", j.ID, c.To, err)
+		return job.Event{}, fmt.Errorf("transition %s to %s: %w", j.ID, to, err)
 	}
 	if p.CallbackURL != "" {
 		s.notify()
 	}
 	return ev, nil
+}
+
+// move is the event type a change records and the status it leaves the
+// job in, or why it may not.
+func move(j job.Job, c Change) (job.EventType, job.Status, error) {
+	if c.Outcome != "" {
+		return c.Outcome, j.Status, job.Record(j.Status, c.Outcome)
+	}
+	typ, err := job.Move(j.Status, c.To)
+	return typ, c.To, err
 }
 
 // eventFiles is every file that exists at the event: those the version
@@ -236,8 +262,30 @@ func (s *Service) eventFiles(ctx context.Context, j job.Job, c Change) (map[stri
 	return files, nil
 }
 
-// callbackURL is where a job's events go: its own URL, else its tenant's.
-func (s *Service) callbackURL(ctx context.Context, j job.Job) (string, error) {
+// sendTo is the URL an event of type typ of job j is sent to, or "" when
+// it is not sent: there is no callback URL, or the job (or else its
+// tenant) is not subscribed to the type. The tenant is read only when the
+// job has no URL or no subscription of its own.
+func (s *Service) sendTo(ctx context.Context, j job.Job, typ job.EventType) (string, error) {
+	if j.CallbackURL != "" && j.Events != nil {
+		if !typ.Sent(j.Events, nil) {
+			return "", nil
+		}
+		return j.CallbackURL, nil
+	}
+	t, err := s.Store.Tenant(ctx, j.TenantID)
+	if err != nil {
+		return "", fmt.Errorf("read tenant of %s: %w", j.ID, err)
+	}
+	if !typ.Sent(j.Events, t.Settings.Events) {
+		return "", nil
+	}
+	return cmp.Or(j.CallbackURL, t.Settings.CallbackURL), nil
+}
+
+// CallbackURL is where a job's events go now: its own URL, else its
+// tenant's; "" when neither has one.
+func (s *Service) CallbackURL(ctx context.Context, j job.Job) (string, error) {
 	if j.CallbackURL != "" {
 		return j.CallbackURL, nil
 	}
@@ -248,11 +296,11 @@ func (s *Service) callbackURL(ctx context.Context, j job.Job) (string, error) {
 	return t.Settings.CallbackURL, nil
 }
 
-// Cancel cancels a job. Cancelling a cancelled job returns it unchanged, so
+// Cancel cancels a job on behalf of by (an API key or an operator). Cancelling a cancelled job returns it unchanged, so
 // that an ERP may retry a cancel safely, and so does a cancel that lost the
 // race to another one; other final statuses are refused.
-func (s *Service) Cancel(ctx context.Context, tenantID, jobID string) (job.Job, error) {
-	_, err := s.Transition(ctx, Change{TenantID: tenantID, JobID: jobID, To: job.Cancelled})
+func (s *Service) Cancel(ctx context.Context, tenantID, jobID string, by job.Actor) (job.Job, error) {
+	_, err := s.Transition(ctx, Change{TenantID: tenantID, JobID: jobID, To: job.Cancelled, Actor: by})
 	return s.settle(ctx, tenantID, jobID, job.Cancelled, err)
 }
 
@@ -272,16 +320,20 @@ func (s *Service) settle(ctx context.Context, tenantID, jobID string, to job.Sta
 	return j, err
 }
 
-// CodeProofFailed is the finding code of a proof the pipeline gave up
-// rendering. The pipeline records it; RetryProof removes it.
-const CodeProofFailed = "PROOF_RENDER_FAILED"
+// The finding codes of a proof the pipeline gave up rendering: on the
+// file's fault, or on Submit's. The pipeline records them with a
+// proof_failed event; RetryProof removes them.
+const (
+	CodeProofFailed        = "PROOF_RENDER_FAILED"
+	CodeProofServiceFailed = "PROOF_SERVICE_FAILED"
+)
 
 // RetryProof has the pipeline render a job's proof again after it gave
 // up, and wakes it: the job stays preflight_passed, so no event is sent,
 // and the customer's page goes back to "preparing your proof".
 // store.ErrStale when there is no given-up proof to retry.
 func (s *Service) RetryProof(ctx context.Context, tenantID, jobID string) (job.Job, error) {
-	if err := s.Store.RetryProof(ctx, store.RetryProofParams{TenantID: tenantID, JobID: jobID, DropCode: CodeProofFailed}); err != nil {
+	if err := s.Store.RetryProof(ctx, store.RetryProofParams{TenantID: tenantID, JobID: jobID, DropCodes: []string{CodeProofFailed, CodeProofServiceFailed}}); err != nil {
 		return job.Job{}, err
 	}
 	s.wake()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -83,7 +84,9 @@ func TestTransitionRecordsEventAndDelivery(t *testing.T) {
 	}
 }
 
-func TestTenantDefaultCallbackAndNoCallbackForCancel(t *testing.T) {
+// TestTenantDefaultCallbackAndCancel: a job without its own URL sends to
+// its tenant's, and a cancel is sent too, saying who cancelled.
+func TestTenantDefaultCallbackAndCancel(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
 	if err := f.store.UpdateTenantSettings(t.Context(), f.tenantID, store.TenantSettings{CallbackURL: "https://erp.example.com/default"}); err != nil {
@@ -93,17 +96,76 @@ func TestTenantDefaultCallbackAndNoCallbackForCancel(t *testing.T) {
 	if _, err := f.flow.Transition(t.Context(), workflow.Change{TenantID: f.tenantID, JobID: j.ID, To: job.Uploaded}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.flow.Cancel(t.Context(), f.tenantID, j.ID); err != nil {
+	if _, err := f.flow.Cancel(t.Context(), f.tenantID, j.ID, operator); err != nil {
 		t.Fatal(err)
 	}
 	ds, _ := f.store.ListDeliveries(t.Context(), f.tenantID, j.ID)
-	if len(ds) != 1 || ds[0].URL != "https://erp.example.com/default" {
-		t.Errorf("want one delivery, of uploaded, to the tenant default: %+v", ds)
+	if len(ds) != 2 || ds[0].URL != "https://erp.example.com/default" || ds[1].URL != ds[0].URL {
+		t.Errorf("want deliveries of uploaded and cancelled to the tenant default: %+v", ds)
+	}
+	evs, _ := f.store.ListEvents(t.Context(), f.tenantID, j.ID)
+	if last := evs[len(evs)-1]; last.Type != job.EventCancelled || last.Actor != operator {
+		t.Errorf("last event %s by %+v, want cancelled by %+v", last.Type, last.Actor, operator)
 	}
 	// Cancelling again is allowed and changes nothing.
-	again, err := f.flow.Cancel(t.Context(), f.tenantID, j.ID)
+	again, err := f.flow.Cancel(t.Context(), f.tenantID, j.ID, operator)
 	if err != nil || again.Status != job.Cancelled || again.Sequence != 2 {
 		t.Errorf("second cancel: %+v %v", again, err)
+	}
+}
+
+// TestSubscriptions: an event the job (or else its tenant) is not
+// subscribed to is recorded and not sent; updated is sent only when asked.
+func TestSubscriptions(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	sent := func(t *testing.T, j job.Job) []job.EventType {
+		t.Helper()
+		ds, err := f.store.ListDeliveries(t.Context(), f.tenantID, j.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		evs, err := f.store.ListEvents(t.Context(), f.tenantID, j.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(evs) != 2 {
+			t.Fatalf("%d events recorded, want 2 (uploaded, cancelled), sent or not", len(evs))
+		}
+		var out []job.EventType
+		for _, d := range ds {
+			for _, e := range evs {
+				if e.ID == d.EventID {
+					out = append(out, e.Type)
+				}
+			}
+		}
+		return out
+	}
+	walk := func(t *testing.T, p workflow.NewJobParams) job.Job {
+		j := f.job(t, p)
+		for _, to := range []job.Status{job.Uploaded, job.Cancelled} {
+			if _, err := f.flow.Transition(t.Context(), workflow.Change{TenantID: f.tenantID, JobID: j.ID, To: to}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return j
+	}
+	url := "https://erp.example.com/hook"
+	j := walk(t, workflow.NewJobParams{CallbackURL: url, Events: []job.EventType{job.EventCancelled}})
+	if got := sent(t, j); !slices.Equal(got, []job.EventType{job.EventCancelled}) {
+		t.Errorf("job subscribed to cancelled: sent %v", got)
+	}
+	j = walk(t, workflow.NewJobParams{CallbackURL: url, Events: []job.EventType{}})
+	if got := sent(t, j); len(got) != 0 {
+		t.Errorf("job subscribed to nothing: sent %v", got)
+	}
+	if err := f.store.UpdateTenantSettings(t.Context(), f.tenantID, store.TenantSettings{Events: []job.EventType{job.EventUploaded}}); err != nil {
+		t.Fatal(err)
+	}
+	j = walk(t, workflow.NewJobParams{CallbackURL: url})
+	if got := sent(t, j); !slices.Equal(got, []job.EventType{job.EventUploaded}) {
+		t.Errorf("tenant subscribed to uploaded: sent %v", got)
 	}
 }
 
@@ -179,12 +241,12 @@ func TestRejectReasonIsText(t *testing.T) {
 	f := setup(t)
 	j := f.proofReady(t)
 	for _, reason := range []string{"wrong\x00", "wrong\x1b[0m", "INV-\u202e1001", "a\u2028b", "\xff"} {
-		_, err := f.flow.Reject(t.Context(), f.tenantID, j.ID, reason)
+		_, err := f.flow.Reject(t.Context(), f.tenantID, j.ID, reason, customer)
 		if !errors.Is(err, workflow.ErrReason) || !errors.Is(err, job.ErrText) {
 			t.Errorf("Reject(%q) = %v, want a refused reason", reason, err)
 		}
 	}
-	got, err := f.flow.Reject(t.Context(), f.tenantID, j.ID, " Page 2:\r\nwrong\rnumber ")
+	got, err := f.flow.Reject(t.Context(), f.tenantID, j.ID, " Page 2:\r\nwrong\rnumber ", customer)
 	if err != nil || got.Status != job.Rejected {
 		t.Fatalf("Reject: %v", err)
 	}
@@ -209,3 +271,9 @@ func TestCleanFilename(t *testing.T) {
 		}
 	}
 }
+
+// The deciders of the tests' moves.
+var (
+	customer = job.Actor{Kind: job.ActorCustomer}
+	operator = job.Actor{Kind: job.ActorOperator, ID: "usr_test"}
+)

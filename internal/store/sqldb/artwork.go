@@ -125,7 +125,19 @@ func (db *DB) followEvent(ctx context.Context, tx *sql.Tx, p store.TransitionPar
 	var q params
 	set := `UPDATE artwork_versions SET status = ` + q.add(string(e.Status)) + `, files = ` + q.add(filesArg)
 	if e.Errors != nil {
-		errs, err := jsonArg(e.Errors)
+		keep := e.Errors
+		if p.Outcome {
+			var old []job.Finding
+			if err := tx.QueryRowContext(ctx, `SELECT errors FROM artwork_versions WHERE id = $1`,
+				e.ArtworkVersionID).Scan(jsonDest{&old}); err != nil {
+				return fmt.Errorf("artwork version %s of job %s: %w", e.ArtworkVersionID, p.JobID, err)
+			}
+			keep = slices.DeleteFunc(old, func(f job.Finding) bool {
+				return slices.ContainsFunc(e.Errors, func(n job.Finding) bool { return n.Code == f.Code })
+			})
+			keep = append(keep, e.Errors...)
+		}
+		errs, err := jsonArg(keep)
 		if err != nil {
 			return err
 		}
@@ -252,7 +264,7 @@ func (db *DB) RetryProof(ctx context.Context, p store.RetryProofParams) error {
 			return err
 		}
 		return editVersionErrors(ctx, tx, p.TenantID, versionID, func(errs []job.Finding) []job.Finding {
-			return slices.DeleteFunc(errs, func(f job.Finding) bool { return f.Code == p.DropCode })
+			return slices.DeleteFunc(errs, func(f job.Finding) bool { return slices.Contains(p.DropCodes, f.Code) })
 		})
 	})
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/atomyx/submit/internal/job"
@@ -24,7 +25,7 @@ func limitOr(n int) int {
 
 const jobColumns = `id, tenant_id, livemode, external_id, status, metadata, brand, artwork_url,
 	callback_url, preflight, upload_token, sequence, current_version_id, artwork_fetch,
-	created_at, updated_at, expires_at`
+	created_at, updated_at, expires_at, events`
 
 // jobSelect is what a read of a job selects: the columns a job is created
 // with, and then what the pipeline keeps about it.
@@ -37,7 +38,7 @@ func scanJob(row scanner) (store.Job, error) {
 		jsonDest{&j.Metadata}, jsonDest{&j.Brand}, &j.ArtworkURL, &j.CallbackURL,
 		jsonDest{&j.Preflight}, &j.UploadToken, &j.Sequence, stringDest{&j.CurrentVersionID},
 		&j.ArtworkFetch, timeDest{&j.CreatedAt}, timeDest{&j.UpdatedAt}, timeDest{&j.ExpiresAt},
-		nullTimeDest{&gaveUp})
+		jsonDest{&j.Events}, nullTimeDest{&gaveUp})
 	if gaveUp != nil {
 		j.WorkGaveUpAt = *gaveUp
 	}
@@ -46,8 +47,8 @@ func scanJob(row scanner) (store.Job, error) {
 
 // jobArgs are the arguments of an INSERT of jobColumns, in order.
 func (db *DB) jobArgs(j store.Job) ([]any, error) {
-	var js [3]any
-	for i, v := range []any{j.Metadata, j.Brand, j.Preflight} {
+	var js [4]any
+	for i, v := range []any{j.Metadata, j.Brand, j.Preflight, j.Events} {
 		var err error
 		if js[i], err = jsonArg(v); err != nil {
 			return nil, err
@@ -55,7 +56,7 @@ func (db *DB) jobArgs(j store.Job) ([]any, error) {
 	}
 	return []any{j.ID, j.TenantID, j.Livemode, j.ExternalID, string(j.Status), js[0], js[1],
 		j.ArtworkURL, j.CallbackURL, js[2], j.UploadToken, j.Sequence, nullString(j.CurrentVersionID),
-		j.ArtworkFetch, db.t(j.CreatedAt), db.t(j.UpdatedAt), db.t(j.ExpiresAt)}, nil
+		j.ArtworkFetch, db.t(j.CreatedAt), db.t(j.UpdatedAt), db.t(j.ExpiresAt), js[3]}, nil
 }
 
 // CreateJob inserts a job and, with p.Idempotency set, its idempotency
@@ -76,7 +77,7 @@ func (db *DB) CreateJob(ctx context.Context, p store.CreateJobParams) error {
 			}
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO jobs (`+jobColumns+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`, args...)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`, args...)
 		return db.conflict(err)
 	})
 	if err != nil {
@@ -188,16 +189,29 @@ func (db *DB) TransitionJob(ctx context.Context, p store.TransitionParams) (job.
 	if err != nil {
 		return job.Event{}, fmt.Errorf("transition job %s: %w", p.JobID, err)
 	}
+	changes, err := jsonArg(e.Changes)
+	if err != nil {
+		return job.Event{}, fmt.Errorf("transition job %s: %w", p.JobID, err)
+	}
+	if p.Outcome && !slices.Contains(p.From, e.Status) {
+		return job.Event{}, fmt.Errorf("transition job %s: an outcome keeps the status, but %s is not among %v", p.JobID, e.Status, p.From)
+	}
 	from := make([]string, len(p.From))
 	for i, s := range p.From {
 		from[i] = string(s)
 	}
 	var q params
 	update := `UPDATE jobs SET status = ` + q.add(string(e.Status)) +
-		`, sequence = sequence + 1, updated_at = ` + q.add(db.t(e.OccurredAt)) +
+		`, sequence = sequence + 1, updated_at = ` + q.add(db.t(e.OccurredAt))
+	switch {
+	case !p.Outcome:
 		// A new status is new work for the pipeline: its attempts start
 		// over, and a claim in progress is the first of them.
-		`, work_attempts = CASE WHEN work_owner IS NULL THEN 0 ELSE 1 END, work_gave_up_at = NULL` +
+		update += `, work_attempts = CASE WHEN work_owner IS NULL THEN 0 ELSE 1 END, work_gave_up_at = NULL`
+	case !p.GaveUp.IsZero():
+		update += `, work_gave_up_at = ` + q.add(db.t(p.GaveUp))
+	}
+	update += `` +
 		`, current_version_id = COALESCE(` + q.add(nullString(p.CurrentVersionID)) + `, current_version_id)` +
 		`, artwork_fetch = COALESCE(` + q.add(nullString(p.ArtworkFetch)) + `, artwork_fetch)` +
 		` WHERE id = ` + q.add(p.JobID) + ` AND tenant_id = ` + q.add(p.TenantID) +
@@ -228,9 +242,10 @@ func (db *DB) TransitionJob(ctx context.Context, p store.TransitionParams) (job.
 			}
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO events (`+eventColumns+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
 			e.ID, e.JobID, e.TenantID, e.Livemode, e.Sequence, string(e.Type), string(e.Status),
-			e.OrderRef, nullString(e.ArtworkVersionID), errs, files, db.t(e.OccurredAt)); err != nil {
+			e.OrderRef, nullString(e.ArtworkVersionID), errs, files, db.t(e.OccurredAt),
+			e.Actor.Kind, e.Actor.ID, changes); err != nil {
 			return fmt.Errorf("insert event %s: %w", e.ID, db.conflict(err))
 		}
 		if p.CallbackURL == "" {
@@ -261,13 +276,13 @@ func whyNoTransition(ctx context.Context, tx *sql.Tx, p store.TransitionParams) 
 }
 
 const eventColumns = `id, job_id, tenant_id, livemode, sequence, type, status, order_ref,
-	artwork_version_id, errors, files, occurred_at`
+	artwork_version_id, errors, files, occurred_at, actor_kind, actor_id, changes`
 
 func scanEvent(row scanner) (job.Event, error) {
 	var e job.Event
 	err := row.Scan(&e.ID, &e.JobID, &e.TenantID, &e.Livemode, &e.Sequence, &e.Type, &e.Status,
 		&e.OrderRef, stringDest{&e.ArtworkVersionID}, jsonDest{&e.Errors}, jsonDest{&e.Files},
-		timeDest{&e.OccurredAt})
+		timeDest{&e.OccurredAt}, &e.Actor.Kind, &e.Actor.ID, jsonDest{&e.Changes})
 	return e, err
 }
 

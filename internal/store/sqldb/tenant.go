@@ -10,12 +10,12 @@ import (
 	"github.com/atomyx/submit/internal/store"
 )
 
-const tenantColumns = `id, name, callback_url, brand, preflight_profile, created_at`
+const tenantColumns = `id, name, callback_url, brand, preflight_profile, created_at, events`
 
 func scanTenant(row scanner) (store.Tenant, error) {
 	var t store.Tenant
 	err := row.Scan(&t.ID, &t.Name, &t.Settings.CallbackURL, jsonDest{&t.Settings.Brand},
-		&t.Settings.PreflightProfile, timeDest{&t.CreatedAt})
+		&t.Settings.PreflightProfile, timeDest{&t.CreatedAt}, jsonDest{&t.Settings.Events})
 	return t, err
 }
 
@@ -25,9 +25,13 @@ func (db *DB) CreateTenant(ctx context.Context, t store.Tenant) error {
 	if err != nil {
 		return fmt.Errorf("create tenant %s: %w", t.Name, err)
 	}
+	events, err := jsonArg(t.Settings.Events)
+	if err != nil {
+		return fmt.Errorf("create tenant %s: %w", t.Name, err)
+	}
 	_, err = db.w.ExecContext(ctx, `INSERT INTO tenants (`+tenantColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6)`,
-		t.ID, t.Name, t.Settings.CallbackURL, brand, t.Settings.PreflightProfile, db.t(t.CreatedAt))
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		t.ID, t.Name, t.Settings.CallbackURL, brand, t.Settings.PreflightProfile, db.t(t.CreatedAt), events)
 	if err != nil {
 		return fmt.Errorf("create tenant %s: %w", t.Name, db.conflict(err))
 	}
@@ -70,9 +74,13 @@ func (db *DB) UpdateTenantSettings(ctx context.Context, tenantID string, s store
 	if err != nil {
 		return fmt.Errorf("update tenant %s: %w", tenantID, err)
 	}
+	events, err := jsonArg(s.Events)
+	if err != nil {
+		return fmt.Errorf("update tenant %s: %w", tenantID, err)
+	}
 	res, err := db.w.ExecContext(ctx, `UPDATE tenants
-		SET callback_url = $1, brand = $2, preflight_profile = $3 WHERE id = $4`,
-		s.CallbackURL, brand, s.PreflightProfile, tenantID)
+		SET callback_url = $1, brand = $2, preflight_profile = $3, events = $4 WHERE id = $5`,
+		s.CallbackURL, brand, s.PreflightProfile, events, tenantID)
 	if err == nil {
 		err = mustAffect(res)
 	}

@@ -387,13 +387,13 @@ func testRetryProof(t *testing.T, s store.Store) {
 	if !got.WorkGaveUpAt.Equal(at(4 * time.Second)) {
 		t.Errorf("WorkGaveUpAt = %v, want %v", got.WorkGaveUpAt, at(4*time.Second))
 	}
-	if err := s.RetryProof(ctx, store.RetryProofParams{TenantID: other.ID, JobID: j.ID, DropCode: failed.Code}); !errors.Is(err, store.ErrNotFound) {
+	if err := s.RetryProof(ctx, store.RetryProofParams{TenantID: other.ID, JobID: j.ID, DropCodes: []string{failed.Code}}); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("another tenant's job: %v, want ErrNotFound", err)
 	}
-	if err := s.RetryProof(ctx, store.RetryProofParams{TenantID: tn.ID, JobID: "ses_unknown", DropCode: failed.Code}); !errors.Is(err, store.ErrNotFound) {
+	if err := s.RetryProof(ctx, store.RetryProofParams{TenantID: tn.ID, JobID: "ses_unknown", DropCodes: []string{failed.Code}}); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("an unknown job: %v, want ErrNotFound", err)
 	}
-	if err := s.RetryProof(ctx, store.RetryProofParams{TenantID: tn.ID, JobID: j.ID, DropCode: failed.Code}); err != nil {
+	if err := s.RetryProof(ctx, store.RetryProofParams{TenantID: tn.ID, JobID: j.ID, DropCodes: []string{failed.Code}}); err != nil {
 		t.Fatal(err)
 	}
 	if got, err = s.Job(ctx, tn.ID, j.ID); err != nil || !got.WorkGaveUpAt.IsZero() {
@@ -404,7 +404,7 @@ func testRetryProof(t *testing.T, s store.Store) {
 		t.Fatal(err)
 	}
 	equal(t, "errors after the retry", gotV.Errors, []job.Finding{warning})
-	if err := s.RetryProof(ctx, store.RetryProofParams{TenantID: tn.ID, JobID: j.ID, DropCode: failed.Code}); !errors.Is(err, store.ErrStale) {
+	if err := s.RetryProof(ctx, store.RetryProofParams{TenantID: tn.ID, JobID: j.ID, DropCodes: []string{failed.Code}}); !errors.Is(err, store.ErrStale) {
 		t.Errorf("retrying twice: %v, want ErrStale", err)
 	}
 	claimed, err := s.ClaimJobWork(ctx, store.ClaimParams{Now: at(2 * time.Hour), Lease: time.Minute, Limit: 10, Worker: "w2"})

@@ -46,6 +46,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Redeliver", testRedeliver},
 		{"NextDeliveryAt", testNextDeliveryAt},
 		{"Pings", testPings},
+		{"SubscriptionRoundTrip", testSubscriptionRoundTrip},
+		{"Outcome", testOutcome},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
