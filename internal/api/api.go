@@ -118,6 +118,8 @@ func (a *API) routes() []route {
 		{"GET", "/api/jobs", apikey.ScopeJobsRead, a.listJobs},
 		{"GET", "/api/jobs/{id}", apikey.ScopeJobsRead, a.getJob},
 		{"POST", "/api/jobs/{id}/cancel", apikey.ScopeJobsWrite, a.cancelJob},
+		{"POST", "/api/jobs/{id}/approve", apikey.ScopeJobsWrite, a.approveJob},
+		{"POST", "/api/jobs/{id}/reject", apikey.ScopeJobsWrite, a.rejectJob},
 		{"GET", "/api/jobs/{id}/events", apikey.ScopeJobsRead, a.listEvents},
 		{"PUT", "/api/jobs/{id}/artwork", apikey.ScopeJobsWrite, a.uploadArtwork},
 		{"GET", "/api/jobs/{id}/deliveries", apikey.ScopeCallbacksRead, a.listDeliveries},
@@ -125,6 +127,8 @@ func (a *API) routes() []route {
 		{"POST", "/api/deliveries/{id}/redeliver", apikey.ScopeCallbacksWrite, a.redeliver},
 		{"POST", "/api/deliveries/{id}/resolve", apikey.ScopeCallbacksWrite, a.resolveDelivery},
 		{"POST", "/api/callbacks/ping", apikey.ScopeCallbacksWrite, a.ping},
+		{"GET", "/api/callbacks/settings", apikey.ScopeCallbacksRead, a.callbackSettings},
+		{"PATCH", "/api/callbacks/settings", apikey.ScopeCallbacksWrite, a.updateCallbackSettings},
 		{"GET", "/api/openapi.json", "", a.openapi},
 	}
 }

@@ -138,6 +138,10 @@ func (c *checker) integer(ptr string, v any, min, max int64) (int64, bool) {
 func (c *checker) oneOf(ptr string, v any, allowed ...string) (string, bool) {
 	s, ok := v.(string)
 	if !ok || !slices.Contains(allowed, s) {
+		if hint := suggest(s, allowed); ok && hint != "" {
+			c.add(ptr, "%q is not one of %s: did you mean %s?", clip(s, 40), strings.Join(allowed, ", "), hint)
+			return "", false
+		}
 		c.add(ptr, "must be one of %s", strings.Join(allowed, ", "))
 		return "", false
 	}

@@ -2,6 +2,7 @@ package api
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/netguard"
@@ -15,6 +16,7 @@ type createJobRequest struct {
 	ArtworkURL  string
 	CallbackURL string
 	Preflight   *job.Expectations
+	Events      []job.EventType
 }
 
 // jobValidator holds what validation needs beyond the body itself.
@@ -29,7 +31,7 @@ type jobValidator struct {
 func (jv jobValidator) decodeCreateJob(v any) (createJobRequest, []FieldError) {
 	var c checker
 	var req createJobRequest
-	root, ok := c.object("", v, "externalId", "metadata", "brand", "artwork", "callbackURL", "preflight")
+	root, ok := c.object("", v, "externalId", "metadata", "brand", "artwork", "callbackURL", "preflight", "events")
 	if !ok {
 		return req, c.errs
 	}
@@ -59,7 +61,39 @@ func (jv jobValidator) decodeCreateJob(v any) (createJobRequest, []FieldError) {
 	if p := root["preflight"]; p != nil {
 		req.Preflight = jv.preflight(&c, p)
 	}
+	if e := root["events"]; e != nil {
+		req.Events = events(&c, "/events", e)
+	}
 	return req, c.errs
+}
+
+// events checks a subscription: an array of distinct event types, [] to
+// send none. An unknown type is named with the list, so a typo such as
+// "aproved" is found at once rather than by a callback that never comes.
+func events(c *checker, ptr string, v any) []job.EventType {
+	items, ok := v.([]any)
+	if !ok {
+		c.add(ptr, `must be an array of event types such as ["approved", "rejected"], or null for the default, not %s`, kind(v))
+		return nil
+	}
+	names := make([]string, len(job.EventTypes))
+	for i, t := range job.EventTypes {
+		names[i] = string(t)
+	}
+	out := make([]job.EventType, 0, len(items))
+	for i, it := range items {
+		p := fmt.Sprintf("%s/%d", ptr, i)
+		s, ok := c.oneOf(p, it, names...)
+		if !ok {
+			continue
+		}
+		if slices.Contains(out, job.EventType(s)) {
+			c.add(p, "repeats %q; name each event type once", s)
+			continue
+		}
+		out = append(out, job.EventType(s))
+	}
+	return out
 }
 
 func (jv jobValidator) metadata(c *checker, v any) []job.Metadata {

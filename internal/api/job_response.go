@@ -12,15 +12,17 @@ import (
 // the request; empty collections are [] or {}, never null, so that clients
 // can iterate without checks.
 type jobResponse struct {
-	ID              string            `json:"id"`
-	Object          string            `json:"object"`
-	ExternalID      string            `json:"externalId"`
-	Status          job.Status        `json:"status"`
-	UploadURL       string            `json:"uploadURL"`
-	Metadata        []job.Metadata    `json:"metadata"`
-	Brand           *job.Brand        `json:"brand"`
-	CallbackURL     *string           `json:"callbackURL"`
-	Preflight       *job.Expectations `json:"preflight"`
+	ID          string            `json:"id"`
+	Object      string            `json:"object"`
+	ExternalID  string            `json:"externalId"`
+	Status      job.Status        `json:"status"`
+	UploadURL   string            `json:"uploadURL"`
+	Metadata    []job.Metadata    `json:"metadata"`
+	Brand       *job.Brand        `json:"brand"`
+	CallbackURL *string           `json:"callbackURL"`
+	Preflight   *job.Expectations `json:"preflight"`
+	// Events is the job's own subscription; null follows its tenant's.
+	Events          []job.EventType   `json:"events"`
 	Livemode        bool              `json:"livemode"`
 	CreatedAt       time.Time         `json:"createdAt"`
 	UpdatedAt       time.Time         `json:"updatedAt"`
@@ -58,7 +60,7 @@ func (a *API) jobResponse(j job.Job) jobResponse {
 	r := jobResponse{
 		ID: j.ID, Object: "job", ExternalID: j.ExternalID, Status: j.Status,
 		UploadURL: j.UploadURL(a.publicURL), Metadata: j.Metadata, Brand: j.Brand,
-		Preflight: j.Preflight, Livemode: j.Livemode,
+		Preflight: j.Preflight, Events: j.Events, Livemode: j.Livemode,
 		CreatedAt: seconds(j.CreatedAt), UpdatedAt: seconds(j.UpdatedAt), ExpiresAt: seconds(j.ExpiresAt),
 		// fullJobResponse adds versions, files and errors; a job just
 		// created has none.

@@ -518,6 +518,14 @@ func checkResponses(t *testing.T, e *env) {
 	uploadMe := e.createJob(e.live, "OAS-UPLOAD")
 	cancelMe := e.createJob(e.live, "OAS-CANCEL")
 	expired := e.createJob(e.live, "OAS-EXPIRED")
+	approveMe, rejectMe := e.createJob(e.live, "OAS-APPROVE"), e.createJob(e.live, "OAS-REJECT")
+	for _, id := range []string{approveMe, rejectMe} {
+		for _, to := range []job.Status{job.Uploaded, job.Preflighting, job.PreflightPassed, job.ProofGenerated} {
+			if _, err := e.flow.Transition(ctx, workflow.Change{TenantID: e.tenantID, JobID: id, To: to}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 	noRoom := setupWith(t, withDiskFloor(1<<62)) // a floor larger than any disk
 	noRoomJob := noRoom.createJob(noRoom.live, "OAS-NO-ROOM")
 	flow := &workflow.Service{Store: e.store, Now: time.Now, Attempts: 1}
@@ -827,6 +835,42 @@ func checkResponses(t *testing.T, e *env) {
 		{name: "422", op: "POST /api/jobs", status: 422, send: func() response {
 			return e.post("/api/jobs", `{"externalId":"OAS-OTHER"}`, e.live, "Idempotency-Key", "oas-1")
 		}},
+		{name: "approve", op: "POST /api/jobs/{id}/approve", status: 200, send: func() response {
+			return e.post("/api/jobs/"+approveMe+"/approve", "", e.live)
+		}, check: func(t *testing.T, body map[string]any) {
+			if body["status"] != "approved" {
+				t.Errorf("approved job = %v", body)
+			}
+		}},
+		{name: "approve before the proof", op: "POST /api/jobs/{id}/approve", status: 409, send: func() response {
+			return e.post("/api/jobs/"+getMe+"/approve", "", e.live)
+		}},
+		{name: "reject", op: "POST /api/jobs/{id}/reject", status: 200, send: func() response {
+			return e.post("/api/jobs/"+rejectMe+"/reject", `{"reason":"The logo is the old one."}`, e.live)
+		}, check: func(t *testing.T, body map[string]any) {
+			if body["status"] != "rejected" {
+				t.Errorf("rejected job = %v", body)
+			}
+		}},
+		{name: "reject an approved job", op: "POST /api/jobs/{id}/reject", status: 409, send: func() response {
+			return e.post("/api/jobs/"+approveMe+"/reject", `{"reason":"Too late."}`, e.live)
+		}},
+		{name: "reject without a reason", op: "POST /api/jobs/{id}/reject", status: 400, send: func() response {
+			return e.post("/api/jobs/"+getMe+"/reject", `{"reason":"  "}`, e.live)
+		}},
+		{name: "callback settings", op: "GET /api/callbacks/settings", status: 200, send: func() response {
+			return e.get("/api/callbacks/settings", e.live)
+		}},
+		{name: "choose events", op: "PATCH /api/callbacks/settings", status: 200, send: func() response {
+			return e.do("PATCH", "/api/callbacks/settings", `{"events":null}`, "Authorization", "Bearer "+e.live, "Content-Type", "application/json")
+		}, check: func(t *testing.T, body map[string]any) {
+			if body["default"] != true {
+				t.Errorf("settings after choosing the default = %v", body)
+			}
+		}},
+		{name: "choose an unknown event", op: "PATCH /api/callbacks/settings", status: 400, send: func() response {
+			return e.do("PATCH", "/api/callbacks/settings", `{"events":["aproved"]}`, "Authorization", "Bearer "+e.live, "Content-Type", "application/json")
+		}},
 		{name: "openapi.json", op: "GET /api/openapi.json", status: 200, send: func() response {
 			return e.do("GET", "/api/openapi.json", "")
 		}},
@@ -865,8 +909,15 @@ func checkResponses(t *testing.T, e *env) {
 				}, notStatus: []int{http.StatusUnauthorized, http.StatusForbidden}},
 			)
 		}
+		wrong := "PATCH" // a method the path does not take
+		for _, m := range []string{"PATCH", "DELETE", "PUT", "POST"} {
+			if o.object("/paths/"+esc(pattern)+"/"+strings.ToLower(m)) == nil {
+				wrong = m
+				break
+			}
+		}
 		cases = append(cases, apiCase{name: op + " wrong method", op: op, status: 405, send: func() response {
-			return e.do("PATCH", path, "", "Authorization", "Bearer "+e.live)
+			return e.do(wrong, path, "", "Authorization", "Bearer "+e.live)
 		}, check: func(t *testing.T, body map[string]any) {
 			if !strings.Contains(body["detail"].(string), method) {
 				t.Errorf("405 detail should name the allowed methods: %v", body["detail"])

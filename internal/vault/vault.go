@@ -28,6 +28,7 @@ const RotationOverlap = 24 * time.Hour
 type Store interface {
 	CreateTenant(ctx context.Context, t store.Tenant) error
 	TenantByName(ctx context.Context, name string) (store.Tenant, error)
+	Tenant(ctx context.Context, id string) (store.Tenant, error)
 	UpdateTenantSettings(ctx context.Context, tenantID string, s store.TenantSettings) error
 	CreateAPIKey(ctx context.Context, k store.APIKey) error
 	APIKeyByLookup(ctx context.Context, lookup string) (store.APIKey, error)
@@ -179,6 +180,21 @@ func (v *Vault) UpdateSettings(ctx context.Context, tenantID string, s store.Ten
 		return fmt.Errorf("update settings of %s: %w", tenantID, err)
 	}
 	return nil
+}
+
+// SetEvents replaces the event types a tenant's callbacks are sent for
+// (nil: the default) and leaves its other settings as they are. It
+// returns the tenant as saved.
+func (v *Vault) SetEvents(ctx context.Context, tenantID string, events []job.EventType) (store.Tenant, error) {
+	t, err := v.Store.Tenant(ctx, tenantID)
+	if err != nil {
+		return t, fmt.Errorf("set events of %s: %w", tenantID, err)
+	}
+	t.Settings.Events = events
+	if err := v.Store.UpdateTenantSettings(ctx, tenantID, t.Settings); err != nil {
+		return t, fmt.Errorf("set events of %s: %w", tenantID, err)
+	}
+	return t, nil
 }
 
 // RotateSecret makes a new active signing secret; the ones before it keep
