@@ -50,6 +50,11 @@ func (m *Manage) jobs(w http.ResponseWriter, r *http.Request, c *call) error {
 type eventView struct {
 	Event      job.Event
 	Deliveries []deliveryView
+	// By names who caused the event in words ("the customer", "API key
+	// “erp” (key_…)", "operator ann@example.com"); "" when nobody did.
+	By string
+	// NotSent says why an event without a delivery was not sent.
+	NotSent string
 }
 
 // deliveryView is a delivery with every attempt made.
@@ -64,7 +69,11 @@ func (m *Manage) jobPage(w http.ResponseWriter, r *http.Request, c *call) error 
 	if err != nil {
 		return err
 	}
-	timeline, err := m.timeline(ctx, tenant, j.ID)
+	t, err := m.st.Tenant(ctx, tenant)
+	if err != nil {
+		return err
+	}
+	timeline, err := m.timeline(ctx, j, t.Settings)
 	if err != nil {
 		return err
 	}
@@ -80,27 +89,26 @@ func (m *Manage) jobPage(w http.ResponseWriter, r *http.Request, c *call) error 
 	}
 	data["Versions"] = m.versionViews(ctx, tenant, vs)
 	if j.CallbackURL == "" {
-		t, err := m.st.Tenant(ctx, tenant)
-		if err != nil {
-			return err
-		}
 		data["DefaultCallback"] = t.Settings.CallbackURL
 	}
 	return m.render(w, r, c, http.StatusOK, "job", data)
 }
 
 // timeline returns a job's events, newest first, each with its deliveries
-// and their attempts.
-func (m *Manage) timeline(ctx context.Context, tenant, jobID string) ([]eventView, error) {
-	events, err := m.st.ListEvents(ctx, tenant, jobID)
+// and their attempts, who caused it, and why it was not sent when it was
+// not (the job's or tenant's events, ts, do not include it, or there is no
+// callback URL).
+func (m *Manage) timeline(ctx context.Context, j job.Job, ts store.TenantSettings) ([]eventView, error) {
+	tenant := j.TenantID
+	events, err := m.st.ListEvents(ctx, tenant, j.ID)
 	if err != nil {
 		return nil, err
 	}
-	ds, err := m.st.ListDeliveries(ctx, tenant, jobID)
+	ds, err := m.st.ListDeliveries(ctx, tenant, j.ID)
 	if err != nil {
 		return nil, err
 	}
-	byDelivery, err := m.st.ListJobAttempts(ctx, tenant, jobID)
+	byDelivery, err := m.st.ListJobAttempts(ctx, tenant, j.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -108,12 +116,68 @@ func (m *Manage) timeline(ctx context.Context, tenant, jobID string) ([]eventVie
 	for _, d := range ds {
 		byEvent[d.EventID] = append(byEvent[d.EventID], deliveryView{Delivery: d, Attempts: byDelivery[d.ID]})
 	}
+	names, err := m.actorNames(ctx, tenant, events)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]eventView, 0, len(events))
 	for i := len(events) - 1; i >= 0; i-- {
 		e := events[i]
-		out = append(out, eventView{Event: e, Deliveries: byEvent[e.ID]})
+		v := eventView{Event: e, Deliveries: byEvent[e.ID], By: names(e.Actor)}
+		if len(v.Deliveries) == 0 {
+			switch {
+			case !e.Type.Sent(j.Events, ts.Events):
+				v.NotSent = "Not sent: the events chosen for this job (or, without its own choice, the tenant's) do not include " + string(e.Type) + "."
+			case j.CallbackURL == "" && ts.CallbackURL == "":
+				v.NotSent = "Not sent: neither the job nor the tenant has a callback URL."
+			}
+		}
+		out = append(out, v)
 	}
 	return out, nil
+}
+
+// actorNames returns how the timeline names who caused an event, reading
+// the tenant's keys and operators only when an event names one.
+func (m *Manage) actorNames(ctx context.Context, tenant string, events []job.Event) (func(job.Actor) string, error) {
+	keys, users := map[string]string{}, map[string]string{}
+	for _, e := range events {
+		switch {
+		case e.Actor.Kind == job.ActorAPIKey && len(keys) == 0:
+			ks, err := m.st.ListAPIKeys(ctx, tenant)
+			if err != nil {
+				return nil, err
+			}
+			for _, k := range ks {
+				keys[k.ID] = k.Name
+			}
+		case e.Actor.Kind == job.ActorOperator && len(users) == 0:
+			us, err := m.st.ListUsers(ctx, tenant)
+			if err != nil {
+				return nil, err
+			}
+			for _, u := range us {
+				users[u.ID] = u.Email
+			}
+		}
+	}
+	return func(a job.Actor) string {
+		switch a.Kind {
+		case job.ActorCustomer:
+			return "the customer"
+		case job.ActorAPIKey:
+			if name, ok := keys[a.ID]; ok {
+				return fmt.Sprintf("API key “%s” (%s)", name, a.ID)
+			}
+			return "API key " + a.ID
+		case job.ActorOperator:
+			if email, ok := users[a.ID]; ok {
+				return "operator " + email
+			}
+			return "an operator"
+		}
+		return ""
+	}, nil
 }
 
 func (m *Manage) cancelJob(w http.ResponseWriter, r *http.Request, c *call) error {

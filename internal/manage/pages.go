@@ -149,7 +149,7 @@ func statusTone(v any) string {
 	switch s := fmt.Sprint(v); s {
 	case string(job.Approved), string(job.PreflightPassed), string(job.ProofGenerated), "delivered":
 		return "good"
-	case string(job.PreflightFailed), string(job.Rejected), "failed", string(job.Expired):
+	case string(job.PreflightFailed), string(job.Rejected), "failed", string(job.Expired), string(job.EventProofFailed):
 		return "bad"
 	case string(job.Cancelled), "resolved":
 		return "done"

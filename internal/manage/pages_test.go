@@ -293,6 +293,9 @@ func TestSettings(t *testing.T) {
 	if tn.Settings.CallbackURL != hook || tn.Settings.Brand == nil || tn.Settings.Brand.Color != "#1A73E8" || tn.Settings.PreflightProfile != "cmyk-strict" {
 		t.Errorf("saved settings = %+v", tn.Settings)
 	}
+	if tn.Settings.Events != nil {
+		t.Errorf("a form without the event checkboxes changed the events to %v; want the default kept", tn.Settings.Events)
+	}
 	res, body = b.post("/manage/settings/ping", nil)
 	wantStatus(t, "ping", res, body, http.StatusOK)
 	for _, want := range []string{"HTTP 503", "42 ms", "maintenance &lt;b&gt;window&lt;/b&gt;", "did not accept"} {

@@ -16,10 +16,16 @@ import (
 // back with what the operator wrote.
 type settingsForm struct {
 	CallbackURL, Color, Logo, Profile string
+	// Events are the event types ticked: the tenant's choice, or the
+	// default when it made none.
+	Events []job.EventType
 }
 
 func formOf(s store.TenantSettings) settingsForm {
-	f := settingsForm{CallbackURL: s.CallbackURL, Profile: s.PreflightProfile}
+	f := settingsForm{CallbackURL: s.CallbackURL, Profile: s.PreflightProfile, Events: s.Events}
+	if f.Events == nil {
+		f.Events = job.DefaultEvents
+	}
 	if s.Brand != nil {
 		f.Color, f.Logo = s.Brand.Color, s.Brand.Logo
 	}
@@ -37,7 +43,7 @@ func (m *Manage) settingsPage(w http.ResponseWriter, r *http.Request, c *call) e
 func (m *Manage) renderSettings(w http.ResponseWriter, r *http.Request, c *call, status int, f settingsForm,
 	problems map[string]string, ping map[string]any) error {
 	return m.render(w, r, c, status, "settings", map[string]any{
-		"Title": "Settings", "Form": f, "Problems": problems, "Profiles": m.d.Profiles,
+		"Title": "Settings", "Form": f, "Problems": problems, "Profiles": m.d.Profiles, "EventTypes": eventChoices(f.Events),
 		"CanPing": m.d.Ping != nil, "Ping": ping,
 	})
 }
@@ -46,7 +52,12 @@ func (m *Manage) renderSettings(w http.ResponseWriter, r *http.Request, c *call,
 // the settings, or the problems by field.
 func (m *Manage) check(f settingsForm) (store.TenantSettings, map[string]string) {
 	problems := map[string]string{}
-	s := store.TenantSettings{CallbackURL: f.CallbackURL, PreflightProfile: f.Profile}
+	s := store.TenantSettings{CallbackURL: f.CallbackURL, PreflightProfile: f.Profile, Events: f.Events}
+	if slices.Equal(f.Events, job.DefaultEvents) {
+		// The default ticked as it is stays the default, which grows
+		// when Submit adds an event type.
+		s.Events = nil
+	}
 	if f.CallbackURL != "" {
 		if err := m.checkURL(f.CallbackURL); err != nil {
 			problems["callback"] = "The callback URL " + err.Error() + "."
@@ -80,6 +91,23 @@ func (m *Manage) saveSettings(w http.ResponseWriter, r *http.Request, c *call) e
 	f := settingsForm{
 		CallbackURL: strings.TrimSpace(r.PostFormValue("callback_url")), Color: strings.TrimSpace(r.PostFormValue("brand_color")),
 		Logo: strings.TrimSpace(r.PostFormValue("brand_logo")), Profile: strings.TrimSpace(r.PostFormValue("profile")),
+		Events: []job.EventType{},
+	}
+	ticked := r.PostForm["events"]
+	for _, t := range job.EventTypes { // in the documented order; unknown values are dropped
+		if slices.Contains(ticked, string(t)) {
+			f.Events = append(f.Events, t)
+		}
+	}
+	if r.PostFormValue("events_shown") == "" {
+		// A form without the checkboxes (a script, a page from before
+		// they existed) leaves the choice as it is, rather than
+		// unsubscribing from everything.
+		t, err := m.st.Tenant(r.Context(), c.user.TenantID)
+		if err != nil {
+			return err
+		}
+		f.Events = formOf(t.Settings).Events
 	}
 	s, problems := m.check(f)
 	if len(problems) > 0 {
@@ -88,8 +116,8 @@ func (m *Manage) saveSettings(w http.ResponseWriter, r *http.Request, c *call) e
 	if err := m.d.Vault.UpdateSettings(r.Context(), c.user.TenantID, s); err != nil {
 		return err
 	}
-	m.audit(r.Context(), c, "settings.update", "tenant settings", fmt.Sprintf("callback URL %q, colour %q, logo %q, profile %q",
-		f.CallbackURL, f.Color, f.Logo, f.Profile))
+	m.audit(r.Context(), c, "settings.update", "tenant settings", fmt.Sprintf("callback URL %q, colour %q, logo %q, profile %q, events %v",
+		f.CallbackURL, f.Color, f.Logo, f.Profile, f.Events))
 	return redirect(w, r, withDone("/manage/settings", "saved"))
 }
 
@@ -119,4 +147,29 @@ func (m *Manage) ping(w http.ResponseWriter, r *http.Request, c *call) error {
 	}
 	m.audit(r.Context(), c, "callback.ping", d.ID, fmt.Sprintf("%s answered %d %s", t.Settings.CallbackURL, res.StatusCode, res.Error))
 	return m.renderSettings(w, r, c, http.StatusOK, f, nil, map[string]any{"Result": res, "URL": t.Settings.CallbackURL, "Delivery": d.ID})
+}
+
+// eventChoice is one checkbox of the events sent.
+type eventChoice struct {
+	Type    job.EventType
+	Checked bool
+	Note    string
+}
+
+// eventChoices are the settings page's checkboxes, with what each event
+// means in a few words.
+func eventChoices(chosen []job.EventType) []eventChoice {
+	notes := map[job.EventType]string{
+		job.EventUploaded: "a file was uploaded", job.EventPreflighting: "the check started",
+		job.EventPreflightPassed: "the file passed the check", job.EventPreflightFailed: "the file failed the check (or could not be fetched)",
+		job.EventProofGenerated: "the proof is ready for the customer", job.EventApproved: "the proof was approved",
+		job.EventRejected: "the proof was rejected", job.EventCancelled: "the job was cancelled (by API or here)",
+		job.EventExpired: "the upload link expired", job.EventProofFailed: "the proof could not be made",
+		job.EventUpdated: "the job was changed by PATCH (off by default)",
+	}
+	out := make([]eventChoice, len(job.EventTypes))
+	for i, t := range job.EventTypes {
+		out[i] = eventChoice{Type: t, Checked: slices.Contains(chosen, t), Note: notes[t]}
+	}
+	return out
 }

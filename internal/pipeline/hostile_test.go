@@ -69,7 +69,7 @@ func TestHostileProofGivenUpAtOnce(t *testing.T) {
 		v := e.upload(t, j, "forms.pdf", hostilepdf.NestedForms(5, 10))
 
 		if got := e.proofFailed(t, j, v, CodeProofFailed); !strings.Contains(got.Message, "takes too long to render") ||
-			string(got.Details) != `{"fault":"file"}` {
+			fault(got) != "file" {
 			t.Errorf("finding = %+v, want one saying the file takes too long", got)
 		}
 		// Given up: no claim takes the job again, up to one that started
