@@ -1,6 +1,7 @@
 package manage
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -64,7 +65,11 @@ func (m *Manage) exceptions(w http.ResponseWriter, r *http.Request, c *call) err
 	if err != nil {
 		return err
 	}
-	proof, err := m.st.ListProofFailures(ctx, limit)
+	failed, err := m.st.ListProofFailures(ctx, limit)
+	if err != nil {
+		return err
+	}
+	proof, err := m.proofFailures(ctx, tenant, failed)
 	if err != nil {
 		return err
 	}
@@ -136,4 +141,38 @@ func (m *Manage) retryAll(w http.ResponseWriter, r *http.Request, c *call) error
 		return err
 	}
 	return redirect(w, r, withDone("/manage/exceptions", "retried"))
+}
+
+// proofFailureView is a job whose proof was given up, with whose fault it
+// was: an operator acts differently on a storage outage (fix it, then make
+// the proofs again) than on a file the renderer cannot read (ask the
+// customer for a new export).
+type proofFailureView struct {
+	job.Job
+	// Submit's fault (PROOF_SERVICE_FAILED) rather than the file's.
+	OurFault bool
+	Message  string
+}
+
+func (m *Manage) proofFailures(ctx context.Context, tenant string, jobs []store.Job) ([]proofFailureView, error) {
+	out := make([]proofFailureView, 0, len(jobs))
+	for _, j := range jobs {
+		v := proofFailureView{Job: j}
+		vs, err := m.st.ListArtworkVersions(ctx, tenant, j.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, av := range vs {
+			if av.ID != j.CurrentVersionID {
+				continue
+			}
+			for _, f := range av.Errors {
+				if f.Code == workflow.CodeProofFailed || f.Code == workflow.CodeProofServiceFailed {
+					v.OurFault, v.Message = f.Code == workflow.CodeProofServiceFailed, f.Message
+				}
+			}
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }

@@ -15,7 +15,6 @@ import (
 	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/operator"
 	"github.com/atomyx/submit/internal/store"
-	"github.com/atomyx/submit/internal/store/storetest"
 	"github.com/atomyx/submit/internal/vault"
 	"github.com/atomyx/submit/internal/workflow"
 )
@@ -373,13 +372,24 @@ func (e *env) proofGivenUp(tenantID, externalID string) store.Job {
 	e.t.Helper()
 	ctx := e.t.Context()
 	j := e.newJob(tenantID, externalID, "")
-	for _, to := range []job.Status{job.Uploaded, job.Preflighting, job.PreflightPassed} {
-		if _, err := e.flow.Transition(ctx, workflow.Change{TenantID: tenantID, JobID: j.ID, To: to}); err != nil {
+	pdf := "%PDF-1.7\n%%EOF\n"
+	v, err := e.flow.Upload(ctx, workflow.UploadParams{TenantID: tenantID, JobID: j.ID, Filename: "a.pdf",
+		Body: strings.NewReader(pdf), Size: int64(len(pdf))})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, to := range []job.Status{job.Preflighting, job.PreflightPassed} {
+		if _, err := e.flow.Transition(ctx, workflow.Change{TenantID: tenantID, JobID: j.ID, To: to, ArtworkVersionID: v.ID}); err != nil {
 			e.t.Fatal(err)
 		}
 	}
-	storetest.GiveUpWork(e.t, e.st, j.ID, time.Now())
-	j, err := e.st.Job(ctx, tenantID, j.ID)
+	// As the pipeline records it when the storage refuses the proof.
+	if _, err := e.flow.Transition(ctx, workflow.Change{TenantID: tenantID, JobID: j.ID, Outcome: job.EventProofFailed,
+		GaveUp: true, ArtworkVersionID: v.ID, Errors: []job.Finding{{Code: workflow.CodeProofServiceFailed, Check: "proof",
+			Severity: "error", Message: "The proof could not be made because our file storage refused to save the proof."}}}); err != nil {
+		e.t.Fatal(err)
+	}
+	j, err = e.st.Job(ctx, tenantID, j.ID)
 	if err != nil || j.WorkGaveUpAt.IsZero() {
 		e.t.Fatalf("job %s not given up: %+v, %v", externalID, j, err)
 	}
@@ -404,8 +414,9 @@ func TestProofFailures(t *testing.T) {
 	action := "/manage/jobs/" + j.ID + "/retry-proof"
 	_, body := b.get("/manage/exceptions")
 	section := body[strings.Index(body, `id="proof-failures"`):]
-	if !strings.Contains(section, "PROOF-1") || !strings.Contains(section, action) {
-		t.Errorf("the exceptions page does not list the failed proof:\n%s", clipBody(section))
+	if !strings.Contains(section, "PROOF-1") || !strings.Contains(section, action) ||
+		!strings.Contains(section, "Submit's fault") || !strings.Contains(section, "storage refused") {
+		t.Errorf("the exceptions page does not list the failed proof as Submit's fault:\n%s", clipBody(section))
 	}
 	if _, body = b.get("/manage/jobs/" + j.ID); !strings.Contains(body, `id="retry-proof"`) || !strings.Contains(body, `id="proof-failed"`) {
 		t.Error("the job's page does not offer to make the proof again")
