@@ -57,7 +57,11 @@ type Store interface {
 	TenantByName(ctx context.Context, name string) (Tenant, error)
 	// ListTenants returns every tenant, oldest first.
 	ListTenants(ctx context.Context) ([]Tenant, error)
-	// UpdateTenantSettings replaces a tenant's defaults.
+	// UpdateTenantSettings replaces a tenant's defaults. When they have a
+	// callback URL, the pending deliveries of the tenant's jobs that have
+	// no callback URL of their own go to it from then on, in the same
+	// transaction: retries follow a job's current URL. Without one, they
+	// stay where they were going.
 	UpdateTenantSettings(ctx context.Context, tenantID string, s TenantSettings) error
 
 	// CreateAPIKey inserts a key; ErrConflict if its lookup is taken.
@@ -99,8 +103,9 @@ type Store interface {
 	// ListJobs returns one page of a tenant's jobs in one mode, newest first.
 	ListJobs(ctx context.Context, p ListJobsParams) ([]Job, error)
 	// TransitionJob moves a job from one of p.From to p.Event.Status, bumps
-	// its sequence, inserts the event and, when p.CallbackURL is set, a
-	// pending delivery of it: all in one transaction. It fills in the
+	// its sequence, applies p.Patch, inserts the event and, when
+	// p.CallbackURL is set, a pending delivery of it: all in one
+	// transaction. It fills in the
 	// event's Sequence and returns it. ErrStale if the job's status is not
 	// in p.From, ErrNotFound if there is no such job.
 	TransitionJob(ctx context.Context, p TransitionParams) (job.Event, error)
@@ -146,9 +151,10 @@ type Store interface {
 	// are not resolved, oldest first.
 	ListExceptions(ctx context.Context, p ListExceptionsParams) ([]Delivery, error)
 	// Redeliver makes a failed, resolved or delivered delivery pending again,
-	// due at p.At, with p.Attempts attempts left; the attempt numbers go on
-	// counting up. It clears any resolution. A pending delivery is returned
-	// unchanged. A test ping (no job) is never sent again: ErrStale.
+	// due at p.At, with p.Attempts attempts left, to p.URL when set; the
+	// attempt numbers go on counting up. It clears any resolution. A
+	// pending delivery is returned unchanged. A test ping (no job) is never
+	// sent again: ErrStale.
 	Redeliver(ctx context.Context, p RedeliverParams) (Delivery, error)
 	// ResolveDelivery closes an exception without delivering it, with a note.
 	ResolveDelivery(ctx context.Context, p ResolveParams) (Delivery, error)
@@ -277,6 +283,31 @@ type TransitionParams struct {
 	// GaveUp, with Outcome, records that the pipeline gave up on the job's
 	// current step at that time (Job.WorkGaveUpAt).
 	GaveUp time.Time
+	// Sequence, when above 0, is the job's sequence the change was decided
+	// on: ErrStale if another event was recorded meanwhile, so that a
+	// change computed from the job as read (a merge patch) never
+	// overwrites one made since.
+	Sequence int64
+	// Patch, with Outcome, changes the job's fields in the same
+	// transaction as its updated event.
+	Patch *JobPatch
+}
+
+// JobPatch is a change of a job's fields (PATCH /api/jobs/{id}). A nil
+// field is left as it is; a field that points at its zero value removes
+// the value: no callback URL of the job's own (its tenant's applies), no
+// metadata, brand or expectations.
+type JobPatch struct {
+	CallbackURL *string
+	Metadata    *[]job.Metadata
+	Brand       *job.Brand
+	Preflight   *job.Expectations
+	ExpiresAt   *time.Time
+	// PendingURL, when set, is where the job's pending deliveries go from
+	// now on: retries follow the job's current callback URL (its own, or
+	// its tenant's). Deliveries that were delivered, failed or resolved
+	// keep the URL they went to; a redelivery moves them.
+	PendingURL string
 }
 
 // IdempotencyRecord remembers the response to a POST sent with an
@@ -385,6 +416,9 @@ type RedeliverParams struct {
 	DeliveryID string
 	At         time.Time
 	Attempts   int
+	// URL, when set, is where the new round goes: the job's callback URL
+	// now, which may not be the one the delivery was first sent to.
+	URL string
 }
 
 // ResolveParams closes an exception.

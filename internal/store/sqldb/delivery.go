@@ -1,6 +1,7 @@
 package sqldb
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -284,7 +285,8 @@ func (db *DB) ListJobAttempts(ctx context.Context, tenantID, jobID string) (map[
 }
 
 // Redeliver makes a delivery that is not pending pending again, due at
-// p.At with p.Attempts attempts left, and clears how its last round ended.
+// p.At with p.Attempts attempts left, to p.URL when set, and clears how its
+// last round ended.
 // A pending delivery is returned unchanged.
 func (db *DB) Redeliver(ctx context.Context, p store.RedeliverParams) (store.Delivery, error) {
 	var d store.Delivery
@@ -296,11 +298,12 @@ func (db *DB) Redeliver(ctx context.Context, p store.RedeliverParams) (store.Del
 		if cur.JobID == "" {
 			return fmt.Errorf("%w: a test ping is never sent again", store.ErrStale)
 		}
+		url := cmp.Or(p.URL, cur.URL)
 		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET state = $1, next_attempt_at = $2,
 			attempts_left = $3, delivered_at = NULL, failed_at = NULL, resolved_at = NULL,
-			resolved_note = '', lease_owner = NULL, lease_until = NULL
+			resolved_note = '', lease_owner = NULL, lease_until = NULL, url = $6
 			WHERE id = $4 AND tenant_id = $5 AND state <> $1`,
-			store.DeliveryPending, db.t(p.At), p.Attempts, p.DeliveryID, p.TenantID); err != nil {
+			store.DeliveryPending, db.t(p.At), p.Attempts, p.DeliveryID, p.TenantID, url); err != nil {
 			return err
 		}
 		d, err = db.delivery(ctx, tx, p.TenantID, p.DeliveryID)

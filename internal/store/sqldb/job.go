@@ -211,11 +211,19 @@ func (db *DB) TransitionJob(ctx context.Context, p store.TransitionParams) (job.
 	case !p.GaveUp.IsZero():
 		update += `, work_gave_up_at = ` + q.add(db.t(p.GaveUp))
 	}
-	update += `` +
+	set, err := db.patchSet(&q, p.Patch)
+	if err != nil {
+		return job.Event{}, fmt.Errorf("transition job %s: %w", p.JobID, err)
+	}
+	update += set +
 		`, current_version_id = COALESCE(` + q.add(nullString(p.CurrentVersionID)) + `, current_version_id)` +
 		`, artwork_fetch = COALESCE(` + q.add(nullString(p.ArtworkFetch)) + `, artwork_fetch)` +
 		` WHERE id = ` + q.add(p.JobID) + ` AND tenant_id = ` + q.add(p.TenantID) +
-		` AND status IN (` + q.list(from) + `) RETURNING sequence, livemode, external_id`
+		` AND status IN (` + q.list(from) + `)`
+	if p.Sequence > 0 {
+		update += ` AND sequence = ` + q.add(p.Sequence)
+	}
+	update += ` RETURNING sequence, livemode, external_id`
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
 		var externalID string
 		err := tx.QueryRowContext(ctx, update, q.args...).Scan(&e.Sequence, &e.Livemode, &externalID)
@@ -228,6 +236,13 @@ func (db *DB) TransitionJob(ctx context.Context, p store.TransitionParams) (job.
 		e.JobID, e.TenantID = p.JobID, p.TenantID
 		if e.OrderRef == "" {
 			e.OrderRef = externalID
+		}
+		if p.Patch != nil && p.Patch.PendingURL != "" {
+			if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET url = $1
+				WHERE job_id = $2 AND tenant_id = $3 AND state = 'pending'`,
+				p.Patch.PendingURL, p.JobID, p.TenantID); err != nil {
+				return fmt.Errorf("move pending deliveries: %w", err)
+			}
 		}
 		if p.NewVersion != nil {
 			v := *p.NewVersion
@@ -263,14 +278,70 @@ func (db *DB) TransitionJob(ctx context.Context, p store.TransitionParams) (job.
 	return e, nil
 }
 
-// whyNoTransition tells a missing job from one in another status, after a
-// conditional UPDATE matched no row.
+// patchSet is the SET clauses of a job patch's fields, each after a
+// comma; "" without a patch.
+func (db *DB) patchSet(q *params, p *store.JobPatch) (string, error) {
+	if p == nil {
+		return "", nil
+	}
+	var set string
+	if p.CallbackURL != nil {
+		set += `, callback_url = ` + q.add(*p.CallbackURL)
+	}
+	if p.ExpiresAt != nil {
+		set += `, expires_at = ` + q.add(db.t(*p.ExpiresAt))
+	}
+	// A brand or expectations with nothing in them is stored as none.
+	for _, f := range []struct {
+		column string
+		set    bool
+		value  any
+	}{
+		{"metadata", p.Metadata != nil, derefOrNil(p.Metadata)},
+		{"brand", p.Brand != nil, zeroAsNil(p.Brand)},
+		{"preflight", p.Preflight != nil, zeroAsNil(p.Preflight)},
+	} {
+		if !f.set {
+			continue
+		}
+		v, err := jsonArg(f.value)
+		if err != nil {
+			return "", err
+		}
+		set += `, ` + f.column + ` = ` + q.add(v)
+	}
+	return set, nil
+}
+
+// derefOrNil is *p, or nil when p is nil.
+func derefOrNil[T any](p *T) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+// zeroAsNil is p, or nil when p is nil or points at the zero value.
+func zeroAsNil[T comparable](p *T) any {
+	var zero T
+	if p == nil || *p == zero {
+		return nil
+	}
+	return p
+}
+
+// whyNoTransition tells a missing job from one in another status, or one
+// whose sequence moved on, after a conditional UPDATE matched no row.
 func whyNoTransition(ctx context.Context, tx *sql.Tx, p store.TransitionParams) error {
 	var status job.Status
-	err := tx.QueryRowContext(ctx, `SELECT status FROM jobs WHERE id = $1 AND tenant_id = $2`,
-		p.JobID, p.TenantID).Scan(&status)
+	var seq int64
+	err := tx.QueryRowContext(ctx, `SELECT status, sequence FROM jobs WHERE id = $1 AND tenant_id = $2`,
+		p.JobID, p.TenantID).Scan(&status, &seq)
 	if err != nil {
 		return notFound(err)
+	}
+	if p.Sequence > 0 && seq != p.Sequence {
+		return fmt.Errorf("%w: the job is at event %d, not %d", store.ErrStale, seq, p.Sequence)
 	}
 	return fmt.Errorf("%w: the job is %s, not one of %v", store.ErrStale, status, p.From)
 }

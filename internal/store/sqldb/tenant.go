@@ -78,12 +78,24 @@ func (db *DB) UpdateTenantSettings(ctx context.Context, tenantID string, s store
 	if err != nil {
 		return fmt.Errorf("update tenant %s: %w", tenantID, err)
 	}
-	res, err := db.w.ExecContext(ctx, `UPDATE tenants
-		SET callback_url = $1, brand = $2, preflight_profile = $3, events = $4 WHERE id = $5`,
-		s.CallbackURL, brand, s.PreflightProfile, events, tenantID)
-	if err == nil {
-		err = mustAffect(res)
-	}
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE tenants
+			SET callback_url = $1, brand = $2, preflight_profile = $3, events = $4 WHERE id = $5`,
+			s.CallbackURL, brand, s.PreflightProfile, events, tenantID)
+		if err == nil {
+			err = mustAffect(res)
+		}
+		if err != nil || s.CallbackURL == "" {
+			return err
+		}
+		// Retries follow a job's current URL: the jobs without one of
+		// their own follow their tenant's.
+		_, err = tx.ExecContext(ctx, `UPDATE deliveries SET url = $1
+			WHERE tenant_id = $2 AND state = 'pending' AND url <> $3 AND job_id IN (
+				SELECT id FROM jobs WHERE tenant_id = $4 AND callback_url = '')`,
+			s.CallbackURL, tenantID, s.CallbackURL, tenantID)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("update tenant %s: %w", tenantID, err)
 	}

@@ -48,6 +48,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Pings", testPings},
 		{"SubscriptionRoundTrip", testSubscriptionRoundTrip},
 		{"Outcome", testOutcome},
+		{"Patch", testPatch},
+		{"PatchMovesPending", testPatchMovesPending},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
