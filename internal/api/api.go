@@ -117,6 +117,7 @@ func (a *API) routes() []route {
 		{"POST", "/api/jobs", apikey.ScopeJobsWrite, a.createJob},
 		{"GET", "/api/jobs", apikey.ScopeJobsRead, a.listJobs},
 		{"GET", "/api/jobs/{id}", apikey.ScopeJobsRead, a.getJob},
+		{"PATCH", "/api/jobs/{id}", apikey.ScopeJobsWrite, a.updateJob},
 		{"POST", "/api/jobs/{id}/cancel", apikey.ScopeJobsWrite, a.cancelJob},
 		{"POST", "/api/jobs/{id}/approve", apikey.ScopeJobsWrite, a.approveJob},
 		{"POST", "/api/jobs/{id}/reject", apikey.ScopeJobsWrite, a.rejectJob},

@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -18,15 +19,21 @@ const MaxBodyBytes = 1 << 20
 // readJSONBody checks the content type and size and returns the raw body,
 // which idempotency hashes and decoding parses.
 func readJSONBody(w http.ResponseWriter, r *http.Request) ([]byte, *Problem) {
+	return readBodyOf(w, r, "send the JSON body with `Content-Type: application/json`", "application/json")
+}
+
+// readBodyOf is readJSONBody for a body of one of the given media types;
+// advice says which to send when the request's is not among them.
+func readBodyOf(w http.ResponseWriter, r *http.Request, advice string, types ...string) ([]byte, *Problem) {
 	ct := r.Header.Get("Content-Type")
 	mt, _, err := mime.ParseMediaType(ct)
-	if ct == "" || err != nil || mt != "application/json" {
+	if ct == "" || err != nil || !slices.Contains(types, mt) {
 		got := "no Content-Type"
 		if ct != "" {
 			got = fmt.Sprintf("Content-Type %q", clip(ct, 60))
 		}
 		return nil, problem(http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported media type",
-			fmt.Sprintf("The request has %s; send the JSON body with `Content-Type: application/json`.", got))
+			fmt.Sprintf("The request has %s; %s.", got, advice))
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	var tooBig *http.MaxBytesError

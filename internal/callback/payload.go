@@ -39,9 +39,9 @@ type Payload struct {
 	Livemode         bool              `json:"livemode"`
 	Files            map[string]string `json:"files"`
 	Errors           []job.Finding     `json:"errors"`
-	// DecidedBy says who decided an approval, rejection or cancel:
-	// "customer", "api_key" or "operator" (contract, Additions). Other
-	// events leave it out.
+	// DecidedBy says who decided an approval, rejection, cancel or
+	// update: "customer", "api_key" or "operator" (contract, Additions).
+	// Other events leave it out.
 	DecidedBy string `json:"decided_by,omitempty"`
 	// Changes names the fields an updated event changed.
 	Changes []string `json:"changes,omitempty"`
@@ -70,11 +70,12 @@ func NewPayload(e job.Event, attempt int, files map[string]string) Payload {
 	}
 }
 
-// decidedBy is who decided a decision event; other events say nothing.
+// decidedBy is who decided a decision event, or an update (always an API
+// key, for now); other events say nothing.
 // Cancels recorded before events kept their author (migration 0008) could
 // have come from the API or Manage, so they say nothing either.
 func decidedBy(e job.Event) string {
-	if !e.Type.Decision() {
+	if !e.Type.Decision() && e.Type != job.EventUpdated {
 		return ""
 	}
 	return e.Actor.Kind

@@ -283,11 +283,11 @@ type TransitionParams struct {
 	// GaveUp, with Outcome, records that the pipeline gave up on the job's
 	// current step at that time (Job.WorkGaveUpAt).
 	GaveUp time.Time
-	// Sequence, when above 0, is the job's sequence the change was decided
-	// on: ErrStale if another event was recorded meanwhile, so that a
-	// change computed from the job as read (a merge patch) never
-	// overwrites one made since.
-	Sequence int64
+	// Sequence, when set, is the job's sequence the change was decided on:
+	// ErrStale if another event was recorded meanwhile, so that a change
+	// computed from the job as read (a merge patch) never overwrites one
+	// made since.
+	Sequence *int64
 	// Patch, with Outcome, changes the job's fields in the same
 	// transaction as its updated event.
 	Patch *JobPatch

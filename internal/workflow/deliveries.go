@@ -18,11 +18,15 @@ const MaxRetryAll = 1000
 
 // Redeliver starts a new round of attempts for one of the tenant's
 // deliveries, on the whole retry schedule, the first one now, and wakes
-// the callback worker. A pending delivery is returned unchanged.
-// store.ErrStale for a test ping, which is never sent again;
-// store.ErrNotFound for a delivery that is not the tenant's.
+// the callback worker. The round goes to the job's callback URL as it is
+// now (its own, else its tenant's), which may not be where the delivery
+// went before: an ERP that corrected a wrong URL gets its events at the
+// right one. When the job has no URL any more, the delivery keeps its
+// own. A pending delivery is returned unchanged. store.ErrStale for a
+// test ping, which is never sent again; store.ErrNotFound for a delivery
+// that is not the tenant's.
 func (s *Service) Redeliver(ctx context.Context, tenantID, deliveryID string) (store.Delivery, error) {
-	d, err := s.redeliver(ctx, tenantID, deliveryID)
+	d, err := s.redeliver(ctx, tenantID, deliveryID, &urlCache{})
 	if err != nil {
 		return d, err
 	}
@@ -31,10 +35,45 @@ func (s *Service) Redeliver(ctx context.Context, tenantID, deliveryID string) (s
 }
 
 // redeliver starts a new round of attempts without waking the worker.
-func (s *Service) redeliver(ctx context.Context, tenantID, deliveryID string) (store.Delivery, error) {
+func (s *Service) redeliver(ctx context.Context, tenantID, deliveryID string, urls *urlCache) (store.Delivery, error) {
+	d, err := s.Store.Delivery(ctx, tenantID, deliveryID)
+	if err != nil {
+		return d, fmt.Errorf("redeliver %s: %w", deliveryID, err)
+	}
+	var url string
+	if d.JobID != "" { // a ping has no job, and is refused by the store
+		if url, err = urls.current(ctx, s, tenantID, d.JobID); err != nil {
+			return d, fmt.Errorf("redeliver %s: %w", deliveryID, err)
+		}
+	}
 	return s.Store.Redeliver(ctx, store.RedeliverParams{
-		TenantID: tenantID, DeliveryID: deliveryID, At: s.now(), Attempts: s.attempts(),
+		TenantID: tenantID, DeliveryID: deliveryID, At: s.now(), Attempts: s.attempts(), URL: url,
 	})
+}
+
+// urlCache remembers the tenant read for jobs without a callback URL of
+// their own, so that RetryAll reads it once, not once per delivery.
+type urlCache struct {
+	tenant *store.Tenant
+}
+
+// current is where the job's events go now, as Service.CallbackURL says.
+func (c *urlCache) current(ctx context.Context, s *Service, tenantID, jobID string) (string, error) {
+	j, err := s.Store.Job(ctx, tenantID, jobID)
+	if err != nil {
+		return "", err
+	}
+	if j.CallbackURL != "" {
+		return j.CallbackURL, nil
+	}
+	if c.tenant == nil {
+		t, err := s.Store.Tenant(ctx, tenantID)
+		if err != nil {
+			return "", fmt.Errorf("read tenant of %s: %w", jobID, err)
+		}
+		c.tenant = &t
+	}
+	return c.tenant.Settings.CallbackURL, nil
 }
 
 // RetryAllParams names the exceptions RetryAll sends again.
@@ -47,7 +86,9 @@ type RetryAllParams struct {
 }
 
 // RetryAll redelivers the oldest MaxRetryAll of the tenant's exceptions to
-// one URL, as Redeliver does each, and wakes the callback worker once. It
+// one URL, as Redeliver does each, and wakes the callback worker once.
+// p.URL names where the exceptions failed; each goes again to its job's
+// callback URL as it is now, so a URL corrected since is followed. It
 // returns how many it redelivered, also when it stopped on an error
 // partway: those stay redelivered. Test pings are left alone.
 func (s *Service) RetryAll(ctx context.Context, p RetryAllParams) (int, error) {
@@ -58,11 +99,12 @@ func (s *Service) RetryAll(ctx context.Context, p RetryAllParams) (int, error) {
 		return 0, fmt.Errorf("retry all to %s: %w", p.URL, err)
 	}
 	n := 0
+	urls := &urlCache{}
 	for _, d := range ds {
 		if d.JobID == "" {
 			continue
 		}
-		if _, err = s.redeliver(ctx, p.TenantID, d.ID); err != nil {
+		if _, err = s.redeliver(ctx, p.TenantID, d.ID, urls); err != nil {
 			err = fmt.Errorf("retry all to %s, after %d: %w", p.URL, n, err)
 			break
 		}

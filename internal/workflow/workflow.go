@@ -37,6 +37,7 @@ type Store interface {
 	DeleteIdempotencyRecords(ctx context.Context, before time.Time) (int64, error)
 
 	ListExceptions(ctx context.Context, p store.ListExceptionsParams) ([]store.Delivery, error)
+	Delivery(ctx context.Context, tenantID, deliveryID string) (store.Delivery, error)
 	Redeliver(ctx context.Context, p store.RedeliverParams) (store.Delivery, error)
 	ResolveDelivery(ctx context.Context, p store.ResolveParams) (store.Delivery, error)
 

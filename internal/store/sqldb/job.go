@@ -220,8 +220,8 @@ func (db *DB) TransitionJob(ctx context.Context, p store.TransitionParams) (job.
 		`, artwork_fetch = COALESCE(` + q.add(nullString(p.ArtworkFetch)) + `, artwork_fetch)` +
 		` WHERE id = ` + q.add(p.JobID) + ` AND tenant_id = ` + q.add(p.TenantID) +
 		` AND status IN (` + q.list(from) + `)`
-	if p.Sequence > 0 {
-		update += ` AND sequence = ` + q.add(p.Sequence)
+	if p.Sequence != nil {
+		update += ` AND sequence = ` + q.add(*p.Sequence)
 	}
 	update += ` RETURNING sequence, livemode, external_id`
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
@@ -340,8 +340,8 @@ func whyNoTransition(ctx context.Context, tx *sql.Tx, p store.TransitionParams) 
 	if err != nil {
 		return notFound(err)
 	}
-	if p.Sequence > 0 && seq != p.Sequence {
-		return fmt.Errorf("%w: the job is at event %d, not %d", store.ErrStale, seq, p.Sequence)
+	if p.Sequence != nil && seq != *p.Sequence {
+		return fmt.Errorf("%w: the job is at event %d, not %d", store.ErrStale, seq, *p.Sequence)
 	}
 	return fmt.Errorf("%w: the job is %s, not one of %v", store.ErrStale, status, p.From)
 }

@@ -11,11 +11,15 @@ import (
 )
 
 // updated is an updated event of j at when, with a patch and the job's
-// sequence it was decided on.
+// sequence it was decided on (none when below 0).
 func updated(j store.Job, when time.Time, seq int64, p *store.JobPatch) store.TransitionParams {
+	var at *int64
+	if seq >= 0 {
+		at = &seq
+	}
 	return store.TransitionParams{
 		TenantID: j.TenantID, JobID: j.ID, From: []job.Status{job.AwaitingUpload}, Outcome: true,
-		Sequence: seq, Patch: p,
+		Sequence: at, Patch: p,
 		Event: job.Event{ID: id.NewAt(id.Event, when), Type: job.EventUpdated, Status: job.AwaitingUpload,
 			Actor: job.Actor{Kind: job.ActorAPIKey, ID: "key_1"}, Changes: []string{"brand"}, OccurredAt: when},
 	}
@@ -122,7 +126,7 @@ func testPatchMovesPending(t *testing.T, s store.Store) {
 	otherPending := move(t, s, other, job.Preflighting, at(2*time.Minute), hookA)
 
 	url := hookB
-	p := updated(j, at(3*time.Minute), 0, &store.JobPatch{CallbackURL: &url, PendingURL: hookB})
+	p := updated(j, at(3*time.Minute), -1, &store.JobPatch{CallbackURL: &url, PendingURL: hookB})
 	p.From, p.Event.Status = []job.Status{job.Preflighting}, job.Preflighting
 	p.CallbackURL, p.DeliveryID, p.Attempts = hookB, id.NewAt(id.Delivery, at(3*time.Minute)), 7
 	ev, err := s.TransitionJob(ctx, p)
