@@ -267,3 +267,69 @@ func TestPatchValidation(t *testing.T) {
 	wantProblem(t, e.patch(id, `{"brand": {"color": "#000"}, "brand": null}`, e.live), http.StatusBadRequest, "validation")
 	wantProblem(t, e.patch(id, `{}`, e.test), http.StatusNotFound, "not-found")
 }
+
+// TestOpenAPIPatchSchema sends merge patches to fresh jobs and checks that
+// the document's JobPatch schema accepts exactly those the API accepts,
+// except for the rules a schema cannot state, which are listed.
+func TestOpenAPIPatchSchema(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	o := servedOpenAPI(t, e, false)
+	const schema = "/components/schemas/JobPatch"
+	soon := time.Now().Add(24 * time.Hour).UTC().Format(time.RFC3339)
+	valid := []string{
+		`{}`,
+		`{"callbackURL":"https://erp.example.com/hooks/v2","metadata":[{"propertyId":"a","propertyName":"A","value":"1"}],"brand":{"color":"#000","logo":"https://example.com/l.svg"},"preflight":{"profile":"default","trimSize":{"width":148,"height":210,"unit":"mm"},"pageCount":4,"bleed":{"size":3,"unit":"mm"}},"expiresAt":"` + soon + `"}`,
+		`{"callbackURL":null,"metadata":null,"brand":null,"preflight":null}`,
+		`{"metadata":[]}`, `{"brand":{}}`, `{"brand":{"logo":null}}`, `{"preflight":{}}`,
+		`{"preflight":{"trimSize":{"width":100}}}`, // merged into the job's trimSize
+		`{"preflight":{"trimSize":null,"bleed":{"size":5,"unit":"pt"}}}`,
+		`{"expiresAt":"` + time.Now().Add(24*time.Hour).In(time.FixedZone("", 2*3600)).Format(time.RFC3339Nano) + `"}`,
+	}
+	invalid := []string{
+		`[]`, `"x"`, `null`, `42`,
+		`{"externalId":"X"}`, `{"artwork":{"url":"https://example.com/a.pdf"}}`, `{"status":"approved"}`, `{"callbackUrl":"https://e.com"}`,
+		`{"callbackURL":"http://erp.example.com/hook"}`, `{"callbackURL":""}`, `{"callbackURL":5}`,
+		`{"metadata":{}}`, `{"metadata":[{"propertyId":"a","propertyName":"A"}]}`,
+		`{"brand":[]}`, `{"brand":{"color":"blue"}}`, `{"brand":{"colour":"#123"}}`,
+		`{"preflight":{"pageCount":0}}`, `{"preflight":{"dpi":300}}`, `{"preflight":{"trimSize":{"width":0}}}`,
+		`{"preflight":{"trimSize":{"unit":"cm"}}}`, `{"preflight":{"bleed":{"size":101}}}`, `{"preflight":{"trimSize":{"depth":1}}}`,
+		`{"expiresAt":"tomorrow"}`, `{"expiresAt":5}`, `{"expiresAt":null}`,
+	}
+	serverOnly := []string{
+		`{"callbackURL":"https://10.0.0.1/hook"}`,
+		`{"metadata":[{"propertyId":"a","propertyName":"A","value":"1"},{"propertyId":"a","propertyName":"B","value":"2"}]}`,
+		`{"preflight":{"bleed":{"size":3}}}`, // the job has no bleed to merge into: no unit
+		`{"expiresAt":"2020-01-01T00:00:00Z"}`,
+		`{"expiresAt":"` + time.Now().Add(400*24*time.Hour).UTC().Format(time.RFC3339) + `"}`,
+	}
+	verdict := func(body string) (server bool, schemaErr error) {
+		t.Helper()
+		id := fullJob(t, e) // has a trimSize, no bleed
+		r := e.patch(id, body, e.live)
+		switch r.status {
+		case http.StatusOK:
+			server = true
+		case http.StatusBadRequest:
+			wantProblem(t, r, http.StatusBadRequest, "validation")
+		default:
+			t.Fatalf("%s: status %d %s", body, r.status, r.body)
+		}
+		return server, o.validateJSON(schema, []byte(body))
+	}
+	for _, body := range valid {
+		if server, err := verdict(body); !server || err != nil {
+			t.Errorf("%s: server accepts: %v, schema error: %v; want both to accept", body, server, err)
+		}
+	}
+	for _, body := range invalid {
+		if server, err := verdict(body); server || err == nil {
+			t.Errorf("%s: server accepts: %v, schema error: %v; want both to refuse", body, server, err)
+		}
+	}
+	for _, body := range serverOnly {
+		if server, err := verdict(body); server || err != nil {
+			t.Errorf("%s: server accepts: %v, schema error: %v; want the server alone to refuse", body, server, err)
+		}
+	}
+}

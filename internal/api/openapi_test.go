@@ -526,6 +526,7 @@ func checkResponses(t *testing.T, e *env) {
 			}
 		}
 	}
+	patchMe := e.createJob(e.live, "OAS-PATCH")
 	noRoom := setupWith(t, withDiskFloor(1<<62)) // a floor larger than any disk
 	noRoomJob := noRoom.createJob(noRoom.live, "OAS-NO-ROOM")
 	flow := &workflow.Service{Store: e.store, Now: time.Now, Attempts: 1}
@@ -871,6 +872,40 @@ func checkResponses(t *testing.T, e *env) {
 		{name: "choose an unknown event", op: "PATCH /api/callbacks/settings", status: 400, send: func() response {
 			return e.do("PATCH", "/api/callbacks/settings", `{"events":["aproved"]}`, "Authorization", "Bearer "+e.live, "Content-Type", "application/json")
 		}},
+		{name: "patch", op: "PATCH /api/jobs/{id}", status: 200, send: func() response {
+			return e.patch(patchMe, `{"callbackURL":"https://erp.example.com/hooks/v2","brand":{"color":"#0B5FFF"},"metadata":null}`, e.live)
+		}, check: func(t *testing.T, body map[string]any) {
+			if body["callbackURL"] != "https://erp.example.com/hooks/v2" || field(body["brand"], "color") != "#0B5FFF" {
+				t.Errorf("patched job = %v", body)
+			}
+		}},
+		{name: "patch as application/json", op: "PATCH /api/jobs/{id}", status: 200, send: func() response {
+			return e.do("PATCH", "/api/jobs/"+patchMe, `{"preflight":{"pageCount":4}}`, "Authorization", "Bearer "+e.live, "Content-Type", "application/json")
+		}},
+		{name: "events after a patch", op: "GET /api/jobs/{id}/events", status: 200, send: func() response {
+			return e.get("/api/jobs/"+patchMe+"/events", e.live)
+		}, check: func(t *testing.T, body map[string]any) {
+			ev, _ := body["data"].([]any)
+			if len(ev) != 2 || field(ev[0], "event_type") != "updated" || field(ev[0], "decided_by") != "api_key" {
+				t.Errorf("events = %v, want two updated events by api_key", ev)
+			}
+		}},
+		{name: "patch validation", op: "PATCH /api/jobs/{id}", status: 400, send: func() response {
+			return e.patch(patchMe, `{"callbackUrl":"https://e.com","expiresAt":"2020-01-01T00:00:00Z"}`, e.live)
+		}},
+		{name: "patch invalid JSON", op: "PATCH /api/jobs/{id}", status: 400, send: func() response {
+			return e.patch(patchMe, `{"brand":`, e.live)
+		}},
+		{name: "patch a final job", op: "PATCH /api/jobs/{id}", status: 409, send: func() response {
+			return e.patch(expired, `{"callbackURL":"https://erp.example.com/hooks/v2"}`, e.live)
+		}},
+		{name: "patch preflight after upload", op: "PATCH /api/jobs/{id}", status: 409, send: func() response {
+			return e.patch(hooked, `{"preflight":{"pageCount":4}}`, e.live)
+		}},
+		{name: "patch 413", op: "PATCH /api/jobs/{id}", status: 413, send: func() response { return e.patch(patchMe, big, e.live) }},
+		{name: "patch 415", op: "PATCH /api/jobs/{id}", status: 415, send: func() response {
+			return e.do("PATCH", "/api/jobs/"+patchMe, `{}`, "Authorization", "Bearer "+e.live, "Content-Type", "application/json-patch+json")
+		}},
 		{name: "openapi.json", op: "GET /api/openapi.json", status: 200, send: func() response {
 			return e.do("GET", "/api/openapi.json", "")
 		}},
@@ -909,13 +944,7 @@ func checkResponses(t *testing.T, e *env) {
 				}, notStatus: []int{http.StatusUnauthorized, http.StatusForbidden}},
 			)
 		}
-		wrong := "PATCH" // a method the path does not take
-		for _, m := range []string{"PATCH", "DELETE", "PUT", "POST"} {
-			if o.object("/paths/"+esc(pattern)+"/"+strings.ToLower(m)) == nil {
-				wrong = m
-				break
-			}
-		}
+		wrong := unusedMethod(o.operations(), pattern)
 		cases = append(cases, apiCase{name: op + " wrong method", op: op, status: 405, send: func() response {
 			return e.do(wrong, path, "", "Authorization", "Bearer "+e.live)
 		}, check: func(t *testing.T, body map[string]any) {
@@ -982,6 +1011,16 @@ func checkResponses(t *testing.T, e *env) {
 	if !bytes.Equal(served.body, file) {
 		t.Error("GET /api/openapi.json does not serve internal/api/openapi.json")
 	}
+}
+
+// unusedMethod is a method no operation on pattern has, for a 405.
+func unusedMethod(ops []string, pattern string) string {
+	for _, m := range []string{"PATCH", "DELETE", "PUT", "POST"} {
+		if !slices.Contains(ops, m+" "+pattern) {
+			return m
+		}
+	}
+	return "TRACE"
 }
 
 // keyWith makes a live key of the tenant with exactly the given scopes.
