@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/atomyx/submit/internal/job"
+	"github.com/atomyx/submit/internal/store"
 	"github.com/atomyx/submit/internal/workflow"
 )
 
@@ -81,8 +82,12 @@ func (a *API) updateJob(w http.ResponseWriter, r *http.Request) {
 			return next, nil
 		},
 	})
-	if errors.Is(err, job.ErrTransition) {
+	switch {
+	case errors.Is(err, job.ErrTransition):
 		err = errConflict(refusedUpdate(j.Status))
+	case errors.Is(err, store.ErrStale):
+		// Other changes kept winning the race (rare: it is retried).
+		err = errConflict("The job kept changing while the patch was applied, so nothing was changed. Send the patch again.")
 	}
 	if err != nil {
 		a.writeError(w, r, err)
