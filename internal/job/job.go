@@ -22,6 +22,8 @@ type Job struct {
 	// Events are the event types the job's callbacks are sent for; nil
 	// means its tenant's choice (see EventType.Sent).
 	Events []EventType
+	// CreatedBy is who created the job (creator.go).
+	CreatedBy Creator
 	// UploadToken is the secret part of the upload link. It is a capability:
 	// whoever holds the link may upload, so it has 128 bits or more.
 	UploadToken string

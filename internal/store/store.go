@@ -116,6 +116,12 @@ type Store interface {
 	// ListExpiredJobs returns up to limit jobs that are not final and whose
 	// ExpiresAt is before the given time.
 	ListExpiredJobs(ctx context.Context, before time.Time, limit int) ([]Job, error)
+	// DeleteJob removes one of the tenant's jobs with everything stored
+	// about it (events, deliveries and their attempts, artwork versions,
+	// the idempotency record that created it) in one transaction.
+	// ErrNotFound if the tenant has no such job. Whether a job may be
+	// deleted is the caller's decision; its files are the caller's too.
+	DeleteJob(ctx context.Context, tenantID, jobID string) error
 
 	// IdempotencyRecord returns the record for a tenant, mode and key.
 	IdempotencyRecord(ctx context.Context, p IdempotencyLookup) (IdempotencyRecord, error)

@@ -25,7 +25,7 @@ func limitOr(n int) int {
 
 const jobColumns = `id, tenant_id, livemode, external_id, status, metadata, brand, artwork_url,
 	callback_url, preflight, upload_token, sequence, current_version_id, artwork_fetch,
-	created_at, updated_at, expires_at, events`
+	created_at, updated_at, expires_at, events, created_by_key_id, created_by_name`
 
 // jobSelect is what a read of a job selects: the columns a job is created
 // with, and then what the pipeline keeps about it.
@@ -34,14 +34,16 @@ const jobSelect = jobColumns + `, work_gave_up_at`
 func scanJob(row scanner) (store.Job, error) {
 	var j store.Job
 	var gaveUp *time.Time
+	var createdBy string
 	err := row.Scan(&j.ID, &j.TenantID, &j.Livemode, &j.ExternalID, &j.Status,
 		jsonDest{&j.Metadata}, jsonDest{&j.Brand}, &j.ArtworkURL, &j.CallbackURL,
 		jsonDest{&j.Preflight}, &j.UploadToken, &j.Sequence, stringDest{&j.CurrentVersionID},
 		&j.ArtworkFetch, timeDest{&j.CreatedAt}, timeDest{&j.UpdatedAt}, timeDest{&j.ExpiresAt},
-		jsonDest{&j.Events}, nullTimeDest{&gaveUp})
+		jsonDest{&j.Events}, stringDest{&createdBy}, &j.CreatedBy.Name, nullTimeDest{&gaveUp})
 	if gaveUp != nil {
 		j.WorkGaveUpAt = *gaveUp
 	}
+	j.CreatedBy = creator(createdBy, j.CreatedBy.Name)
 	return j, err
 }
 
@@ -56,7 +58,8 @@ func (db *DB) jobArgs(j store.Job) ([]any, error) {
 	}
 	return []any{j.ID, j.TenantID, j.Livemode, j.ExternalID, string(j.Status), js[0], js[1],
 		j.ArtworkURL, j.CallbackURL, js[2], j.UploadToken, j.Sequence, nullString(j.CurrentVersionID),
-		j.ArtworkFetch, db.t(j.CreatedAt), db.t(j.UpdatedAt), db.t(j.ExpiresAt), js[3]}, nil
+		j.ArtworkFetch, db.t(j.CreatedAt), db.t(j.UpdatedAt), db.t(j.ExpiresAt), js[3],
+		nullString(creatorKeyID(j.CreatedBy)), j.CreatedBy.Name}, nil
 }
 
 // CreateJob inserts a job and, with p.Idempotency set, its idempotency
@@ -70,14 +73,14 @@ func (db *DB) CreateJob(ctx context.Context, p store.CreateJobParams) error {
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
 		if r := p.Idempotency; r != nil {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys
-				(tenant_id, livemode, key, request_hash, status_code, body, created_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-				r.TenantID, r.Livemode, r.Key, r.RequestHash, r.StatusCode, r.Body, db.t(r.CreatedAt)); err != nil {
+				(tenant_id, livemode, key, request_hash, status_code, body, created_at, job_id)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+				r.TenantID, r.Livemode, r.Key, r.RequestHash, r.StatusCode, r.Body, db.t(r.CreatedAt), p.Job.ID); err != nil {
 				return fmt.Errorf("idempotency key %q: %w", r.Key, db.conflict(err))
 			}
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO jobs (`+jobColumns+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`, args...)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`, args...)
 		return db.conflict(err)
 	})
 	if err != nil {
