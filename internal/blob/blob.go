@@ -35,6 +35,10 @@ type Store interface {
 	Open(ctx context.Context, key string) (File, error)
 	// Delete removes the file under key; no error when there is none.
 	Delete(ctx context.Context, key string) error
+	// DeletePrefix removes every file whose key starts with prefix, a
+	// folder ("jobs/ses_…/"): all a deleted job owns, whatever its steps
+	// wrote. No error when there is none.
+	DeletePrefix(ctx context.Context, prefix string) error
 }
 
 // File is an open stored file.
@@ -61,6 +65,17 @@ func CheckKey(key string) error {
 	if key == "" || strings.HasPrefix(key, "/") || strings.ContainsFunc(key, badKeyRune) ||
 		path.Clean(key) != key || key == "." || strings.HasPrefix(key, "../") || key == ".." {
 		return fmt.Errorf("blob key %q is not a clean relative path", key)
+	}
+	return nil
+}
+
+// checkPrefix refuses a prefix that is not a folder a key could be in: a
+// clean relative path ending in "/". So "" and "/", which would name the
+// whole store, are refused.
+func checkPrefix(prefix string) error {
+	dir, ok := strings.CutSuffix(prefix, "/")
+	if !ok || CheckKey(dir) != nil {
+		return fmt.Errorf("blob prefix %q is not a folder: a clean relative path ending in /", prefix)
 	}
 	return nil
 }

@@ -6,10 +6,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
+	"io/fs"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -144,6 +147,71 @@ func TestKeysStayInside(t *testing.T) {
 				if _, err := os.Stat(outside); err != nil {
 					t.Errorf("a file outside the root: %v", err)
 				}
+			}
+		})
+	}
+}
+
+// TestDeletePrefix: a job's folder goes whole, across S3's 1,000-key pages,
+// and nothing beside it goes with it, not even a folder whose name starts
+// the same way.
+func TestDeletePrefix(t *testing.T) {
+	for name, s := range stores(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := t.Context()
+			gone := []string{"jobs/ses_1/av_1/original.pdf", "jobs/ses_1/av_1/proof/pages.json", "jobs/ses_1/av_2/preflight.json"}
+			pages := 3
+			if name == "s3" {
+				pages = 1001 // past one page of S3's listing
+			}
+			for i := range pages {
+				gone = append(gone, fmt.Sprintf("jobs/ses_1/av_1/proof/page-%04d.jpg", i+1))
+			}
+			kept := []string{"jobs/ses_10/av_1/original.pdf", "jobs/ses_2/av_1/original.pdf", "jobs/ses_1.pdf"}
+			for _, k := range append(slices.Clone(gone), kept...) {
+				if _, err := s.Put(ctx, k, strings.NewReader(k)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := s.DeletePrefix(ctx, "jobs/ses_1/"); err != nil {
+				t.Fatal(err)
+			}
+			for i, k := range gone {
+				if i > 3 && i%100 != 0 && i != len(gone)-1 {
+					continue // a sample: Open on S3 is a download each
+				}
+				if _, err := s.Open(ctx, k); !errors.Is(err, ErrNotFound) {
+					t.Fatalf("%s after DeletePrefix: %v, want ErrNotFound", k, err)
+				}
+			}
+			for _, k := range kept {
+				f, err := s.Open(ctx, k)
+				if err != nil {
+					t.Errorf("%s beside the prefix: %v", k, err)
+					continue
+				}
+				f.Close()
+			}
+			if l, ok := s.(*Local); ok {
+				if _, err := os.Stat(filepath.Join(l.root, "jobs", "ses_1")); !errors.Is(err, fs.ErrNotExist) {
+					t.Errorf("the job's folder is left on disk: %v", err)
+				}
+			}
+			if err := s.DeletePrefix(ctx, "jobs/ses_1/"); err != nil {
+				t.Errorf("DeletePrefix of nothing: %v", err)
+			}
+			for _, bad := range []string{"", "/", "jobs", "../", "jobs/../", "/jobs/", "jobs//"} {
+				if err := s.DeletePrefix(ctx, bad); err == nil {
+					t.Errorf("DeletePrefix(%q) accepted", bad)
+				}
+			}
+			for _, k := range kept {
+				f, err := s.Open(ctx, k)
+				if err != nil {
+					t.Errorf("%s after the refused prefixes: %v", k, err)
+					continue
+				}
+				f.Close()
 			}
 		})
 	}

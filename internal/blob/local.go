@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // Local keeps files in a directory on the local disk: by default
@@ -96,6 +97,18 @@ func (l *Local) Delete(_ context.Context, key string) error {
 		return fmt.Errorf("delete %s: %w", key, err)
 	}
 	_ = os.Remove(filepath.Dir(p)) // fails, harmlessly, while not empty
+	return nil
+}
+
+// DeletePrefix removes the folder prefix names, with everything in it.
+func (l *Local) DeletePrefix(_ context.Context, prefix string) error {
+	if err := checkPrefix(prefix); err != nil {
+		return err
+	}
+	dir := filepath.Join(l.root, filepath.FromSlash(strings.TrimSuffix(prefix, "/")))
+	if err := os.RemoveAll(dir); err != nil {
+		return fmt.Errorf("delete %s: %w", prefix, err)
+	}
 	return nil
 }
 

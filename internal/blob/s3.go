@@ -167,6 +167,42 @@ func (s *S3) Delete(ctx context.Context, key string) error {
 	return nil
 }
 
+// DeletePrefix lists the objects under prefix and deletes them, a page
+// (up to 1,000 keys, S3's limit for both calls) at a time.
+func (s *S3) DeletePrefix(ctx context.Context, prefix string) error {
+	if err := checkPrefix(prefix); err != nil {
+		return err
+	}
+	pages := s3.NewListObjectsV2Paginator(s.client, &s3.ListObjectsV2Input{
+		Bucket: aws.String(s.bucket), Prefix: aws.String(s.prefix + prefix),
+	})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("list %s in bucket %s: %w", prefix, s.bucket, err)
+		}
+		if len(page.Contents) == 0 {
+			continue
+		}
+		ids := make([]types.ObjectIdentifier, len(page.Contents))
+		for i, o := range page.Contents {
+			ids[i] = types.ObjectIdentifier{Key: o.Key}
+		}
+		out, err := s.client.DeleteObjects(ctx, &s3.DeleteObjectsInput{
+			Bucket: aws.String(s.bucket), Delete: &types.Delete{Objects: ids, Quiet: aws.Bool(true)},
+		})
+		if err != nil {
+			return fmt.Errorf("delete %s in bucket %s: %w", prefix, s.bucket, err)
+		}
+		if len(out.Errors) > 0 {
+			e := out.Errors[0]
+			return fmt.Errorf("delete %s in bucket %s: %d objects refused, the first %s: %s",
+				prefix, s.bucket, len(out.Errors), aws.ToString(e.Key), aws.ToString(e.Message))
+		}
+	}
+	return nil
+}
+
 // Open returns the store a --blob-url names: empty for Local under
 // defaultDir, s3://… for S3.
 func Open(ctx context.Context, blobURL, defaultDir string, o S3Options) (Store, error) {
