@@ -111,6 +111,10 @@ func (w *Worker) record(ctx context.Context, d store.Delivery, q request, r Resu
 	switch {
 	case errors.Is(err, store.ErrStale):
 		w.cfg.Logger.Warn("callback attempt made after the lease ran out; another worker has the delivery", attrs...)
+	case errors.Is(err, store.ErrNotFound):
+		// Its test job was deleted while the attempt was under way: there
+		// is nothing left to record or retry.
+		w.cfg.Logger.Info("callback attempt made for a deleted job; not recorded", attrs...)
 	case err != nil:
 		w.cfg.Logger.Error("record callback attempt; the delivery is retried when its lease ends", append(attrs, "record_error", err)...)
 	default:

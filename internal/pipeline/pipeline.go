@@ -251,12 +251,18 @@ func (p *Pipeline) work(parent context.Context, j store.Job) {
 	// The renewal ends before the lease does, or it could extend a lease
 	// just released, or use the store after Stop has returned.
 	<-renewed
+	bg := context.WithoutCancel(ctx)
 	select {
 	case <-lost:
-		return // another worker has the job: its lease is not ours to touch
+		// Another worker has the job, or it was deleted: either way the
+		// lease is not ours to touch.
+		p.deleted(bg, j)
+		return
 	default:
 	}
-	bg := context.WithoutCancel(ctx)
+	if err != nil && p.deleted(bg, j) {
+		return
+	}
 	release := store.ReleaseParams{JobID: j.ID, Worker: p.cfg.Worker}
 	var retry *retryError
 	var fault *faultError

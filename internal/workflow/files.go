@@ -19,10 +19,14 @@ const (
 )
 
 // Where a version's files live in blob storage. Everything of one version
-// shares a prefix, so an operator can find (or remove) it in one place.
+// shares a prefix, and everything of one job too, so an operator can find
+// (or remove) it in one place, and DeleteTestJob removes it all at once.
+
+// JobPrefix is the folder of one job: every file of every version.
+func JobPrefix(jobID string) string { return "jobs/" + jobID + "/" }
 
 // VersionPrefix is the folder of one artwork version.
-func VersionPrefix(jobID, versionID string) string { return "jobs/" + jobID + "/" + versionID + "/" }
+func VersionPrefix(jobID, versionID string) string { return JobPrefix(jobID) + versionID + "/" }
 
 // OriginalKey is the uploaded or fetched file, byte for byte.
 func OriginalKey(jobID, versionID string) string {

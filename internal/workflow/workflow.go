@@ -31,6 +31,7 @@ type Store interface {
 	ArtworkVersion(ctx context.Context, tenantID, versionID string) (store.ArtworkVersion, error)
 	ListExpiredJobs(ctx context.Context, before time.Time, limit int) ([]store.Job, error)
 	CreateJob(ctx context.Context, p store.CreateJobParams) error
+	DeleteJob(ctx context.Context, tenantID, jobID string) error
 	TransitionJob(ctx context.Context, p store.TransitionParams) (job.Event, error)
 	SetArtworkFetch(ctx context.Context, jobID, state string) error
 	RetryProof(ctx context.Context, p store.RetryProofParams) error
@@ -92,6 +93,8 @@ type NewJobParams struct {
 	// Events are the event types sent as callbacks; nil means the
 	// tenant's choice.
 	Events []job.EventType
+	// CreatedBy is who asked for the job (the API key).
+	CreatedBy job.Creator
 }
 
 // NewJob makes a job waiting for its upload. It is not stored: the caller
@@ -108,7 +111,7 @@ func (s *Service) NewJob(p NewJobParams) job.Job {
 		ExternalID: p.ExternalID, Status: job.AwaitingUpload, Metadata: p.Metadata,
 		Brand: p.Brand, ArtworkURL: p.ArtworkURL, CallbackURL: p.CallbackURL, Preflight: p.Preflight,
 		Events: p.Events, UploadToken: id.Token(24), CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(life),
-		ArtworkFetch: fetchState(p.ArtworkURL),
+		ArtworkFetch: fetchState(p.ArtworkURL), CreatedBy: p.CreatedBy,
 	}
 }
 
