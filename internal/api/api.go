@@ -118,6 +118,7 @@ func (a *API) routes() []route {
 		{"GET", "/api/jobs", apikey.ScopeJobsRead, a.listJobs},
 		{"GET", "/api/jobs/{id}", apikey.ScopeJobsRead, a.getJob},
 		{"PATCH", "/api/jobs/{id}", apikey.ScopeJobsWrite, a.updateJob},
+		{"DELETE", "/api/jobs/{id}", apikey.ScopeJobsWrite, a.deleteJob},
 		{"POST", "/api/jobs/{id}/cancel", apikey.ScopeJobsWrite, a.cancelJob},
 		{"POST", "/api/jobs/{id}/approve", apikey.ScopeJobsWrite, a.approveJob},
 		{"POST", "/api/jobs/{id}/reject", apikey.ScopeJobsWrite, a.rejectJob},

@@ -40,6 +40,8 @@ type env struct {
 	// unless started withCallbacks.
 	flow      *workflow.Service
 	callbacks *callback.Worker
+	// dataDir holds the files (dataDir/files, the blob store's root).
+	dataDir string
 }
 
 // setup starts the API on SQLite in a temporary directory.
@@ -134,7 +136,7 @@ func start(t *testing.T, db store.Store, opts ...option) *env {
 	api.New(deps).Register(mux)
 	srv := httptest.NewServer(requestid.Handler(mux))
 	t.Cleanup(srv.Close)
-	return &env{t: t, srv: srv, store: db, vault: v, tenantID: tn.ID, live: live, test: test, flow: flow, callbacks: worker}
+	return &env{t: t, srv: srv, store: db, vault: v, tenantID: tn.ID, live: live, test: test, flow: flow, callbacks: worker, dataDir: dataDir}
 }
 
 // response is a decoded answer.

@@ -19,10 +19,12 @@ import (
 type callerKey struct{}
 
 // Caller is who sent an authenticated request: a tenant, in one mode, with
-// the scopes of the key used.
+// the scopes of the key used. KeyID and KeyName name the key, never its
+// secret, for what records who acted (the job's createdBy).
 type Caller struct {
 	TenantID string
 	KeyID    string
+	KeyName  string
 	Livemode bool
 	Scopes   []string
 }
@@ -88,7 +90,7 @@ func (a *API) authenticate(r *http.Request) (Caller, *Problem) {
 	if err := a.vault.RecordUse(r.Context(), k); err != nil {
 		a.log.WarnContext(r.Context(), "record key use", slog.Any("error", err)) // never fail a request for it
 	}
-	return Caller{TenantID: k.TenantID, KeyID: k.ID, Livemode: k.Livemode, Scopes: k.Scopes}, nil
+	return Caller{TenantID: k.TenantID, KeyID: k.ID, KeyName: k.Name, Livemode: k.Livemode, Scopes: k.Scopes}, nil
 }
 
 // noKeyHash stands in for the stored hash of a key that does not exist.

@@ -31,6 +31,7 @@ type jobResponse struct {
 	Files           map[string]string `json:"files"`
 	Errors          []job.Finding     `json:"errors"`
 	ArtworkFetch    *fetchResponse    `json:"artworkFetch"`
+	CreatedBy       *creatorResponse  `json:"createdBy"`
 }
 
 // fetchResponse is where fetching the job's artwork.url stands, so that an
@@ -75,6 +76,7 @@ func (a *API) jobResponse(j job.Job) jobResponse {
 	if j.ArtworkFetch != "" {
 		r.ArtworkFetch = &fetchResponse{State: j.ArtworkFetch}
 	}
+	r.CreatedBy = newCreatorResponse(j.CreatedBy)
 	return r
 }
 

@@ -43,7 +43,7 @@ func (a *API) createJob(w http.ResponseWriter, r *http.Request) {
 	j := a.flow.NewJob(workflow.NewJobParams{
 		TenantID: c.TenantID, Livemode: c.Livemode, ExternalID: req.ExternalID, Metadata: req.Metadata,
 		Brand: req.Brand, ArtworkURL: req.ArtworkURL, CallbackURL: req.CallbackURL, Preflight: req.Preflight,
-		Events: req.Events,
+		Events: req.Events, CreatedBy: c.creator(),
 	})
 	resp, err := json.Marshal(a.jobResponse(j))
 	if err != nil {

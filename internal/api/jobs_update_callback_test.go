@@ -285,18 +285,6 @@ func TestRetryAllFollowsChangedURL(t *testing.T) {
 	}
 }
 
-// waitFor polls cond for up to 10 seconds.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("waited 10 s for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 func toStrings(v any) []string {
 	var out []string
 	for _, x := range v.([]any) {

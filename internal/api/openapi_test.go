@@ -268,6 +268,12 @@ func (o *openAPI) scope(op string) string {
 // schema.
 func (o *openAPI) checkResponse(rptr string, r response) error {
 	var errs []string
+	if o.object(rptr+"/content") == nil { // 204: no body, and no type for one
+		if len(r.body) != 0 || r.header.Get("Content-Type") != "" {
+			return fmt.Errorf("a response documented without content has a body: %q (Content-Type %q)", r.body, r.header.Get("Content-Type"))
+		}
+		return nil
+	}
 	mt, _, err := mime.ParseMediaType(r.header.Get("Content-Type"))
 	if err != nil {
 		return fmt.Errorf("Content-Type %q: %v", r.header.Get("Content-Type"), err)
@@ -515,6 +521,7 @@ func checkResponses(t *testing.T, e *env) {
 
 	onlyRead := keyWith(t, e, apikey.ScopeJobsRead)
 	getMe := e.createJob(e.live, "OAS-GET")
+	deleteMe := e.createJob(e.test, "OAS-DELETE")
 	uploadMe := e.createJob(e.live, "OAS-UPLOAD")
 	cancelMe := e.createJob(e.live, "OAS-CANCEL")
 	expired := e.createJob(e.live, "OAS-EXPIRED")
@@ -600,6 +607,19 @@ func checkResponses(t *testing.T, e *env) {
 		{name: "create full", op: "POST /api/jobs", status: 201, send: func() response { return e.post("/api/jobs", full, e.live) }},
 		{name: "create in test mode", op: "POST /api/jobs", status: 201, send: func() response {
 			return e.post("/api/jobs", `{"externalId":"OAS-TEST"}`, e.test)
+		}, check: func(t *testing.T, body map[string]any) {
+			if c, _ := body["createdBy"].(map[string]any); c["type"] != "api_key" || c["name"] != "erp test" {
+				t.Errorf("createdBy = %v, want the test key", body["createdBy"])
+			}
+		}},
+		{name: "delete a test job", op: "DELETE /api/jobs/{id}", status: 204, send: func() response {
+			return e.do("DELETE", "/api/jobs/"+deleteMe, "", "Authorization", "Bearer "+e.test)
+		}},
+		{name: "get a deleted job", op: "GET /api/jobs/{id}", status: 404, send: func() response {
+			return e.get("/api/jobs/"+deleteMe, e.test)
+		}},
+		{name: "409 delete a live job", op: "DELETE /api/jobs/{id}", status: 409, send: func() response {
+			return e.do("DELETE", "/api/jobs/"+getMe, "", "Authorization", "Bearer "+e.live)
 		}},
 		{name: "create replayed", op: "POST /api/jobs", status: 201, send: func() response {
 			return e.post("/api/jobs", idem, e.live, "Idempotency-Key", "oas-1")
