@@ -86,7 +86,7 @@ func (w *Web) gone(rw http.ResponseWriter, r *http.Request, status int, j *job.J
 	}
 	v := &view{Template: "message", Title: heading, Heading: heading, Text: text}
 	if j != nil {
-		v.OrderRef = j.ExternalID
+		v.OrderRef, v.Test = j.ExternalID, !j.Livemode
 		v.Palette, v.Logo = w.brand(r.Context(), *j)
 	}
 	w.render(rw, r, status, v)
@@ -126,7 +126,7 @@ func (w *Web) jobView(ctx context.Context, j job.Job) (*view, error) {
 	v := &view{
 		Token: j.UploadToken, OrderRef: j.ExternalID, Metadata: j.Metadata, Status: j.Status,
 		Sequence: j.Sequence, ExpiresAt: j.ExpiresAt, Rules: newRules(w.maxUpload(), j.Preflight),
-		Steps: stepsFor(j.Status),
+		Steps: stepsFor(j.Status), Test: !j.Livemode,
 	}
 	v.Palette, v.Logo = w.brand(ctx, j)
 	if err := w.addVersion(ctx, j, v); err != nil {

@@ -28,6 +28,9 @@ type view struct {
 	Palette     palette
 	Logo        string
 
+	// Test marks a test job's page: a banner says nothing will be printed.
+	Test bool
+
 	Token     string
 	OrderRef  string
 	Metadata  []job.Metadata
