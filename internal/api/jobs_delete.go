@@ -29,6 +29,10 @@ func (a *API) deleteJob(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
+	// A deletion cannot be looked up afterwards: the log keeps which key
+	// deleted which order.
+	a.log.InfoContext(r.Context(), "test job deleted", slog.String("job_id", d.Job.ID),
+		slog.String("external_id", d.Job.ExternalID), slog.String("key_id", caller(r.Context()).KeyID))
 	if d.FilesErr != nil {
 		// The job is gone and nothing links to its files any more: they
 		// cost space, not correctness, so the caller is not failed for it.

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"errors"
 	"io/fs"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/atomyx/submit/internal/blob"
 	"github.com/atomyx/submit/internal/callback"
 	"github.com/atomyx/submit/internal/store"
 	"github.com/atomyx/submit/internal/store/storetest"
@@ -204,4 +206,25 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// refusingDeletes is a file storage that cannot delete.
+type refusingDeletes struct{ blob.Store }
+
+func (refusingDeletes) DeletePrefix(context.Context, string) error {
+	return errors.New("access denied")
+}
+
+// TestDeleteWhenFilesStay: a storage that refuses to delete the job's
+// files does not fail the delete, which the database has done: 204, and
+// the job is gone (the server logs the files left behind).
+func TestDeleteWhenFilesStay(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	id := e.createJob(e.test, "TEST-FILES-STAY")
+	e.flow.Blobs = refusingDeletes{e.flow.Blobs}
+	if r := e.do("DELETE", "/api/jobs/"+id, "", "Authorization", "Bearer "+e.test); r.status != http.StatusNoContent {
+		t.Fatalf("DELETE with a storage that refuses: %d %s, want 204", r.status, r.body)
+	}
+	wantProblem(t, e.get("/api/jobs/"+id, e.test), http.StatusNotFound, "not-found")
 }
