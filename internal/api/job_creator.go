@@ -22,5 +22,5 @@ func newCreatorResponse(c job.Creator) *creatorResponse {
 // creator is the key that sent the request, as the creator of what it
 // makes.
 func (c Caller) creator() job.Creator {
-	return job.Creator{Type: job.CreatorAPIKey, ID: c.KeyID, Name: c.KeyName}
+	return job.Creator{Type: job.ActorAPIKey, ID: c.KeyID, Name: c.KeyName}
 }

@@ -1,16 +1,12 @@
 package job
 
-// Creator kinds: what created a job. Only the API creates jobs today; Manage
-// or the CLI would add their own kind, so that a job's origin never has to
-// be guessed from which fields are empty.
-const (
-	CreatorAPIKey = "api_key"
-)
-
 // Creator is who created a job, as the API and Manage show it. The zero
 // Creator means unknown: jobs created before Submit recorded it.
 type Creator struct {
-	// Type is a Creator kind, CreatorAPIKey.
+	// Type is an actor kind, as events name who decided: only the API
+	// creates jobs today (ActorAPIKey); Manage or the CLI would bring
+	// their own kind, so that a job's origin is never guessed from which
+	// fields are empty.
 	Type string
 	// ID is the creator's id: the key's id ("key_…"), never the key.
 	ID string

@@ -21,7 +21,7 @@ func TestJobPageCreatedBy(t *testing.T) {
 	e := setup(t)
 	keyID := id.New(id.APIKey)
 	byKey := e.flow.NewJob(workflow.NewJobParams{TenantID: e.acme.ID, ExternalID: "BY-KEY",
-		CreatedBy: job.Creator{Type: job.CreatorAPIKey, ID: keyID, Name: "ERP <prod>"}})
+		CreatedBy: job.Creator{Type: job.ActorAPIKey, ID: keyID, Name: "ERP <prod>"}})
 	if err := e.flow.CreateJob(t.Context(), byKey, nil); err != nil {
 		t.Fatal(err)
 	}

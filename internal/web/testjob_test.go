@@ -10,6 +10,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/atomyx/submit/internal/browsertest"
+	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/workflow"
 )
 
@@ -31,7 +32,7 @@ func TestTestJobMarker(t *testing.T) {
 	if status, body := get(t, c, e.url(live, "")); status != 200 || strings.Contains(body, "test-banner") || strings.Contains(body, "Test job") {
 		t.Errorf("the live job's page (%d) is marked as a test:\n%s", status, body)
 	}
-	if _, err := e.flow.Cancel(t.Context(), test.TenantID, test.ID); err != nil {
+	if _, err := e.flow.Cancel(t.Context(), test.TenantID, test.ID, job.Actor{Kind: job.ActorOperator}); err != nil {
 		t.Fatal(err)
 	}
 	if status, body := get(t, c, e.url(test, "")); status != 410 || !testBanner.MatchString(body) {

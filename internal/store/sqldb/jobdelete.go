@@ -14,13 +14,13 @@ func creator(keyID, name string) job.Creator {
 	if keyID == "" {
 		return job.Creator{}
 	}
-	return job.Creator{Type: job.CreatorAPIKey, ID: keyID, Name: name}
+	return job.Creator{Type: job.ActorAPIKey, ID: keyID, Name: name}
 }
 
 // creatorKeyID is what a job's created_by_key_id holds: the key's id when
 // a key created it.
 func creatorKeyID(c job.Creator) string {
-	if c.Type != job.CreatorAPIKey {
+	if c.Type != job.ActorAPIKey {
 		return ""
 	}
 	return c.ID

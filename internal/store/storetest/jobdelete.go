@@ -32,7 +32,7 @@ func testJobCreatedBy(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	tn := newTenant(t, s, "acme")
 	byKey := jobAt(tn.ID, false, at(0))
-	byKey.CreatedBy = job.Creator{Type: job.CreatorAPIKey, ID: id.New(id.APIKey), Name: "ERP staging"}
+	byKey.CreatedBy = job.Creator{Type: job.ActorAPIKey, ID: id.New(id.APIKey), Name: "ERP staging"}
 	if err := s.CreateJob(ctx, store.CreateJobParams{Job: byKey}); err != nil {
 		t.Fatal(err)
 	}
