@@ -93,7 +93,7 @@ func TestBrowserCancelReachesERP(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`input[name=events][value=uploaded]`)),
 		chromedp.Click(chromedp.CSS(`input[name=events][value=uploaded]`)),
 		chromedp.Click(chromedp.CSS(`form[action="/manage/settings"] button.primary`)),
-		chromedp.WaitVisible(chromedp.CSS(`input[name=events][value=uploaded]:not(:checked)`)),
+		chromedp.WaitVisible(chromedp.CSS(`p.flash[role=status]`)), // "Settings saved."
 	)
 	tn, err := e.st.Tenant(t.Context(), e.acme.ID)
 	if err != nil {
