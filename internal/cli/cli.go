@@ -31,6 +31,8 @@ Commands:
   user        create or list the operators who sign in to Manage
   preflight   check PDF files without a server
   verify      check a received callback's signature
+  listen      run a local callback receiver that verifies and prints each callback
+  sample      write a sample print PDF (sample pdf > sample.pdf)
   version     print the version
 
 Every flag can also be set by an environment variable: --data-dir by
@@ -62,6 +64,10 @@ func Main(ctx context.Context, args []string, env Env) int {
 		return runPreflight(ctx, rest, env.Stdout, env.Stderr)
 	case "verify":
 		return runVerify(ctx, rest, env.Stdin, env.Stdout, env.Stderr)
+	case "listen":
+		return runListen(ctx, rest, env)
+	case "sample":
+		return runSample(ctx, rest, env)
 	case "version", "--version", "-version":
 		fmt.Fprintln(env.Stdout, "submit", version())
 		return 0
