@@ -320,3 +320,70 @@ func TestListenGetSaysWhatItIs(t *testing.T) {
 		t.Errorf("PUT answered %d, want 405", res.StatusCode)
 	}
 }
+
+// TestListenSeesRetries runs a real Submit with a short retry schedule
+// and `submit listen --fail 1`: the first attempt of the uploaded event
+// is answered 500, and the retry of the same delivery arrives, verified,
+// and is answered 200.
+func TestListenSeesRetries(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts serve, with PDFium")
+	}
+	t.Parallel()
+	env := map[string]string{
+		"SUBMIT_DATA_DIR": t.TempDir(), "SUBMIT_ADDR": freeAddr(t), "SUBMIT_LOG_LEVEL": "warn",
+		"SUBMIT_ALLOW_INSECURE_URLS": "true", "SUBMIT_CALLBACK_RETRY_SCHEDULE": "0s,1s,2s",
+	}
+	s := startServe(t, env)
+	s.ready(t)
+	code, key, stderr := run(t, env, "", "key", "create", "--tenant", "default", "--test")
+	if code != 0 {
+		t.Fatalf("key create: %d %s", code, stderr)
+	}
+	code, secret, stderr := run(t, env, "", "secret", "show", "--tenant", "default")
+	if code != 0 {
+		t.Fatalf("secret show: %d %s", code, stderr)
+	}
+	l := startListen(t, map[string]string{secretEnv: strings.TrimSpace(secret)}, "--fail", "1")
+
+	do := func(method, path, contentType string, body []byte, want int) string {
+		t.Helper()
+		req, _ := http.NewRequest(method, s.base+path, bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(key))
+		req.Header.Set("Content-Type", contentType)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		if res.StatusCode != want {
+			t.Fatalf("%s %s: %d %s", method, path, res.StatusCode, b)
+		}
+		return string(b)
+	}
+	created := do("POST", "/api/jobs", "application/json", []byte(`{"externalId":"RETRY-1","callbackURL":"`+l.url+`"}`), http.StatusCreated)
+	id := regexp.MustCompile(`"id":"(ses_[0-9a-z]+)"`).FindStringSubmatch(created)
+	if id == nil {
+		t.Fatalf("no job id in %s", created)
+	}
+	var pdf bytes.Buffer
+	if code := Main(context.Background(), []string{"sample", "pdf"}, Env{Stdout: &pdf, Stderr: io.Discard}); code != 0 {
+		t.Fatalf("sample pdf exited %d", code)
+	}
+	do("PUT", "/api/jobs/"+id[1]+"/artwork?filename=sample.pdf", "application/pdf", pdf.Bytes(), http.StatusCreated)
+
+	first := regexp.MustCompile(`  uploaded +` + id[1] + `  order RETRY-1  status uploaded  seq 1  attempt 1  (del_\w+)  signature ok  → 500 \(--fail 1: failing attempt 1\)`)
+	bound := time.Now().Add(serveBound) // catches a hang, times nothing
+	for {
+		out := l.out.String()
+		if m := first.FindStringSubmatch(out); m != nil &&
+			strings.Contains(out, "attempt 2  "+m[1]+"  signature ok  → 200") {
+			return
+		}
+		if time.Now().After(bound) {
+			t.Fatalf("no retry of the uploaded event within %s; listener:\n%s\nserve:\n%s", serveBound, out, s.errb.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
