@@ -30,6 +30,10 @@ var sampleSizes = map[string][2]float64{"a4": {210, 297}, "letter": {215.9, 279.
 // runSample implements `submit sample pdf`. args excludes the word
 // "sample".
 func runSample(_ context.Context, args []string, env Env) int {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
+		fmt.Fprint(env.Stdout, sampleUsage)
+		return 0
+	}
 	if len(args) == 0 || args[0] != "pdf" {
 		fmt.Fprintf(env.Stderr, "submit sample: say what to write: pdf\n\n%s", sampleUsage)
 		return 2
