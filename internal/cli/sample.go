@@ -9,15 +9,13 @@ import (
 	"io"
 	"os"
 	"strings"
-
-	"github.com/atomyx/submit/internal/pdfwrite"
 )
 
 const sampleUsage = `Usage: submit sample pdf [--size a4|letter] [--pages N] > sample.pdf
 
 Writes a print-ready PDF to standard output, for trying Submit out: pages
-with a trim box, 3 mm of bleed, colour running into the bleed and lines of
-"greeked" text drawn as shapes, so there are no fonts to embed. It passes
+with a trim box, 3 mm of bleed, colour running into the bleed, a title and
+lines of "greeked" text drawn as shapes, so there are no fonts to embed. It passes
 the default preflight profile, so an upload of it reaches the proof.
 
   --size   a4 (210 × 297 mm, the default) or letter (8.5 × 11 in)
@@ -67,7 +65,7 @@ func runSample(_ context.Context, args []string, env Env) int {
 	// Written whole first, so that a failure leaves no half file behind a
 	// pipe that reads on.
 	var pdf bytes.Buffer
-	if err := pdfwrite.WriteSample(&pdf, pdfwrite.SampleSpec{Pages: *pages, TrimW: trim[0], TrimH: trim[1], Lines: 30}); err != nil {
+	if err := writeSamplePDF(&pdf, trim[0], trim[1], *pages); err != nil {
 		return fail(env, "write the sample: %v", err)
 	}
 	if _, err := env.Stdout.Write(pdf.Bytes()); err != nil {
