@@ -178,7 +178,7 @@ func printListening(w io.Writer, addr string, o listenOptions) {
 	if len(o.secrets) > 1 {
 		secrets = fmt.Sprintf("%d secrets", len(o.secrets))
 	}
-	fmt.Fprintf(w, "\n  Signatures: checked with %s from %s; timestamps within %s.\n", secrets, o.source, o.tolerance)
+	fmt.Fprintf(w, "\n  Signatures: checked with %s from %s; timestamps within %s.\n", secrets, o.source, shortDuration(o.tolerance))
 	answer := fmt.Sprintf("%d", o.status)
 	switch {
 	case o.fail == 1:
@@ -194,6 +194,18 @@ func printListening(w io.Writer, addr string, o listenOptions) {
 		fmt.Fprintf(w, "  Note: Submit gives up on an attempt after %s, so with --delay %s every attempt times out.\n", callbackTimeout, o.delay)
 	}
 	fmt.Fprintln(w, "\nStop with Ctrl-C.")
+}
+
+// shortDuration writes 5m rather than 5m0s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 // callbackURL is the URL of a listener at addr, as Submit on this machine

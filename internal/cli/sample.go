@@ -16,7 +16,8 @@ const sampleUsage = `Usage: submit sample pdf [--size a4|letter] [--pages N] > s
 Writes a print-ready PDF to standard output, for trying Submit out: pages
 with a trim box, 3 mm of bleed, colour running into the bleed, a title and
 lines of "greeked" text drawn as shapes, so there are no fonts to embed. It passes
-the default preflight profile, so an upload of it reaches the proof.
+the default preflight profile, so an upload of it reaches the proof
+(cmyk-strict also asks for a PDF/X output intent, which it has not).
 
   --size   a4 (210 × 297 mm, the default) or letter (8.5 × 11 in)
   --pages  how many pages (default 1, at most 100)
