@@ -46,8 +46,8 @@ receiver will get, and retries when it fails.
                shows Submit's retry schedule
   --delay      wait this long before answering (default 0s); Submit gives up
                on an attempt after 10s
-  --fail N     answer 500 to attempts 1 to N of each delivery, then --status:
-               each event arrives N+1 times
+  --fail N     answer 500 the first N times each delivery arrives here, then
+               --status: each event arrives N+1 times
   --body       print each callback's body, indented, under its line
   --tolerance  how far from this clock a timestamp may be (default 5m)
 
@@ -147,7 +147,7 @@ func parseListen(args []string, env Env) (listenOptions, int) {
 		problems = append(problems, "--delay must be 0s or more")
 	}
 	if o.fail < 0 {
-		problems = append(problems, "--fail must be 0 or more: the number of attempts of each delivery to fail")
+		problems = append(problems, "--fail must be 0 or more: how many times to fail each delivery")
 	}
 	if o.tolerance <= 0 {
 		problems = append(problems, "--tolerance must be more than 0s, such as 5m")
@@ -182,9 +182,9 @@ func printListening(w io.Writer, addr string, o listenOptions) {
 	answer := fmt.Sprintf("%d", o.status)
 	switch {
 	case o.fail == 1:
-		answer = fmt.Sprintf("500 to the first attempt of each delivery, then %d", o.status)
+		answer = fmt.Sprintf("500 the first time each delivery arrives, then %d", o.status)
 	case o.fail > 1:
-		answer = fmt.Sprintf("500 to attempts 1 to %d of each delivery, then %d", o.fail, o.status)
+		answer = fmt.Sprintf("500 the first %d times each delivery arrives, then %d", o.fail, o.status)
 	}
 	if o.delay > 0 {
 		answer += ", after " + o.delay.String()
@@ -228,7 +228,8 @@ type listenHandler struct {
 	stopping <-chan struct{} // closed at SIGINT: delayed answers go now
 	now      func() time.Time
 
-	mu sync.Mutex // one callback's lines together
+	mu   sync.Mutex     // one callback's lines together, and seen
+	seen map[string]int // how often each delivery arrived, for --fail
 }
 
 // callbackBody is what the printed line shows of a callback's body.
@@ -263,7 +264,7 @@ func (rc *listenHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if cb.Attempt == 0 {
 		cb.Attempt, _ = strconv.Atoi(r.Header.Get(webhook.HeaderAttempt))
 	}
-	status, why := rc.answer(verr, cb.Attempt)
+	status, why := rc.answer(verr, r.Header.Get(webhook.HeaderDelivery))
 
 	var line strings.Builder
 	line.WriteString(eventLine(received, cb, r.Header.Get(webhook.HeaderDelivery), verr))
@@ -307,13 +308,24 @@ func (rc *listenHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // answer is the status for a callback and, when it is not the one asked
-// for with --status, why.
-func (rc *listenHandler) answer(verr error, attempt int) (int, string) {
-	switch {
-	case verr != nil:
+// for with --status, why. --fail counts the arrivals of each delivery
+// here, not its attempt number: a redelivery, or a listener started anew,
+// fails again as asked.
+func (rc *listenHandler) answer(verr error, delivery string) (int, string) {
+	if verr != nil {
 		return http.StatusUnauthorized, ""
-	case rc.opts.fail > 0 && attempt <= rc.opts.fail:
-		return http.StatusInternalServerError, fmt.Sprintf("--fail %d: failing attempt %d", rc.opts.fail, attempt)
+	}
+	if rc.opts.fail == 0 {
+		return rc.opts.status, ""
+	}
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if rc.seen == nil {
+		rc.seen = map[string]int{}
+	}
+	rc.seen[delivery]++
+	if n := rc.seen[delivery]; n <= rc.opts.fail {
+		return http.StatusInternalServerError, fmt.Sprintf("--fail %d: arrival %d of this delivery", rc.opts.fail, n)
 	}
 	return rc.opts.status, ""
 }

@@ -22,16 +22,20 @@ import (
 //
 //	```sh walkthrough             commands run in order, one block at a time
 //	```sh walkthrough background  a command that keeps running (serve, listen)
+//	```sh walkthrough restart     the same, after stopping (SIGINT) the one
+//	                              running the same subcommand
 //	```text walkthrough listener  what the receiver prints: waited for, and
 //	                              compared line by line with what it printed
 //
 // Blocks share the variables they set, as commands typed into one terminal
 // do. A variable set to a placeholder (JOB=ses_06h3f…, a value with "…") is
-// given the value a reader would copy from an earlier answer.
+// given the value a reader would copy from an earlier answer. Submit's
+// retry schedule is shortened (SUBMIT_CALLBACK_RETRY_SCHEDULE), as the
+// README's ports are replaced, so that a retry comes in a second.
 
 // walkBlock is one marked block of the README.
 type walkBlock struct {
-	kind string // "run", "background" or "listener"
+	kind string // "run", "background", "restart" or "listener"
 	text string
 	line int // where it starts in the README, for messages
 }
@@ -64,7 +68,7 @@ func walkthroughBlocks(t *testing.T, readme string) []walkBlock {
 			if len(info) > 2 {
 				kind = info[2]
 			}
-			if kind != "background" && kind != "listener" && kind != "run" {
+			if kind != "background" && kind != "restart" && kind != "listener" && kind != "run" {
 				t.Fatalf("README line %d: unknown walkthrough block %q", n, kind)
 			}
 			cur = &walkBlock{kind: kind, line: n}
@@ -93,6 +97,8 @@ type walk struct {
 // bgProcess is a background block: its own process group, so that the
 // test stops bash and the command it started together.
 type bgProcess struct {
+	text      string // the block, as the README has it
+	stopped   bool   // by a restart
 	cmd       *exec.Cmd
 	out       syncBuffer
 	exited    chan struct{}
@@ -134,7 +140,7 @@ func TestREADMEWalkthrough(t *testing.T) {
 			w.env = append(w.env, kv)
 		}
 	}
-	w.env = append(w.env, "SUBMIT_ADDR="+serveAddr)
+	w.env = append(w.env, "SUBMIT_ADDR="+serveAddr, "SUBMIT_CALLBACK_RETRY_SCHEDULE=0s,1s,2s,3s,4s,5s,6s")
 	t.Cleanup(w.stopAll)
 
 	blocks := walkthroughBlocks(t, filepath.Join("..", "..", "README.md"))
@@ -142,12 +148,15 @@ func TestREADMEWalkthrough(t *testing.T) {
 	for _, b := range blocks {
 		count[b.kind]++
 	}
-	if count["background"] != 2 || count["run"] < 4 || count["listener"] != 1 {
-		t.Fatalf("the README marks %v walkthrough blocks; want serve and listen in the background, the commands, and what the receiver prints", count)
+	if count["background"] != 2 || count["restart"] != 1 || count["run"] < 5 || count["listener"] != 2 {
+		t.Fatalf("the README marks %v walkthrough blocks; want serve and listen in the background, the commands, the receiver started again, and what it prints twice", count)
 	}
 	for _, b := range blocks {
 		switch b.kind {
 		case "background":
+			w.background(b)
+		case "restart":
+			w.restart(b)
 			w.background(b)
 		case "run":
 			w.run(b)
@@ -155,10 +164,16 @@ func TestREADMEWalkthrough(t *testing.T) {
 			w.awaitListener(b)
 		}
 	}
-	last := w.outputs[len(w.outputs)-1]
-	status := regexp.MustCompile(`"id":"` + regexp.QuoteMeta(w.vars["JOB"]) + `","object":"job",[^{]*?"status":"([a-z_]+)"`).FindStringSubmatch(last)
-	if status == nil || status[1] != "proof_generated" {
-		t.Errorf("the last block's job is %v, want status proof_generated; it printed:\n%s", status, last)
+	// The job as the walk-through last read it.
+	jobJSON := regexp.MustCompile(`"id":"` + regexp.QuoteMeta(w.vars["JOB"]) + `","object":"job",[^{]*?"status":"([a-z_]+)"`)
+	var status string
+	for _, out := range w.outputs {
+		if m := jobJSON.FindStringSubmatch(out); m != nil {
+			status = m[1]
+		}
+	}
+	if status != "proof_generated" {
+		t.Errorf("the walk-through last read the job as %q, want proof_generated; it printed:\n%s", status, strings.Join(w.outputs, "\n"))
 	}
 }
 
@@ -200,6 +215,18 @@ func (w *walk) fillPlaceholders(b walkBlock) string {
 				t.Fatalf("README line %d: JOB is the id from the answer, but the block before printed none:\n%s", b.line, w.outputs[len(w.outputs)-1])
 			}
 			return name + "=" + m[1]
+		case "DELIVERY": // from the receiver's proof_generated line
+			var id string
+			for _, p := range w.bg {
+				re := regexp.MustCompile(`(?m)^\S+  proof_generated .*  (del_[0-9a-z]+)  signature ok`)
+				if m := re.FindStringSubmatch(p.out.String()); m != nil {
+					id = m[1]
+				}
+			}
+			if id == "" {
+				t.Fatalf("README line %d: DELIVERY is the proof_generated line's, but the receiver printed none%s", b.line, w.logs())
+			}
+			return name + "=" + id
 		}
 		t.Fatalf("README line %d: %s is a placeholder this test cannot fill; teach fillPlaceholders where a reader finds its value", b.line, s)
 		return ""
@@ -218,13 +245,39 @@ func (w *walk) readState() {
 	}
 }
 
+// restart stops the background block that runs the same subcommand as b
+// (serve or listen), as Ctrl-C in its terminal would, and waits until it
+// has exited.
+func (w *walk) restart(b walkBlock) {
+	t := w.t
+	t.Helper()
+	sub := " listen"
+	if strings.Contains(b.text, " serve") {
+		sub = " serve"
+	}
+	for _, p := range w.bg {
+		if !strings.Contains(w.subst.Replace(p.text), sub) || p.stopped {
+			continue
+		}
+		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGINT)
+		select {
+		case <-p.exited:
+			p.stopped = true
+			return
+		case <-time.After(time.Minute):
+			t.Fatalf("README line %d: the running%s did not stop at SIGINT; it printed:\n%s", b.line, sub, p.out.String())
+		}
+	}
+	t.Fatalf("README line %d: nothing runs%s to restart", b.line, sub)
+}
+
 // background starts a block that keeps running, and waits until it is
 // ready: serve's /readyz answers, or listen says where it listens.
 func (w *walk) background(b walkBlock) {
 	t := w.t
 	t.Helper()
 	text := w.subst.Replace(b.text)
-	p := &bgProcess{exited: make(chan struct{})}
+	p := &bgProcess{text: b.text, exited: make(chan struct{})}
 	p.cmd = exec.Command(w.bash, "-c", fmt.Sprintf("set -euo pipefail\nsource %q\n%s", w.state, text))
 	p.cmd.Dir, p.cmd.Env = w.dir, w.env
 	p.cmd.Stdout, p.cmd.Stderr = &p.out, &p.out
@@ -304,10 +357,10 @@ func (w *walk) awaitListener(b walkBlock) {
 	}
 }
 
-// listener is the background process of submit listen.
+// listener is the running background process of submit listen.
 func (w *walk) listener() *bgProcess {
 	for _, p := range w.bg {
-		if strings.Contains(p.out.String(), "receiving callbacks at") {
+		if !p.stopped && strings.Contains(p.out.String(), "receiving callbacks at") {
 			return p
 		}
 	}
