@@ -35,8 +35,10 @@ Commands:
   sample      write a sample print PDF (sample pdf > sample.pdf)
   version     print the version
 
-Every flag can also be set by an environment variable: --data-dir by
-SUBMIT_DATA_DIR, and so on. Run 'submit <command> -h' for a command's flags.
+Every flag of serve, migrate, key, secret and user can also be set by an
+environment variable: --data-dir by SUBMIT_DATA_DIR, and so on (listen takes
+only its secret from one, SUBMIT_SIGNING_SECRET). Run 'submit <command> -h'
+for a command's flags.
 `
 
 // Main runs one command and returns the process's exit code.
