@@ -148,8 +148,8 @@ func TestREADMEWalkthrough(t *testing.T) {
 	for _, b := range blocks {
 		count[b.kind]++
 	}
-	if count["background"] != 2 || count["restart"] != 1 || count["run"] < 5 || count["listener"] != 2 {
-		t.Fatalf("the README marks %v walkthrough blocks; want serve and listen in the background, the commands, the receiver started again, and what it prints twice", count)
+	if count["background"] != 2 || count["restart"] != 1 || count["run"] < 5 || count["listener"] != 3 {
+		t.Fatalf("the README marks %v walkthrough blocks; want serve and listen in the background, the commands, the receiver started again, and what it prints three times", count)
 	}
 	for _, b := range blocks {
 		switch b.kind {
@@ -172,8 +172,8 @@ func TestREADMEWalkthrough(t *testing.T) {
 			status = m[1]
 		}
 	}
-	if status != "proof_generated" {
-		t.Errorf("the walk-through last read the job as %q, want proof_generated; it printed:\n%s", status, strings.Join(w.outputs, "\n"))
+	if status != "approved" {
+		t.Errorf("the walk-through last read the job as %q, want approved (by the API); it printed:\n%s", status, strings.Join(w.outputs, "\n"))
 	}
 }
 
