@@ -43,6 +43,7 @@ var (
 type Store interface {
 	ArtworkStore
 	OperatorStore
+	LogoStore
 
 	// Close releases the database.
 	Close() error

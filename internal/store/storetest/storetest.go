@@ -60,6 +60,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	runOperator(t, open)
 	runArtwork(t, open)
 	runJobDelete(t, open)
+	runLogo(t, open)
 }
 
 // at returns a fixed time plus d. Tests use fixed times, whole
