@@ -1,0 +1,241 @@
+// Package logo makes brand logos safe to show: Submit fetches each logo
+// URL once per tenant through the SSRF-safe client, checks that it is a
+// PNG, JPEG, WebP or SVG within the limits, stores it content-addressed
+// in blob storage and serves it from its own origin (Route). The
+// customer's browser never fetches a third-party URL, so a logo host
+// learns nothing of Submit's customers and cannot change what they see
+// after the check.
+//
+// A URL is recorded at once (Request, one query when it is known already)
+// and fetched in the background by the Service, so that creating a job
+// never waits on a logo host. A URL that fails is a warning on the job
+// (the API's warnings, Manage), and the customer page shows the shop's
+// name in text instead.
+package logo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/atomyx/submit/internal/blob"
+	"github.com/atomyx/submit/internal/id"
+	"github.com/atomyx/submit/internal/store"
+)
+
+// Store is what the logo service reads and writes.
+type Store interface {
+	Logo(ctx context.Context, tenantID, url string) (store.Logo, error)
+	RequestLogo(ctx context.Context, p store.RequestLogoParams) (store.Logo, error)
+	ClaimLogos(ctx context.Context, p store.ClaimParams) ([]store.Logo, error)
+	FinishLogo(ctx context.Context, p store.FinishLogoParams) error
+}
+
+// Config is what a Service needs. Store, Blobs and Client are required.
+type Config struct {
+	Store Store
+	Blobs blob.Store
+	// Client fetches logos: the netguard client, which refuses private
+	// addresses unless --allow-insecure-urls.
+	Client *http.Client
+	// Timeout bounds one fetch, body included. Default 15 s.
+	Timeout time.Duration
+	// RetryFailedAfter is how old a failure must be for a job naming the
+	// URL again to have it fetched again. Default 10 minutes.
+	RetryFailedAfter time.Duration
+	// Workers is how many logos are fetched at once. Default 2.
+	Workers int
+	// Lease is how long a claim lasts; a crashed process's logos are
+	// fetched by another after it. Default 2 minutes.
+	Lease time.Duration
+	// Poll is how often the store is asked for work when nothing wakes
+	// the service (other processes' requests). Default 10 seconds.
+	Poll time.Duration
+	// Version goes into the User-Agent: AtomyxSubmit/<Version> (logo
+	// fetch). Default "unknown".
+	Version string
+	// Worker names this process in leases. Default host, pid and a
+	// random part.
+	Worker string
+	Logger *slog.Logger
+	// Now is the clock. Default time.Now.
+	Now func() time.Time
+}
+
+// Service records logo URLs, fetches them in the background and serves
+// the checked files.
+type Service struct {
+	cfg  Config
+	log  *slog.Logger
+	wake chan struct{}
+
+	cancel context.CancelFunc
+	done   chan struct{}
+	stop   sync.Once
+}
+
+// New checks the configuration and returns a Service.
+func New(cfg Config) (*Service, error) {
+	if cfg.Store == nil || cfg.Blobs == nil || cfg.Client == nil {
+		return nil, errors.New("logo: no store, file storage or HTTP client")
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 15 * time.Second
+	}
+	if cfg.RetryFailedAfter <= 0 {
+		cfg.RetryFailedAfter = 10 * time.Minute
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 2
+	}
+	if cfg.Lease <= 0 {
+		cfg.Lease = 2 * time.Minute
+	}
+	if cfg.Poll <= 0 {
+		cfg.Poll = 10 * time.Second
+	}
+	if cfg.Version == "" {
+		cfg.Version = "unknown"
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Worker == "" {
+		host, _ := os.Hostname()
+		cfg.Worker = fmt.Sprintf("%s/%d/%s", host, os.Getpid(), id.Token(6))
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Service{cfg: cfg, log: log, wake: make(chan struct{}, 1)}, nil
+}
+
+func (s *Service) now() time.Time { return s.cfg.Now().UTC().Truncate(time.Microsecond) }
+
+// Request records that a job or a tenant's settings name the logo url,
+// and returns where it stands. A new URL, or a failure older than
+// RetryFailedAfter, is fetched in the background; the service is woken.
+func (s *Service) Request(ctx context.Context, tenantID, url string) (store.Logo, error) {
+	now := s.now()
+	l, err := s.cfg.Store.RequestLogo(ctx, store.RequestLogoParams{
+		TenantID: tenantID, URL: url, At: now, RetryFailedBefore: now.Add(-s.cfg.RetryFailedAfter),
+	})
+	if err != nil {
+		return l, err
+	}
+	if l.State == store.LogoPending {
+		s.Notify()
+	}
+	return l, nil
+}
+
+// Retry is Request for an operator who saved the URL again: a failure is
+// fetched again whatever its age.
+func (s *Service) Retry(ctx context.Context, tenantID, url string) (store.Logo, error) {
+	now := s.now()
+	l, err := s.cfg.Store.RequestLogo(ctx, store.RequestLogoParams{
+		TenantID: tenantID, URL: url, At: now, RetryFailedBefore: now.Add(time.Microsecond),
+	})
+	if err == nil && l.State == store.LogoPending {
+		s.Notify()
+	}
+	return l, err
+}
+
+// Notify wakes the service. It never blocks.
+func (s *Service) Notify() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Start fetches pending logos in the background until Stop or ctx ends.
+func (s *Service) Start(ctx context.Context) error {
+	ctx, s.cancel = context.WithCancel(ctx)
+	s.done = make(chan struct{})
+	go s.loop(ctx)
+	return nil
+}
+
+// Stop ends the service and waits for the fetches in flight, which are
+// bounded by Timeout.
+func (s *Service) Stop() {
+	s.stop.Do(func() {
+		if s.cancel != nil {
+			s.cancel()
+			<-s.done
+		}
+	})
+}
+
+func (s *Service) loop(ctx context.Context) {
+	defer close(s.done)
+	t := time.NewTicker(s.cfg.Poll)
+	defer t.Stop()
+	for {
+		for ctx.Err() == nil && s.claim(ctx) {
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.wake:
+		case <-t.C:
+		}
+	}
+}
+
+// claim takes up to Workers pending logos, fetches them at once, and
+// reports whether it found any (there may be more).
+func (s *Service) claim(ctx context.Context) bool {
+	ls, err := s.cfg.Store.ClaimLogos(ctx, store.ClaimParams{
+		Now: s.now(), Lease: s.cfg.Lease, Limit: s.cfg.Workers, Worker: s.cfg.Worker,
+	})
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.Error("claim logos", slog.Any("error", err))
+		}
+		return false
+	}
+	var wg sync.WaitGroup
+	for _, l := range ls {
+		wg.Go(func() { s.work(ctx, l) })
+	}
+	wg.Wait()
+	return len(ls) > 0
+}
+
+// work fetches one claimed logo and records the outcome. A failure of
+// Submit's own storage leaves the logo pending for a minute later.
+func (s *Service) work(ctx context.Context, l store.Logo) {
+	img, p := s.fetch(ctx, l.URL)
+	if ctx.Err() != nil {
+		return // stopping: the lease runs out and the fetch is redone
+	}
+	l.State, l.BlobKey, l.ContentType, l.Width, l.Height, l.ErrorCode, l.ErrorMessage = store.LogoOK, "", "", 0, 0, "", ""
+	retryAt := time.Time{}
+	if p != nil {
+		l.State, l.ErrorCode, l.ErrorMessage = store.LogoFailed, p.Code, p.Message
+	} else if key, err := s.put(ctx, img); err != nil {
+		s.log.Error("store logo", slog.String("tenant_id", l.TenantID), slog.Any("error", err))
+		l.State, retryAt = store.LogoPending, s.now().Add(time.Minute)
+	} else {
+		l.BlobKey, l.ContentType, l.Width, l.Height = key, img.ContentType, img.Width, img.Height
+	}
+	err := s.cfg.Store.FinishLogo(context.WithoutCancel(ctx), store.FinishLogoParams{
+		Logo: l, Worker: s.cfg.Worker, At: s.now(), RetryAt: retryAt,
+	})
+	if err != nil {
+		s.log.Error("finish logo", slog.String("tenant_id", l.TenantID), slog.Any("error", err))
+		return
+	}
+	// The host only, never the URL: its query may carry a token.
+	s.log.Info("logo checked", slog.String("tenant_id", l.TenantID), slog.String("host", hostOf(l.URL)),
+		slog.String("state", l.State), slog.String("code", l.ErrorCode))
+}
