@@ -40,6 +40,7 @@ type apiStore interface {
 	ListDeliveries(ctx context.Context, tenantID, jobID string) ([]store.Delivery, error)
 	ListJobAttempts(ctx context.Context, tenantID, jobID string) (map[string][]store.Attempt, error)
 	ListExceptions(ctx context.Context, p store.ListExceptionsParams) ([]store.Delivery, error)
+	Logo(ctx context.Context, tenantID, url string) (store.Logo, error)
 }
 
 // Deps is what the API needs; serve wires it by hand.
@@ -64,6 +65,9 @@ type Deps struct {
 	// Disk is the free space artwork uploads must leave on the data
 	// directory's disk; nil checks nothing.
 	Disk *disk.Floor
+	// Logos checks jobs' brand logos in the background (logo.Service);
+	// nil checks none.
+	Logos logoRequester
 }
 
 // API serves /api.
@@ -78,6 +82,7 @@ type API struct {
 	callbacks *callback.Worker
 	fileLinks func(job.Event) map[string]string
 	disk      *disk.Floor
+	logos     logoRequester
 	now       func() time.Time
 }
 
@@ -98,7 +103,7 @@ func New(d Deps) *API {
 	return &API{
 		store: d.Store, flow: d.Workflow, vault: vault.New(d.Store), log: log, metrics: d.Metrics, publicURL: d.PublicURL,
 		validator: jobValidator{allowInsecure: d.AllowInsecureURLs, profiles: d.Profiles},
-		callbacks: d.Callbacks, fileLinks: d.Files, disk: d.Disk, now: time.Now,
+		callbacks: d.Callbacks, fileLinks: d.Files, disk: d.Disk, logos: d.Logos, now: time.Now,
 	}
 }
 

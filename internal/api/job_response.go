@@ -32,6 +32,9 @@ type jobResponse struct {
 	Errors          []job.Finding     `json:"errors"`
 	ArtworkFetch    *fetchResponse    `json:"artworkFetch"`
 	CreatedBy       *creatorResponse  `json:"createdBy"`
+	// Warnings are what the ERP should fix without the job failing, such
+	// as a brand.logo that is not an image.
+	Warnings []warning `json:"warnings"`
 }
 
 // fetchResponse is where fetching the job's artwork.url stands, so that an
@@ -66,6 +69,7 @@ func (a *API) jobResponse(j job.Job) jobResponse {
 		// fullJobResponse adds versions, files and errors; a job just
 		// created has none.
 		ArtworkVersions: []versionResponse{}, Files: map[string]string{}, Errors: []job.Finding{},
+		Warnings: []warning{},
 	}
 	if r.Metadata == nil {
 		r.Metadata = []job.Metadata{}
@@ -89,6 +93,11 @@ func (a *API) fullJobResponse(ctx context.Context, j job.Job) (jobResponse, erro
 	if err != nil {
 		return r, err
 	}
+	l, err := a.jobLogo(ctx, j)
+	if err != nil {
+		return r, err
+	}
+	r.Warnings = logoWarnings(l)
 	for _, v := range vs {
 		vr := versionResponse{
 			ID: v.ID, Filename: v.Filename, Size: v.Size, SHA256: v.SHA256, CreatedAt: seconds(v.CreatedAt),

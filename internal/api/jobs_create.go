@@ -40,12 +40,21 @@ func (a *API) createJob(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, errValidation(errs))
 		return
 	}
+	// The logo is recorded before the job, so that a job never names a
+	// logo nobody will check; its check runs in the background.
+	logo, err := a.requestLogo(r.Context(), c.TenantID, req.Brand)
+	if err != nil {
+		a.writeError(w, r, err)
+		return
+	}
 	j := a.flow.NewJob(workflow.NewJobParams{
 		TenantID: c.TenantID, Livemode: c.Livemode, ExternalID: req.ExternalID, Metadata: req.Metadata,
 		Brand: req.Brand, ArtworkURL: req.ArtworkURL, CallbackURL: req.CallbackURL, Preflight: req.Preflight,
 		Events: req.Events, CreatedBy: c.creator(),
 	})
-	resp, err := json.Marshal(a.jobResponse(j))
+	jr := a.jobResponse(j)
+	jr.Warnings = logoWarnings(logo)
+	resp, err := json.Marshal(jr)
 	if err != nil {
 		a.writeError(w, r, fmt.Errorf("encode job: %w", err))
 		return

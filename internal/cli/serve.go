@@ -18,6 +18,7 @@ import (
 	"github.com/atomyx/submit/internal/config"
 	"github.com/atomyx/submit/internal/disk"
 	"github.com/atomyx/submit/internal/filelink"
+	"github.com/atomyx/submit/internal/logo"
 	"github.com/atomyx/submit/internal/manage"
 	"github.com/atomyx/submit/internal/metric"
 	"github.com/atomyx/submit/internal/netguard"
@@ -115,9 +116,18 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 		return err
 	}
 	flow.Wake = pipe.Notify
+	// Brand logos are fetched in the background, checked and served from
+	// /logos/, so that customers' browsers fetch nothing from elsewhere.
+	logos, err := logo.New(logo.Config{
+		Store: st, Blobs: art.Blobs, Version: version(), Logger: log,
+		Client: netguard.NewClient(netguard.Options{AllowInsecure: cfg.AllowInsecureURLs, Timeout: logo.DefaultTimeout}),
+	})
+	if err != nil {
+		return err
+	}
 	services := []service{
 		&workflow.Sweeper{Service: flow, Logger: log}, &operator.SessionSweeper{Store: st, Logger: log},
-		&web.UploadSweeper{DataDir: cfg.DataDir, Logger: log}, callbacks, pipe,
+		&web.UploadSweeper{DataDir: cfg.DataDir, Logger: log}, callbacks, pipe, logos,
 	}
 
 	reg := prometheus.NewRegistry()
@@ -128,18 +138,18 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 	api.New(api.Deps{
 		Store: st, Workflow: flow, Logger: log, Metrics: metrics,
 		PublicURL: cfg.PublicURL, AllowInsecureURLs: cfg.AllowInsecureURLs,
-		Profiles: preflight.ProfileNames(), Callbacks: callbacks, Files: art.Links.EventFiles, Disk: floor,
+		Profiles: preflight.ProfileNames(), Callbacks: callbacks, Files: art.Links.EventFiles, Disk: floor, Logos: logos,
 	}).Register(mux)
 	// Logged and counted by route: the path holds the link's token.
 	mux.Handle(filelink.Route, metrics.Instrument(filelink.Route, log, art.Links.Handler(art.Blobs, log)))
 	manage.New(manage.Deps{
 		Store: st, Workflow: flow, Vault: vault.New(st), Logger: log, Metrics: metrics,
 		PublicURL: cfg.PublicURL, AllowInsecureURLs: cfg.AllowInsecureURLs,
-		Ping: callbacks.Ping, Profiles: preflight.ProfileNames(), FileURL: art.Links.URL,
+		Ping: callbacks.Ping, Profiles: preflight.ProfileNames(), FileURL: art.Links.URL, Logos: logos,
 	}).Register(mux)
 	pages := web.New(web.Deps{
 		Store: st, Workflow: flow, Logger: log, Metrics: metrics,
-		PublicURL: cfg.PublicURL, DataDir: cfg.DataDir, AllowInsecureURLs: cfg.AllowInsecureURLs,
+		PublicURL: cfg.PublicURL, DataDir: cfg.DataDir, Logos: logos,
 		Disk: floor, MaxUnfinishedUploads: cfg.MaxUnfinishedUploads, MaxUnfinishedBytes: cfg.MaxUnfinishedUploadMB << 20,
 	})
 	pages.Register(mux)

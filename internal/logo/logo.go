@@ -43,7 +43,7 @@ type Config struct {
 	// Client fetches logos: the netguard client, which refuses private
 	// addresses unless --allow-insecure-urls.
 	Client *http.Client
-	// Timeout bounds one fetch, body included. Default 15 s.
+	// Timeout bounds one fetch, body included. Default DefaultTimeout.
 	Timeout time.Duration
 	// RetryFailedAfter is how old a failure must be for a job naming the
 	// URL again to have it fetched again. Default 10 minutes.
@@ -67,6 +67,10 @@ type Config struct {
 	Now func() time.Time
 }
 
+// DefaultTimeout is Config.Timeout's default: a logo of 1 MiB at most
+// comes in well under it from any working host.
+const DefaultTimeout = 15 * time.Second
+
 // Service records logo URLs, fetches them in the background and serves
 // the checked files.
 type Service struct {
@@ -85,7 +89,7 @@ func New(cfg Config) (*Service, error) {
 		return nil, errors.New("logo: no store, file storage or HTTP client")
 	}
 	if cfg.Timeout <= 0 {
-		cfg.Timeout = 15 * time.Second
+		cfg.Timeout = DefaultTimeout
 	}
 	if cfg.RetryFailedAfter <= 0 {
 		cfg.RetryFailedAfter = 10 * time.Minute

@@ -88,6 +88,9 @@ func (m *Manage) jobPage(w http.ResponseWriter, r *http.Request, c *call) error 
 		return err
 	}
 	data["Versions"] = m.versionViews(ctx, tenant, vs)
+	if data["Logo"], err = m.jobLogo(ctx, j); err != nil {
+		return err
+	}
 	if j.CallbackURL == "" {
 		data["DefaultCallback"] = t.Settings.CallbackURL
 	}

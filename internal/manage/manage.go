@@ -51,6 +51,7 @@ type manageStore interface {
 	DeliveryCounts(ctx context.Context, p store.DeliveryCountsParams) (store.DeliveryCounts, error)
 	ListUsers(ctx context.Context, tenantID string) ([]store.User, error)
 	ListAudit(ctx context.Context, p store.ListAuditParams) ([]store.AuditEntry, error)
+	Logo(ctx context.Context, tenantID, url string) (store.Logo, error)
 }
 
 // Deps is what Manage needs. Store, Workflow and Vault are required.
@@ -74,6 +75,9 @@ type Deps struct {
 	// Profiles are the preflight profile names a tenant may choose; nil
 	// accepts any name.
 	Profiles []string
+	// Logos checks the account's default brand logo when settings are
+	// saved (logo.Service); nil checks none.
+	Logos logoChecker
 	// SessionLifetime is how long a sign-in lasts. Default 12h.
 	SessionLifetime time.Duration
 	// Now is the clock. Default time.Now.

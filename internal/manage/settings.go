@@ -1,6 +1,7 @@
 package manage
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"slices"
@@ -40,11 +41,24 @@ func (m *Manage) settingsPage(w http.ResponseWriter, r *http.Request, c *call) e
 	return m.renderSettings(w, r, c, http.StatusOK, formOf(t.Settings), nil, nil)
 }
 
+// savedLogo is the check of the saved default logo, shown under its field.
+func (m *Manage) savedLogo(ctx context.Context, tenantID string) (*logoView, error) {
+	t, err := m.st.Tenant(ctx, tenantID)
+	if err != nil || t.Settings.Brand == nil {
+		return nil, err
+	}
+	return m.logoOf(ctx, tenantID, t.Settings.Brand.Logo)
+}
+
 func (m *Manage) renderSettings(w http.ResponseWriter, r *http.Request, c *call, status int, f settingsForm,
 	problems map[string]string, ping map[string]any) error {
+	logo, err := m.savedLogo(r.Context(), c.user.TenantID)
+	if err != nil {
+		return err
+	}
 	return m.render(w, r, c, status, "settings", map[string]any{
 		"Title": "Settings", "Form": f, "Problems": problems, "Profiles": m.d.Profiles, "EventTypes": eventChoices(f.Events),
-		"CanPing": m.d.Ping != nil, "Ping": ping,
+		"CanPing": m.d.Ping != nil, "Ping": ping, "Logo": logo,
 	})
 }
 
@@ -116,6 +130,13 @@ func (m *Manage) saveSettings(w http.ResponseWriter, r *http.Request, c *call) e
 	if err := m.d.Vault.UpdateSettings(r.Context(), c.user.TenantID, s); err != nil {
 		return err
 	}
+	if f.Logo != "" && m.d.Logos != nil {
+		// Checked in the background; the page shows how it went.
+		if _, err := m.d.Logos.Retry(r.Context(), c.user.TenantID, f.Logo); err != nil {
+			return err
+		}
+	}
+
 	m.audit(r.Context(), c, "settings.update", "tenant settings", fmt.Sprintf("callback URL %q, colour %q, logo %q, profile %q, events %v",
 		f.CallbackURL, f.Color, f.Logo, f.Profile, f.Events))
 	return redirect(w, r, withDone("/manage/settings", "saved"))

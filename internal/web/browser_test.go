@@ -121,12 +121,15 @@ func TestBrowserFixAndReject(t *testing.T) {
 	rc := newReceiver(t, func() string { return s.secret })
 	ctx := newBrowser(t)
 	good, bad := artwork(t)
-	// A logo that cannot load (nothing listens on port 1) must leave no
+	// A logo that cannot be fetched (nothing listens on port 1) leaves no
 	// broken image: the page title takes its place.
 	jobID, link := newOrder(t, s, rc, "PO-2026-0419", "https://127.0.0.1:1/logo.png")
 
 	do(t, ctx, "open the link with a broken logo", chromedp.Navigate(link), view("upload"),
-		chromedp.WaitVisible(chromedp.CSS(".logo.broken + .site-title")))
+		chromedp.WaitVisible(chromedp.CSS(".top .site-title")))
+	if n := read(t, ctx, "count logos", chromedp.Evaluate[int](`document.querySelectorAll("img.logo").length`)); n != 0 {
+		t.Errorf("the page shows %d logo images for a logo that cannot be fetched", n)
+	}
 	do(t, ctx, "upload a PDF that fails",
 		chromedp.SetUploadFiles(chromedp.ID("file"), []string{bad}), view("findings"))
 	findings := read(t, ctx, "read the findings", chromedp.Text(chromedp.CSS(".findings")))

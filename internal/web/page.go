@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/atomyx/submit/internal/job"
+	"github.com/atomyx/submit/internal/logo"
 	"github.com/atomyx/submit/internal/store"
 	"github.com/atomyx/submit/internal/workflow"
 )
@@ -99,7 +100,10 @@ func (w *Web) unavailable(rw http.ResponseWriter, r *http.Request, err error) {
 	w.refuse(rw, r, http.StatusServiceUnavailable, "This page is unavailable for a moment. Wait a minute and reload it.")
 }
 
-// brand is the job's brand, falling back field by field to its tenant's.
+// brand is the job's brand, falling back field by field to its tenant's,
+// with the address of the logo on Submit's own origin: "" while the logo
+// is being checked or when it failed, and the page shows its text header.
+// The logo's own URL never reaches the page.
 func (w *Web) brand(ctx context.Context, j job.Job) (palette, string) {
 	var b job.Brand
 	if j.Brand != nil {
@@ -111,7 +115,26 @@ func (w *Web) brand(ctx context.Context, j job.Job) (palette, string) {
 			b.Logo = cmpOr(b.Logo, t.Settings.Brand.Logo)
 		}
 	}
-	return newPalette(b.Color), b.Logo
+	return newPalette(b.Color), w.logoPath(ctx, j.TenantID, b.Logo)
+}
+
+// logoPath is the address of a tenant's logo on Submit's origin, or ""
+// while it is checked, when it failed, or when it cannot be read now. A
+// logo never recorded (a job or setting older than the check) is recorded
+// now, so that it is checked and shown from the next view on.
+func (w *Web) logoPath(ctx context.Context, tenantID, url string) string {
+	if url == "" || w.d.Logos == nil {
+		return ""
+	}
+	l, err := w.d.Store.Logo(ctx, tenantID, url)
+	if errors.Is(err, store.ErrNotFound) {
+		l, err = w.d.Logos.Request(ctx, tenantID, url)
+	}
+	if err != nil {
+		w.log.WarnContext(ctx, "read the brand logo", "error", err)
+		return "" // the page shows its text header: a logo is not worth an error page
+	}
+	return logo.Path(l)
 }
 
 func cmpOr(a, b string) string {

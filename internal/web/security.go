@@ -15,19 +15,17 @@ type nonceKey struct{}
 
 // secure sets the headers every customer page carries and gives the
 // request a fresh CSP nonce for the one <style> element that sets the
-// brand colour. No script is inline, so scripts need no nonce.
+// brand colour. No script is inline, so scripts need no nonce. Images
+// come from Submit only (the logo too, from /logos/): the customer's
+// browser never asks another origin for anything.
 func (w *Web) secure(next http.HandlerFunc) http.HandlerFunc {
-	imgSrc := "'self' https: data:"
-	if w.d.AllowInsecureURLs {
-		imgSrc += " http:" // logos on a local test server
-	}
 	return func(rw http.ResponseWriter, r *http.Request) {
 		nonce := randomString(16)
 		h := rw.Header()
-		h.Set("Content-Security-Policy", "default-src 'self'; img-src "+imgSrc+
+		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self'"+
 			"; style-src 'self' 'nonce-"+nonce+"'; script-src 'self'; connect-src 'self'"+
 			"; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
-		// The link token is in the URL: never send it to the logo's host.
+		// The link token is in the URL: never send it anywhere.
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")

@@ -18,6 +18,8 @@ import (
 	"github.com/atomyx/submit/internal/disk"
 	"github.com/atomyx/submit/internal/id"
 	"github.com/atomyx/submit/internal/job"
+	"github.com/atomyx/submit/internal/logo"
+	"github.com/atomyx/submit/internal/netguard"
 	"github.com/atomyx/submit/internal/store"
 	"github.com/atomyx/submit/internal/store/sqlite"
 	"github.com/atomyx/submit/internal/store/storetest"
@@ -32,6 +34,7 @@ type env struct {
 	web    *Web
 	srv    *httptest.Server
 	tenant string
+	logos  *logo.Service
 }
 
 type setupOpts struct {
@@ -73,14 +76,23 @@ func setup(t *testing.T, opts ...setupOpts) *env {
 	if err := st.CreateTenant(t.Context(), tn); err != nil {
 		t.Fatal(err)
 	}
+	logos, err := logo.New(logo.Config{Store: st, Blobs: blobs, Poll: 50 * time.Millisecond, Timeout: 2 * time.Second,
+		Client: netguard.NewClient(netguard.Options{AllowInsecure: true, Timeout: 2 * time.Second})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := logos.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(logos.Stop)
 	w := New(Deps{Store: st, Workflow: flow, DataDir: dir, PublicURL: "http://127.0.0.1", RequestsPerSecond: o.rate, Burst: o.burst,
-		Disk: &disk.Floor{Dir: dir, Min: o.minFreeDisk}})
+		Disk: &disk.Floor{Dir: dir, Min: o.minFreeDisk}, Logos: logos})
 	mux := http.NewServeMux()
 	w.Register(mux)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	t.Cleanup(w.Close)
-	return &env{st: st, flow: flow, blobs: blobs, web: w, srv: srv, tenant: tn.ID}
+	return &env{st: st, flow: flow, blobs: blobs, web: w, srv: srv, tenant: tn.ID, logos: logos}
 }
 
 // newJob stores a job waiting for its upload.

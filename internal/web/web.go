@@ -10,8 +10,9 @@
 // status are live, and the proof is zoomable.
 //
 // The link token in the URL is the only credential: it has at least 128
-// bits, and every page sends Referrer-Policy: no-referrer so that it never
-// leaks to the brand logo's host.
+// bits, and every page sends Referrer-Policy: no-referrer. Pages load
+// nothing from other origins: the brand logo is the copy Submit fetched
+// and checked (package logo), served from its own /logos/ route.
 package web
 
 import (
@@ -22,6 +23,7 @@ import (
 	"time"
 
 	"github.com/atomyx/submit/internal/disk"
+	"github.com/atomyx/submit/internal/logo"
 	"github.com/atomyx/submit/internal/metric"
 	"github.com/atomyx/submit/internal/store"
 	"github.com/atomyx/submit/internal/workflow"
@@ -36,6 +38,13 @@ type webStore interface {
 	Tenant(ctx context.Context, id string) (store.Tenant, error)
 	ListArtworkVersions(ctx context.Context, tenantID, jobID string) ([]store.ArtworkVersion, error)
 	ArtworkVersion(ctx context.Context, tenantID, versionID string) (store.ArtworkVersion, error)
+	Logo(ctx context.Context, tenantID, url string) (store.Logo, error)
+}
+
+// logos serves checked logos and records a logo URL to check.
+type logos interface {
+	http.Handler
+	Request(ctx context.Context, tenantID, url string) (store.Logo, error)
 }
 
 // Deps is what the customer pages need. Store and Workflow are required.
@@ -57,9 +66,10 @@ type Deps struct {
 	// sizes together. Defaults 3 and twice the upload limit.
 	MaxUnfinishedUploads int
 	MaxUnfinishedBytes   int64
-	// AllowInsecureURLs lets brand logos load over plain http, matching
-	// the API, which then accepts such logo URLs (development only).
-	AllowInsecureURLs bool
+	// Logos serves the checked brand logos at logo.Route, and has a logo
+	// that was never recorded checked (logo.Service). Nil serves none:
+	// pages show their text header.
+	Logos logos
 	// RequestsPerSecond and Burst bound the requests one address may make
 	// to the customer pages. Defaults 10 and 200: enough for a chunked
 	// upload and a proof with many pages, far too few to guess links.
@@ -141,6 +151,9 @@ func (w *Web) Register(mux *http.ServeMux) {
 	page("/u/{token}/tus/", w.checkCSRF(w.tus.serve))
 	page("/u/{token}/tus/{id}", w.checkCSRF(w.tus.serve))
 	mux.Handle("GET /static/u/{file}", w.instrument("GET /static/u/{file}", http.HandlerFunc(w.assets.serve)))
+	if w.d.Logos != nil {
+		mux.Handle(logo.Route, w.instrument(logo.Route, w.d.Logos))
+	}
 }
 
 func (w *Web) instrument(route string, h http.Handler) http.Handler {
