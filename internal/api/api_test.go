@@ -17,6 +17,7 @@ import (
 	"github.com/atomyx/submit/internal/callback"
 	"github.com/atomyx/submit/internal/disk"
 	"github.com/atomyx/submit/internal/filelink"
+	"github.com/atomyx/submit/internal/logo"
 	"github.com/atomyx/submit/internal/metric"
 	"github.com/atomyx/submit/internal/netguard"
 	"github.com/atomyx/submit/internal/requestid"
@@ -42,6 +43,8 @@ type env struct {
 	callbacks *callback.Worker
 	// dataDir holds the files (dataDir/files, the blob store's root).
 	dataDir string
+	// logos is the logo service, nil unless started withLogos.
+	logos *logo.Service
 }
 
 // setup starts the API on SQLite in a temporary directory.
@@ -63,6 +66,14 @@ type option func(*startOptions)
 type startOptions struct {
 	schedule callback.Schedule // non-nil: run a callback worker on it
 	minFree  int64             // the disk floor, in bytes; 0: none
+	logos    bool              // run a logo service
+}
+
+// withLogos runs a logo service, wired as serve wires it, with job URLs
+// allowed to be http and local (--allow-insecure-urls), so that logos can
+// come from an httptest server. The service is e.logos.
+func withLogos() option {
+	return func(o *startOptions) { o.logos = true }
 }
 
 // withDiskFloor makes artwork uploads keep min bytes free on the disk.
@@ -132,11 +143,24 @@ func start(t *testing.T, db store.Store, opts ...option) *env {
 		flow.Attempts, flow.Notify = len(o.schedule), worker.Notify
 		deps.Callbacks, deps.AllowInsecureURLs = worker, true
 	}
+	var logos *logo.Service
+	if o.logos {
+		logos, err = logo.New(logo.Config{Store: db, Blobs: blobs, Poll: 50 * time.Millisecond, Timeout: 2 * time.Second,
+			Client: netguard.NewClient(netguard.Options{AllowInsecure: true, Timeout: 2 * time.Second})})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := logos.Start(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(logos.Stop) // before the database closes
+		deps.Logos, deps.AllowInsecureURLs = logos, true
+	}
 	mux := http.NewServeMux()
 	api.New(deps).Register(mux)
 	srv := httptest.NewServer(requestid.Handler(mux))
 	t.Cleanup(srv.Close)
-	return &env{t: t, srv: srv, store: db, vault: v, tenantID: tn.ID, live: live, test: test, flow: flow, callbacks: worker, dataDir: dataDir}
+	return &env{t: t, srv: srv, store: db, vault: v, tenantID: tn.ID, live: live, test: test, flow: flow, callbacks: worker, dataDir: dataDir, logos: logos}
 }
 
 // response is a decoded answer.

@@ -26,6 +26,7 @@ import (
 	"github.com/atomyx/submit/internal/apikey"
 	"github.com/atomyx/submit/internal/callback"
 	"github.com/atomyx/submit/internal/job"
+	"github.com/atomyx/submit/internal/logo"
 	"github.com/atomyx/submit/internal/store"
 	"github.com/atomyx/submit/internal/store/storetest"
 	"github.com/atomyx/submit/internal/vault"
@@ -1307,6 +1308,7 @@ func TestOpenAPIMatchesCode(t *testing.T) {
 		{"/components/schemas/EventType/enum", events},
 		{"/components/schemas/CallbackEventType/enum", events},
 		{"/components/schemas/DefaultEvents/default", callbacks},
+		{"/components/schemas/Warning/properties/code/enum", logo.Codes},
 	} {
 		if got := enum(tc.ptr); !slices.Equal(got, tc.want) {
 			t.Errorf("%s = %v, want %v", tc.ptr, got, tc.want)

@@ -44,6 +44,9 @@ const (
 	CodeUnsafeSVG = "LOGO_UNSAFE_SVG"
 )
 
+// Codes lists every code, in the order the OpenAPI document gives them.
+var Codes = []string{CodeFetchFailed, CodeNotAnImage, CodeTooLarge, CodeUnsafeSVG}
+
 // Problem is why a logo was refused: a code and a message in words for
 // the ERP that sent it, saying what to do.
 type Problem struct {
