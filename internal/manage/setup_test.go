@@ -22,6 +22,8 @@ import (
 	"github.com/atomyx/submit/internal/filelink"
 	"github.com/atomyx/submit/internal/id"
 	"github.com/atomyx/submit/internal/job"
+	"github.com/atomyx/submit/internal/logo"
+	"github.com/atomyx/submit/internal/netguard"
 	"github.com/atomyx/submit/internal/operator"
 	"github.com/atomyx/submit/internal/requestid"
 	"github.com/atomyx/submit/internal/store"
@@ -48,6 +50,7 @@ type env struct {
 	pings    []callback.PingParams
 	pingMu   sync.Mutex
 	links    *filelink.Links // made once the server's address is known
+	logos    *logo.Service
 }
 
 // clock is a settable time, so that throttling can be tested without
@@ -99,10 +102,19 @@ func setup(t *testing.T) *env {
 			t.Fatal(err)
 		}
 	}
+	e.logos, err = logo.New(logo.Config{Store: st, Blobs: blobs, Poll: 50 * time.Millisecond, Timeout: 2 * time.Second,
+		Client: netguard.NewClient(netguard.Options{AllowInsecure: true, Timeout: 2 * time.Second})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.logos.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(e.logos.Stop)
 	mux := http.NewServeMux()
 	m := New(Deps{
 		Store: st, Workflow: e.flow, Vault: e.vault, PublicURL: "http://127.0.0.1", AllowInsecureURLs: true,
-		Now: e.clock.now, Ping: e.ping,
+		Now: e.clock.now, Ping: e.ping, Logos: e.logos,
 		Profiles: []string{"default", "cmyk-strict"}, FileURL: func(key string) string { return e.links.URL(key) },
 	})
 	m.Register(mux)
