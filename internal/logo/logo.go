@@ -78,9 +78,11 @@ type Service struct {
 	log  *slog.Logger
 	wake chan struct{}
 
-	cancel context.CancelFunc
-	done   chan struct{}
-	stop   sync.Once
+	cancel  context.CancelFunc
+	done    chan struct{}
+	stop    sync.Once
+	slots   chan struct{} // one per fetch in flight, up to Workers
+	running sync.WaitGroup
 }
 
 // New checks the configuration and returns a Service.
@@ -117,7 +119,7 @@ func New(cfg Config) (*Service, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{cfg: cfg, log: log, wake: make(chan struct{}, 1)}, nil
+	return &Service{cfg: cfg, log: log, wake: make(chan struct{}, 1), slots: make(chan struct{}, cfg.Workers)}, nil
 }
 
 func (s *Service) now() time.Time { return s.cfg.Now().UTC().Truncate(time.Microsecond) }
@@ -168,13 +170,14 @@ func (s *Service) Start(ctx context.Context) error {
 	return nil
 }
 
-// Stop ends the service and waits for the fetches in flight, which are
-// bounded by Timeout.
+// Stop ends the service and waits for the fetches in flight, which end
+// at once: their logos are fetched again when their leases run out.
 func (s *Service) Stop() {
 	s.stop.Do(func() {
 		if s.cancel != nil {
 			s.cancel()
 			<-s.done
+			s.running.Wait()
 		}
 	})
 }
@@ -195,11 +198,17 @@ func (s *Service) loop(ctx context.Context) {
 	}
 }
 
-// claim takes up to Workers pending logos, fetches them at once, and
-// reports whether it found any (there may be more).
+// claim takes as many pending logos as there are free slots and starts
+// a fetch for each; a fetch that ends frees its slot and wakes the loop,
+// so that one slow host holds one slot, not the others. It reports
+// whether every free slot got a logo (there may be more).
 func (s *Service) claim(ctx context.Context) bool {
+	free := cap(s.slots) - len(s.slots)
+	if free == 0 {
+		return false
+	}
 	ls, err := s.cfg.Store.ClaimLogos(ctx, store.ClaimParams{
-		Now: s.now(), Lease: s.cfg.Lease, Limit: s.cfg.Workers, Worker: s.cfg.Worker,
+		Now: s.now(), Lease: s.cfg.Lease, Limit: free, Worker: s.cfg.Worker,
 	})
 	if err != nil {
 		if ctx.Err() == nil {
@@ -207,12 +216,14 @@ func (s *Service) claim(ctx context.Context) bool {
 		}
 		return false
 	}
-	var wg sync.WaitGroup
 	for _, l := range ls {
-		wg.Go(func() { s.work(ctx, l) })
+		s.slots <- struct{}{}
+		s.running.Go(func() {
+			defer func() { <-s.slots; s.Notify() }()
+			s.work(ctx, l)
+		})
 	}
-	wg.Wait()
-	return len(ls) > 0
+	return len(ls) == free
 }
 
 // work fetches one claimed logo and records the outcome. A failure of

@@ -106,9 +106,26 @@ func TestLogoFallback(t *testing.T) {
 	if l := e.checkedLogo(t, missing); l.State != store.LogoFailed {
 		t.Fatalf("missing logo: %s, want failed", l.State)
 	}
-	for name, url := range map[string]string{"failed": missing, "never checked": "http://127.0.0.1:1/never.png"} {
+	// A host that answers only when the test ends: its logo stays pending.
+	release := make(chan struct{})
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(slow.Close)
+	t.Cleanup(func() { close(release) }) // runs first: lets slow.Close return
+	pending := slow.URL + "/logo.png"
+	if _, err := e.logos.Request(t.Context(), e.tenant, pending); err != nil {
+		t.Fatal(err)
+	}
+	for name, url := range map[string]string{"failed": missing, "pending": pending, "never checked": "http://127.0.0.1:1/never.png"} {
 		j := e.newJob(t, workflow.NewJobParams{Brand: &job.Brand{Logo: url}})
 		_, body := get(t, e.browser(t), e.url(j, ""))
+		if l, err := e.st.Logo(t.Context(), e.tenant, url); err != nil || name == "pending" && l.State != store.LogoPending {
+			t.Fatalf("%s: logo %+v %v", name, l, err)
+		}
 		if strings.Contains(body, `class="logo"`) || strings.Contains(body, url) {
 			t.Errorf("%s: the page shows an image or the URL:\n%s", name, body)
 		}

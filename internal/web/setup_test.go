@@ -76,8 +76,10 @@ func setup(t *testing.T, opts ...setupOpts) *env {
 	if err := st.CreateTenant(t.Context(), tn); err != nil {
 		t.Fatal(err)
 	}
-	logos, err := logo.New(logo.Config{Store: st, Blobs: blobs, Poll: 50 * time.Millisecond, Timeout: 2 * time.Second,
-		Client: netguard.NewClient(netguard.Options{AllowInsecure: true, Timeout: 2 * time.Second})})
+	// A long timeout: TestLogoFallback holds a fetch open to see the page
+	// of a logo still being checked.
+	logos, err := logo.New(logo.Config{Store: st, Blobs: blobs, Poll: 50 * time.Millisecond, Timeout: time.Minute,
+		Client: netguard.NewClient(netguard.Options{AllowInsecure: true, Timeout: time.Minute})})
 	if err != nil {
 		t.Fatal(err)
 	}
