@@ -93,6 +93,12 @@ func (a *API) updateJob(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
+	// A new logo is checked as one given at creation: recorded now, fetched
+	// in the background (a known URL costs one read).
+	if _, err := a.requestLogo(r.Context(), j.TenantID, j.Brand); err != nil {
+		a.writeError(w, r, err)
+		return
+	}
 	a.writeJob(w, r, http.StatusOK, j)
 }
 

@@ -109,6 +109,21 @@ func TestLogoWarnings(t *testing.T) {
 		if n := strings.Count(string(list.body), `"LOGO_FETCH_FAILED"`); n != 2 {
 			t.Fatalf("the list shows %d logo warnings, want 2:\n%s", n, list.body)
 		}
+
+		// A logo given by PATCH is checked as one given at creation.
+		patched := host.URL + "/patched.png"
+		r = e.do("PATCH", "/api/jobs/"+third["id"].(string), fmt.Sprintf(`{"brand":{"logo":%q}}`, patched),
+			"Authorization", "Bearer "+e.live, "Content-Type", "application/merge-patch+json")
+		if r.status != http.StatusOK {
+			t.Fatalf("patch the logo: %d %s", r.status, r.body)
+		}
+		if l := e.waitLogo(t, patched); l.State != store.LogoFailed {
+			t.Fatalf("patched logo %s, want failed (the host has no %s)", l.State, patched)
+		}
+		r = e.get("/api/jobs/"+third["id"].(string), e.live)
+		if got := warningsJSON(t, r.json(t)); got != want {
+			t.Fatalf("after patching in a missing logo: warnings = %s, want %s", got, want)
+		}
 	})
 }
 
