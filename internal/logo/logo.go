@@ -83,7 +83,24 @@ type Service struct {
 	stop    sync.Once
 	slots   chan struct{} // one per fetch in flight, up to Workers
 	running sync.WaitGroup
+
+	// settled remembers, per tenant and URL, a check whose outcome holds
+	// for a while (see remember), so that creating jobs that name a known
+	// logo, the usual case, reads nothing: POST /api/jobs stays as fast as
+	// it was before logos were checked.
+	mu      sync.Mutex
+	settled map[logoKey]settledLogo
 }
+
+type logoKey struct{ tenant, url string }
+
+type settledLogo struct {
+	logo  store.Logo
+	until time.Time
+}
+
+// maxSettled bounds the cache; past it, it starts again empty.
+const maxSettled = 10_000
 
 // New checks the configuration and returns a Service.
 func New(cfg Config) (*Service, error) {
@@ -119,7 +136,8 @@ func New(cfg Config) (*Service, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{cfg: cfg, log: log, wake: make(chan struct{}, 1), slots: make(chan struct{}, cfg.Workers)}, nil
+	return &Service{cfg: cfg, log: log, wake: make(chan struct{}, 1), slots: make(chan struct{}, cfg.Workers),
+		settled: map[logoKey]settledLogo{}}, nil
 }
 
 func (s *Service) now() time.Time { return s.cfg.Now().UTC().Truncate(time.Microsecond) }
@@ -129,6 +147,13 @@ func (s *Service) now() time.Time { return s.cfg.Now().UTC().Truncate(time.Micro
 // RetryFailedAfter, is fetched in the background; the service is woken.
 func (s *Service) Request(ctx context.Context, tenantID, url string) (store.Logo, error) {
 	now := s.now()
+	k := logoKey{tenantID, url}
+	s.mu.Lock()
+	c, ok := s.settled[k]
+	s.mu.Unlock()
+	if ok && now.Before(c.until) {
+		return c.logo, nil
+	}
 	l, err := s.cfg.Store.RequestLogo(ctx, store.RequestLogoParams{
 		TenantID: tenantID, URL: url, At: now, RetryFailedBefore: now.Add(-s.cfg.RetryFailedAfter),
 	})
@@ -138,12 +163,45 @@ func (s *Service) Request(ctx context.Context, tenantID, url string) (store.Logo
 	if l.State == store.LogoPending {
 		s.Notify()
 	}
+	s.remember(k, l)
 	return l, nil
+}
+
+// remember keeps a logo whose state holds: a checked logo is kept for
+// good under its URL, and a failure until it is due to be fetched again.
+// A pending one is not kept: it changes when its check ends, in whichever
+// process runs it. An operator's Retry in another process makes a
+// failure pending there; this process sees it when its entry runs out,
+// RetryFailedAfter at most.
+func (s *Service) remember(k logoKey, l store.Logo) {
+	var until time.Time
+	switch {
+	case l.State == store.LogoOK:
+		until = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+	case l.State == store.LogoFailed && l.FetchedAt != nil:
+		until = l.FetchedAt.Add(s.cfg.RetryFailedAfter)
+	default:
+		s.forget(k)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.settled) >= maxSettled {
+		clear(s.settled)
+	}
+	s.settled[k] = settledLogo{logo: l, until: until}
+}
+
+func (s *Service) forget(k logoKey) {
+	s.mu.Lock()
+	delete(s.settled, k)
+	s.mu.Unlock()
 }
 
 // Retry is Request for an operator who saved the URL again: a failure is
 // fetched again whatever its age.
 func (s *Service) Retry(ctx context.Context, tenantID, url string) (store.Logo, error) {
+	s.forget(logoKey{tenantID, url})
 	now := s.now()
 	l, err := s.cfg.Store.RequestLogo(ctx, store.RequestLogoParams{
 		TenantID: tenantID, URL: url, At: now, RetryFailedBefore: now.Add(time.Microsecond),

@@ -274,3 +274,44 @@ func TestSameURLFetchedOnce(t *testing.T) {
 		t.Fatalf("the host was asked %d times, want 2", n)
 	}
 }
+
+// TestSettledLogoIsNotReadAgain: once a logo's check has ended, asking for
+// it again reads nothing until the outcome may change: a failure is kept
+// until it is due to be fetched again, even when another process (here a
+// second service on the same database) has been told to fetch it again.
+func TestSettledLogoIsNotReadAgain(t *testing.T) {
+	t.Parallel()
+	st := storetest.SQLite(t)
+	e := setup(t, st, true) // fetches
+	host := httptest.NewServer(http.NotFoundHandler())
+	t.Cleanup(host.Close)
+	url := host.URL + "/logo.png"
+	failed := e.checked(t, url)
+	if failed.State != store.LogoFailed {
+		t.Fatalf("state %s, want failed", failed.State)
+	}
+	// This process asks for the logo on its own clock; it is not started,
+	// so nothing else reads the clock.
+	var clock atomic.Pointer[time.Time]
+	now := time.Now()
+	clock.Store(&now)
+	mine, err := New(Config{Store: st, Blobs: e.svc.cfg.Blobs, Client: e.svc.cfg.Client, Now: func() time.Time { return *clock.Load() }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l, err := mine.Request(t.Context(), e.tenant, url); err != nil || l.State != store.LogoFailed {
+		t.Fatalf("request: %v %s, want the failure", err, l.State)
+	}
+	if l, err := e.svc.Retry(t.Context(), e.tenant, url); err != nil || l.State != store.LogoPending {
+		t.Fatalf("the other process's retry: %v %s, want pending", err, l.State)
+	}
+	if l, err := mine.Request(t.Context(), e.tenant, url); err != nil || l.State != store.LogoFailed {
+		t.Fatalf("request while the failure is settled: %v %s, want the remembered failure", err, l.State)
+	}
+	// Past the time a failure is fetched again, the store is read.
+	later := failed.FetchedAt.Add(mine.cfg.RetryFailedAfter + time.Second)
+	clock.Store(&later)
+	if l, err := mine.Request(t.Context(), e.tenant, url); err != nil || l.State == store.LogoFailed && !l.FetchedAt.After(*failed.FetchedAt) {
+		t.Fatalf("request after the failure ran out: %v %s, want the stored state", err, l.State)
+	}
+}
