@@ -45,12 +45,7 @@ func (a *API) callbackSettings(w http.ResponseWriter, r *http.Request) {
 // The default callback URL is set in Manage (Settings), where an operator
 // can send a test ping to it at once.
 func (a *API) updateCallbackSettings(w http.ResponseWriter, r *http.Request) {
-	body, p := readJSONBody(w, r)
-	if p != nil {
-		writeProblem(w, r, p)
-		return
-	}
-	v, p := parseJSON(body)
+	v, p := readJSON(w, r)
 	if p != nil {
 		writeProblem(w, r, p)
 		return

@@ -37,12 +37,7 @@ func (a *API) rejectJob(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
-	body, p := readJSONBody(w, r)
-	if p != nil {
-		writeProblem(w, r, p)
-		return
-	}
-	v, p := parseJSON(body)
+	v, p := readJSON(w, r)
 	if p != nil {
 		writeProblem(w, r, p)
 		return

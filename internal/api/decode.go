@@ -47,6 +47,16 @@ func readBodyOf(w http.ResponseWriter, r *http.Request, advice string, types ...
 	return body, nil
 }
 
+// readJSON reads a JSON body (readJSONBody) and parses it (parseJSON):
+// what a handler whose body is one small JSON value needs first.
+func readJSON(w http.ResponseWriter, r *http.Request) (any, *Problem) {
+	body, p := readJSONBody(w, r)
+	if p != nil {
+		return nil, p
+	}
+	return parseJSON(body)
+}
+
 // parseJSON parses body into generic values (numbers kept as json.Number)
 // and explains syntax errors by line and column. It refuses, with a
 // pointer to each, what encoding/json would accept silently: repeated
