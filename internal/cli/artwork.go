@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/atomyx/submit/internal/blob"
 	"github.com/atomyx/submit/internal/config"
@@ -45,6 +46,7 @@ func newArtwork(ctx context.Context, cfg *config.Config, st filelink.SecretStore
 	if err := os.MkdirAll(tmp, 0o750); err != nil {
 		return nil, fmt.Errorf("temporary directory: %w", err)
 	}
+	sweepTemp(tmp, cmp.Or(cfg.ProofTimeout, proof.DefaultTimeout)+time.Hour, time.Now(), log)
 	blobs, err := blob.Open(ctx, cfg.BlobURL, filepath.Join(cfg.DataDir, "files"), blob.S3Options{TempDir: tmp})
 	if err != nil {
 		return nil, err
@@ -86,4 +88,33 @@ func (a *artwork) pipeline(flow *workflow.Service, log *slog.Logger) (*pipeline.
 // Close stops the engines.
 func (a *artwork) Close() error {
 	return errors.Join(a.pages.Close(), a.engine.Close())
+}
+
+// sweepTemp removes what a process killed mid-step left in the temporary
+// directory: a proof's PDF, a download or upload buffered for S3. A file
+// untouched for longer than any step may take (the proof timeout, and an
+// hour for transfers) belongs to no running step, so this is safe even
+// when another process shares the directory. It runs at start; what it
+// cannot remove it logs and leaves.
+func sweepTemp(dir string, olderThan time.Duration, now time.Time, log *slog.Logger) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		log.Warn("sweep the temporary directory", slog.Any("error", err))
+		return
+	}
+	removed := 0
+	for _, e := range entries {
+		info, err := e.Info()
+		if err != nil || !info.Mode().IsRegular() || now.Sub(info.ModTime()) < olderThan {
+			continue
+		}
+		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
+			log.Warn("remove a stale temporary file", slog.String("file", e.Name()), slog.Any("error", err))
+			continue
+		}
+		removed++
+	}
+	if removed > 0 {
+		log.Info("removed stale temporary files left by a stopped process", slog.Int("files", removed))
+	}
 }
