@@ -44,6 +44,7 @@ type Store interface {
 	ArtworkStore
 	OperatorStore
 	LogoStore
+	LimitStore
 
 	// Close releases the database.
 	Close() error

@@ -61,6 +61,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	runArtwork(t, open)
 	runJobDelete(t, open)
 	runLogo(t, open)
+	runLimit(t, open)
 }
 
 // at returns a fixed time plus d. Tests use fixed times, whole
