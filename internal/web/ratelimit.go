@@ -1,74 +1,113 @@
 package web
 
 import (
+	"context"
+	"log/slog"
 	"math"
 	"net"
 	"net/http"
 	"strconv"
-	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/atomyx/submit/internal/store"
 )
 
-// limiter is a token bucket per client address. It is in memory and per
-// process: behind a load balancer each process keeps its own buckets, which
-// multiplies the allowance by the number of processes. That still turns a
-// scan for links (which have 128 random bits anyway) into a crawl, and
-// keeps one client from flooding the pages.
+// rateStore counts requests per address in the database, so that every
+// process behind a load balancer counts against one allowance.
+type rateStore interface {
+	HitRateLimit(ctx context.Context, p store.HitRateLimitParams) (store.RateCount, error)
+	DeleteRateLimits(ctx context.Context, before time.Time) (int64, error)
+}
+
+// limiter allows burst requests per address at once and rate a second
+// after that, counted in the database: a sliding window of burst/rate
+// seconds, estimated from fixed windows of that length as the current
+// window's count plus the previous window's weighted by how much of it the
+// sliding window still covers. A client that spent its burst regains
+// rate requests a second as the previous window's weight falls, as from a
+// token bucket. Refused requests count too: a client that does not slow
+// down stays refused.
+//
+// Each request costs one UPSERT. That still turns a scan for links (which
+// have 128 random bits anyway) into a crawl, and keeps one client from
+// flooding the pages.
 type limiter struct {
-	rate  float64 // tokens per second
-	burst float64
-	now   func() time.Time
+	st     rateStore
+	rate   float64 // requests per second, sustained
+	burst  float64
+	window time.Duration // burst/rate
+	now    func() time.Time
+	log    *slog.Logger
 
-	mu      sync.Mutex
-	buckets map[string]*bucket
+	nextSweep atomic.Int64 // unix nanoseconds; windows are swept once a window
 }
 
-type bucket struct {
-	tokens float64
-	at     time.Time
+func newLimiter(st rateStore, rate float64, burst int, now func() time.Time, log *slog.Logger) *limiter {
+	w := time.Duration(float64(burst) / rate * float64(time.Second)).Truncate(time.Millisecond)
+	return &limiter{st: st, rate: rate, burst: float64(burst), window: max(w, time.Second), now: now, log: log}
 }
 
-func newLimiter(rate float64, burst int, now func() time.Time) *limiter {
-	return &limiter{rate: rate, burst: float64(burst), now: now, buckets: map[string]*bucket{}}
-}
-
-// take spends one token of key's bucket. When none is left it returns how
-// long until one is.
-func (l *limiter) take(key string) (ok bool, wait time.Duration) {
-	now := l.now()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	b := l.buckets[key]
-	if b == nil {
-		if len(l.buckets) >= 50000 {
-			l.sweep(now) // bound memory under a spray of addresses
+// take counts a request of key. When key is over its allowance it returns
+// how long until the next request is allowed. A store that fails lets the
+// request through: the page would fail on its own read anyway, and a
+// limit must not turn a slow database into refusals.
+func (l *limiter) take(ctx context.Context, key string) (ok bool, wait time.Duration) {
+	now := l.now().UTC()
+	start := now.Truncate(l.window)
+	c, err := l.st.HitRateLimit(ctx, store.HitRateLimitParams{Subject: "page:" + key, Window: start, Length: l.window})
+	if err != nil {
+		if ctx.Err() == nil {
+			l.log.Warn("count a request", slog.Any("error", err))
 		}
-		b = &bucket{tokens: l.burst, at: now}
-		l.buckets[key] = b
-	}
-	b.tokens = math.Min(l.burst, b.tokens+now.Sub(b.at).Seconds()*l.rate)
-	b.at = now
-	if b.tokens >= 1 {
-		b.tokens--
 		return true, 0
 	}
-	return false, time.Duration((1 - b.tokens) / l.rate * float64(time.Second))
+	l.sweep(ctx, now)
+	return l.judge(c, now)
 }
 
-// sweep forgets buckets that have refilled: they hold nothing a new bucket
-// would not. l.mu is held.
-func (l *limiter) sweep(now time.Time) {
-	for k, b := range l.buckets {
-		if b.tokens+now.Sub(b.at).Seconds()*l.rate >= l.burst {
-			delete(l.buckets, k)
-		}
+// judge decides on the counts c as of now.
+func (l *limiter) judge(c store.RateCount, now time.Time) (bool, time.Duration) {
+	w := l.window.Seconds()
+	elapsed := min(max(now.Sub(c.Window).Seconds(), 0), w)
+	prev, hits := float64(c.PreviousHits), float64(c.Hits)
+	if prev*(1-elapsed/w)+hits <= l.burst {
+		return true, 0
 	}
+	// The next request (one more hit) is allowed once the previous
+	// window's share has fallen enough, still in this window ...
+	if room := l.burst - hits - 1; room >= 0 && prev > 0 {
+		at := w * (1 - room/prev)
+		return false, time.Duration((at - elapsed) * float64(time.Second))
+	}
+	// ... or once this window's count, then the previous one, has.
+	at := w - elapsed
+	if hits > l.burst-1 {
+		at += w * (1 - (l.burst-1)/hits)
+	}
+	return false, time.Duration(at * float64(time.Second))
 }
 
-// limit answers 429 with Retry-After once the client's bucket is empty.
+// sweep forgets finished windows, at most once a window per process and in
+// the background, so that no request waits for it.
+func (l *limiter) sweep(ctx context.Context, now time.Time) {
+	next := l.nextSweep.Load()
+	if now.UnixNano() < next || !l.nextSweep.CompareAndSwap(next, now.Add(l.window).UnixNano()) {
+		return
+	}
+	go func() {
+		// A window and the one before it are still read.
+		before := now.Truncate(l.window).Add(-l.window)
+		if _, err := l.st.DeleteRateLimits(context.WithoutCancel(ctx), before); err != nil {
+			l.log.Warn("forget finished rate-limit windows", slog.Any("error", err))
+		}
+	}()
+}
+
+// limit answers 429 with Retry-After once the client's allowance is spent.
 func (w *Web) limit(next http.HandlerFunc) http.HandlerFunc {
 	return func(rw http.ResponseWriter, r *http.Request) {
-		if ok, wait := w.limiter.take(clientAddr(r)); !ok {
+		if ok, wait := w.limiter.take(r.Context(), clientAddr(r)); !ok {
 			secs := int(math.Ceil(wait.Seconds()))
 			rw.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
 			w.refuse(rw, r, http.StatusTooManyRequests, "Too many requests from your network. Wait a few seconds and try again.")

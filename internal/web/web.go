@@ -34,6 +34,7 @@ import (
 // are open. Every change goes through the workflow.
 type webStore interface {
 	jobLister
+	rateStore
 	JobByUploadToken(ctx context.Context, token string) (store.Job, error)
 	Tenant(ctx context.Context, id string) (store.Tenant, error)
 	ListArtworkVersions(ctx context.Context, tenantID, jobID string) ([]store.ArtworkVersion, error)
@@ -71,8 +72,9 @@ type Deps struct {
 	// pages show their text header.
 	Logos logos
 	// RequestsPerSecond and Burst bound the requests one address may make
-	// to the customer pages. Defaults 10 and 200: enough for a chunked
-	// upload and a proof with many pages, far too few to guess links.
+	// to the customer pages, counted in the store across every process.
+	// Defaults 10 and 200: enough for a chunked upload and a proof with
+	// many pages, far too few to guess links.
 	RequestsPerSecond float64
 	Burst             int
 	// Now is the clock. Default time.Now.
@@ -121,7 +123,7 @@ func New(d Deps) *Web {
 	done := make(chan struct{})
 	w := &Web{
 		d: d, log: d.Logger, pages: loadPages(a), assets: a,
-		limiter: newLimiter(d.RequestsPerSecond, d.Burst, d.Now),
+		limiter: newLimiter(d.Store, d.RequestsPerSecond, d.Burst, d.Now, d.Logger),
 		cookie:  newCookieConfig(d.PublicURL), origin: newOriginCheck(d.PublicURL),
 		hub: newHub(d.Store, d.Logger, done), done: done,
 	}
