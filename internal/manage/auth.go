@@ -127,7 +127,11 @@ func (m *Manage) signin(w http.ResponseWriter, r *http.Request, _ *call) error {
 	}
 	now := m.d.Now()
 	emailKey, ipKey := "email:"+strings.ToLower(email), "ip:"+clientIP(r)
-	if wait := max(m.byEmail.wait(emailKey, now), m.byIP.wait(ipKey, now)); wait > 0 {
+	try, wait, err := m.throttle.begin(r.Context(), now, limitOf{emailKey, throttleEmailMax}, limitOf{ipKey, throttleIPMax})
+	if err != nil {
+		return err
+	}
+	if wait > 0 {
 		secs := int(math.Ceil(wait.Seconds()))
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
 		return m.renderSignin(w, r, http.StatusTooManyRequests, email, next, fmt.Sprintf(
@@ -135,22 +139,25 @@ func (m *Manage) signin(w http.ResponseWriter, r *http.Request, _ *call) error {
 	}
 	u, err := m.accounts.Authenticate(r.Context(), email, r.PostFormValue("password"))
 	if errors.Is(err, operator.ErrCredentials) {
-		m.byEmail.fail(emailKey, now)
-		m.byIP.fail(ipKey, now)
+		// The try stays recorded: it is a failure of both the email and
+		// the address.
 		return m.renderSignin(w, r, http.StatusUnauthorized, email, next,
 			"The email or the password is not right.")
 	}
+	// Any other outcome is no failure: whoever tried knew the password,
+	// or Submit could not check it.
+	m.throttle.forget(r.Context(), try)
 	if errors.Is(err, operator.ErrDisabled) {
 		// Said only to whoever knows the password, so that it tells an
 		// outsider nothing about which emails have accounts.
-		m.byEmail.reset(emailKey)
+		m.throttle.reset(r.Context(), emailKey)
 		return m.renderSignin(w, r, http.StatusForbidden, email, next,
 			"This account is disabled. Ask an administrator of your account to enable it again.")
 	}
 	if err != nil {
 		return err
 	}
-	m.byEmail.reset(emailKey)
+	m.throttle.reset(r.Context(), emailKey)
 	if err := m.startSession(w, r, u); err != nil {
 		return err
 	}

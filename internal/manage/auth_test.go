@@ -1,11 +1,21 @@
 package manage
 
 import (
+	"fmt"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/atomyx/submit/internal/operator"
+	"github.com/atomyx/submit/internal/store"
+	"github.com/atomyx/submit/internal/store/storetest"
+	"github.com/atomyx/submit/internal/vault"
+	"github.com/atomyx/submit/internal/workflow"
 )
 
 func TestSignIn(t *testing.T) {
@@ -103,22 +113,81 @@ func TestSignInThrottled(t *testing.T) {
 
 func TestThrottlePerAddress(t *testing.T) {
 	t.Parallel()
-	th, now := newThrottle(3, time.Minute), time.Now()
+	th, now := newThrottle(storetest.SQLite(t), time.Minute, slog.New(slog.DiscardHandler)), time.Now()
+	ip1, ip2 := limitOf{"ip:1", 3}, limitOf{"ip:2", 3}
 	for range 3 {
-		if th.wait("ip:1", now) != 0 {
-			t.Fatal("throttled before the limit")
+		if _, wait, err := th.begin(t.Context(), now, ip1); err != nil || wait != 0 {
+			t.Fatalf("throttled before the limit: %s, %v", wait, err)
 		}
-		th.fail("ip:1", now)
 	}
-	if w := th.wait("ip:1", now.Add(10*time.Second)); w != 50*time.Second {
-		t.Errorf("wait = %s, want 50s: until the oldest failure leaves the window", w)
+	if _, wait, _ := th.begin(t.Context(), now.Add(10*time.Second), ip1); wait != 50*time.Second {
+		t.Errorf("wait = %s, want 50s: until the oldest failure leaves the window", wait)
 	}
-	if th.wait("ip:2", now) != 0 {
+	if _, wait, _ := th.begin(t.Context(), now, ip2); wait != 0 {
 		t.Error("another address is throttled")
 	}
-	if th.wait("ip:1", now.Add(time.Minute)) != 0 {
+	if _, wait, _ := th.begin(t.Context(), now.Add(time.Minute), ip1); wait != 0 {
 		t.Error("still throttled after the window")
 	}
+}
+
+// TestSignInThrottledAcrossServers: two Manage servers on one database, as
+// two processes behind a load balancer, count an account's failed
+// sign-ins together; so do tries sent at once.
+func TestSignInThrottledAcrossServers(t *testing.T) {
+	t.Parallel()
+	storetest.ForEach(t, func(t *testing.T, st store.Store) {
+		tn, _, err := vault.New(st).EnsureTenant(t.Context(), "acme")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := operator.New(st).Create(t.Context(), operator.NewParams{TenantID: tn.ID, Email: "admin@acme.test",
+			Role: store.RoleAdmin, Password: password}); err != nil {
+			t.Fatal(err)
+		}
+		var servers []*env
+		for range 2 {
+			m := New(Deps{Store: st, Workflow: &workflow.Service{Store: st}, Vault: vault.New(st), PublicURL: "http://127.0.0.1"})
+			mux := http.NewServeMux()
+			m.Register(mux)
+			srv := httptest.NewServer(mux)
+			t.Cleanup(srv.Close)
+			servers = append(servers, &env{t: t, srv: srv})
+		}
+		// Five wrong passwords, sent at once, alternating between the
+		// servers: each is a failure, none more than five are checked.
+		var wg sync.WaitGroup
+		statuses := make([]int, throttleEmailMax+3)
+		for i := range statuses {
+			wg.Go(func() {
+				res, _ := servers[i%2].browser().signIn("admin@acme.test", "guess")
+				statuses[i] = res.StatusCode
+			})
+		}
+		wg.Wait()
+		checked := 0
+		for _, s := range statuses {
+			switch s {
+			case http.StatusUnauthorized:
+				checked++
+			case http.StatusTooManyRequests:
+			default:
+				t.Errorf("a wrong password at once: %d", s)
+			}
+		}
+		if checked > throttleEmailMax {
+			t.Errorf("%d tries at once were checked, want at most %d", checked, throttleEmailMax)
+		}
+		// Fill the allowance up, then neither server takes the right one.
+		for i := checked; i < throttleEmailMax; i++ {
+			res, body := servers[i%2].browser().signIn("admin@acme.test", "guess")
+			wantStatus(t, "failed sign-in", res, body, http.StatusUnauthorized)
+		}
+		for i, e := range servers {
+			res, body := e.browser().signIn("admin@acme.test", password)
+			wantStatus(t, fmt.Sprintf("the right password on server %d", i), res, body, http.StatusTooManyRequests)
+		}
+	})
 }
 
 func TestCSRF(t *testing.T) {

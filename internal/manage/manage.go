@@ -33,6 +33,7 @@ import (
 // accounts.
 type manageStore interface {
 	operator.Store
+	throttleStore
 	Tenant(ctx context.Context, id string) (store.Tenant, error)
 	ListAPIKeys(ctx context.Context, tenantID string) ([]store.APIKey, error)
 	ListSigningSecrets(ctx context.Context, tenantID string, at time.Time) ([]store.SigningSecret, error)
@@ -96,9 +97,9 @@ type Manage struct {
 	secure   bool   // cookies are Secure: the public URL is https
 	// origin refuses cross-site POSTs (Sec-Fetch-Site, else Origin
 	// against Host); the public URL's origin is trusted for proxies.
-	origin  *http.CrossOriginProtection
-	byEmail *throttle
-	byIP    *throttle
+	origin *http.CrossOriginProtection
+	// throttle counts failed sign-ins in the store, across processes.
+	throttle *throttle
 }
 
 // Sign-in throttling: five failures per email or fifty per address within
@@ -127,8 +128,8 @@ func New(d Deps) *Manage {
 	m := &Manage{
 		d: d, st: d.Store, accounts: &operator.Accounts{Store: d.Store, Now: d.Now},
 		log: d.Logger, pages: loadPages(),
-		cookie: "submit_session", byEmail: newThrottle(throttleEmailMax, throttleWindow),
-		byIP: newThrottle(throttleIPMax, throttleWindow), origin: http.NewCrossOriginProtection(),
+		cookie: "submit_session", throttle: newThrottle(d.Store, throttleWindow, d.Logger),
+		origin: http.NewCrossOriginProtection(),
 	}
 	if u, err := url.Parse(d.PublicURL); err == nil && u.Host != "" {
 		// Behind a proxy the Host header may differ from the public URL.

@@ -1,79 +1,108 @@
 package manage
 
 import (
-	"sync"
+	"context"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
 	"time"
+
+	"github.com/atomyx/submit/internal/id"
+	"github.com/atomyx/submit/internal/store"
 )
 
-// throttle counts failed sign-ins per key (an email, an IP address) and
-// refuses further tries once a key has limit failures within window. It is
-// in memory and per process: several processes behind one load balancer
-// each keep their own counts, which multiplies the allowance by the number
-// of processes but still turns an online guessing attack from millions of
-// tries into dozens.
+// throttleStore keeps sign-in tries, so that every process behind a load
+// balancer counts them against one limit.
+type throttleStore interface {
+	CreateSignInTry(ctx context.Context, t store.SignInTry) error
+	ListSignInTries(ctx context.Context, p store.ListSignInTriesParams) ([]store.SignInTry, error)
+	DeleteSignInTries(ctx context.Context, p store.DeleteSignInTriesParams) (int64, error)
+}
+
+// throttle counts failed sign-ins per subject (an email, an IP address) in
+// the database and refuses further tries once a subject has its limit of
+// failures within the window. A try is recorded before the password is
+// checked and forgotten again unless the password was wrong: tries at once,
+// on one process or several, each see the others, so an attacker who sends
+// them in parallel gets no more than the limit either.
 type throttle struct {
-	limit  int
+	st     throttleStore
 	window time.Duration
+	log    *slog.Logger
 
-	mu    sync.Mutex
-	fails map[string][]time.Time // failure times within the window, oldest first
+	nextSweep atomic.Int64 // unix nanoseconds; old tries are swept once a window
 }
 
-func newThrottle(limit int, window time.Duration) *throttle {
-	return &throttle{limit: limit, window: window, fails: map[string][]time.Time{}}
+// limitOf is a subject and how many failures it may have in the window.
+type limitOf struct {
+	subject string
+	max     int
 }
 
-// wait returns how long key must wait before its next try; 0 means now.
-func (t *throttle) wait(key string, now time.Time) time.Duration {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	fs := t.prune(key, now)
-	if len(fs) < t.limit {
-		return 0
-	}
-	return fs[len(fs)-t.limit].Add(t.window).Sub(now)
+// signInTry is a try recorded by begin: one row per subject.
+type signInTry struct{ rows []string }
+
+func newThrottle(st throttleStore, window time.Duration, log *slog.Logger) *throttle {
+	return &throttle{st: st, window: window, log: log}
 }
 
-// fail records a failed try of key.
-func (t *throttle) fail(key string, now time.Time) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	fs := append(t.prune(key, now), now)
-	if len(fs) > t.limit {
-		fs = fs[len(fs)-t.limit:] // older ones cannot matter any more
+// begin records a try against every subject. When a subject had its limit
+// of failures already, the try is forgotten again and wait is how long
+// until the oldest of them leaves the window.
+func (t *throttle) begin(ctx context.Context, now time.Time, limits ...limitOf) (try signInTry, wait time.Duration, err error) {
+	now = now.UTC().Truncate(time.Microsecond) // as the store keeps it
+	t.sweep(ctx, now)
+	for _, l := range limits {
+		row := id.Token(16)
+		if err := t.st.CreateSignInTry(ctx, store.SignInTry{ID: row, Subject: l.subject, At: now}); err != nil {
+			t.forget(ctx, try)
+			return signInTry{}, 0, fmt.Errorf("record sign-in try: %w", err)
+		}
+		try.rows = append(try.rows, row)
+		// Failures leave the window when it has passed since them.
+		tries, err := t.st.ListSignInTries(ctx, store.ListSignInTriesParams{
+			Subject: l.subject, Since: now.Add(-t.window).Add(time.Microsecond), Limit: l.max + 1})
+		if err != nil {
+			t.forget(ctx, try)
+			return signInTry{}, 0, fmt.Errorf("count sign-in tries: %w", err)
+		}
+		if len(tries) > l.max { // this try and max failures
+			wait = max(wait, tries[l.max].At.Add(t.window).Sub(now), time.Second)
+		}
 	}
-	t.fails[key] = fs
-	if len(t.fails) > 10000 {
-		t.sweep(now) // bound memory under a spray of distinct keys
+	if wait > 0 {
+		t.forget(ctx, try)
+		return signInTry{}, wait, nil
+	}
+	return try, 0, nil
+}
+
+// forget deletes a try that did not fail: it counts against no one.
+func (t *throttle) forget(ctx context.Context, try signInTry) {
+	for _, row := range try.rows {
+		if _, err := t.st.DeleteSignInTries(context.WithoutCancel(ctx), store.DeleteSignInTriesParams{ID: row}); err != nil {
+			t.log.Warn("forget a sign-in try", slog.Any("error", err))
+		}
 	}
 }
 
-// reset forgets key's failures, after a successful sign-in.
-func (t *throttle) reset(key string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	delete(t.fails, key)
+// reset forgets every failure of subject, after a successful sign-in.
+func (t *throttle) reset(ctx context.Context, subject string) {
+	if _, err := t.st.DeleteSignInTries(context.WithoutCancel(ctx), store.DeleteSignInTriesParams{Subject: subject}); err != nil {
+		t.log.Warn("forget failed sign-ins", slog.Any("error", err))
+	}
 }
 
-// prune drops key's failures older than the window; t.mu is held.
-func (t *throttle) prune(key string, now time.Time) []time.Time {
-	fs := t.fails[key]
-	i := 0
-	for i < len(fs) && now.Sub(fs[i]) >= t.window {
-		i++
+// sweep deletes tries that left the window, at most once a window per
+// process and in the background.
+func (t *throttle) sweep(ctx context.Context, now time.Time) {
+	next := t.nextSweep.Load()
+	if now.UnixNano() < next || !t.nextSweep.CompareAndSwap(next, now.Add(t.window).UnixNano()) {
+		return
 	}
-	fs = fs[i:]
-	if len(fs) == 0 {
-		delete(t.fails, key)
-		return nil
-	}
-	t.fails[key] = fs
-	return fs
-}
-
-// sweep prunes every key; t.mu is held.
-func (t *throttle) sweep(now time.Time) {
-	for k := range t.fails {
-		t.prune(k, now)
-	}
+	go func() {
+		if _, err := t.st.DeleteSignInTries(context.WithoutCancel(ctx), store.DeleteSignInTriesParams{Before: now.Add(-t.window)}); err != nil {
+			t.log.Warn("forget old sign-in tries", slog.Any("error", err))
+		}
+	}()
 }
