@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
@@ -65,6 +66,43 @@ func TestExpiryReachesERP(t *testing.T) {
 			}
 		case <-time.After(30 * time.Second):
 			t.Fatal("no expired callback within 30 s")
+		}
+	})
+}
+
+// TestSweepersAtOnce: three sweepers in the same second, as three
+// processes, over 300 due jobs: after one round each, every job is expired,
+// once, and the sweepers together say they moved 300.
+func TestSweepersAtOnce(t *testing.T) {
+	t.Parallel()
+	forEachStore(t, func(t *testing.T, f *fixture) {
+		f.flow.Lifetime = -time.Second // born past its lifetime
+		const due = 300
+		for range due {
+			f.job(t, workflow.NewJobParams{})
+		}
+		var wg sync.WaitGroup
+		moved := make([]int, 3)
+		for i := range moved {
+			flow := &workflow.Service{Store: f.store, Now: time.Now} // a process of its own
+			wg.Go(func() {
+				n, err := flow.ExpireDue(t.Context(), 100)
+				if err != nil {
+					t.Errorf("sweeper %d: %v", i, err)
+				}
+				moved[i] = n
+			})
+		}
+		wg.Wait()
+		if left, err := f.store.ListExpiredJobs(t.Context(), time.Now(), 1000); err != nil || len(left) != 0 {
+			t.Errorf("after one round: %d due jobs left (%v), want 0", len(left), err)
+		}
+		if total := moved[0] + moved[1] + moved[2]; total != due {
+			t.Errorf("sweepers moved %v, %d in all; want %d", moved, total, due)
+		}
+		counts, err := f.store.JobCounts(t.Context(), f.tenantID, true)
+		if err != nil || counts[job.Expired] != due {
+			t.Errorf("expired jobs: %v (%v), want %d", counts, err, due)
 		}
 	})
 }

@@ -15,7 +15,8 @@ const IdempotencyWindow = 24 * time.Hour
 
 // Sweeper is the background service that expires jobs whose lifetime has
 // passed and forgets old idempotency keys. Every process runs one; the work
-// is idempotent, so two sweepers at once only repeat a cheap query.
+// is idempotent, and each pass finishes all that is due even when other
+// processes sweep at the same time (ExpireDue).
 type Sweeper struct {
 	Service  *Service
 	Interval time.Duration // default one minute
@@ -34,20 +35,12 @@ func (s *Sweeper) Start(ctx context.Context) error {
 func (s *Sweeper) Stop() { s.task.Stop() }
 
 func (s *Sweeper) sweep(ctx context.Context) {
-	for {
-		n, err := s.Service.ExpireDue(ctx, 100)
-		if err != nil {
-			if ctx.Err() == nil {
-				s.Logger.Error("expire jobs", slog.Any("error", err))
-			}
-			break
-		}
-		if n > 0 {
-			s.Logger.Info("expired jobs", slog.Int("count", n))
-		}
-		if n < 100 {
-			break
-		}
+	n, err := s.Service.ExpireDue(ctx, 100)
+	if err != nil && ctx.Err() == nil {
+		s.Logger.Error("expire jobs", slog.Any("error", err))
+	}
+	if n > 0 {
+		s.Logger.Info("expired jobs", slog.Int("count", n))
 	}
 	before := s.Service.now().Add(-IdempotencyWindow)
 	if _, err := s.Service.Store.DeleteIdempotencyRecords(ctx, before); err != nil && ctx.Err() == nil {

@@ -371,23 +371,43 @@ func (s *Service) wake() {
 	}
 }
 
-// ExpireDue moves up to limit jobs whose lifetime has passed to expired and
-// returns how many it moved.
-func (s *Service) ExpireDue(ctx context.Context, limit int) (int, error) {
-	jobs, err := s.Store.ListExpiredJobs(ctx, s.now(), limit)
-	if err != nil {
-		return 0, fmt.Errorf("find expired jobs: %w", err)
+// ExpireDue moves every job whose lifetime has passed to expired, batch
+// jobs at a time, and returns how many it moved itself.
+//
+// Every process sweeps, often in the same second. A job that another
+// sweeper expired (or that became final or was deleted) meanwhile counts as
+// handled, and the sweep goes on while a batch came back full: each sweep
+// finishes all that is due instead of stopping at its own share of the
+// first batch. A batch in which nothing could be handled ends the sweep
+// (the next one tries again), so it never spins on jobs it cannot move.
+func (s *Service) ExpireDue(ctx context.Context, batch int) (int, error) {
+	if batch <= 0 {
+		batch = 100
 	}
-	n := 0
-	for _, j := range jobs {
-		_, err := s.Transition(ctx, Change{TenantID: j.TenantID, JobID: j.ID, To: job.Expired})
-		if errors.Is(err, job.ErrTransition) {
-			continue // became final meanwhile
-		}
+	moved := 0
+	for {
+		jobs, err := s.Store.ListExpiredJobs(ctx, s.now(), batch)
 		if err != nil {
-			return n, err
+			return moved, fmt.Errorf("find expired jobs: %w", err)
 		}
-		n++
+		handled := 0
+		for _, j := range jobs {
+			_, err := s.Transition(ctx, Change{TenantID: j.TenantID, JobID: j.ID, To: job.Expired})
+			switch {
+			case err == nil:
+				moved++
+				handled++
+			case errors.Is(err, job.ErrTransition), errors.Is(err, store.ErrNotFound):
+				handled++ // final or deleted meanwhile: no longer due
+			case errors.Is(err, store.ErrStale):
+				// Moved again and again while we tried: still due, and
+				// found again by the next batch or sweep.
+			default:
+				return moved, err
+			}
+		}
+		if len(jobs) < batch || handled == 0 {
+			return moved, nil
+		}
 	}
-	return n, nil
 }
