@@ -2,7 +2,6 @@ package sqldb
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -24,22 +23,14 @@ ON CONFLICT (subject) DO UPDATE SET
 	window_start = CASE WHEN rate_limits.window_start >= $2 THEN rate_limits.window_start ELSE $2 END
 RETURNING window_start, hits, previous_hits`
 
-// HitRateLimit is one statement. On SQLite it joins the group commit, so
-// that the hits of many page requests at once share a commit with each
-// other and with the API's writes instead of queueing for the writer one
-// commit each; on PostgreSQL it is one round trip.
+// HitRateLimit is one statement, outside the group commit: on SQLite a
+// bare UPSERT cost 35 µs where a savepoint in a shared commit cost 90 µs.
+// On PostgreSQL rate_limits is UNLOGGED: a count lost in a crash does not
+// matter, and the hit does not wait for the WAL to reach the disk.
 func (db *DB) HitRateLimit(ctx context.Context, p store.HitRateLimitParams) (store.RateCount, error) {
 	var c store.RateCount
-	hit := func(q querier) error {
-		return q.QueryRowContext(ctx, hitRateLimitQuery, p.Subject, db.t(p.Window), db.t(p.Window.Add(-p.Length))).
-			Scan(timeDest{&c.Window}, &c.Hits, &c.PreviousHits)
-	}
-	var err error
-	if db.gc != nil {
-		err = db.inTx(ctx, func(tx *sql.Tx) error { return hit(tx) })
-	} else {
-		err = hit(db.w)
-	}
+	err := db.w.QueryRowContext(ctx, hitRateLimitQuery, p.Subject, db.t(p.Window), db.t(p.Window.Add(-p.Length))).
+		Scan(timeDest{&c.Window}, &c.Hits, &c.PreviousHits)
 	if err != nil {
 		return store.RateCount{}, fmt.Errorf("hit rate limit: %w", err)
 	}

@@ -5,8 +5,10 @@
 -- windows: hits in the window that starts at window_start, previous_hits in
 -- the one before it, which the limiter weighs by how much of it still
 -- overlaps a sliding window. One row per subject, written by one UPSERT per
--- request; rows whose windows are over are swept.
-CREATE TABLE rate_limits (
+-- request; rows whose windows are over are swept. UNLOGGED: a count lost
+-- in a crash costs nothing, and a hit then never waits for a WAL flush
+-- (3 to 4 ms a hit on the development machine's disk, 0.15 ms without).
+CREATE UNLOGGED TABLE rate_limits (
     subject       text NOT NULL PRIMARY KEY,
     window_start  timestamptz NOT NULL,
     hits          integer NOT NULL,
