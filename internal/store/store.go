@@ -45,6 +45,7 @@ type Store interface {
 	OperatorStore
 	LogoStore
 	LimitStore
+	HostSlotStore
 
 	// Close releases the database.
 	Close() error

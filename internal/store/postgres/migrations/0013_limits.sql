@@ -27,3 +27,16 @@ CREATE TABLE signin_tries (
 );
 CREATE INDEX signin_tries_subject ON signin_tries (subject, tried_at);
 CREATE INDEX signin_tries_tried_at ON signin_tries (tried_at);
+
+-- host_slots share the callback per-host limit between processes: an
+-- attempt in flight to a receiver holds one of its host's slots (0 to the
+-- limit - 1) under a lease, so that a dead process's slots come free when
+-- their leases end. A released slot has no owner. UNLOGGED, like
+-- rate_limits: two writes an attempt must not wait for the WAL.
+CREATE UNLOGGED TABLE host_slots (
+    host        text NOT NULL,
+    slot        integer NOT NULL,
+    owner       text,
+    lease_until timestamptz,
+    PRIMARY KEY (host, slot)
+);

@@ -25,3 +25,15 @@ CREATE TABLE signin_tries (
 ) STRICT;
 CREATE INDEX signin_tries_subject ON signin_tries (subject, tried_at);
 CREATE INDEX signin_tries_tried_at ON signin_tries (tried_at);
+
+-- host_slots share the callback per-host limit between processes: an
+-- attempt in flight to a receiver holds one of its host's slots (0 to the
+-- limit - 1) under a lease, so that a dead process's slots come free when
+-- their leases end. A released slot has no owner.
+CREATE TABLE host_slots (
+    host        TEXT NOT NULL,
+    slot        INTEGER NOT NULL,
+    owner       TEXT,
+    lease_until TEXT,
+    PRIMARY KEY (host, slot)
+) STRICT;
