@@ -73,7 +73,10 @@ func TestTusWriteFailureDeletesTheUpload(t *testing.T) {
 	if left := tusFiles(t, e); len(left) != 0 {
 		t.Errorf("left in the upload directory: %v", left)
 	}
-	if after, _ := disk.Free(dir); after < free {
+	// The database shares the disk, and its WAL may grow by a few pages
+	// meanwhile (each request's rate-limit count is a write); the partial
+	// upload was megabytes.
+	if after, _ := disk.Free(dir); after < free-64<<10 {
 		t.Errorf("free space %d after the failed PATCH, %d before", after, free)
 	}
 	e.newJob(t, workflow.NewJobParams{}) // fails with "database or disk is full" if the data stayed
