@@ -8,6 +8,15 @@
 // both and the ratio. Run it from the repository root:
 //
 //	go run ./bench/jobs [-duration 10s] [-clients 32]
+//
+// With -db, a PostgreSQL URL whose user may create databases, it also runs
+// `submit serve` on PostgreSQL: first one process, then -processes of them
+// on one database, driven round robin by the clients themselves (no load
+// balancer), each configuration on a database of its own that it creates
+// and drops. It then prints PostgreSQL's ratios to SQLite and of several
+// processes to one:
+//
+//	go run ./bench/jobs -db 'postgres://postgres@127.0.0.1:5432/test?sslmode=disable' -processes 3
 package main
 
 import (
@@ -22,6 +31,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -32,6 +42,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	_ "github.com/jackc/pgx/v5/stdlib"
 	_ "modernc.org/sqlite"
 )
 
@@ -41,6 +52,8 @@ func main() {
 	floorAddr := flag.String("serve-floor", "", "internal: run the floor server on this address")
 	floorDB := flag.String("floor-db", "", "internal: the floor's database file")
 	binFlag := flag.String("bin", "", "a built submit binary (default: build ./cmd/submit)")
+	pgURL := flag.String("db", "", "PostgreSQL URL of a user that may create databases: also run on PostgreSQL")
+	processes := flag.Int("processes", 3, "with -db, how many submit serve processes share one PostgreSQL database in the last run")
 	flag.Parse()
 	if *floorAddr != "" {
 		serveFloor(*floorAddr, *floorDB)
@@ -58,21 +71,72 @@ func main() {
 	self, err := os.Executable()
 	check(err)
 
-	submitAddr, floorAddrs := freeAddr(), freeAddr()
-	submit, key := startSubmit(bin, dir, submitAddr)
-	defer stop(submit)
+	fmt.Printf("POST /api/jobs, %d clients, %s each, %d cores\n\n", *clients, *duration, numCPU())
+	floorAddrs := freeAddr()
 	floor := start(exec.Command(self, "-serve-floor", floorAddrs, "-floor-db", filepath.Join(dir, "floor.db")))
-	defer stop(floor)
 	waitUp("http://" + floorAddrs + "/healthz")
+	base := drive([]string{"http://" + floorAddrs + "/jobs"}, "", *clients, *duration)
+	stop(floor)
 
-	fmt.Printf("POST /api/jobs, %d clients, %s each, SQLite, %d cores\n\n", *clients, *duration, numCPU())
-	real := drive("http://"+submitAddr+"/api/jobs", key, *clients, *duration)
-	base := drive("http://"+floorAddrs+"/jobs", "", *clients, *duration)
-	fmt.Printf("%-34s %9s %9s %9s %7s\n", "", "jobs/s", "p50", "p99", "errors")
-	real.print("submit serve (auth, validation, idempotency, event)")
-	base.print("floor (decode + one INSERT)")
-	fmt.Printf("\nratio: submit reaches %.0f%% of the floor's throughput (target ≥ 50%%); p99 %s (target < 50ms)\n",
-		100*real.rate/base.rate, real.p99.Round(10*time.Microsecond))
+	lite := runSubmit(bin, filepath.Join(dir, "sqlite"), "", 1, *clients, *duration)
+	var pg1, pgN result
+	if *pgURL != "" {
+		pg1 = runPostgres(bin, filepath.Join(dir, "pg1"), *pgURL, 1, *clients, *duration)
+		pgN = runPostgres(bin, filepath.Join(dir, "pgN"), *pgURL, *processes, *clients, *duration)
+	}
+
+	fmt.Printf("%-40s %9s %9s %9s %7s\n", "", "jobs/s", "p50", "p99", "errors")
+	base.print("floor (decode + one INSERT, SQLite)")
+	lite.print("submit serve, SQLite")
+	if *pgURL != "" {
+		pg1.print("submit serve, PostgreSQL, 1 process")
+		pgN.print(fmt.Sprintf("submit serve, PostgreSQL, %d processes", *processes))
+	}
+	fmt.Printf("\nSQLite: submit reaches %.0f%% of the floor's throughput (target ≥ 50%%); p99 %s (target < 50ms)\n",
+		100*lite.rate/base.rate, lite.p99.Round(10*time.Microsecond))
+	if *pgURL != "" {
+		fmt.Printf("PostgreSQL, 1 process: %.2f× SQLite's throughput (target ≥ 0.8×); p99 %s (target < 50ms)\n",
+			pg1.rate/lite.rate, pg1.p99.Round(10*time.Microsecond))
+		fmt.Printf("PostgreSQL, %d processes: %.2f× one process's throughput (target ≥ 0.9×); p99 %s (target < 100ms)\n",
+			*processes, pgN.rate/pg1.rate, pgN.p99.Round(10*time.Microsecond))
+	}
+}
+
+// runSubmit starts n `submit serve` processes on one database (dbURL, or
+// SQLite when empty and n is 1), drives them round robin and stops them.
+func runSubmit(bin, dir, dbURL string, n, clients int, d time.Duration) result {
+	var urls []string
+	var key string
+	for i := range n {
+		addr := freeAddr()
+		cmd, k := startSubmit(bin, filepath.Join(dir, fmt.Sprint(i)), addr, dbURL, i == 0)
+		defer stop(cmd)
+		if i == 0 {
+			key = k
+		}
+		urls = append(urls, "http://"+addr+"/api/jobs")
+	}
+	return drive(urls, key, clients, d)
+}
+
+// runPostgres runs submit on a database of its own, created for the run on
+// the server of pgURL and dropped after.
+func runPostgres(bin, dir, pgURL string, n, clients int, d time.Duration) result {
+	admin, err := sql.Open("pgx", pgURL)
+	check(err)
+	defer admin.Close()
+	name := fmt.Sprintf("bench_%d_%d", os.Getpid(), time.Now().UnixNano())
+	_, err = admin.Exec(`CREATE DATABASE ` + name)
+	check(err)
+	defer func() {
+		if _, err := admin.Exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`); err != nil {
+			log.Printf("drop database %s: %v", name, err)
+		}
+	}()
+	u, err := url.Parse(pgURL)
+	check(err)
+	u.Path = "/" + name
+	return runSubmit(bin, dir, u.String(), n, clients, d)
 }
 
 // body is a realistic job request, the same for both servers.
@@ -87,11 +151,12 @@ type result struct {
 }
 
 func (r result) print(name string) {
-	fmt.Printf("%-34s %9.0f %9s %9s %7d\n", clip(name, 34), r.rate, r.p50.Round(10*time.Microsecond), r.p99.Round(10*time.Microsecond), r.errors)
+	fmt.Printf("%-40s %9.0f %9s %9s %7d\n", clip(name, 40), r.rate, r.p50.Round(10*time.Microsecond), r.p99.Round(10*time.Microsecond), r.errors)
 }
 
-// drive sends requests from n clients for d and measures them.
-func drive(url, key string, n int, d time.Duration) result {
+// drive sends requests from n clients for d, to each of urls in turn, and
+// measures them.
+func drive(urls []string, key string, n int, d time.Duration) result {
 	tr := &http.Transport{MaxIdleConnsPerHost: n, MaxConnsPerHost: n}
 	client := &http.Client{Transport: tr, Timeout: 10 * time.Second}
 	var seq, errs atomic.Int64
@@ -104,7 +169,7 @@ func drive(url, key string, n int, d time.Duration) result {
 			defer wg.Done()
 			for time.Now().Before(deadline) {
 				i := seq.Add(1)
-				req, _ := http.NewRequest("POST", url, bytes.NewReader(body(i)))
+				req, _ := http.NewRequest("POST", urls[i%int64(len(urls))], bytes.NewReader(body(i)))
 				req.Header.Set("Content-Type", "application/json")
 				req.Header.Set("Idempotency-Key", fmt.Sprintf("bench-%d", i))
 				if key != "" {
@@ -130,7 +195,7 @@ func drive(url, key string, n int, d time.Duration) result {
 	all := slices.Concat(lat...)
 	slices.Sort(all)
 	if len(all) == 0 {
-		log.Fatalf("no successful request to %s", url)
+		log.Fatalf("no successful request to %s", strings.Join(urls, ", "))
 	}
 	return result{
 		rate: float64(len(all)) / elapsed.Seconds(), errors: errs.Load(),
@@ -182,9 +247,13 @@ func serveFloor(addr, path string) {
 
 var keyRE = regexp.MustCompile(`sk_live_[0-9A-Za-z]{44}`)
 
-// startSubmit starts the real server and reads the first key it prints.
-func startSubmit(bin, dir, addr string) (*exec.Cmd, string) {
-	cmd := exec.Command(bin, "serve", "--data-dir", filepath.Join(dir, "data"), "--addr", addr, "--log-level", "warn")
+// startSubmit starts the real server and, when first, reads the first key
+// it prints: the processes after the first find the database bootstrapped.
+func startSubmit(bin, dir, addr, dbURL string, first bool) (*exec.Cmd, string) {
+	cmd := exec.Command(bin, "serve", "--data-dir", dir, "--addr", addr, "--log-level", "warn")
+	if dbURL != "" {
+		cmd.Args = append(cmd.Args, "--database-url", dbURL)
+	}
 	out, err := cmd.StdoutPipe()
 	check(err)
 	cmd.Stderr = os.Stderr
@@ -198,6 +267,10 @@ func startSubmit(bin, dir, addr string) (*exec.Cmd, string) {
 			}
 		}
 	}()
+	if !first {
+		waitUp("http://" + addr + "/readyz")
+		return cmd, ""
+	}
 	select {
 	case k := <-keys:
 		waitUp("http://" + addr + "/readyz")
