@@ -26,7 +26,7 @@ func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (store
 		err error
 	)
 	if cfg.Postgres() {
-		db, err = postgres.Open(ctx, cfg.DatabaseURL)
+		db, err = postgres.Open(ctx, cfg.DatabaseURL, cfg.DBPool())
 	} else {
 		db, err = sqlite.Open(ctx, cfg.SQLitePath())
 	}

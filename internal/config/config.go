@@ -17,6 +17,7 @@ import (
 	"github.com/atomyx/submit/internal/callback"
 	"github.com/atomyx/submit/internal/pdfium"
 	"github.com/atomyx/submit/internal/proof"
+	"github.com/atomyx/submit/internal/store/postgres"
 )
 
 // Config is every setting of `submit serve`. Other commands use the subset
@@ -27,6 +28,21 @@ type Config struct {
 	// DatabaseURL selects PostgreSQL when it starts with postgres:// or
 	// postgresql://. Default empty: SQLite in DataDir.
 	DatabaseURL string
+	// DBMaxConns is the most PostgreSQL connections one process opens at
+	// once. Default 20 (and 0 is taken as 20). Several processes on one
+	// database need, together, fewer than its max_connections: see
+	// docs/operations.md.
+	DBMaxConns int
+	// DBIdleConns is how many PostgreSQL connections stay open while not in
+	// use. Default 0: DBMaxConns, so that connections and their statement
+	// caches are kept rather than closed and opened again under load.
+	DBIdleConns int
+	// DBConnMaxLifetime closes a PostgreSQL connection this long after it
+	// was opened. Default 1h (and 0 is taken as 1h).
+	DBConnMaxLifetime time.Duration
+	// DBConnMaxIdleTime closes a PostgreSQL connection unused this long.
+	// Default 0: never.
+	DBConnMaxIdleTime time.Duration
 	// BlobURL selects where files go: empty for DataDir/files, s3://bucket?…
 	// for S3-compatible storage.
 	BlobURL string
@@ -123,6 +139,10 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 // ServeFlags registers the flags of `submit serve`, Flags included.
 func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	c.Flags(fs)
+	fs.IntVar(&c.DBMaxConns, "db-max-conns", postgres.DefaultMaxConns, "PostgreSQL: most connections this process opens at once")
+	fs.IntVar(&c.DBIdleConns, "db-idle-conns", 0, "PostgreSQL: connections kept open while not in use (0: --db-max-conns, all of them)")
+	fs.DurationVar(&c.DBConnMaxLifetime, "db-conn-max-lifetime", postgres.DefaultMaxLifetime, "PostgreSQL: how long a connection is used before it is closed and replaced")
+	fs.DurationVar(&c.DBConnMaxIdleTime, "db-conn-max-idle-time", 0, "PostgreSQL: how long an unused connection stays open (0: until its lifetime ends)")
 	fs.StringVar(&c.BlobURL, "blob-url", "", "file storage: empty for --data-dir/files, or s3://bucket?region=…&endpoint=…")
 	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "address to listen on")
 	fs.StringVar(&c.PublicURL, "public-url", "", "base URL of the links Submit hands out (default http:// and --addr)")
@@ -209,6 +229,12 @@ func (c *Config) Validate() error {
 		}
 		c.PublicURL = strings.TrimRight(c.PublicURL, "/")
 	}
+	if c.DBMaxConns < 0 || c.DBIdleConns < 0 || c.DBConnMaxLifetime < 0 || c.DBConnMaxIdleTime < 0 {
+		errs = append(errs, errors.New("--db-max-conns, --db-idle-conns, --db-conn-max-lifetime and --db-conn-max-idle-time must not be negative (0 takes the default)"))
+	}
+	if maxConns := cmp.Or(c.DBMaxConns, postgres.DefaultMaxConns); c.DBIdleConns > maxConns {
+		errs = append(errs, fmt.Errorf("--db-idle-conns (%d) must not be more than --db-max-conns (%d): connections beyond it are never opened", c.DBIdleConns, maxConns))
+	}
 	if c.RenderMemoryMB < 0 || c.RenderMemoryMB > 2048 {
 		errs = append(errs, fmt.Errorf("--render-memory-mb must be between 0 (for the default, %d) and 2048, the renderer's own maximum", pdfium.DefaultInstanceMemory>>20))
 	}
@@ -239,6 +265,14 @@ func (c *Config) Validate() error {
 // Postgres reports whether the database is PostgreSQL.
 func (c *Config) Postgres() bool {
 	return strings.HasPrefix(c.DatabaseURL, "postgres://") || strings.HasPrefix(c.DatabaseURL, "postgresql://")
+}
+
+// DBPool is the PostgreSQL pool the settings ask for.
+func (c *Config) DBPool() postgres.Pool {
+	return postgres.Pool{
+		MaxConns: c.DBMaxConns, IdleConns: c.DBIdleConns,
+		MaxLifetime: c.DBConnMaxLifetime, MaxIdleTime: c.DBConnMaxIdleTime,
+	}
 }
 
 // SQLitePath is the database file used when DatabaseURL is empty.

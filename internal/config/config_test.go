@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/atomyx/submit/internal/store/postgres"
 )
 
 func parse(t *testing.T, args []string, env map[string]string) (Config, error) {
@@ -45,6 +47,23 @@ func TestDefaults(t *testing.T) {
 	}
 	if c.CallbackTimeout != 10*time.Second || c.CallbackLease != time.Minute || c.PipelineLease != 2*time.Minute {
 		t.Errorf("callback timeout and leases = %s, %s, %s", c.CallbackTimeout, c.CallbackLease, c.PipelineLease)
+	}
+	if p := c.DBPool(); p != (postgres.Pool{MaxConns: 20, MaxLifetime: time.Hour}) {
+		t.Errorf("pool = %+v, want 20 connections, all kept idle (0), for an hour each", p)
+	}
+}
+
+// TestPoolSettings: the PostgreSQL pool's settings come from flags and
+// the environment like every other.
+func TestPoolSettings(t *testing.T) {
+	c, err := parse(t, []string{"--db-max-conns", "40", "--db-conn-max-lifetime", "30m"},
+		map[string]string{"SUBMIT_DB_IDLE_CONNS": "10", "SUBMIT_DB_CONN_MAX_IDLE_TIME": "5m"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := postgres.Pool{MaxConns: 40, IdleConns: 10, MaxLifetime: 30 * time.Minute, MaxIdleTime: 5 * time.Minute}
+	if p := c.DBPool(); p != want {
+		t.Errorf("pool = %+v, want %+v", p, want)
 	}
 }
 
@@ -129,6 +148,11 @@ func TestInvalid(t *testing.T) {
 		{"short callback timeout", []string{"--callback-timeout", "500ms", "--callback-lease", "1m"}, nil},
 		{"negative pipeline lease", []string{"--pipeline-lease", "-1m"}, nil},
 		{"short pipeline lease", nil, map[string]string{"SUBMIT_PIPELINE_LEASE": "100ms"}},
+		{"negative pool size", []string{"--db-max-conns", "-1"}, nil},
+		{"more idle than open", []string{"--db-max-conns", "4", "--db-idle-conns", "5"}, nil},
+		{"more idle than the default open", nil, map[string]string{"SUBMIT_DB_IDLE_CONNS": "21"}},
+		{"negative lifetime", []string{"--db-conn-max-lifetime", "-1h"}, nil},
+		{"negative idle time", nil, map[string]string{"SUBMIT_DB_CONN_MAX_IDLE_TIME": "-1s"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if _, err := parse(t, tc.args, tc.env); err == nil {

@@ -23,12 +23,52 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// Pool sizes: enough for the API and the workers of one process, few enough
-// that several processes fit under PostgreSQL's default of 100 connections.
+// Pool sizes the connections of one process. A zero field takes its
+// default.
+//
+// The pool keeps its connections: each one holds its own cache of prepared
+// statements (pgx prepares every query on a connection once and then only
+// binds and executes it), so a connection closed under load and opened
+// again costs a new session and a new round of preparing. database/sql
+// closes a returned connection whenever more than IdleConns are idle, which
+// under bursty load means all the time; hence IdleConns defaults to
+// MaxConns.
+type Pool struct {
+	// MaxConns is the most connections open at once. Default 20: enough
+	// for the API and the workers of one process, few enough that several
+	// processes fit under PostgreSQL's max_connections (100 by default).
+	MaxConns int
+	// IdleConns is how many connections stay open while not in use.
+	// Default MaxConns.
+	IdleConns int
+	// MaxLifetime closes a connection this long after it was opened, so
+	// that the server's per-session memory is returned now and then and a
+	// database behind a proxy or a failover sees new sessions. Default 1h.
+	MaxLifetime time.Duration
+	// MaxIdleTime closes a connection unused this long. Default 0: never,
+	// so that a burst after a quiet spell finds its connections warm.
+	MaxIdleTime time.Duration
+}
+
+// Defaults of Pool.
 const (
-	maxOpenConns = 20
-	maxIdleConns = 5
+	DefaultMaxConns    = 20
+	DefaultMaxLifetime = time.Hour
 )
+
+// withDefaults fills the zero fields.
+func (p Pool) withDefaults() Pool {
+	if p.MaxConns <= 0 {
+		p.MaxConns = DefaultMaxConns
+	}
+	if p.IdleConns <= 0 || p.IdleConns > p.MaxConns {
+		p.IdleConns = p.MaxConns
+	}
+	if p.MaxLifetime <= 0 {
+		p.MaxLifetime = DefaultMaxLifetime
+	}
+	return p
+}
 
 // DB is the PostgreSQL store. Its methods, store.Store and Migrate, come
 // from sqldb.DB.
@@ -40,22 +80,26 @@ var _ store.Store = (*DB)(nil)
 
 // Open connects to the database at dsn, a postgres:// URL or a key=value
 // string as libpq takes them; runtime parameters such as search_path may be
-// given in it. It does not migrate: call Migrate before use.
-func Open(ctx context.Context, dsn string) (*DB, error) {
+// given in it, and so may pgx's own, such as default_query_exec_mode (exec
+// or simple_protocol behind a pooler in transaction mode, which cannot keep
+// prepared statements). It does not migrate: call Migrate before use.
+func Open(ctx context.Context, dsn string, pool Pool) (*DB, error) {
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		// pgx's message may quote the DSN, password included.
 		return nil, errors.New("open postgres: the database URL is not valid")
 	}
-	pool := stdlib.OpenDB(*cfg)
-	pool.SetMaxOpenConns(maxOpenConns)
-	pool.SetMaxIdleConns(maxIdleConns)
-	pool.SetConnMaxIdleTime(5 * time.Minute)
-	if err := pool.PingContext(ctx); err != nil {
-		pool.Close()
+	pool = pool.withDefaults()
+	db := stdlib.OpenDB(*cfg)
+	db.SetMaxOpenConns(pool.MaxConns)
+	db.SetMaxIdleConns(pool.IdleConns)
+	db.SetConnMaxLifetime(pool.MaxLifetime)
+	db.SetConnMaxIdleTime(pool.MaxIdleTime)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
 		return nil, fmt.Errorf("open postgres %s@%s/%s: %w", cfg.User, cfg.Host, cfg.Database, err)
 	}
-	return &DB{sqldb.New(pool, pool, dialect())}, nil
+	return &DB{sqldb.New(db, db, dialect())}, nil
 }
 
 // migrateLockKey names the advisory lock of migrations per schema, so that

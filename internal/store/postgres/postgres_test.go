@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"database/sql"
 	"slices"
 	"strings"
 	"sync"
@@ -15,7 +16,7 @@ import (
 // openURL opens the store at url and closes it when the test ends.
 func openURL(t *testing.T, url string) *DB {
 	t.Helper()
-	db, err := Open(t.Context(), url)
+	db, err := Open(t.Context(), url, Pool{IdleConns: 5})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,4 +122,91 @@ func TestConcurrentClaimers(t *testing.T) {
 		workers[w] = true
 	}
 	t.Logf("claims spread over %d workers", len(workers))
+}
+
+// TestPoolKeepsConnections: the pool is sized as asked, and connections
+// given back stay open up to IdleConns (by default all of them) instead
+// of being closed, as database/sql's default of two idle would have it.
+func TestPoolKeepsConnections(t *testing.T) {
+	t.Parallel()
+	url := pgtest.URL(t)
+	for _, tc := range []struct {
+		name      string
+		pool      Pool
+		max, idle int
+	}{
+		{"idle defaults to max", Pool{MaxConns: 4}, 4, 4},
+		{"fewer idle", Pool{MaxConns: 4, IdleConns: 1}, 4, 1},
+		{"idle above max", Pool{MaxConns: 3, IdleConns: 9}, 3, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db := openPool(t, url, tc.pool)
+			ctx := t.Context()
+			conns := make([]*sql.Conn, tc.max)
+			for i := range conns {
+				c, err := db.Writer().Conn(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				conns[i] = c
+			}
+			for _, c := range conns {
+				if err := c.Close(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			st := db.Writer().Stats()
+			if st.MaxOpenConnections != tc.max || st.OpenConnections != tc.idle || st.Idle != tc.idle {
+				t.Errorf("max open %d, open %d, idle %d; want max %d and %d open and idle",
+					st.MaxOpenConnections, st.OpenConnections, st.Idle, tc.max, tc.idle)
+			}
+		})
+	}
+}
+
+// TestStatementsCachedPerConnection: a query run twice on one connection is
+// prepared on it once and then reused, which is what keeping connections
+// is for. A DSN may turn it off for poolers that cannot keep statements.
+func TestStatementsCachedPerConnection(t *testing.T) {
+	t.Parallel()
+	url := pgtest.URL(t)
+	const q = `SELECT $1::int + 41`
+	prepared := func(t *testing.T, url string) int {
+		db := openPool(t, url, Pool{})
+		ctx := t.Context()
+		c, err := db.Writer().Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		for range 2 {
+			var n int
+			if err := c.QueryRowContext(ctx, q, 1).Scan(&n); err != nil || n != 42 {
+				t.Fatalf("query: %d, %v", n, err)
+			}
+		}
+		var count int
+		if err := c.QueryRowContext(ctx, `SELECT count(*) FROM pg_prepared_statements WHERE statement = $1`, q).Scan(&count); err != nil {
+			t.Fatal(err)
+		}
+		return count
+	}
+	if n := prepared(t, url); n != 1 {
+		t.Errorf("the query is prepared %d times on its connection, want once", n)
+	}
+	if n := prepared(t, url+"&default_query_exec_mode=exec"); n != 0 {
+		t.Errorf("with default_query_exec_mode=exec the query is prepared %d times, want none kept", n)
+	}
+}
+
+// openPool opens the store at url with pool and closes it when the test
+// ends.
+func openPool(t *testing.T, url string, pool Pool) *DB {
+	t.Helper()
+	db, err := Open(t.Context(), url, pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }

@@ -51,7 +51,9 @@ func SQLite(t *testing.T) store.Store {
 // (pgtest.URL), closed when the test ends.
 func Postgres(t *testing.T) store.Store {
 	t.Helper()
-	db, err := postgres.Open(t.Context(), pgtest.URL(t))
+	// Few idle connections: many tests' stores are open at once, on a
+	// server that other test runs share.
+	db, err := postgres.Open(t.Context(), pgtest.URL(t), postgres.Pool{IdleConns: 5})
 	if err != nil {
 		t.Fatal(err)
 	}
