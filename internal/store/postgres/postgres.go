@@ -119,6 +119,7 @@ func dialect() sqldb.Dialect {
 		ClaimLock:     `FOR UPDATE OF d SKIP LOCKED`,
 		Time:          func(t time.Time) any { return t },
 		IsUnique:      isUnique,
+		WritableCTE:   true,
 	}
 }
 

@@ -50,6 +50,12 @@ type Dialect struct {
 	// (see groupCommit). For SQLite, whose single writer makes the commit
 	// the bottleneck; PostgreSQL commits in parallel on its own.
 	GroupCommit bool
+	// WritableCTE says that INSERTs may run inside WITH, so that a write
+	// of rows in several tables can be one statement: atomic without BEGIN
+	// and COMMIT, and one round trip instead of one per statement and two
+	// more. PostgreSQL can; SQLite cannot, and gains nothing from it, its
+	// writes being group-committed in process.
+	WritableCTE bool
 }
 
 // DB is a store.Store on database/sql. Writes and transactions go to the

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/atomyx/submit/internal/job"
@@ -70,23 +72,58 @@ func (db *DB) CreateJob(ctx context.Context, p store.CreateJobParams) error {
 	if err != nil {
 		return fmt.Errorf("create job %s: %w", p.Job.ID, err)
 	}
-	err = db.inTx(ctx, func(tx *sql.Tx) error {
-		if r := p.Idempotency; r != nil {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys
-				(tenant_id, livemode, key, request_hash, status_code, body, created_at, job_id)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-				r.TenantID, r.Livemode, r.Key, r.RequestHash, r.StatusCode, r.Body, db.t(r.CreatedAt), p.Job.ID); err != nil {
-				return fmt.Errorf("idempotency key %q: %w", r.Key, db.conflict(err))
+	if db.d.WritableCTE {
+		err = db.createJobStatement(ctx, p, args)
+	} else {
+		err = db.inTx(ctx, func(tx *sql.Tx) error {
+			if r := p.Idempotency; r != nil {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys (`+idempotencyColumns+`)
+					VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, db.idempotencyArgs(r, p.Job.ID)...); err != nil {
+					return fmt.Errorf("idempotency key %q: %w", r.Key, db.conflict(err))
+				}
 			}
-		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO jobs (`+jobColumns+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`, args...)
-		return db.conflict(err)
-	})
+			_, err := tx.ExecContext(ctx, `INSERT INTO jobs (`+jobColumns+`) VALUES (`+placeholders(1, 20)+`)`, args...)
+			return db.conflict(err)
+		})
+	}
 	if err != nil {
 		return fmt.Errorf("create job %s: %w", p.Job.ID, err)
 	}
 	return nil
+}
+
+// createJobStatement is CreateJob in one statement, the idempotency record
+// inserted by a WITH clause: atomic without BEGIN and COMMIT, so one round
+// trip to the database instead of four. A taken key fails the statement
+// and nothing is written.
+func (db *DB) createJobStatement(ctx context.Context, p store.CreateJobParams, jobArgs []any) error {
+	q := `INSERT INTO jobs (` + jobColumns + `) VALUES (` + placeholders(1, 20) + `)`
+	if r := p.Idempotency; r != nil {
+		q = `WITH idempotency AS (INSERT INTO idempotency_keys (` + idempotencyColumns + `)
+			VALUES (` + placeholders(21, 8) + `)) ` + q
+		jobArgs = append(jobArgs, db.idempotencyArgs(r, p.Job.ID)...)
+	}
+	_, err := db.w.ExecContext(ctx, q, jobArgs...)
+	return db.conflict(err)
+}
+
+const idempotencyColumns = `tenant_id, livemode, key, request_hash, status_code, body, created_at, job_id`
+
+// idempotencyArgs are the arguments of an INSERT of idempotencyColumns.
+func (db *DB) idempotencyArgs(r *store.IdempotencyRecord, jobID string) []any {
+	return []any{r.TenantID, r.Livemode, r.Key, r.RequestHash, r.StatusCode, r.Body, db.t(r.CreatedAt), jobID}
+}
+
+// placeholders is "$from, …" for n arguments.
+func placeholders(from, n int) string {
+	var b strings.Builder
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("$" + strconv.Itoa(from+i))
+	}
+	return b.String()
 }
 
 // Job returns a job by id, only if it belongs to the tenant.
