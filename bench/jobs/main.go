@@ -78,14 +78,14 @@ func main() {
 	base := drive([]string{"http://" + floorAddrs + "/jobs"}, "", *clients, *duration)
 	stop(floor)
 
-	lite := runSubmit(bin, filepath.Join(dir, "sqlite"), "", 1, *clients, *duration)
+	lite := runSubmit(bin, filepath.Join(dir, "sqlite"), "", 1, *clients, *duration, nil)
 	var pg1, pgN result
 	if *pgURL != "" {
 		pg1 = runPostgres(bin, filepath.Join(dir, "pg1"), *pgURL, 1, *clients, *duration)
 		pgN = runPostgres(bin, filepath.Join(dir, "pgN"), *pgURL, *processes, *clients, *duration)
 	}
 
-	fmt.Printf("%-40s %9s %9s %9s %7s\n", "", "jobs/s", "p50", "p99", "errors")
+	fmt.Printf("%-40s %9s %9s %9s %7s %9s\n", "", "jobs/s", "p50", "p99", "errors", "sessions")
 	base.print("floor (decode + one INSERT, SQLite)")
 	lite.print("submit serve, SQLite")
 	if *pgURL != "" {
@@ -104,7 +104,9 @@ func main() {
 
 // runSubmit starts n `submit serve` processes on one database (dbURL, or
 // SQLite when empty and n is 1), drives them round robin and stops them.
-func runSubmit(bin, dir, dbURL string, n, clients int, d time.Duration) result {
+// sessions, when not nil, counts the database's sessions so far: the
+// result has how many were opened while driving.
+func runSubmit(bin, dir, dbURL string, n, clients int, d time.Duration, sessions func() int64) result {
 	var urls []string
 	var key string
 	for i := range n {
@@ -116,7 +118,13 @@ func runSubmit(bin, dir, dbURL string, n, clients int, d time.Duration) result {
 		}
 		urls = append(urls, "http://"+addr+"/api/jobs")
 	}
-	return drive(urls, key, clients, d)
+	if sessions == nil {
+		return drive(urls, key, clients, d)
+	}
+	before := sessions()
+	r := drive(urls, key, clients, d)
+	r.sessions = sessions() - before
+	return r
 }
 
 // runPostgres runs submit on a database of its own, created for the run on
@@ -136,7 +144,15 @@ func runPostgres(bin, dir, pgURL string, n, clients int, d time.Duration) result
 	u, err := url.Parse(pgURL)
 	check(err)
 	u.Path = "/" + name
-	return runSubmit(bin, dir, u.String(), n, clients, d)
+	// PostgreSQL counts sessions as they start, in statistics it may
+	// publish up to a second late.
+	sessions := func() int64 {
+		time.Sleep(time.Second)
+		var n int64
+		check(admin.QueryRow(`SELECT sessions FROM pg_stat_database WHERE datname = $1`, name).Scan(&n))
+		return n
+	}
+	return runSubmit(bin, dir, u.String(), n, clients, d, sessions)
 }
 
 // body is a realistic job request, the same for both servers.
@@ -148,10 +164,15 @@ type result struct {
 	rate     float64
 	p50, p99 time.Duration
 	errors   int64
+	sessions int64 // new database sessions while driving, on PostgreSQL
 }
 
 func (r result) print(name string) {
-	fmt.Printf("%-40s %9.0f %9s %9s %7d\n", clip(name, 40), r.rate, r.p50.Round(10*time.Microsecond), r.p99.Round(10*time.Microsecond), r.errors)
+	fmt.Printf("%-40s %9.0f %9s %9s %7d", clip(name, 40), r.rate, r.p50.Round(10*time.Microsecond), r.p99.Round(10*time.Microsecond), r.errors)
+	if r.sessions > 0 {
+		fmt.Printf(" %9d", r.sessions)
+	}
+	fmt.Println()
 }
 
 // drive sends requests from n clients for d, to each of urls in turn, and
