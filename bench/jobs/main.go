@@ -17,6 +17,10 @@
 // processes to one:
 //
 //	go run ./bench/jobs -db 'postgres://postgres@127.0.0.1:5432/test?sslmode=disable' -processes 3
+//
+// The servers inherit the environment, so SUBMIT_* variables set their
+// settings: SUBMIT_DB_MAX_CONNS=8 tries a smaller pool. For PostgreSQL it
+// also prints how many sessions the database opened while being driven.
 package main
 
 import (
