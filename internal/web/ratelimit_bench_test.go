@@ -98,7 +98,7 @@ func benchSQLite(b *testing.B) store.Store {
 
 func benchPostgres(b *testing.B) store.Store {
 	need.Postgres(b)
-	st, err := postgres.Open(context.Background(), pgtest.URL(b))
+	st, err := postgres.Open(context.Background(), pgtest.URL(b), postgres.Pool{IdleConns: 5})
 	if err != nil {
 		b.Fatal(err)
 	}
