@@ -119,3 +119,29 @@ func TestBrowserCancelReachesERP(t *testing.T) {
 		t.Errorf("the timeline does not say why uploaded was not sent: %q", page)
 	}
 }
+
+// TestJobPageShowsEvents: the job's page says which events its callbacks
+// are sent for: its own choice, none, or the account's.
+func TestJobPageShowsEvents(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	b := e.signIn("op@acme.test")
+	for _, c := range []struct {
+		events []job.EventType
+		want   string
+	}{
+		{nil, "the account's choice"},
+		{[]job.EventType{}, "none: the job chose no events"},
+		{[]job.EventType{job.EventApproved, job.EventCancelled}, "approved, cancelled"},
+	} {
+		j := e.flow.NewJob(workflow.NewJobParams{TenantID: e.acme.ID, Livemode: true, ExternalID: "EVENTS", Events: c.events})
+		if err := e.flow.CreateJob(t.Context(), j, nil); err != nil {
+			t.Fatal(err)
+		}
+		_, body := b.get("/manage/jobs/" + j.ID)
+		at := strings.Index(body, `id="job-events"`)
+		if at < 0 || !strings.Contains(body[at:min(at+200, len(body))], c.want) {
+			t.Errorf("events %v: the page does not say %q", c.events, c.want)
+		}
+	}
+}

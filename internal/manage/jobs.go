@@ -82,6 +82,8 @@ func (m *Manage) jobPage(w http.ResponseWriter, r *http.Request, c *call) error 
 		"UploadURL": j.UploadURL(m.d.PublicURL), "CanCancel": !j.Status.Final(),
 		"CanRefetch":    j.ArtworkFetch == store.FetchFailed && !j.Status.Final(),
 		"CanRetryProof": j.ProofGivenUp(),
+		// A job's own empty choice sends nothing; no choice follows Settings.
+		"EventsChosen": j.Events != nil,
 	}
 	vs, err := m.st.ListArtworkVersions(ctx, tenant, j.ID)
 	if err != nil {

@@ -52,10 +52,17 @@ var funcs = template.FuncMap{
 		}
 		return strings.ToValidUTF8(s[:n], "") + "…"
 	},
-	"label":  statusLabel,
-	"tone":   statusTone,
-	"final":  func(s job.Status) bool { return s.Final() },
-	"join":   strings.Join,
+	"label": statusLabel,
+	"tone":  statusTone,
+	"final": func(s job.Status) bool { return s.Final() },
+	"join":  strings.Join,
+	"eventNames": func(ts []job.EventType) []string {
+		out := make([]string, len(ts))
+		for i, t := range ts {
+			out[i] = string(t)
+		}
+		return out
+	},
 	"httpOK": func(code int) bool { return code >= 200 && code < 300 },
 	"dict": func(kv ...any) (map[string]any, error) {
 		if len(kv)%2 != 0 {
