@@ -53,7 +53,8 @@ func (w *Web) status(rw http.ResponseWriter, r *http.Request) {
 }
 
 // Event streams are fed by the hub, which reads the jobs of all open
-// streams once every streamPoll. A stream ends after streamLife; the
+// streams when the store announces a change, and once every streamPoll
+// when it cannot. A stream ends after streamLife; the
 // browser's EventSource reconnects by itself, so no connection outlives a
 // load balancer's idle timeout.
 const (

@@ -37,17 +37,30 @@ type jobLister interface {
 	ListJobsByID(ctx context.Context, tenantID string, ids []string) ([]store.Job, error)
 }
 
-// hub feeds the event streams of the customer pages. One goroutine reads,
-// once a tick, every job that has an open stream, in one query per tenant,
-// and hands each stream its job's status when it changed: a thousand open
-// pages cost the database what one does. Several processes may serve the
-// same jobs; a change made by another process arrives on the next tick
-// like one made here. The goroutine runs only while streams are open.
+// changeFeed is a store that announces each job it changes, in this
+// process or (PostgreSQL) any other: the hub then reads at once instead of
+// at its next tick, and ticks seldom.
+type changeFeed interface {
+	SubscribeJobChanges(fn func(jobID string)) (cancel func())
+}
+
+// pushedPoll is how often the hub reads anyway when the store announces
+// changes: an announcement can be missed (a listener reconnecting).
+const pushedPoll = 10 * time.Second
+
+// hub feeds the event streams of the customer pages. One goroutine reads
+// every job that has an open stream, in one query per tenant, and hands
+// each stream its job's status when it changed: a thousand open pages cost
+// the database what one does. It reads when the store announces a change
+// of a watched job (changeFeed: made by this process, or on PostgreSQL by
+// any), and once a tick besides; a store that announces nothing is read
+// every tick (streamPoll). The goroutine runs only while streams are open.
 type hub struct {
 	st    jobLister
 	log   *slog.Logger
 	every time.Duration
 	done  <-chan struct{} // closed on shutdown
+	wake  chan struct{}   // a watched job changed
 
 	mu      sync.Mutex
 	jobs    map[string]map[*stream]struct{} // open streams by job id
@@ -66,9 +79,28 @@ type stream struct {
 }
 
 func newHub(st jobLister, log *slog.Logger, done <-chan struct{}) *hub {
-	return &hub{
-		st: st, log: log, every: streamPoll, done: done,
+	h := &hub{
+		st: st, log: log, every: streamPoll, done: done, wake: make(chan struct{}, 1),
 		jobs: map[string]map[*stream]struct{}{}, addrs: map[string]int{},
+	}
+	if feed, ok := st.(changeFeed); ok {
+		feed.SubscribeJobChanges(h.changed) // for the server's life
+		h.every = pushedPoll
+	}
+	return h
+}
+
+// changed wakes the hub when a job with an open stream changed. It runs on
+// the store's goroutine, so it only looks and signals.
+func (h *hub) changed(jobID string) {
+	h.mu.Lock()
+	_, watched := h.jobs[jobID]
+	h.mu.Unlock()
+	if watched {
+		select {
+		case h.wake <- struct{}{}:
+		default: // a read is due already
+		}
 	}
 }
 
@@ -110,7 +142,8 @@ func (h *hub) close(s *stream) {
 	}
 }
 
-// run polls every tick until no stream is open or the server shuts down.
+// run reads at each tick and each change until no stream is open or the
+// server shuts down.
 func (h *hub) run() {
 	t := time.NewTicker(h.every)
 	defer t.Stop()
@@ -122,6 +155,7 @@ func (h *hub) run() {
 			h.mu.Unlock()
 			return
 		case <-t.C:
+		case <-h.wake:
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), hubQueryTimeout)
 		more := h.poll(ctx)

@@ -74,6 +74,8 @@ func (p Pool) withDefaults() Pool {
 // from sqldb.DB.
 type DB struct {
 	*sqldb.DB
+	stopListen context.CancelFunc
+	listening  chan struct{} // closed when the listener has stopped
 }
 
 var _ store.Store = (*DB)(nil)
@@ -99,7 +101,69 @@ func Open(ctx context.Context, dsn string, pool Pool) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("open postgres %s@%s/%s: %w", cfg.User, cfg.Host, cfg.Database, err)
 	}
-	return &DB{sqldb.New(db, db, dialect())}, nil
+	var schema string
+	if err := db.QueryRowContext(ctx, `SELECT COALESCE(current_schema(), '')`).Scan(&schema); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	d := dialect()
+	d.NotifyChannel = notifyChannel(schema)
+	lctx, stop := context.WithCancel(context.Background())
+	out := &DB{DB: sqldb.New(db, db, d), stopListen: stop, listening: make(chan struct{})}
+	go out.listen(lctx, cfg.Copy(), d.NotifyChannel)
+	return out, nil
+}
+
+// notifyChannel is the channel job changes are announced on: one per
+// schema, as NOTIFY reaches every session of the database and tests give
+// each database a schema of their own.
+func notifyChannel(schema string) string {
+	c := "submit_jobs_" + schema
+	if len(c) > 63 { // PostgreSQL's longest identifier
+		c = c[:63]
+	}
+	return c
+}
+
+// listen keeps one connection of its own LISTENing on the channel and
+// publishes each job id it hears (sqldb.DB.PublishJobChange), connecting
+// again after a second when the connection breaks. What is announced
+// while it reconnects is missed: subscribers poll now and then as well.
+func (db *DB) listen(ctx context.Context, cfg *pgx.ConnConfig, channel string) {
+	defer close(db.listening)
+	for ctx.Err() == nil {
+		if err := db.listenOnce(ctx, cfg, channel); err != nil && ctx.Err() == nil {
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Second):
+			}
+		}
+	}
+}
+
+func (db *DB) listenOnce(ctx context.Context, cfg *pgx.ConnConfig, channel string) error {
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{channel}.Sanitize()); err != nil {
+		return err
+	}
+	for {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
+			return err
+		}
+		db.PublishJobChange(n.Payload)
+	}
+}
+
+// Close stops the listener and closes the pool.
+func (db *DB) Close() error {
+	db.stopListen()
+	<-db.listening
+	return db.DB.Close()
 }
 
 // migrateLockKey names the advisory lock of migrations per schema, so that

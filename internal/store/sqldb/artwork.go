@@ -260,7 +260,11 @@ func (db *DB) RetryProof(ctx context.Context, p store.RetryProofParams) error {
 			}
 			return fmt.Errorf("%w: no proof was given up on", store.ErrStale)
 		}
-		if err != nil || versionID == "" {
+		if err != nil {
+			return err
+		}
+		// The customer's page goes back from "delayed" to "preparing".
+		if err := db.notifyInTx(ctx, tx, p.JobID); err != nil || versionID == "" {
 			return err
 		}
 		return editVersionErrors(ctx, tx, p.TenantID, versionID, func(errs []job.Finding) []job.Finding {
@@ -270,6 +274,7 @@ func (db *DB) RetryProof(ctx context.Context, p store.RetryProofParams) error {
 	if err != nil {
 		return fmt.Errorf("retry the proof of %s: %w", p.JobID, err)
 	}
+	db.changedAfterCommit(p.JobID)
 	return nil
 }
 

@@ -56,6 +56,10 @@ type Dialect struct {
 	// more. PostgreSQL can; SQLite cannot, and gains nothing from it, its
 	// writes being group-committed in process.
 	WritableCTE bool
+	// NotifyChannel, when set, is the channel each change of a job is
+	// announced on with pg_notify, in the transaction that makes it (see
+	// changes). Empty on SQLite, where the one process publishes its own.
+	NotifyChannel string
 }
 
 // DB is a store.Store on database/sql. Writes and transactions go to the
@@ -66,6 +70,8 @@ type DB struct {
 	w, r *sql.DB
 	d    Dialect
 	gc   *groupCommit // nil unless the dialect asks for group commit
+	// changes are the job changes this process hears of (changes.go).
+	changes changes
 }
 
 var _ store.Store = (*DB)(nil)

@@ -303,6 +303,9 @@ func (db *DB) TransitionJob(ctx context.Context, p store.TransitionParams) (job.
 			e.Actor.Kind, e.Actor.ID, changes); err != nil {
 			return fmt.Errorf("insert event %s: %w", e.ID, db.conflict(err))
 		}
+		if err := db.notifyInTx(ctx, tx, p.JobID); err != nil {
+			return fmt.Errorf("announce the change of %s: %w", p.JobID, err)
+		}
 		if p.CallbackURL == "" {
 			return nil
 		}
@@ -315,6 +318,7 @@ func (db *DB) TransitionJob(ctx context.Context, p store.TransitionParams) (job.
 	if err != nil {
 		return job.Event{}, fmt.Errorf("transition job %s to %s: %w", p.JobID, e.Status, err)
 	}
+	db.changedAfterCommit(p.JobID)
 	return e, nil
 }
 

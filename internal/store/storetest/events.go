@@ -101,3 +101,42 @@ func testOutcome(t *testing.T, s store.Store) {
 		t.Error("an outcome that changes the status was recorded")
 	}
 }
+
+// changeFeed is what a store that announces job changes offers.
+type changeFeed interface {
+	SubscribeJobChanges(fn func(jobID string)) (cancel func())
+}
+
+// testJobChanges: a store announces each job it moves, and each proof it
+// has made again, to its subscribers (the customer pages' live status).
+func testJobChanges(t *testing.T, s store.Store) {
+	feed, ok := s.(changeFeed)
+	if !ok {
+		t.Fatalf("%T does not announce job changes", s)
+	}
+	tn := newTenant(t, s, "changes")
+	j := newJob(t, s, tn.ID, at(0))
+	heard := make(chan string, 64)
+	cancel := feed.SubscribeJobChanges(func(jobID string) {
+		select {
+		case heard <- jobID:
+		default:
+		}
+	})
+	defer cancel()
+	// PostgreSQL's listener may still be connecting: move until heard.
+	deadline := time.After(30 * time.Second)
+	for i := 1; ; i++ {
+		move(t, s, j, job.Uploaded, at(time.Duration(i)*time.Second), "")
+		select {
+		case id := <-heard:
+			if id != j.ID {
+				t.Fatalf("heard of %s, want %s", id, j.ID)
+			}
+			return
+		case <-time.After(500 * time.Millisecond):
+		case <-deadline:
+			t.Fatal("no change heard after 30 s of moves")
+		}
+	}
+}

@@ -48,6 +48,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Pings", testPings},
 		{"SubscriptionRoundTrip", testSubscriptionRoundTrip},
 		{"Outcome", testOutcome},
+		{"JobChanges", testJobChanges},
 		{"Patch", testPatch},
 		{"PatchMovesPending", testPatchMovesPending},
 	}
