@@ -77,11 +77,21 @@ func newLogger(w io.Writer, cfg *config.Config) *slog.Logger {
 // and the renderer, opened first, are closed last: after run has stopped
 // all that uses them.
 func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.Writer) (err error) {
+	if !cfg.Postgres() {
+		lock, err := lockDataDir(cfg.DataDir)
+		if err != nil {
+			return err
+		}
+		defer lock.Close()
+	}
 	st, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer closeLast(&err, st.Close)
+	if err := reclaim(ctx, cfg, st, log); err != nil {
+		return err
+	}
 	if err := bootstrap(ctx, st, stdout); err != nil {
 		return err
 	}
@@ -249,5 +259,30 @@ Create more with:        submit key create --tenant default [--test]
 Callback signing secret: submit secret show --tenant default
 
 `, key)
+	return nil
+}
+
+// leaseReleaser is a store that can end every lease at once.
+type leaseReleaser interface {
+	ReleaseLeases(ctx context.Context) (int64, error)
+}
+
+// reclaim ends, on SQLite, the leases a killed server left: this server
+// holds the data directory alone (lockDataDir), so no lease in its
+// database is anyone's but a dead process's, and its work is taken up now
+// instead of when the leases run out. On PostgreSQL other processes may
+// be alive and holding theirs: leases end by running out.
+func reclaim(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Logger) error {
+	r, ok := st.(leaseReleaser)
+	if cfg.Postgres() || !ok {
+		return nil
+	}
+	n, err := r.ReleaseLeases(ctx)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		log.Info("took up the work a stopped server had leased", slog.Int64("leases", n))
+	}
 	return nil
 }

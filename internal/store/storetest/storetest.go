@@ -49,6 +49,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"SubscriptionRoundTrip", testSubscriptionRoundTrip},
 		{"Outcome", testOutcome},
 		{"JobChanges", testJobChanges},
+		{"ReleaseLeases", testReleaseLeases},
 		{"Patch", testPatch},
 		{"PatchMovesPending", testPatchMovesPending},
 	}
