@@ -194,11 +194,14 @@ func (p *params) add(v any) string {
 }
 
 // list appends several arguments and returns their placeholders, comma
-// separated, for an IN list.
-func (p *params) list(vs []string) string {
+// separated, for an IN list or the VALUES of an INSERT.
+func list[T any](p *params, vs []T) string {
 	ph := make([]string, len(vs))
 	for i, v := range vs {
 		ph[i] = p.add(v)
 	}
 	return strings.Join(ph, ", ")
 }
+
+// list is list for strings: an IN list.
+func (p *params) list(vs []string) string { return list(p, vs) }

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/atomyx/submit/internal/job"
@@ -82,7 +80,8 @@ func (db *DB) CreateJob(ctx context.Context, p store.CreateJobParams) error {
 					return fmt.Errorf("idempotency key %q: %w", r.Key, db.conflict(err))
 				}
 			}
-			_, err := tx.ExecContext(ctx, `INSERT INTO jobs (`+jobColumns+`) VALUES (`+placeholders(1, 20)+`)`, args...)
+			var q params
+			_, err := tx.ExecContext(ctx, `INSERT INTO jobs (`+jobColumns+`) VALUES (`+list(&q, args)+`)`, q.args...)
 			return db.conflict(err)
 		})
 	}
@@ -97,13 +96,13 @@ func (db *DB) CreateJob(ctx context.Context, p store.CreateJobParams) error {
 // trip to the database instead of four. A taken key fails the statement
 // and nothing is written.
 func (db *DB) createJobStatement(ctx context.Context, p store.CreateJobParams, jobArgs []any) error {
-	q := `INSERT INTO jobs (` + jobColumns + `) VALUES (` + placeholders(1, 20) + `)`
+	var q params
+	insert := `INSERT INTO jobs (` + jobColumns + `) VALUES (` + list(&q, jobArgs) + `)`
 	if r := p.Idempotency; r != nil {
-		q = `WITH idempotency AS (INSERT INTO idempotency_keys (` + idempotencyColumns + `)
-			VALUES (` + placeholders(21, 8) + `)) ` + q
-		jobArgs = append(jobArgs, db.idempotencyArgs(r, p.Job.ID)...)
+		insert = `WITH idempotency AS (INSERT INTO idempotency_keys (` + idempotencyColumns + `)
+			VALUES (` + list(&q, db.idempotencyArgs(r, p.Job.ID)) + `)) ` + insert
 	}
-	_, err := db.w.ExecContext(ctx, q, jobArgs...)
+	_, err := db.w.ExecContext(ctx, insert, q.args...)
 	return db.conflict(err)
 }
 
@@ -112,18 +111,6 @@ const idempotencyColumns = `tenant_id, livemode, key, request_hash, status_code,
 // idempotencyArgs are the arguments of an INSERT of idempotencyColumns.
 func (db *DB) idempotencyArgs(r *store.IdempotencyRecord, jobID string) []any {
 	return []any{r.TenantID, r.Livemode, r.Key, r.RequestHash, r.StatusCode, r.Body, db.t(r.CreatedAt), jobID}
-}
-
-// placeholders is "$from, …" for n arguments.
-func placeholders(from, n int) string {
-	var b strings.Builder
-	for i := range n {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString("$" + strconv.Itoa(from+i))
-	}
-	return b.String()
 }
 
 // Job returns a job by id, only if it belongs to the tenant.
