@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/store"
 )
 
@@ -57,19 +58,25 @@ type urlCache struct {
 	tenant *store.Tenant
 }
 
-// current is where the job's events go now, as Service.CallbackURL says.
+// current is where the events of the tenant's job go now.
 func (c *urlCache) current(ctx context.Context, s *Service, tenantID, jobID string) (string, error) {
 	j, err := s.Store.Job(ctx, tenantID, jobID)
 	if err != nil {
 		return "", err
 	}
+	return c.of(ctx, s, j)
+}
+
+// of is where j's events go now: its own URL, else its tenant's, the
+// tenant read once for all the jobs the cache is used for.
+func (c *urlCache) of(ctx context.Context, s *Service, j job.Job) (string, error) {
 	if j.CallbackURL != "" {
 		return j.CallbackURL, nil
 	}
 	if c.tenant == nil {
-		t, err := s.Store.Tenant(ctx, tenantID)
+		t, err := s.Store.Tenant(ctx, j.TenantID)
 		if err != nil {
-			return "", fmt.Errorf("read tenant of %s: %w", jobID, err)
+			return "", fmt.Errorf("read tenant of %s: %w", j.ID, err)
 		}
 		c.tenant = &t
 	}

@@ -290,14 +290,7 @@ func (s *Service) sendTo(ctx context.Context, j job.Job, typ job.EventType) (str
 // CallbackURL is where a job's events go now: its own URL, else its
 // tenant's; "" when neither has one.
 func (s *Service) CallbackURL(ctx context.Context, j job.Job) (string, error) {
-	if j.CallbackURL != "" {
-		return j.CallbackURL, nil
-	}
-	t, err := s.Store.Tenant(ctx, j.TenantID)
-	if err != nil {
-		return "", fmt.Errorf("read tenant of %s: %w", j.ID, err)
-	}
-	return t.Settings.CallbackURL, nil
+	return (&urlCache{}).of(ctx, s, j)
 }
 
 // Cancel cancels a job on behalf of by (an API key or an operator). Cancelling a cancelled job returns it unchanged, so
