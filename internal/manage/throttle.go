@@ -4,10 +4,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"sync/atomic"
 	"time"
 
 	"github.com/atomyx/submit/internal/id"
+	"github.com/atomyx/submit/internal/periodic"
 	"github.com/atomyx/submit/internal/store"
 )
 
@@ -30,7 +30,7 @@ type throttle struct {
 	window time.Duration
 	log    *slog.Logger
 
-	nextSweep atomic.Int64 // unix nanoseconds; old tries are swept once a window
+	sweepGate periodic.Gate // old tries are forgotten once a window
 }
 
 // limitOf is a subject and how many failures it may have in the window.
@@ -96,8 +96,7 @@ func (t *throttle) reset(ctx context.Context, subject string) {
 // sweep deletes tries that left the window, at most once a window per
 // process and in the background.
 func (t *throttle) sweep(ctx context.Context, now time.Time) {
-	next := t.nextSweep.Load()
-	if now.UnixNano() < next || !t.nextSweep.CompareAndSwap(next, now.Add(t.window).UnixNano()) {
+	if !t.sweepGate.Open(now, t.window) {
 		return
 	}
 	go func() {

@@ -6,6 +6,7 @@ package periodic
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -49,4 +50,18 @@ func (t *Task) Stop() {
 			<-t.done
 		}
 	})
+}
+
+// Gate lets one call through per interval, across goroutines: for upkeep
+// that a busy path starts now and then (forgetting old rows) rather than
+// a task of its own.
+type Gate struct {
+	next atomic.Int64 // unix nanoseconds before which the gate is shut
+}
+
+// Open reports whether the caller is the one to do the work now; the
+// gate then stays shut for every.
+func (g *Gate) Open(now time.Time, every time.Duration) bool {
+	next := g.next.Load()
+	return now.UnixNano() >= next && g.next.CompareAndSwap(next, now.Add(every).UnixNano())
 }

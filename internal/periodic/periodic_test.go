@@ -2,6 +2,7 @@ package periodic
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -56,4 +57,30 @@ func TestStopWaitsForThePass(t *testing.T) {
 			t.Error("Stop returned before the pass in progress finished")
 		}
 	})
+}
+
+// TestGate: of many callers at once one gets through; the gate opens again
+// once the interval has passed, not before.
+func TestGate(t *testing.T) {
+	var g Gate
+	now := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+	var through atomic.Int32
+	var wg sync.WaitGroup
+	for range 50 {
+		wg.Go(func() {
+			if g.Open(now, time.Minute) {
+				through.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if n := through.Load(); n != 1 {
+		t.Fatalf("%d callers got through at once, want 1", n)
+	}
+	if g.Open(now.Add(59*time.Second), time.Minute) {
+		t.Error("the gate opened before its interval passed")
+	}
+	if !g.Open(now.Add(time.Minute), time.Minute) {
+		t.Error("the gate stayed shut after its interval")
+	}
 }

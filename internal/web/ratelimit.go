@@ -7,9 +7,9 @@ import (
 	"net"
 	"net/http"
 	"strconv"
-	"sync/atomic"
 	"time"
 
+	"github.com/atomyx/submit/internal/periodic"
 	"github.com/atomyx/submit/internal/store"
 )
 
@@ -40,7 +40,7 @@ type limiter struct {
 	now    func() time.Time
 	log    *slog.Logger
 
-	nextSweep atomic.Int64 // unix nanoseconds; windows are swept once a window
+	sweepGate periodic.Gate // finished windows are forgotten once a window
 }
 
 func newLimiter(st rateStore, rate float64, burst int, now func() time.Time, log *slog.Logger) *limiter {
@@ -91,8 +91,7 @@ func (l *limiter) judge(c store.RateCount, now time.Time) (bool, time.Duration) 
 // sweep forgets finished windows, at most once a window per process and in
 // the background, so that no request waits for it.
 func (l *limiter) sweep(ctx context.Context, now time.Time) {
-	next := l.nextSweep.Load()
-	if now.UnixNano() < next || !l.nextSweep.CompareAndSwap(next, now.Add(l.window).UnixNano()) {
+	if !l.sweepGate.Open(now, l.window) {
 		return
 	}
 	go func() {
