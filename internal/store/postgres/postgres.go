@@ -10,6 +10,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -74,8 +75,13 @@ func (p Pool) withDefaults() Pool {
 // from sqldb.DB.
 type DB struct {
 	*sqldb.DB
-	stopListen context.CancelFunc
-	listening  chan struct{} // closed when the listener has stopped
+	cfg *pgx.ConnConfig // for the listener's connection
+
+	// The listener starts with the first subscriber (the customer pages'
+	// watcher in serve), so that other commands open no connection for it.
+	startListener sync.Once
+	stopListen    context.CancelFunc // nil when it never started
+	listening     chan struct{}      // closed when it has stopped
 }
 
 var _ store.Store = (*DB)(nil)
@@ -101,38 +107,35 @@ func Open(ctx context.Context, dsn string, pool Pool) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("open postgres %s@%s/%s: %w", cfg.User, cfg.Host, cfg.Database, err)
 	}
-	var schema string
-	if err := db.QueryRowContext(ctx, `SELECT COALESCE(current_schema(), '')`).Scan(&schema); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open postgres: %w", err)
-	}
-	d := dialect()
-	d.NotifyChannel = notifyChannel(schema)
-	lctx, stop := context.WithCancel(context.Background())
-	out := &DB{DB: sqldb.New(db, db, d), stopListen: stop, listening: make(chan struct{})}
-	go out.listen(lctx, cfg.Copy(), d.NotifyChannel)
-	return out, nil
+	return &DB{DB: sqldb.New(db, db, dialect()), cfg: cfg.Copy()}, nil
 }
 
-// notifyChannel is the channel job changes are announced on: one per
-// schema, as NOTIFY reaches every session of the database and tests give
-// each database a schema of their own.
-func notifyChannel(schema string) string {
-	c := "submit_jobs_" + schema
-	if len(c) > 63 { // PostgreSQL's longest identifier
-		c = c[:63]
-	}
-	return c
+// SubscribeJobChanges is sqldb.DB's, and starts the listener that hears
+// the changes every process makes (migration 0014's trigger announces
+// them) when the first subscriber comes.
+func (db *DB) SubscribeJobChanges(fn func(jobID string)) (cancel func()) {
+	cancel = db.DB.SubscribeJobChanges(fn)
+	db.startListener.Do(func() {
+		ctx, stop := context.WithCancel(context.Background())
+		db.stopListen, db.listening = stop, make(chan struct{})
+		go db.listen(ctx)
+	})
+	return cancel
 }
+
+// notifyChannel is the channel the trigger announces job changes on, as
+// the trigger names it: one per schema, as NOTIFY reaches every session of
+// the database and tests give each database a schema of their own.
+const notifyChannel = `SELECT left('submit_jobs_' || COALESCE(current_schema(), ''), 63)`
 
 // listen keeps one connection of its own LISTENing on the channel and
 // publishes each job id it hears (sqldb.DB.PublishJobChange), connecting
 // again after a second when the connection breaks. What is announced
 // while it reconnects is missed: subscribers poll now and then as well.
-func (db *DB) listen(ctx context.Context, cfg *pgx.ConnConfig, channel string) {
+func (db *DB) listen(ctx context.Context) {
 	defer close(db.listening)
 	for ctx.Err() == nil {
-		if err := db.listenOnce(ctx, cfg, channel); err != nil && ctx.Err() == nil {
+		if err := db.listenOnce(ctx); err != nil && ctx.Err() == nil {
 			select {
 			case <-ctx.Done():
 			case <-time.After(time.Second):
@@ -141,12 +144,16 @@ func (db *DB) listen(ctx context.Context, cfg *pgx.ConnConfig, channel string) {
 	}
 }
 
-func (db *DB) listenOnce(ctx context.Context, cfg *pgx.ConnConfig, channel string) error {
-	conn, err := pgx.ConnectConfig(ctx, cfg)
+func (db *DB) listenOnce(ctx context.Context) error {
+	conn, err := pgx.ConnectConfig(ctx, db.cfg)
 	if err != nil {
 		return err
 	}
 	defer conn.Close(context.Background())
+	var channel string
+	if err := conn.QueryRow(ctx, notifyChannel).Scan(&channel); err != nil {
+		return err
+	}
 	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{channel}.Sanitize()); err != nil {
 		return err
 	}
@@ -159,10 +166,13 @@ func (db *DB) listenOnce(ctx context.Context, cfg *pgx.ConnConfig, channel strin
 	}
 }
 
-// Close stops the listener and closes the pool.
+// Close stops the listener, if it started, and closes the pool.
 func (db *DB) Close() error {
-	db.stopListen()
-	<-db.listening
+	db.startListener.Do(func() {}) // none starts after this
+	if db.stopListen != nil {
+		db.stopListen()
+		<-db.listening
+	}
 	return db.DB.Close()
 }
 
@@ -184,6 +194,8 @@ func dialect() sqldb.Dialect {
 		Time:          func(t time.Time) any { return t },
 		IsUnique:      isUnique,
 		WritableCTE:   true,
+		// Migration 0014's trigger announces each change of a job.
+		AnnouncesChanges: true,
 	}
 }
 

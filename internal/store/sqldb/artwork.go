@@ -241,6 +241,9 @@ func (db *DB) ReleaseJobWork(ctx context.Context, p store.ReleaseParams) error {
 	if err != nil {
 		return fmt.Errorf("release work on %s: %w", p.JobID, err)
 	}
+	if !p.GaveUp.IsZero() {
+		db.changedAfterCommit(p.JobID) // the page says the step is delayed
+	}
 	return nil
 }
 
@@ -263,9 +266,8 @@ func (db *DB) RetryProof(ctx context.Context, p store.RetryProofParams) error {
 		if err != nil {
 			return err
 		}
-		// The customer's page goes back from "delayed" to "preparing".
-		if err := db.notifyInTx(ctx, tx, p.JobID); err != nil || versionID == "" {
-			return err
+		if versionID == "" {
+			return nil
 		}
 		return editVersionErrors(ctx, tx, p.TenantID, versionID, func(errs []job.Finding) []job.Finding {
 			return slices.DeleteFunc(errs, func(f job.Finding) bool { return slices.Contains(p.DropCodes, f.Code) })
@@ -289,6 +291,7 @@ func (db *DB) SetArtworkFetch(ctx context.Context, jobID, state string) error {
 	if err != nil {
 		return fmt.Errorf("set artwork fetch of %s: %w", jobID, err)
 	}
+	db.changedAfterCommit(jobID)
 	return nil
 }
 

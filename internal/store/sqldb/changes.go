@@ -1,10 +1,6 @@
 package sqldb
 
-import (
-	"context"
-	"database/sql"
-	"sync"
-)
+import "sync"
 
 // changes fans the ids of changed jobs out to this process's subscribers
 // (the customer pages' live status), so that a page hears of a change
@@ -53,22 +49,12 @@ func (db *DB) PublishJobChange(jobID string) {
 	}
 }
 
-// notifyInTx announces, inside the transaction that changes a job, that
-// it changed: NOTIFY on PostgreSQL, delivered to every process's listener
-// when the transaction commits. SQLite needs nothing here (see
-// changedAfterCommit).
-func (db *DB) notifyInTx(ctx context.Context, tx *sql.Tx, jobID string) error {
-	if db.d.NotifyChannel == "" {
-		return nil
-	}
-	_, err := tx.ExecContext(ctx, `SELECT pg_notify($1, $2)`, db.d.NotifyChannel, jobID)
-	return err
-}
-
-// changedAfterCommit publishes a committed change of a job in this
-// process, where no listener will: on SQLite.
+// changedAfterCommit publishes a committed change of what a job's page
+// shows, in this process, on a database that does not announce changes
+// itself: SQLite. PostgreSQL's trigger (migration 0014) does, and its
+// listener publishes.
 func (db *DB) changedAfterCommit(jobID string) {
-	if db.d.NotifyChannel == "" {
+	if !db.d.AnnouncesChanges {
 		db.PublishJobChange(jobID)
 	}
 }

@@ -56,10 +56,10 @@ type Dialect struct {
 	// more. PostgreSQL can; SQLite cannot, and gains nothing from it, its
 	// writes being group-committed in process.
 	WritableCTE bool
-	// NotifyChannel, when set, is the channel each change of a job is
-	// announced on with pg_notify, in the transaction that makes it (see
-	// changes). Empty on SQLite, where the one process publishes its own.
-	NotifyChannel string
+	// AnnouncesChanges says that the database itself announces each
+	// change of a job (PostgreSQL's trigger; see changes). False on
+	// SQLite, where the one process publishes its own.
+	AnnouncesChanges bool
 }
 
 // DB is a store.Store on database/sql. Writes and transactions go to the

@@ -290,9 +290,6 @@ func (db *DB) TransitionJob(ctx context.Context, p store.TransitionParams) (job.
 			e.Actor.Kind, e.Actor.ID, changes); err != nil {
 			return fmt.Errorf("insert event %s: %w", e.ID, db.conflict(err))
 		}
-		if err := db.notifyInTx(ctx, tx, p.JobID); err != nil {
-			return fmt.Errorf("announce the change of %s: %w", p.JobID, err)
-		}
 		if p.CallbackURL == "" {
 			return nil
 		}

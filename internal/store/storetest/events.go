@@ -133,10 +133,34 @@ func testJobChanges(t *testing.T, s store.Store) {
 			if id != j.ID {
 				t.Fatalf("heard of %s, want %s", id, j.ID)
 			}
-			return
 		case <-time.After(500 * time.Millisecond):
+			continue
 		case <-deadline:
 			t.Fatal("no change heard after 30 s of moves")
+		}
+		break
+	}
+	for len(heard) > 0 { // announcements of the moves sent while connecting
+		<-heard
+	}
+	// Not only moves change what the page shows: a step given up, an
+	// artwork fetch asked for again.
+	for what, change := range map[string]func(){
+		"a step given up": func() { GiveUpWork(t, s, j.ID, at(time.Hour)) },
+		"a fetch asked for again": func() {
+			if err := s.SetArtworkFetch(t.Context(), j.ID, store.FetchPending); err != nil {
+				t.Fatal(err)
+			}
+		},
+	} {
+		change()
+		select {
+		case id := <-heard:
+			if id != j.ID {
+				t.Fatalf("after %s heard of %s, want %s", what, id, j.ID)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatalf("%s was not announced", what)
 		}
 	}
 }
