@@ -1,7 +1,9 @@
 package manage
 
 import (
+	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
@@ -126,7 +128,7 @@ func (m *Manage) signin(w http.ResponseWriter, r *http.Request, _ *call) error {
 			"The sign-in form expired. Please try again.")
 	}
 	now := m.d.Now()
-	emailKey, ipKey := "email:"+strings.ToLower(email), "ip:"+clientIP(r)
+	emailKey, ipKey := throttleKey("email", strings.ToLower(email)), throttleKey("ip", clientIP(r))
 	try, wait, err := m.throttle.begin(r.Context(), now, limitOf{emailKey, throttleEmailMax}, limitOf{ipKey, throttleIPMax})
 	if err != nil {
 		return err
@@ -205,4 +207,20 @@ func roundWait(d time.Duration) string {
 		return "a minute"
 	}
 	return fmt.Sprintf("%d minutes", n)
+}
+
+// maxSubject is the longest value the sign-in throttle stores as it is:
+// longer than any email address (254 characters).
+const maxSubject = 254
+
+// throttleKey is the subject the throttle counts a value under. A longer
+// value than any real one (a form posted with megabytes in its email
+// field) is counted under its hash, so that each try costs a row of the
+// usual size.
+func throttleKey(kind, v string) string {
+	if len(v) > maxSubject {
+		sum := sha256.Sum256([]byte(v))
+		v = "sha256:" + hex.EncodeToString(sum[:])
+	}
+	return kind + ":" + v
 }

@@ -264,3 +264,26 @@ func TestRoles(t *testing.T) {
 		wantStatus(t, "admin GET "+p, res, body, http.StatusOK)
 	}
 }
+
+// TestSignInHugeEmailIsCountedSmall: a sign-in posted with a megabyte in
+// its email field is throttled like any other, and its try is stored under
+// a subject of the usual size, not the megabyte.
+func TestSignInHugeEmailIsCountedSmall(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	huge := strings.Repeat("a", 1<<20) + "@acme.test"
+	for range throttleEmailMax {
+		res, body := e.browser().signIn(huge, "guess")
+		wantStatus(t, "failed sign-in", res, body, http.StatusUnauthorized)
+	}
+	res, body := e.browser().signIn(huge, "guess")
+	wantStatus(t, "throttled sign-in", res, body, http.StatusTooManyRequests)
+	subject := throttleKey("email", huge)
+	if len(subject) > 100 {
+		t.Fatalf("the subject is %d bytes", len(subject))
+	}
+	tries, err := e.st.ListSignInTries(t.Context(), store.ListSignInTriesParams{Subject: subject, Since: time.Time{}, Limit: 10})
+	if err != nil || len(tries) != throttleEmailMax {
+		t.Errorf("%d tries stored under the hashed subject (%v), want %d", len(tries), err, throttleEmailMax)
+	}
+}
