@@ -209,3 +209,26 @@ func TestEventSubscriptionByAPI(t *testing.T) {
 		t.Errorf("settings events = %v", got)
 	}
 }
+
+// TestEventsArrayBounded: an events array longer than there are event
+// types is one problem, not one per item.
+func TestEventsArrayBounded(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	long := `"approved"` + strings.Repeat(`,"aproved"`, 5000)
+	r := e.post("/api/jobs", `{"externalId":"LONG","events":[`+long+`]}`, e.live)
+	if r.status != http.StatusBadRequest {
+		t.Fatalf("status %d, want 400", r.status)
+	}
+	errs, _ := r.json(t)["errors"].([]any)
+	if len(errs) != 1 || !strings.Contains(pointers(r.json(t))["/events"], "at most") {
+		t.Errorf("%d problems for a 5001-item array, want one at /events: %s", len(errs), clipString(string(r.body), 300))
+	}
+}
+
+func clipString(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}

@@ -76,6 +76,12 @@ func events(c *checker, ptr string, v any) []job.EventType {
 		c.add(ptr, `must be an array of event types such as ["approved", "rejected"], or null for the default, not %s`, kind(v))
 		return nil
 	}
+	if len(items) > len(job.EventTypes) {
+		// Checked before the items, as metadata is, so that a long array
+		// is one problem rather than one per item.
+		c.add(ptr, "must name each event type once: at most %d, not %d", len(job.EventTypes), len(items))
+		return nil
+	}
 	names := make([]string, len(job.EventTypes))
 	for i, t := range job.EventTypes {
 		names[i] = string(t)
