@@ -35,23 +35,24 @@ func (w *Worker) deliver(ctx context.Context, c store.ClaimedDelivery) {
 }
 
 // notSent logs a delivery that was not sent, or was cut off by a stop:
-// not an attempt, since the receiver is not at fault. The delivery stays
-// leased and is tried again when the lease ends, by when the store may be
-// back.
+// not an attempt the receiver answered, so it is not recorded (its number
+// is not used again: the claim counted it). One cut off by a stop is
+// released for any process to send at once. One that could not be
+// prepared (the store failing) stays leased, no longer renewed, and is
+// tried again when the lease ends, by when the store may be back.
 func (w *Worker) notSent(ctx context.Context, d store.Delivery, err error) {
 	if ctx.Err() != nil {
-		w.cfg.Logger.Info("callback cut off by shutdown; it is sent again when its lease ends", "delivery", d.ID)
+		w.cfg.Logger.Info("callback cut off by shutdown; it is sent again", "delivery", d.ID)
+		w.release(d.ID)
 		return
 	}
-	// Not an attempt: nothing was sent. The delivery stays leased and is
-	// tried again when the lease ends, by when the store may be back.
 	w.cfg.Logger.Error("callback not sent", "delivery", d.ID, "error", err)
 }
 
 // prepare builds the request of the next attempt of a claimed delivery.
 func (w *Worker) prepare(ctx context.Context, c store.ClaimedDelivery) (request, error) {
 	d := c.Delivery
-	q := request{url: d.URL, deliveryID: d.ID, attempt: d.Attempts + 1}
+	q := request{url: d.URL, deliveryID: d.ID, attempt: c.Attempt}
 	var p Payload
 	if c.Event != nil {
 		var files map[string]string
@@ -99,7 +100,7 @@ func (w *Worker) record(ctx context.Context, d store.Delivery, q request, r Resu
 	}
 	_, err := w.cfg.Store.RecordAttempt(ctx, p)
 	attrs := []any{
-		"delivery", d.ID, "event", q.eventType, "attempt", q.attempt, "host", hostKey(d.URL),
+		"delivery", d.ID, "event", q.eventType, "attempt", q.attempt, "host", store.HostKey(d.URL),
 		"status", r.StatusCode, "duration", r.Duration.Round(time.Millisecond), "outcome", outcome,
 	}
 	if r.Error != "" {

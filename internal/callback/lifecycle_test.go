@@ -97,10 +97,16 @@ func TestStopFinishesInFlight(t *testing.T) {
 		<-arrived
 		stopped := make(chan struct{})
 		go func() { w.Stop(); close(stopped) }()
-		waitFor(t, "Stop to begin", func() bool {
+		waitFor(t, "Stop to end the claim loop", func() bool {
 			w.mu.Lock()
-			defer w.mu.Unlock()
-			return w.stopping
+			done := w.loopDone
+			w.mu.Unlock()
+			select {
+			case <-done:
+				return true
+			default:
+				return false
+			}
 		})
 		select {
 		case <-stopped:
@@ -121,8 +127,9 @@ func TestStopFinishesInFlight(t *testing.T) {
 // TestCancelCutsInFlight ends the context the worker was started with
 // while an attempt is under way, as serve does once --shutdown-timeout
 // has passed: Stop no longer waits for the receiver, and the attempt, cut
-// off by us, is not recorded as one of the delivery's. The delivery stays
-// leased and is made again when its lease runs out.
+// off by us, is not recorded as one of the delivery's. The delivery is
+// released: another worker claims it at once, as the next attempt, since
+// the receiver may have seen the first.
 func TestCancelCutsInFlight(t *testing.T) {
 	t.Parallel()
 	storetest.ForEach(t, func(t *testing.T, st store.Store) {
@@ -162,6 +169,12 @@ func TestCancelCutsInFlight(t *testing.T) {
 		if d := delivery(t, st, tn.ID, del); d.State != store.DeliveryPending || d.Attempts != 0 {
 			t.Errorf("after the cut the delivery is %s after %d attempts, want pending after 0", d.State, d.Attempts)
 		}
+		claimed, err := st.ClaimDeliveries(context.Background(), store.ClaimParams{
+			Now: time.Now(), Lease: time.Minute, Limit: 10, Worker: "next",
+		})
+		if err != nil || len(claimed) != 1 || claimed[0].Attempt != 2 {
+			t.Errorf("claim after the cut: %+v, %v; want the delivery, as attempt 2", claimed, err)
+		}
 		if strings.Contains(logs.String(), "level=ERROR") {
 			t.Errorf("a cut made by shutdown is logged as an error:\n%s", logs.String())
 		}
@@ -170,7 +183,8 @@ func TestCancelCutsInFlight(t *testing.T) {
 
 // TestLeaseExpiryRecoversACrash claims deliveries as a worker that then
 // dies without a word: a live worker sends them once the lease ends, as
-// their first attempt.
+// their second attempt, since the first may have reached the receiver
+// before the crash.
 func TestLeaseExpiryRecoversACrash(t *testing.T) {
 	t.Parallel()
 	storetest.ForEach(t, func(t *testing.T, st store.Store) {
@@ -191,7 +205,7 @@ func TestLeaseExpiryRecoversACrash(t *testing.T) {
 		if len(reqs) != 1 {
 			t.Fatalf("receiver got %d requests, want 1", len(reqs))
 		}
-		checkRequest(t, reqs[0], tn.Secret, del, 1)
+		checkRequest(t, reqs[0], tn.Secret, del, 2)
 	})
 }
 
@@ -282,8 +296,8 @@ func TestNewChecksConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if w.cfg.Lease < 2*w.cfg.Timeout {
-		t.Errorf("lease %s is shorter than twice the timeout %s", w.cfg.Lease, w.cfg.Timeout)
+	if w.cfg.Lease < minLease {
+		t.Errorf("lease %s is shorter than the least the heartbeat can keep, %s", w.cfg.Lease, minLease)
 	}
 }
 

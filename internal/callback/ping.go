@@ -53,7 +53,7 @@ func (w *Worker) Ping(ctx context.Context, p PingParams) (store.Delivery, Result
 	} else {
 		d.State, d.ResolvedAt, d.ResolvedNote = store.DeliveryResolved, &done, PingNote
 	}
-	w.cfg.Logger.InfoContext(ctx, "callback test ping", "delivery", d.ID, "host", hostKey(p.URL),
+	w.cfg.Logger.InfoContext(ctx, "callback test ping", "delivery", d.ID, "host", store.HostKey(p.URL),
 		"status", r.StatusCode, "duration", r.Duration.Round(time.Millisecond), "error", r.Error)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 	defer cancel()

@@ -27,6 +27,7 @@ type deliveryStore interface {
 	ClaimDeliveries(ctx context.Context, p store.ClaimParams) ([]store.ClaimedDelivery, error)
 	NextDeliveryAt(ctx context.Context) (time.Time, error)
 	RecordAttempt(ctx context.Context, p store.AttemptParams) (store.Delivery, error)
+	RenewDeliveries(ctx context.Context, p store.RenewDeliveriesParams) error
 	CreateDelivery(ctx context.Context, d store.Delivery) error
 	ListSigningSecrets(ctx context.Context, tenantID string, at time.Time) ([]store.SigningSecret, error)
 }
@@ -55,13 +56,15 @@ type Config struct {
 	// this worker. Default 16.
 	Concurrency int
 	// PerHost bounds the attempts in flight to one host (host:port), so a
-	// slow receiver holds only its own slots. Default 4.
+	// slow receiver holds only its own slots. It is counted in the store
+	// over every worker's leases, so it holds across processes when each
+	// is given the same value. Default 4.
 	PerHost int
-	// Lease is how long a claimed delivery stays this worker's. When a
-	// process dies its deliveries are claimed again after the lease, so it
-	// bounds how late a crash makes them; it must exceed Timeout by far, or
-	// a slow attempt could be made twice at once. Default 1m, at least 2×
-	// Timeout.
+	// Lease is how long a claimed delivery stays this worker's without
+	// renewal; the worker renews its leases at a third of it while their
+	// attempts run. When a process dies its deliveries are claimed again
+	// once their leases end, so it bounds how late a crash makes them.
+	// Default 10s, at least 1s.
 	Lease time.Duration
 	// PollInterval is the longest the worker sleeps without looking for due
 	// deliveries; Notify and due retries wake it earlier. It is what picks
@@ -81,15 +84,16 @@ type Worker struct {
 
 	mu       sync.Mutex
 	running  bool
-	stopping bool
-	cancel   context.CancelFunc
+	cancel   context.CancelFunc // ends the claim loop
+	endBeat  context.CancelFunc // ends the heartbeat, once nothing is in flight
 	loopDone chan struct{}
+	beatDone chan struct{}
 	sends    sync.WaitGroup
 	sendCtx  context.Context
 	nextWake time.Time // when the loop wakes by itself
 	inCycle  bool      // the loop is claiming, not sleeping
 	earliest time.Time // the earliest retry recorded during this cycle
-	slots              // the in-flight and queued deliveries, guarded by mu
+	slots              // the attempts in flight, guarded by mu
 }
 
 // New checks cfg, fills its defaults and returns a worker that is not yet
@@ -124,16 +128,20 @@ func New(cfg Config) (*Worker, error) {
 	}
 	cfg.Concurrency = orDefault(cfg.Concurrency, 16)
 	cfg.PerHost = min(orDefault(cfg.PerHost, 4), cfg.Concurrency)
-	cfg.Lease = max(orDefault(cfg.Lease, time.Minute), 2*cfg.Timeout)
+	cfg.Lease = max(orDefault(cfg.Lease, 10*time.Second), minLease)
 	cfg.PollInterval = orDefault(cfg.PollInterval, 2*time.Second)
 	if cfg.Name == "" {
 		host, _ := os.Hostname()
 		cfg.Name = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), id.Token(4))
 	}
 	w := &Worker{cfg: cfg, wake: make(chan struct{}, 1)}
-	w.slots.init(cfg.Concurrency, cfg.PerHost)
+	w.slots.init(cfg.Concurrency)
 	return w, nil
 }
+
+// minLease is the shortest lease: the heartbeat renews at a third of it,
+// and a renewal is a round trip to the database.
+const minLease = time.Second
 
 // orDefault returns v, or def when v is zero or less.
 func orDefault[T int | time.Duration](v, def T) T {
@@ -157,8 +165,8 @@ func storeSecrets(ctx context.Context, st deliveryStore, tenantID string) ([]str
 
 // Start runs the worker until Stop is called or ctx ends. Stop lets the
 // attempts under way finish; ctx ending cuts them off, unrecorded, and
-// their deliveries are sent again when their leases run out. serve ends
-// ctx once --shutdown-timeout has passed.
+// releases their deliveries to be sent again. serve ends ctx once
+// --shutdown-timeout has passed.
 func (w *Worker) Start(ctx context.Context) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -166,32 +174,36 @@ func (w *Worker) Start(ctx context.Context) error {
 		return errors.New("callback worker: already started")
 	}
 	loopCtx, cancel := context.WithCancel(ctx)
-	w.running, w.stopping, w.cancel = true, false, cancel
+	beatCtx, endBeat := context.WithCancel(ctx)
+	w.running, w.cancel, w.endBeat = true, cancel, endBeat
 	w.sendCtx = ctx // Stop lets attempts finish, ctx cuts them off
-	w.loopDone = make(chan struct{})
+	w.loopDone, w.beatDone = make(chan struct{}), make(chan struct{})
 	go w.run(loopCtx)
+	go func() {
+		defer close(w.beatDone)
+		w.heartbeat(beatCtx)
+	}()
 	w.cfg.Logger.Debug("callback worker started", "worker", w.cfg.Name)
 	return nil
 }
 
 // Stop stops claiming, waits for the attempts under way to finish and
 // records them; when the context given to Start ends meanwhile, they are
-// cut off (see Start). Deliveries claimed but not yet started stay leased
-// and are claimed again when the lease runs out. Stop on a stopped worker
-// does nothing.
+// cut off and released (see Start). A stopped worker holds no lease. Stop
+// on a stopped worker does nothing.
 func (w *Worker) Stop() {
 	w.mu.Lock()
 	if !w.running {
 		w.mu.Unlock()
 		return
 	}
-	w.stopping = true
 	w.cancel()
 	done := w.loopDone
-	w.dropQueued()
 	w.mu.Unlock()
 	<-done
 	w.sends.Wait()
+	w.endBeat()
+	<-w.beatDone
 	w.mu.Lock()
 	w.running = false
 	w.mu.Unlock()
@@ -231,24 +243,28 @@ func (w *Worker) run(ctx context.Context) {
 	}
 }
 
-// maxRounds bounds the claims of one cycle, so that a long backlog to a
-// saturated host cannot keep the loop from sleeping.
+// maxRounds bounds the claims of one cycle, so that a long backlog cannot
+// keep the loop from sleeping.
 const maxRounds = 8
 
-// cycle claims what it can hold and returns how long to sleep.
+// cycle claims what it has room for and returns how long to sleep. Each
+// claimed delivery starts at once. A claim that found something is
+// followed by another while there is room: a host that filled up during
+// one claim is skipped by the next, which finds the hosts behind it.
 func (w *Worker) cycle(ctx context.Context) time.Duration {
 	for range maxRounds {
 		now := time.Now()
 		w.mu.Lock()
-		w.pump(now)
 		budget := w.budget()
-		w.wantSlot = budget == 0
 		w.mu.Unlock()
-		if budget == 0 || ctx.Err() != nil {
-			return w.sleep() // a finishing attempt wakes the loop
+		if ctx.Err() != nil {
+			return w.cfg.PollInterval
+		}
+		if budget == 0 {
+			return w.cfg.PollInterval // a finishing attempt wakes the loop
 		}
 		claimed, err := w.cfg.Store.ClaimDeliveries(ctx, store.ClaimParams{
-			Now: now, Lease: w.cfg.Lease, Limit: budget, Worker: w.cfg.Name,
+			Now: now, Lease: w.cfg.Lease, Limit: budget, PerHost: w.cfg.PerHost, Worker: w.cfg.Name,
 		})
 		if err != nil {
 			if ctx.Err() == nil {
@@ -258,33 +274,23 @@ func (w *Worker) cycle(ctx context.Context) time.Duration {
 		}
 		w.mu.Lock()
 		for _, c := range claimed {
-			w.offer(c, now, now.Add(w.cfg.Lease))
+			w.start(c)
 		}
 		w.mu.Unlock()
-		if len(claimed) < budget {
+		if len(claimed) == 0 {
 			return w.untilDue(ctx, now)
 		}
 	}
 	return 0
 }
 
-// sleep is the wait while this worker is full: short when deliveries wait
-// in a queue, whose age decides whether they are dropped.
-func (w *Worker) sleep() time.Duration {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.queued > 0 {
-		return min(queueWait, w.cfg.PollInterval)
-	}
-	return w.cfg.PollInterval
-}
-
 // untilDue asks the store when the next delivery falls due and sleeps until
 // then, or PollInterval at most. A due time already past means a delivery
-// that cannot be claimed now (leased elsewhere, or waiting for an earlier
-// event of its job), so it is left to the poll.
+// that cannot be claimed now (leased elsewhere, its host at its limit, or
+// waiting for an earlier event of its job): an attempt finishing here
+// wakes the loop, one finishing in another process is seen at the poll.
 func (w *Worker) untilDue(ctx context.Context, now time.Time) time.Duration {
-	wait := w.sleep()
+	wait := w.cfg.PollInterval
 	next, err := w.cfg.Store.NextDeliveryAt(ctx)
 	if err != nil {
 		if !errors.Is(err, store.ErrNotFound) && ctx.Err() == nil {

@@ -64,10 +64,10 @@ type Config struct {
 	// CallbackTimeout is how long a receiver has to answer one callback
 	// attempt. Default 10s (and 0 is taken as 10s).
 	CallbackTimeout time.Duration
-	// CallbackLease is how long a claimed delivery stays this process's:
-	// after a crash its deliveries are sent again when it runs out. At
-	// least twice CallbackTimeout, so that a slow attempt is never made
-	// twice at once. Default 1m (and 0 is taken as 1m).
+	// CallbackLease is how long a claimed delivery stays this process's
+	// unrenewed: the worker renews it at a third of it while the attempt
+	// runs, and after a crash the delivery is sent again when it runs out.
+	// At least 1s. Default 10s (and 0 is taken as 10s).
 	CallbackLease time.Duration
 	// PipelineLease is how long the pipeline's claim on a job lasts without
 	// renewal (it is renewed at a third of it while a step runs): after a
@@ -126,7 +126,7 @@ const DefaultRetrySchedule = "0s,1m,5m,15m,1h,6h,24h"
 // long enough that no busy process loses its work, short enough that a
 // crashed one's work is picked up within minutes.
 const (
-	DefaultCallbackLease = time.Minute
+	DefaultCallbackLease = 10 * time.Second
 	DefaultPipelineLease = 2 * time.Minute
 )
 
@@ -153,7 +153,7 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 		return err
 	})
 	fs.DurationVar(&c.CallbackTimeout, "callback-timeout", callback.Timeout, "how long a receiver has to answer a callback attempt")
-	fs.DurationVar(&c.CallbackLease, "callback-lease", DefaultCallbackLease, "how long a claimed callback delivery stays this process's; after a crash it is sent again then (at least twice --callback-timeout)")
+	fs.DurationVar(&c.CallbackLease, "callback-lease", DefaultCallbackLease, "how long a claimed callback delivery stays this process's unrenewed (renewed at a third of it while the attempt runs); after a crash it is sent again then (at least 1s)")
 	fs.DurationVar(&c.PipelineLease, "pipeline-lease", DefaultPipelineLease, "how long the pipeline's claim on a job lasts unrenewed; after a crash the step is redone then")
 	fs.Func("log-level", "debug, info, warn or error (default info)", func(s string) error {
 		return c.LogLevel.UnmarshalText([]byte(s))
@@ -250,11 +250,8 @@ func (c *Config) Validate() error {
 	if c.MaxUploadMB > maxMB {
 		errs = append(errs, fmt.Errorf("--max-upload-mb must be at most %d", maxMB))
 	}
-	if c.CallbackTimeout < time.Second || c.PipelineLease < time.Second {
-		errs = append(errs, errors.New("--callback-timeout and --pipeline-lease must be at least 1s"))
-	}
-	if c.CallbackLease < 2*c.CallbackTimeout {
-		errs = append(errs, fmt.Errorf("--callback-lease (%s) must be at least twice --callback-timeout (%s), or a slow callback attempt could be sent twice at once", c.CallbackLease, c.CallbackTimeout))
+	if c.CallbackTimeout < time.Second || c.CallbackLease < time.Second || c.PipelineLease < time.Second {
+		errs = append(errs, errors.New("--callback-timeout, --callback-lease and --pipeline-lease must be at least 1s"))
 	}
 	if c.LogFormat != "" && c.LogFormat != "text" && c.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("--log-format must be text or json, not %q", c.LogFormat))

@@ -72,32 +72,3 @@ type DeleteSignInTriesParams struct {
 	Before  time.Time
 }
 
-// HostSlotStore shares the callback per-host limit between processes:
-// each attempt in flight to a receiver holds one of its host's slots,
-// leased, so that a process that dies frees its slots when their leases
-// end. Not yet wired: the callback worker still counts per process.
-type HostSlotStore interface {
-	// AcquireHostSlot takes a free slot of p.Host (slots 0 to p.Slots-1;
-	// free: never taken, released, or its lease ended before p.Now) for
-	// p.Owner until p.Now + p.Lease. ok is false when every slot is held.
-	AcquireHostSlot(ctx context.Context, p AcquireHostSlotParams) (slot int, ok bool, err error)
-	// ReleaseHostSlot frees a slot p.Owner holds; a slot it no longer
-	// holds (its lease ended and another took it) is left alone.
-	ReleaseHostSlot(ctx context.Context, p ReleaseHostSlotParams) error
-}
-
-// AcquireHostSlotParams asks for a slot of a receiver's host.
-type AcquireHostSlotParams struct {
-	Host  string // host:port, as the callback worker counts them
-	Slots int    // the per-host limit
-	Owner string
-	Now   time.Time
-	Lease time.Duration
-}
-
-// ReleaseHostSlotParams frees one slot.
-type ReleaseHostSlotParams struct {
-	Host  string
-	Slot  int
-	Owner string
-}

@@ -11,6 +11,9 @@ package store
 import (
 	"context"
 	"errors"
+	"net"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/atomyx/submit/internal/job"
@@ -45,7 +48,6 @@ type Store interface {
 	OperatorStore
 	LogoStore
 	LimitStore
-	HostSlotStore
 
 	// Close releases the database.
 	Close() error
@@ -133,13 +135,23 @@ type Store interface {
 	DeleteIdempotencyRecords(ctx context.Context, before time.Time) (int64, error)
 
 	// ClaimDeliveries leases up to p.Limit due deliveries to one worker until
-	// p.Now + p.Lease and returns them with their event. A delivery is due
-	// when it is pending, its NextAttemptAt has come and no lease on it is
-	// running. A delivery whose job has an earlier pending delivery to the
-	// same URL that was never attempted is not due: events of one job are
-	// first attempted in sequence order. On PostgreSQL several processes
-	// claim at once (FOR UPDATE SKIP LOCKED) and never get the same row.
+	// p.Now + p.Lease and returns them with their event, each counted as an
+	// attempt started (ClaimedDelivery.Attempt). A delivery is due when it
+	// is pending, its NextAttemptAt has come and no lease on it is running.
+	// A delivery whose job has an earlier pending delivery to the same URL
+	// that was never attempted is not due: events of one job are first
+	// attempted in sequence order. No host (HostKey) gets more than
+	// p.PerHost leased deliveries, counting those every worker holds: a
+	// lease is an attempt in flight, so the limit holds across processes.
+	// Claims are serialised (an advisory lock on PostgreSQL, the single
+	// writer on SQLite), so two claimers never take the same row or the
+	// same host's last slot.
 	ClaimDeliveries(ctx context.Context, p ClaimParams) ([]ClaimedDelivery, error)
+	// RenewDeliveries moves the leases p.Worker holds on p.IDs to p.Until:
+	// the worker's heartbeat while their attempts are under way, and, with
+	// Until at or before now, their release. Leases another worker took
+	// over are left alone.
+	RenewDeliveries(ctx context.Context, p RenewDeliveriesParams) error
 	// RecordAttempt stores one attempt and updates the delivery in one
 	// transaction: delivered, pending again at p.NextAttemptAt, or failed
 	// for good (an exception). It clears the lease. ErrStale if the lease was
@@ -378,6 +390,9 @@ type ClaimParams struct {
 	Now   time.Time
 	Lease time.Duration
 	Limit int
+	// PerHost bounds the deliveries leased to one host at once, across
+	// every worker. Zero or less: no bound.
+	PerHost int
 	// Worker names the claimer, so that RecordAttempt can tell a lost lease.
 	Worker string
 }
@@ -386,6 +401,32 @@ type ClaimParams struct {
 type ClaimedDelivery struct {
 	Delivery Delivery
 	Event    *job.Event // nil for a test ping
+	// Attempt is the number of the attempt this claim is for: counted when
+	// claimed, before anything is sent, so that an attempt cut off by a
+	// crash is never numbered again.
+	Attempt int
+}
+
+// RenewDeliveriesParams moves a worker's leases.
+type RenewDeliveriesParams struct {
+	Worker string
+	IDs    []string
+	Until  time.Time
+}
+
+// HostKey is what the per-host limit counts by: the URL's host and port,
+// lower case, with the scheme's default port written out, so that two
+// spellings of one receiver share its slots. "" when raw is not a URL.
+func HostKey(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[strings.ToLower(u.Scheme)]
+	}
+	return net.JoinHostPort(strings.ToLower(u.Hostname()), port)
 }
 
 // AttemptParams records one attempt's outcome.

@@ -191,9 +191,11 @@ func dialect() sqldb.Dialect {
 		MigrateLock:   `SELECT pg_advisory_lock(` + migrateLockKey + `)`,
 		MigrateUnlock: `SELECT pg_advisory_unlock(` + migrateLockKey + `)`,
 		ClaimLock:     `FOR UPDATE OF d SKIP LOCKED`,
-		Time:          func(t time.Time) any { return t },
-		IsUnique:      isUnique,
-		WritableCTE:   true,
+		ClaimDeliveriesLock: `SELECT pg_advisory_xact_lock(hashtext('submit.claim_deliveries.' ||
+			COALESCE(current_schema(), '')))`,
+		Time:        func(t time.Time) any { return t },
+		IsUnique:    isUnique,
+		WritableCTE: true,
 		// Migration 0014's trigger announces each change of a job.
 		AnnouncesChanges: true,
 	}

@@ -40,6 +40,12 @@ type Dialect struct {
 	// other's rows instead of waiting for them or taking them twice; SQLite
 	// has a single writer, which already serialises claims.
 	ClaimLock string
+	// ClaimDeliveriesLock, when set, runs first in each claim of
+	// deliveries and holds until it commits, so that claims from several
+	// processes take turns: each then counts the leases per host that the
+	// one before it took (pg_advisory_xact_lock). SQLite's single writer
+	// serialises them already.
+	ClaimDeliveriesLock string
 	// Time encodes a time argument: a time.Time for PostgreSQL, fixed-width
 	// RFC 3339 text for SQLite, whose text then sorts as the time does. It
 	// gets a UTC time already truncated to the microsecond.

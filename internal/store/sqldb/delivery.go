@@ -37,12 +37,12 @@ func (db *DB) insertDelivery(ctx context.Context, q querier, d store.Delivery) e
 	}
 	_, err := q.ExecContext(ctx, `INSERT INTO deliveries (id, tenant_id, job_id, event_id, livemode,
 		url, state, attempts, attempts_left, next_attempt_at, last_attempt_at, last_status, last_error,
-		created_at, delivered_at, failed_at, resolved_at, resolved_note)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+		created_at, delivered_at, failed_at, resolved_at, resolved_note, host, attempts_started)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $8)`,
 		d.ID, d.TenantID, nullString(d.JobID), nullString(d.EventID), d.Livemode, d.URL, d.State,
 		d.Attempts, d.AttemptsLeft, db.t(d.NextAttemptAt), db.nt(d.LastAttemptAt), d.LastStatus,
 		d.LastError, db.t(d.CreatedAt), db.nt(d.DeliveredAt), db.nt(d.FailedAt), db.nt(d.ResolvedAt),
-		d.ResolvedNote)
+		d.ResolvedNote, store.HostKey(d.URL))
 	if err != nil {
 		return fmt.Errorf("insert delivery %s: %w", d.ID, db.conflict(err))
 	}
@@ -101,47 +101,108 @@ func (db *DB) ListExceptions(ctx context.Context, p store.ListExceptionsParams) 
 	return ds, nil
 }
 
-// claimQuery leases the due deliveries. A delivery waits while its job has
-// an earlier event's delivery to the same URL that is pending and was never
-// attempted, so that a job's events are first attempted in sequence order;
-// pings have no job and never wait. $1 worker, $2 lease end, $3 now,
-// $4 limit; the dialect's ClaimLock ends the CTE. States are literals, not
-// arguments, here and wherever a partial index is meant to serve the query:
-// PostgreSQL matches a partial index only against constants.
-const claimQuery = `WITH due AS (
-	SELECT d.id FROM deliveries d LEFT JOIN events e ON e.id = d.event_id
+// claimQuery leases the due deliveries, at most $5 per host counting the
+// leases running on each (busy): a lease is an attempt in flight, in any
+// process. The scan skips hosts already at their limit and looks at most
+// $6 due rows ahead; ranked then numbers each host's rows after its busy
+// ones, so a host with room gets only what it has room for. A delivery
+// waits while its job has an earlier event's delivery to the same URL that
+// is pending and was never attempted, so that a job's events are first
+// attempted in sequence order; pings have no job and never wait. The
+// UPDATE checks state and lease again, as a row may have changed since
+// the scan read it. $1 worker, $2 lease end, $3 now, $4 limit. States are
+// literals, not arguments, here and wherever a partial index is meant to
+// serve the query: PostgreSQL matches a partial index only against
+// constants.
+const claimQuery = `WITH busy AS (
+	SELECT host, COUNT(*) AS n FROM deliveries
+	WHERE lease_until IS NOT NULL AND lease_until > $3 AND state = 'pending'
+	GROUP BY host),
+due AS (
+	SELECT d.id, d.host, d.job_id, d.url, d.event_id, d.next_attempt_at FROM deliveries d
 	WHERE d.state = 'pending' AND d.next_attempt_at <= $3
 		AND (d.lease_until IS NULL OR d.lease_until <= $3)
-		AND NOT EXISTS (
-			SELECT 1 FROM deliveries b JOIN events be ON be.id = b.event_id
-			WHERE b.job_id = d.job_id AND b.url = d.url AND b.state = 'pending'
-				AND b.attempts = 0 AND be.sequence < e.sequence)
+		AND d.host NOT IN (SELECT host FROM busy WHERE n >= $5)
 	ORDER BY d.next_attempt_at, d.id
-	LIMIT $4 %s)
-UPDATE deliveries SET lease_owner = $1, lease_until = $2
-FROM due WHERE deliveries.id = due.id
-RETURNING deliveries.id`
+	LIMIT $6),
+ranked AS (
+	SELECT due.*, COALESCE(busy.n, 0) + ROW_NUMBER() OVER (
+		PARTITION BY due.host ORDER BY due.next_attempt_at, due.id) AS slot
+	FROM due LEFT JOIN busy ON busy.host = due.host),
+pick AS (
+	SELECT r.id FROM ranked r LEFT JOIN events e ON e.id = r.event_id
+	WHERE r.slot <= $5 AND NOT EXISTS (
+		SELECT 1 FROM deliveries b JOIN events be ON be.id = b.event_id
+		WHERE b.job_id = r.job_id AND b.url = r.url AND b.state = 'pending'
+			AND b.attempts = 0 AND be.sequence < e.sequence)
+	ORDER BY r.next_attempt_at, r.id
+	LIMIT $4)
+UPDATE deliveries SET lease_owner = $1, lease_until = $2, attempts_started = attempts_started + 1
+FROM pick WHERE deliveries.id = pick.id AND deliveries.state = 'pending'
+	AND (deliveries.lease_until IS NULL OR deliveries.lease_until <= $3)
+RETURNING deliveries.id, deliveries.attempts_started`
+
+// noHostLimit stands for "no per-host limit" in claimQuery.
+const noHostLimit = 1 << 30
 
 // ClaimDeliveries leases up to p.Limit due deliveries to p.Worker until
-// p.Now + p.Lease and returns them, earliest due first, with their event.
+// p.Now + p.Lease, at most p.PerHost per host across every worker, and
+// returns them, earliest due first, with their event.
 func (db *DB) ClaimDeliveries(ctx context.Context, p store.ClaimParams) ([]store.ClaimedDelivery, error) {
 	if p.Worker == "" {
 		return nil, errors.New("claim deliveries: no worker name")
 	}
+	perHost := int64(p.PerHost)
+	if perHost <= 0 {
+		perHost = noHostLimit
+	}
+	limit := limitOr(p.Limit)
+	// The look-ahead: enough rows that hosts with room are found behind a
+	// host that fills up during this claim, few enough that a claim stays
+	// cheap however long the backlog.
+	lookAhead := 4*limit + 64
 	var claimed []store.ClaimedDelivery
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		ids, err := queryAll(ctx, tx, scanID, fmt.Sprintf(claimQuery, db.d.ClaimLock),
-			p.Worker, db.t(p.Now.Add(p.Lease)), db.t(p.Now), limitOr(p.Limit))
+		if db.d.ClaimDeliveriesLock != "" {
+			if _, err := tx.ExecContext(ctx, db.d.ClaimDeliveriesLock); err != nil {
+				return fmt.Errorf("take the claim lock: %w", err)
+			}
+		}
+		started := map[string]int{}
+		ids, err := queryAll(ctx, tx, func(row scanner) (string, error) {
+			var id string
+			var n int
+			err := row.Scan(&id, &n)
+			started[id] = n
+			return id, err
+		}, claimQuery, p.Worker, db.t(p.Now.Add(p.Lease)), db.t(p.Now), limit, perHost, lookAhead)
 		if err != nil || len(ids) == 0 {
 			return err
 		}
 		claimed, err = db.loadClaimed(ctx, tx, ids)
+		for i := range claimed {
+			claimed[i].Attempt = started[claimed[i].Delivery.ID]
+		}
 		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("claim deliveries for %s: %w", p.Worker, err)
 	}
 	return claimed, nil
+}
+
+// RenewDeliveries moves p.Worker's leases on p.IDs to p.Until.
+func (db *DB) RenewDeliveries(ctx context.Context, p store.RenewDeliveriesParams) error {
+	if len(p.IDs) == 0 {
+		return nil
+	}
+	var q params
+	query := `UPDATE deliveries SET lease_until = ` + q.add(db.t(p.Until)) + ` WHERE lease_owner = ` +
+		q.add(p.Worker) + ` AND state = 'pending' AND id IN (` + q.list(p.IDs) + `)`
+	if _, err := db.w.ExecContext(ctx, query, q.args...); err != nil {
+		return fmt.Errorf("renew %d delivery leases of %s: %w", len(p.IDs), p.Worker, err)
+	}
+	return nil
 }
 
 func scanID(row scanner) (id string, err error) {
@@ -182,9 +243,9 @@ func (db *DB) loadClaimed(ctx context.Context, tx *sql.Tx, ids []string) ([]stor
 }
 
 // RecordAttempt stores one attempt and the delivery's new state in one
-// transaction, and clears the lease. The attempt's number is the delivery's
-// count of attempts so far plus one, whatever p.Attempt.Number says, so that
-// numbers never repeat.
+// transaction, and clears the lease. The attempt's number is the one its
+// claim counted (attempts_started), whatever p.Attempt.Number says, so that
+// numbers never repeat, not even after an attempt a crash cut off.
 func (db *DB) RecordAttempt(ctx context.Context, p store.AttemptParams) (store.Delivery, error) {
 	a := p.Attempt
 	finished := db.t(a.StartedAt.Add(a.Duration))
@@ -211,7 +272,7 @@ func (db *DB) RecordAttempt(ctx context.Context, p store.AttemptParams) (store.D
 			failed_at = COALESCE($4, failed_at), last_attempt_at = $5, last_status = $6,
 			last_error = $7, lease_owner = NULL, lease_until = NULL
 			WHERE id = $8 AND lease_owner = $9 AND state = $10
-			RETURNING attempts, tenant_id`,
+			RETURNING attempts_started, tenant_id`,
 			p.Outcome, next, delivered, failed, db.t(a.StartedAt), a.StatusCode, a.Error,
 			p.DeliveryID, p.Worker, store.DeliveryPending).Scan(&a.Number, &tenantID)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -301,9 +362,10 @@ func (db *DB) Redeliver(ctx context.Context, p store.RedeliverParams) (store.Del
 		url := cmp.Or(p.URL, cur.URL)
 		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET state = $1, next_attempt_at = $2,
 			attempts_left = $3, delivered_at = NULL, failed_at = NULL, resolved_at = NULL,
-			resolved_note = '', lease_owner = NULL, lease_until = NULL, url = $6
+			resolved_note = '', lease_owner = NULL, lease_until = NULL, url = $6, host = $7
 			WHERE id = $4 AND tenant_id = $5 AND state <> $1`,
-			store.DeliveryPending, db.t(p.At), p.Attempts, p.DeliveryID, p.TenantID, url); err != nil {
+			store.DeliveryPending, db.t(p.At), p.Attempts, p.DeliveryID, p.TenantID, url,
+			store.HostKey(url)); err != nil {
 			return err
 		}
 		d, err = db.delivery(ctx, tx, p.TenantID, p.DeliveryID)

@@ -265,9 +265,9 @@ func (db *DB) TransitionJob(ctx context.Context, p store.TransitionParams) (job.
 			e.OrderRef = externalID
 		}
 		if p.Patch != nil && p.Patch.PendingURL != "" {
-			if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET url = $1
+			if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET url = $1, host = $4
 				WHERE job_id = $2 AND tenant_id = $3 AND state = 'pending'`,
-				p.Patch.PendingURL, p.JobID, p.TenantID); err != nil {
+				p.Patch.PendingURL, p.JobID, p.TenantID, store.HostKey(p.Patch.PendingURL)); err != nil {
 				return fmt.Errorf("move pending deliveries: %w", err)
 			}
 		}

@@ -3,7 +3,6 @@ package sqldb
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -93,43 +92,3 @@ func (db *DB) DeleteSignInTries(ctx context.Context, p store.DeleteSignInTriesPa
 	return res.RowsAffected()
 }
 
-// AcquireHostSlot reads which slots are held, then takes the lowest free
-// one with an UPSERT that succeeds only while it is still free: a process
-// that took it meanwhile makes it try the next.
-func (db *DB) AcquireHostSlot(ctx context.Context, p store.AcquireHostSlotParams) (int, bool, error) {
-	held, err := queryAll(ctx, db.w, func(row scanner) (int, error) {
-		var n int
-		return n, row.Scan(&n)
-	}, `SELECT slot FROM host_slots WHERE host = $1 AND owner IS NOT NULL AND lease_until > $2`, p.Host, db.t(p.Now))
-	if err != nil {
-		return 0, false, fmt.Errorf("acquire host slot: %w", err)
-	}
-	for slot := range p.Slots {
-		if slices.Contains(held, slot) {
-			continue
-		}
-		res, err := db.w.ExecContext(ctx, `INSERT INTO host_slots (host, slot, owner, lease_until) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (host, slot) DO UPDATE SET owner = excluded.owner, lease_until = excluded.lease_until
-			WHERE host_slots.owner IS NULL OR host_slots.lease_until <= $5`,
-			p.Host, slot, p.Owner, db.t(p.Now.Add(p.Lease)), db.t(p.Now))
-		if err != nil {
-			return 0, false, fmt.Errorf("acquire host slot: %w", err)
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return 0, false, fmt.Errorf("acquire host slot: %w", err)
-		} else if n == 1 {
-			return slot, true, nil
-		}
-	}
-	return 0, false, nil
-}
-
-// ReleaseHostSlot frees a slot its owner holds.
-func (db *DB) ReleaseHostSlot(ctx context.Context, p store.ReleaseHostSlotParams) error {
-	_, err := db.w.ExecContext(ctx, `UPDATE host_slots SET owner = NULL, lease_until = NULL
-		WHERE host = $1 AND slot = $2 AND owner = $3`, p.Host, p.Slot, p.Owner)
-	if err != nil {
-		return fmt.Errorf("release host slot: %w", err)
-	}
-	return nil
-}

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/atomyx/submit/internal/store"
 )
 
 // migration is one numbered .sql file.
@@ -58,7 +60,32 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 			applied = append(applied, m.name)
 		}
 	}
+	if err := db.fillDeliveryHosts(ctx, conn); err != nil {
+		return applied, fmt.Errorf("migrate %s: %w", db.d.Name, err)
+	}
 	return applied, nil
+}
+
+// fillDeliveryHosts gives the pending deliveries made before migration
+// 0015 their host (store.HostKey of their URL), which SQL cannot work out
+// the way Go does. Every later write sets it, so after the first run this
+// finds nothing.
+func (db *DB) fillDeliveryHosts(ctx context.Context, conn *sql.Conn) error {
+	type row struct{ id, url string }
+	rows, err := queryAll(ctx, conn, func(r scanner) (row, error) {
+		var x row
+		return x, r.Scan(&x.id, &x.url)
+	}, `SELECT id, url FROM deliveries WHERE host = '' AND state = 'pending'`)
+	if err != nil {
+		return fmt.Errorf("read deliveries without a host: %w", err)
+	}
+	for _, x := range rows {
+		if _, err := conn.ExecContext(ctx, `UPDATE deliveries SET host = $1 WHERE id = $2`,
+			store.HostKey(x.url), x.id); err != nil {
+			return fmt.Errorf("set the host of delivery %s: %w", x.id, err)
+		}
+	}
+	return nil
 }
 
 // apply runs one migration in a transaction unless it is recorded already,

@@ -90,10 +90,10 @@ func (db *DB) UpdateTenantSettings(ctx context.Context, tenantID string, s store
 		}
 		// Retries follow a job's current URL: the jobs without one of
 		// their own follow their tenant's.
-		_, err = tx.ExecContext(ctx, `UPDATE deliveries SET url = $1
+		_, err = tx.ExecContext(ctx, `UPDATE deliveries SET url = $1, host = $5
 			WHERE tenant_id = $2 AND state = 'pending' AND url <> $3 AND job_id IN (
 				SELECT id FROM jobs WHERE tenant_id = $4 AND callback_url = '')`,
-			s.CallbackURL, tenantID, s.CallbackURL, tenantID)
+			s.CallbackURL, tenantID, s.CallbackURL, tenantID, store.HostKey(s.CallbackURL))
 		return err
 	})
 	if err != nil {

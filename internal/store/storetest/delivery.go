@@ -174,8 +174,8 @@ func testClaimOrdering(t *testing.T, s store.Store) {
 func testLeaseExpiry(t *testing.T, s store.Store) {
 	tn := newTenant(t, s, "acme")
 	d := newPing(t, s, tn.ID, at(0))
-	if cs := claim(t, s, at(0), "w1"); len(cs) != 1 || cs[0].Event != nil {
-		t.Fatalf("claimed %+v, want the ping without event", cs)
+	if cs := claim(t, s, at(0), "w1"); len(cs) != 1 || cs[0].Event != nil || cs[0].Attempt != 1 {
+		t.Fatalf("claimed %+v, want the ping without event, as attempt 1", cs)
 	}
 	if cs := claim(t, s, at(lease-time.Microsecond), "w2"); len(cs) != 0 {
 		t.Fatalf("w2 claimed during w1's lease")
@@ -183,6 +183,10 @@ func testLeaseExpiry(t *testing.T, s store.Store) {
 	cs := claim(t, s, at(lease+time.Second), "w2")
 	if len(cs) != 1 || cs[0].Delivery.ID != d.ID {
 		t.Fatalf("w2 claimed %v after the lease expired, want %s", ids(cs, claimedID), d.ID)
+	}
+	// w1 may have sent attempt 1 before it went silent: w2's is the next.
+	if cs[0].Attempt != 2 {
+		t.Errorf("w2's claim is for attempt %d, want 2", cs[0].Attempt)
 	}
 	if _, err := record(t, s, d.ID, "w1", store.DeliveryDelivered, 200, at(0), time.Time{}); !errors.Is(err, store.ErrStale) {
 		t.Errorf("RecordAttempt with a lost lease: %v, want ErrStale", err)
@@ -195,8 +199,8 @@ func testLeaseExpiry(t *testing.T, s store.Store) {
 		t.Errorf("delivery after failing for good = %+v", got)
 	}
 	as, err := s.ListAttempts(t.Context(), d.ID)
-	if err != nil || len(as) != 1 {
-		t.Errorf("ListAttempts = %d, %v; want only w2's attempt", len(as), err)
+	if err != nil || len(as) != 1 || as[0].Number != 2 {
+		t.Errorf("ListAttempts = %+v, %v; want only w2's attempt, number 2", as, err)
 	}
 }
 

@@ -2,7 +2,6 @@ package storetest
 
 import (
 	"errors"
-	"fmt"
 	"slices"
 	"sync"
 	"testing"
@@ -20,7 +19,6 @@ func runLimit(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RateLimitWindows", testRateLimitWindows},
 		{"RateLimitConcurrentHits", testRateLimitConcurrentHits},
 		{"SignInTries", testSignInTries},
-		{"HostSlots", testHostSlots},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -158,74 +156,3 @@ func testSignInTries(t *testing.T, s store.Store) {
 	}
 }
 
-// testHostSlots: a host has as many slots as asked, shared by every owner;
-// a released slot or one whose lease ended is taken again; an owner
-// releases only its own; slots taken at once are never the same.
-func testHostSlots(t *testing.T, s store.Store) {
-	ctx := t.Context()
-	acquire := func(owner, host string, now time.Time) (int, bool) {
-		t.Helper()
-		slot, ok, err := s.AcquireHostSlot(ctx, store.AcquireHostSlotParams{Host: host, Slots: 2, Owner: owner,
-			Now: now, Lease: time.Minute})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return slot, ok
-	}
-	a, okA := acquire("p1", "erp.example:443", at(0))
-	b, okB := acquire("p2", "erp.example:443", at(0))
-	if !okA || !okB || a == b {
-		t.Fatalf("two slots: %d %v, %d %v", a, okA, b, okB)
-	}
-	if _, ok := acquire("p3", "erp.example:443", at(time.Second)); ok {
-		t.Error("a third slot of a host with two")
-	}
-	if _, ok := acquire("p3", "other.example:443", at(time.Second)); !ok {
-		t.Error("another host's slots are taken too")
-	}
-	// Only the owner releases a slot.
-	if err := s.ReleaseHostSlot(ctx, store.ReleaseHostSlotParams{Host: "erp.example:443", Slot: a, Owner: "p2"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, ok := acquire("p3", "erp.example:443", at(time.Second)); ok {
-		t.Error("a slot released by another owner came free")
-	}
-	if err := s.ReleaseHostSlot(ctx, store.ReleaseHostSlotParams{Host: "erp.example:443", Slot: a, Owner: "p1"}); err != nil {
-		t.Fatal(err)
-	}
-	if slot, ok := acquire("p3", "erp.example:443", at(time.Second)); !ok || slot != a {
-		t.Errorf("after release: %d %v, want slot %d", slot, ok, a)
-	}
-	// p2 died: its slot comes free when its lease ends.
-	if slot, ok := acquire("p4", "erp.example:443", at(time.Minute)); !ok || slot != b {
-		t.Errorf("after the lease: %d %v, want slot %d", slot, ok, b)
-	}
-
-	// Many at once: each slot of ten is taken once, the rest refused.
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	got := map[int]int{}
-	for i := range 25 {
-		wg.Go(func() {
-			slot, ok, err := s.AcquireHostSlot(ctx, store.AcquireHostSlotParams{Host: "busy.example:443", Slots: 10,
-				Owner: fmt.Sprint("w", i), Now: at(0), Lease: time.Minute})
-			if err != nil {
-				t.Error(err)
-			}
-			if ok {
-				mu.Lock()
-				got[slot]++
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
-	if len(got) != 10 {
-		t.Errorf("%d of 10 slots taken by 25 at once, want all: one refused while a slot was free", len(got))
-	}
-	for slot, n := range got {
-		if n != 1 || slot < 0 || slot >= 10 {
-			t.Errorf("slot %d taken %d times", slot, n)
-		}
-	}
-}

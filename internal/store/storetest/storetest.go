@@ -42,6 +42,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ListJobAttempts", testListJobAttempts},
 		{"ClaimOrdering", testClaimOrdering},
 		{"LeaseExpiry", testLeaseExpiry},
+		{"ClaimPerHost", testClaimPerHost},
+		{"RenewDeliveries", testRenewDeliveries},
 		{"Exceptions", testExceptions},
 		{"Redeliver", testRedeliver},
 		{"NextDeliveryAt", testNextDeliveryAt},

@@ -1,4 +1,4 @@
-package callback
+package store
 
 import "testing"
 
@@ -10,11 +10,11 @@ func TestHostKey(t *testing.T) {
 		{"https://[2001:db8::1]/x", "https://[2001:db8::1]:443/y"},
 	}
 	for _, tt := range tests {
-		if hostKey(tt.a) != hostKey(tt.b) {
-			t.Errorf("hostKey(%q) = %q, hostKey(%q) = %q; want the same", tt.a, hostKey(tt.a), tt.b, hostKey(tt.b))
+		if HostKey(tt.a) != HostKey(tt.b) {
+			t.Errorf("HostKey(%q) = %q, HostKey(%q) = %q; want the same", tt.a, HostKey(tt.a), tt.b, HostKey(tt.b))
 		}
 	}
-	if hostKey("https://erp.example.com:8443/") == hostKey("https://erp.example.com/") {
+	if HostKey("https://erp.example.com:8443/") == HostKey("https://erp.example.com/") {
 		t.Error("different ports share a key")
 	}
 }

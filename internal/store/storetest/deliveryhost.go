@@ -1,0 +1,115 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/atomyx/submit/internal/store"
+)
+
+// pingTo creates a ping to url due at due.
+func pingTo(t *testing.T, s store.Store, tenantID, url string, due time.Time) store.Delivery {
+	t.Helper()
+	d := ping(tenantID, due)
+	d.URL = url
+	if err := s.CreateDelivery(t.Context(), d); err != nil {
+		t.Fatalf("create delivery: %v", err)
+	}
+	return d
+}
+
+// testClaimPerHost checks that the per-host limit counts every worker's
+// leases: two workers, as two processes would, never hold more than
+// PerHost deliveries to one host between them, a host at its limit does
+// not keep the next host's deliveries from being claimed, and a slot
+// freed by an attempt recorded is taken by the next claim.
+func testClaimPerHost(t *testing.T, s store.Store) {
+	tn := newTenant(t, s, "acme")
+	slow := "https://slow.example.com/hook"
+	other := "https://OTHER.example.com:443/hook" // one host, spelled otherwise below
+	for i := range 6 {
+		pingTo(t, s, tn.ID, slow, at(time.Duration(i)*time.Millisecond))
+	}
+	for i := range 3 {
+		pingTo(t, s, tn.ID, other, at(time.Second+time.Duration(i)*time.Millisecond))
+	}
+	claimN := func(worker string, limit int) []store.ClaimedDelivery {
+		t.Helper()
+		cs, err := s.ClaimDeliveries(t.Context(), store.ClaimParams{Now: at(time.Minute), Lease: lease,
+			Limit: limit, PerHost: 2, Worker: worker})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cs
+	}
+	byHost := func(cs []store.ClaimedDelivery) map[string]int {
+		n := map[string]int{}
+		for _, c := range cs {
+			n[store.HostKey(c.Delivery.URL)]++
+		}
+		return n
+	}
+	slowKey, otherKey := store.HostKey(slow), store.HostKey("https://other.example.com/x")
+	first := claimN("p1", 1)
+	if len(first) != 1 || store.HostKey(first[0].Delivery.URL) != slowKey {
+		t.Fatalf("p1 claimed %v, want the earliest, to the slow host", byHost(first))
+	}
+	// p2 may take one more of the slow host (2 in all) and then the other
+	// host's, which lie behind four more of the slow host's in due order.
+	second := claimN("p2", 10)
+	if got := byHost(second); got[slowKey] != 1 || got[otherKey] != 2 || len(second) != 3 {
+		t.Fatalf("p2 claimed %v, want 1 to %s and 2 to %s", got, slowKey, otherKey)
+	}
+	if cs := claimN("p1", 10); len(cs) != 0 {
+		t.Fatalf("p1 claimed %v with both hosts at their limit", byHost(cs))
+	}
+	if _, err := record(t, s, first[0].Delivery.ID, "p1", store.DeliveryDelivered, 204, at(time.Minute), time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	if cs := claimN("p1", 10); len(cs) != 1 || store.HostKey(cs[0].Delivery.URL) != slowKey {
+		t.Fatalf("after one attempt to the slow host was recorded, p1 claimed %v, want 1 to it", byHost(cs))
+	}
+	// A lease that ran out frees its slot: its holder is gone.
+	cs, err := s.ClaimDeliveries(t.Context(), store.ClaimParams{Now: at(time.Minute + lease + time.Second),
+		Lease: lease, Limit: 10, PerHost: 2, Worker: "p3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := byHost(cs); got[slowKey] != 2 || got[otherKey] != 2 {
+		t.Errorf("after every lease ran out p3 claimed %v, want 2 to each host", got)
+	}
+}
+
+// testRenewDeliveries checks the heartbeat and the release: a renewed
+// lease outlives its first end, a lease another worker holds is left
+// alone, and a lease moved to now is claimable at once.
+func testRenewDeliveries(t *testing.T, s store.Store) {
+	tn := newTenant(t, s, "acme")
+	d := newPing(t, s, tn.ID, at(0))
+	if cs := claim(t, s, at(0), "w1"); len(cs) != 1 {
+		t.Fatalf("claimed %d, want 1", len(cs))
+	}
+	renew := func(worker string, until time.Time) {
+		t.Helper()
+		if err := s.RenewDeliveries(t.Context(), store.RenewDeliveriesParams{Worker: worker,
+			IDs: []string{d.ID}, Until: until}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	renew("w1", at(3*lease))
+	if cs := claim(t, s, at(2*lease), "w2"); len(cs) != 0 {
+		t.Fatal("w2 claimed a lease w1 renewed")
+	}
+	renew("w2", at(0)) // not w2's: nothing happens
+	if cs := claim(t, s, at(2*lease), "w2"); len(cs) != 0 {
+		t.Fatal("w2 released a lease that is w1's")
+	}
+	renew("w1", at(lease)) // the release: its end is the time of the next claim
+	cs := claim(t, s, at(lease), "w2")
+	if len(cs) != 1 || cs[0].Attempt != 2 {
+		t.Fatalf("after w1's release w2 claimed %+v, want the delivery as attempt 2", cs)
+	}
+	if err := s.RenewDeliveries(t.Context(), store.RenewDeliveriesParams{Worker: "w2"}); err != nil {
+		t.Errorf("renewing nothing: %v", err)
+	}
+}
