@@ -103,7 +103,9 @@ func (db *DB) ListExceptions(ctx context.Context, p store.ListExceptionsParams) 
 
 // claimQuery leases the due deliveries, at most $5 per host counting the
 // leases running on each (busy): a lease is an attempt in flight, in any
-// process. The scan skips hosts already at their limit and looks at most
+// process, and only a pending delivery has one (every write that ends an
+// attempt or a round clears it), which lets busy read the small index of
+// leases alone. The scan skips hosts already at their limit and looks at most
 // $6 due rows ahead; ranked then numbers each host's rows after its busy
 // ones, so a host with room gets only what it has room for. A delivery
 // waits while its job has an earlier event's delivery to the same URL that
@@ -116,7 +118,7 @@ func (db *DB) ListExceptions(ctx context.Context, p store.ListExceptionsParams) 
 // constants.
 const claimQuery = `WITH busy AS (
 	SELECT host, COUNT(*) AS n FROM deliveries
-	WHERE lease_until IS NOT NULL AND lease_until > $3 AND state = 'pending'
+	WHERE lease_until IS NOT NULL AND lease_until > $3
 	GROUP BY host),
 due AS (
 	SELECT d.id, d.host, d.job_id, d.url, d.event_id, d.next_attempt_at FROM deliveries d
