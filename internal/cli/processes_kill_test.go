@@ -176,11 +176,28 @@ func TestKillOneOfThree(t *testing.T) {
 		}
 		ids[i] = j.ID
 	}
+	// The files all at once: a backlog, so that the kill comes while
+	// most jobs still wait for their proof.
+	var uploads sync.WaitGroup
 	for i, id := range ids {
-		if status := call(procs[(i+1)%3], "PUT", "/api/jobs/"+id+"/artwork?filename=a.pdf", "application/pdf",
-			bytes.NewReader(pdf.Bytes()), nil); status != http.StatusCreated {
-			t.Fatalf("artwork of job %d: %d", i, status)
-		}
+		uploads.Go(func() {
+			req, _ := http.NewRequest("PUT", procs[(i+1)%3].base+"/api/jobs/"+id+"/artwork?filename=a.pdf", bytes.NewReader(pdf.Bytes()))
+			req.Header.Set("Authorization", "Bearer "+key)
+			req.Header.Set("Content-Type", "application/pdf")
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Errorf("artwork of job %d: %v", i, err)
+				return
+			}
+			res.Body.Close()
+			if res.StatusCode != http.StatusCreated {
+				t.Errorf("artwork of job %d: %d", i, res.StatusCode)
+			}
+		})
+	}
+	uploads.Wait()
+	if t.Failed() {
+		t.FailNow()
 	}
 
 	// The jobs with their proof, as a process's API lists them.
