@@ -70,9 +70,9 @@ type Config struct {
 	// At least 1s. Default 10s (and 0 is taken as 10s).
 	CallbackLease time.Duration
 	// PipelineLease is how long the pipeline's claim on a job lasts without
-	// renewal (it is renewed at a third of it while a step runs): after a
-	// crash the job's step is redone when it runs out. Default 2m (and 0
-	// is taken as 2m).
+	// renewal (it is renewed at a third of it while a step runs, so a long
+	// proof keeps its job): after a crash the job's step is redone when it
+	// runs out. Default 10s (and 0 is taken as 10s), pipeline.DefaultLease.
 	PipelineLease time.Duration
 	// LogLevel is debug, info, warn or error. Default info.
 	LogLevel slog.Level
@@ -124,10 +124,13 @@ const DefaultRetrySchedule = "0s,1m,5m,15m,1h,6h,24h"
 
 // DefaultCallbackLease and DefaultPipelineLease are the leases' defaults:
 // long enough that no busy process loses its work, short enough that a
-// crashed one's work is picked up within minutes.
+// crashed one's work is picked up soon. The pipeline's lease is renewed
+// while a step runs, so it is seconds: the same as pipeline.DefaultLease,
+// whose comment says why 10 s (not imported: config stays free of the
+// renderer).
 const (
 	DefaultCallbackLease = 10 * time.Second
-	DefaultPipelineLease = 2 * time.Minute
+	DefaultPipelineLease = 10 * time.Second
 )
 
 // Flags registers the flags every command that opens the database takes.
@@ -154,7 +157,7 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	})
 	fs.DurationVar(&c.CallbackTimeout, "callback-timeout", callback.Timeout, "how long a receiver has to answer a callback attempt")
 	fs.DurationVar(&c.CallbackLease, "callback-lease", DefaultCallbackLease, "how long a claimed callback delivery stays this process's unrenewed (renewed at a third of it while the attempt runs); after a crash it is sent again then (at least 1s)")
-	fs.DurationVar(&c.PipelineLease, "pipeline-lease", DefaultPipelineLease, "how long the pipeline's claim on a job lasts unrenewed; after a crash the step is redone then")
+	fs.DurationVar(&c.PipelineLease, "pipeline-lease", DefaultPipelineLease, "how long the pipeline's claim on a job lasts unrenewed (renewed at a third of it while a step runs); after a crash the step is redone then")
 	fs.Func("log-level", "debug, info, warn or error (default info)", func(s string) error {
 		return c.LogLevel.UnmarshalText([]byte(s))
 	})

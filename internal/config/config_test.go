@@ -45,7 +45,7 @@ func TestDefaults(t *testing.T) {
 	if c.RenderPageTimeout != time.Minute || c.ProofTimeout != 30*time.Minute || c.RenderMemoryMB != 192 {
 		t.Errorf("render limits = %s a page, %s a proof, %d MiB", c.RenderPageTimeout, c.ProofTimeout, c.RenderMemoryMB)
 	}
-	if c.CallbackTimeout != 10*time.Second || c.CallbackLease != 10*time.Second || c.PipelineLease != 2*time.Minute {
+	if c.CallbackTimeout != 10*time.Second || c.CallbackLease != 10*time.Second || c.PipelineLease != 10*time.Second {
 		t.Errorf("callback timeout and leases = %s, %s, %s", c.CallbackTimeout, c.CallbackLease, c.PipelineLease)
 	}
 	if p := c.DBPool(); p != (postgres.Pool{MaxConns: 20, MaxLifetime: time.Hour}) {
@@ -92,7 +92,7 @@ func TestValidateFillsDefaults(t *testing.T) {
 	if err := c.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	if c.CallbackTimeout != 10*time.Second || c.CallbackLease != 10*time.Second || c.PipelineLease != 2*time.Minute {
+	if c.CallbackTimeout != 10*time.Second || c.CallbackLease != 10*time.Second || c.PipelineLease != 10*time.Second {
 		t.Errorf("callback timeout and leases = %s, %s, %s", c.CallbackTimeout, c.CallbackLease, c.PipelineLease)
 	}
 }

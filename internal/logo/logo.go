@@ -50,11 +50,17 @@ type Config struct {
 	RetryFailedAfter time.Duration
 	// Workers is how many logos are fetched at once. Default 2.
 	Workers int
-	// Lease is how long a claim lasts; a crashed process's logos are
-	// fetched by another after it. Default 2 minutes.
+	// Lease is how long a claim lasts; a killed process's logos are
+	// fetched by another after it. It is not renewed: a fetch ends
+	// within Timeout, and storing a checked logo (1 MiB at most) takes
+	// moments. Default Timeout plus 15 seconds (30 s): a lease that
+	// still runs out costs a second fetch, as the first's FinishLogo is
+	// then refused (store.ErrStale), never a wrong logo.
 	Lease time.Duration
 	// Poll is how often the store is asked for work when nothing wakes
-	// the service (other processes' requests). Default 10 seconds.
+	// the service (other processes' requests, leases that ran out).
+	// Default 5 seconds: a killed process's logo waits at most Lease and
+	// Poll, and the customer page shows the shop's name meanwhile.
 	Poll time.Duration
 	// Version goes into the User-Agent: AtomyxSubmit/<Version> (logo
 	// fetch). Default "unknown".
@@ -117,10 +123,10 @@ func New(cfg Config) (*Service, error) {
 		cfg.Workers = 2
 	}
 	if cfg.Lease <= 0 {
-		cfg.Lease = 2 * time.Minute
+		cfg.Lease = cfg.Timeout + 15*time.Second
 	}
 	if cfg.Poll <= 0 {
-		cfg.Poll = 10 * time.Second
+		cfg.Poll = 5 * time.Second
 	}
 	if cfg.Version == "" {
 		cfg.Version = "unknown"
