@@ -214,3 +214,10 @@ func Open(ctx context.Context, blobURL, defaultDir string, o S3Options) (Store, 
 	}
 	return nil, fmt.Errorf("--blob-url %q: use s3://bucket?… or leave it empty for files in the data directory", blobURL)
 }
+
+// Bucket returns the client, the bucket and the prefix of every key, for
+// what keeps its own objects beside Submit's files: tusd's S3 store keeps
+// unfinished resumable uploads under the prefix's "uploads/".
+func (s *S3) Bucket() (client *s3.Client, bucket, prefix string) {
+	return s.client, s.bucket, s.prefix
+}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/atomyx/submit/internal/api"
+	"github.com/atomyx/submit/internal/blob"
 	"github.com/atomyx/submit/internal/callback"
 	"github.com/atomyx/submit/internal/config"
 	"github.com/atomyx/submit/internal/disk"
@@ -27,12 +28,14 @@ import (
 	"github.com/atomyx/submit/internal/preflight"
 	"github.com/atomyx/submit/internal/requestid"
 	"github.com/atomyx/submit/internal/store"
+	"github.com/atomyx/submit/internal/store/postgres"
 	"github.com/atomyx/submit/internal/vault"
 	"github.com/atomyx/submit/internal/web"
 	"github.com/atomyx/submit/internal/workflow"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	tusd "github.com/tus/tusd/v2/pkg/handler"
 )
 
 // runServe wires every part of Submit by hand, in one place, and runs it
@@ -137,7 +140,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 	}
 	services := []service{
 		&workflow.Sweeper{Service: flow, Logger: log}, &operator.SessionSweeper{Store: st, Logger: log},
-		&web.UploadSweeper{DataDir: cfg.DataDir, Logger: log}, callbacks, pipe, logos,
+		&web.UploadSweeper{DataDir: cfg.DataDir, Bucket: uploadBucket(art.Blobs), Logger: log}, callbacks, pipe, logos,
 	}
 
 	reg := prometheus.NewRegistry()
@@ -161,6 +164,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 		Store: st, Workflow: flow, Logger: log, Metrics: metrics,
 		PublicURL: cfg.PublicURL, DataDir: cfg.DataDir, Logos: logos,
 		Disk: floor, MaxUnfinishedUploads: cfg.MaxUnfinishedUploads, MaxUnfinishedBytes: cfg.MaxUnfinishedUploadMB << 20,
+		UploadBucket: uploadBucket(art.Blobs), UploadLocker: uploadLocker(st),
 	})
 	pages.Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
@@ -189,6 +193,24 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout io.
 		slog.Bool("postgres", cfg.Postgres()), slog.String("version", version()))
 	r := &runner{srv: srv, services: services, timeout: cfg.ShutdownTimeout, log: log}
 	return r.run(ctx, ln)
+}
+
+// uploadBucket is where unfinished resumable uploads are kept: the S3
+// bucket of the files, shared by every process, or nil for the data
+// directory.
+func uploadBucket(blobs blob.Store) *blob.S3 {
+	s3, _ := blobs.(*blob.S3)
+	return s3
+}
+
+// uploadLocker locks a resumable upload across every process of the
+// PostgreSQL database; nil, on SQLite, locks within the one process that
+// holds the data directory.
+func uploadLocker(st store.Store) tusd.Locker {
+	if pg, ok := st.(*postgres.DB); ok {
+		return pg.UploadLocker()
+	}
+	return nil
 }
 
 // pinger is a database readyz asks whether it answers.

@@ -7,8 +7,10 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/atomyx/submit/internal/id"
 	"github.com/atomyx/submit/internal/job"
@@ -21,18 +23,19 @@ import (
 
 // tusUploads serves resumable uploads with the tus protocol, through
 // tusd's handler: a connection that drops on a 300 MB file resumes where it
-// stopped instead of starting over. Unfinished uploads are kept on local
-// disk under DataDir/tus, so a resume must reach the same process: behind
-// a load balancer, pin /u/{token}/tus/ to one process per token, or the
-// script falls back to starting the upload again.
+// stopped instead of starting over. Unfinished uploads are kept in the
+// blob bucket when it is S3 (Deps.UploadBucket), where every process can
+// resume them under a lock that holds across processes
+// (Deps.UploadLocker); otherwise on local disk under DataDir/tus, where
+// only this process can.
 //
-// Upload ids are the job's id and a random token (newUploadID), and a
-// request whose id has any other shape is refused before tusd sees it:
-// tusd's file store joins the id into a path, so one link could otherwise
-// reach another link's upload, or files outside the directory.
+// Upload ids are the job's id and a random token (newUploadID), with the
+// S3 store's multipart upload id after a "+", and a request whose id has
+// any other shape is refused before tusd sees it (tusBackend.validID):
+// one link must never reach another link's upload.
 type tusUploads struct {
 	w     *Web
-	dir   string
+	dir   string // of the file store; "" with S3
 	store *uploadStore
 
 	once sync.Once
@@ -42,25 +45,42 @@ type tusUploads struct {
 
 type jobKey struct{}
 
-func newTusUploads(w *Web, dir string) *tusUploads {
-	store := &uploadStore{
-		files: filestore.New(dir), disk: w.d.Disk, log: w.log,
+func newTusUploads(w *Web) *tusUploads {
+	t := &tusUploads{w: w}
+	var backend tusBackend
+	if w.d.UploadBucket != nil {
+		// Chunks are spooled where blob storage spools its files.
+		backend = newS3Backend(w.d.UploadBucket, filepath.Join(w.d.DataDir, "tmp"))
+	} else {
+		t.dir = tusDir(w.d.DataDir)
+		backend = fileBackend{filestore.New(t.dir)}
+	}
+	locker := w.d.UploadLocker
+	if locker == nil {
+		locker = memorylocker.New()
+	}
+	t.store = &uploadStore{
+		backend: backend, locker: locker, disk: w.d.Disk, log: w.log,
 		maxCount: w.d.MaxUnfinishedUploads, maxBytes: w.d.MaxUnfinishedBytes,
 	}
-	return &tusUploads{w: w, dir: dir, store: store}
+	return t
 }
 
 // handler makes the tusd handler on first use, so that a server whose
 // customers never upload creates no directory.
 func (t *tusUploads) handler() (*tusd.UnroutedHandler, error) {
 	t.once.Do(func() {
-		if err := os.MkdirAll(t.dir, 0o750); err != nil {
+		dir := t.dir
+		if dir == "" {
+			dir = filepath.Join(t.w.d.DataDir, "tmp")
+		}
+		if err := os.MkdirAll(dir, 0o750); err != nil {
 			t.err = fmt.Errorf("make upload directory: %w", err)
 			return
 		}
 		composer := tusd.NewStoreComposer()
 		t.store.UseIn(composer)
-		memorylocker.New().UseIn(composer)
+		composer.UseLocker(t.store.locker)
 		t.h, t.err = tusd.NewUnroutedHandler(tusd.Config{
 			StoreComposer: composer, BasePath: "/u/tus/", MaxSize: t.w.maxUpload(),
 			DisableDownload: true, DisableConcatenation: true,
@@ -86,7 +106,7 @@ func (t *tusUploads) serve(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	uploadID := r.PathValue("id") // unescaped: %2F is a slash here
-	if uploadID != "" && !isUploadIDOf(j.ID, uploadID) {
+	if uploadID != "" && !t.store.backend.validID(j.ID, uploadID) {
 		writeJSON(rw, http.StatusNotFound, map[string]string{"error": "This upload does not belong to this link. Start the upload again."})
 		return
 	}
@@ -138,7 +158,8 @@ const uploadTokenBytes = 16
 func newUploadID(jobID string) string { return jobID + "-" + id.Token(uploadTokenBytes) }
 
 // isUploadIDOf reports whether s is exactly of the shape newUploadID
-// mints for the job: nothing else may reach the file store.
+// mints for the job: nothing else may reach the file store, which joins
+// the id into a path.
 func isUploadIDOf(jobID, s string) bool {
 	token, ok := strings.CutPrefix(s, jobID+"-")
 	if !ok || len(token) != base64.RawURLEncoding.EncodedLen(uploadTokenBytes) {
@@ -156,16 +177,27 @@ func looksLikePDF(name, typ string) bool {
 // copy, whatever the outcome: a refused file is not kept.
 func (t *tusUploads) finish(hook tusd.HookEvent) (tusd.HTTPResponse, error) {
 	j, _ := hook.Context.Value(jobKey{}).(job.Job)
-	bin, info := hook.Upload.Storage[filestore.StorageKeyPath], hook.Upload.Storage[filestore.StorageKeyInfoPath]
-	defer os.Remove(info)
-	defer os.Remove(bin)
-	f, err := os.Open(bin)
+	up, err := t.store.backend.GetUpload(hook.Context, hook.Upload.ID)
+	if err != nil {
+		return tusd.HTTPResponse{}, fmt.Errorf("open finished upload: %w", err)
+	}
+	defer func() {
+		// Not the request's context: a customer who leaves now must not
+		// leave the upload behind.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(hook.Context), time.Minute)
+		defer cancel()
+		if err := t.store.backend.AsTerminatableUpload(up).Terminate(ctx); err != nil {
+			t.w.log.WarnContext(ctx, "delete a finished upload", "upload", hook.Upload.ID, "error", err)
+		}
+	}()
+	f, err := up.GetReader(hook.Context)
 	if err != nil {
 		return tusd.HTTPResponse{}, fmt.Errorf("open finished upload: %w", err)
 	}
 	defer f.Close()
 	// The copy into storage takes the file's size again until the tus
-	// copy is removed: hold it against the disk's floor as it is written.
+	// copy is removed (or, from S3, while blob storage spools it): hold it
+	// against the disk's floor as it is written.
 	body, release, err := t.w.d.Disk.ReserveBody(hook.Upload.Size, hook.Upload.Size, f)
 	if err == nil {
 		defer release()

@@ -7,14 +7,11 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
-	"sync"
+	"time"
 
 	"github.com/atomyx/submit/internal/disk"
 	"github.com/atomyx/submit/internal/workflow"
-	"github.com/tus/tusd/v2/pkg/filestore"
 	tusd "github.com/tus/tusd/v2/pkg/handler"
 )
 
@@ -27,20 +24,23 @@ const (
 	resumeOrWait = "To continue one, choose the same file again. Unfinished uploads are cleared after a day; then you can start a new one."
 )
 
-// uploadStore is tusd's file store with Submit's limits on top: one job
-// may have only so many unfinished uploads, of only so many bytes
+// uploadStore is tusd's store (tusBackend) with Submit's limits on top:
+// one job may have only so many unfinished uploads, of only so many bytes
 // together; an upload is accepted, and each chunk written, only while the
-// disk keeps its floor; and a chunk the disk refuses deletes its upload,
-// so that no partial file keeps the disk full.
+// data directory's disk keeps its floor for what lands there; and a chunk
+// the store refuses deletes its upload, so that no partial file keeps the
+// disk full.
+//
+// The job's uploads are counted in the store, so with the S3 store the cap
+// holds across processes; counting and creating are one step under the
+// job's lock of the locker (across processes with PostgreSQL's).
 type uploadStore struct {
-	files    filestore.FileStore
+	backend  tusBackend
+	locker   tusd.Locker
 	disk     *disk.Floor
 	maxCount int   // unfinished uploads per job
 	maxBytes int64 // their declared sizes together
 	log      *slog.Logger
-
-	// mu makes counting a job's uploads and adding one a single step.
-	mu sync.Mutex
 }
 
 // UseIn makes the store tusd's core and terminater: no concatenation, no
@@ -52,18 +52,22 @@ func (s *uploadStore) UseIn(c *tusd.StoreComposer) {
 
 // NewUpload creates an upload once the job has room for it.
 func (s *uploadStore) NewUpload(ctx context.Context, info tusd.FileInfo) (tusd.Upload, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.admit(ctx, info); err != nil {
+	jobID, _, _ := strings.Cut(info.ID, "-") // ids are minted by newUploadID
+	lock, err := s.locker.NewLock("new-upload/" + jobID)
+	if err == nil {
+		lctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		err = lock.Lock(lctx, func() {})
+		cancel()
+	}
+	if err != nil {
+		return nil, s.writeFailed(ctx, info.ID, err)
+	}
+	defer lock.Unlock()
+	if err := s.admit(ctx, jobID, info); err != nil {
 		return nil, err
 	}
-	up, err := s.files.NewUpload(ctx, info)
+	up, err := s.backend.NewUpload(ctx, info)
 	if err != nil {
-		// The data file may exist without its info, or an empty info
-		// (the disk refused its write) that would count against the
-		// job's cap until the sweep.
-		_ = os.Remove(filepath.Join(s.files.Path, info.ID))
-		_ = os.Remove(filepath.Join(s.files.Path, info.ID+".info"))
 		return nil, s.writeFailed(ctx, info.ID, err)
 	}
 	return &diskUpload{Upload: up, store: s}, nil
@@ -71,7 +75,7 @@ func (s *uploadStore) NewUpload(ctx context.Context, info tusd.FileInfo) (tusd.U
 
 // GetUpload opens an upload; the id was checked by tusUploads.serve.
 func (s *uploadStore) GetUpload(ctx context.Context, id string) (tusd.Upload, error) {
-	up, err := s.files.GetUpload(ctx, id)
+	up, err := s.backend.GetUpload(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -83,11 +87,20 @@ func (s *uploadStore) AsTerminatableUpload(up tusd.Upload) tusd.TerminatableUplo
 	return up.(*diskUpload)
 }
 
+// copies is how many copies of an upload's bytes the data directory's
+// disk holds at most: in the file store, the upload and then its copy
+// into storage; with S3, only the copy, which blob storage spools there
+// (chunks pass through on their way to the bucket).
+func (s *uploadStore) copies() int64 {
+	if s.backend.onDisk() {
+		return 2
+	}
+	return 1
+}
+
 // admit refuses a new upload that would pass the job's caps, or that the
-// disk has no room for: the file arrives in the upload directory and is
-// then copied into storage, so for a moment it takes twice its size.
-func (s *uploadStore) admit(ctx context.Context, info tusd.FileInfo) error {
-	jobID, _, _ := strings.Cut(info.ID, "-") // ids are minted by newUploadID
+// disk has no room for.
+func (s *uploadStore) admit(ctx context.Context, jobID string, info tusd.FileInfo) error {
 	count, size, err := s.unfinished(ctx, jobID)
 	if err != nil {
 		return s.writeFailed(ctx, info.ID, err)
@@ -101,7 +114,7 @@ func (s *uploadStore) admit(ctx context.Context, info tusd.FileInfo) error {
 			"This order already has unfinished uploads, and with this file they would come to more than %s. %s",
 			workflow.FormatBytes(s.maxBytes), resumeOrWait), http.StatusConflict)
 	}
-	release, err := s.disk.Reserve(2 * info.Size)
+	release, err := s.disk.Reserve(s.copies() * info.Size)
 	if err != nil {
 		return s.noRoom(ctx, err)
 	}
@@ -109,20 +122,16 @@ func (s *uploadStore) admit(ctx context.Context, info tusd.FileInfo) error {
 	return nil
 }
 
-// unfinished counts the job's uploads in the directory and adds up their
+// unfinished counts the job's uploads in the store and adds up their
 // declared sizes.
 func (s *uploadStore) unfinished(ctx context.Context, jobID string) (count int, size int64, err error) {
-	entries, err := os.ReadDir(s.files.Path)
+	ids, err := s.backend.list(ctx, jobID+"-")
 	if err != nil {
-		return 0, 0, fmt.Errorf("list unfinished uploads: %w", err)
+		return 0, 0, err
 	}
-	for _, e := range entries {
-		id, ok := strings.CutSuffix(e.Name(), ".info")
-		if !ok || !strings.HasPrefix(id, jobID+"-") {
-			continue
-		}
+	for _, id := range ids {
 		count++
-		if up, err := s.files.GetUpload(ctx, id); err == nil {
+		if up, err := s.backend.GetUpload(ctx, id); err == nil {
 			info, _ := up.GetInfo(ctx)
 			size += info.Size
 		}
@@ -150,7 +159,7 @@ func (s *uploadStore) writeFailed(ctx context.Context, id string, err error) err
 	return tusd.NewError("ERR_NOT_SAVED", msgNotSaved, http.StatusServiceUnavailable)
 }
 
-// diskUpload is one upload of the file store, written within the floor.
+// diskUpload is one upload of the store, written within the disk's floor.
 type diskUpload struct {
 	tusd.Upload
 	store *uploadStore
@@ -169,7 +178,7 @@ func (u *diskUpload) WriteChunk(ctx context.Context, offset int64, src io.Reader
 	if err != nil {
 		return 0, err
 	}
-	need := 2*info.Size - offset
+	need := u.store.copies()*info.Size - offset
 	body, release, err := u.store.disk.ReserveBody(need, need, src)
 	if err != nil {
 		return 0, u.store.noRoom(ctx, err)
@@ -187,5 +196,5 @@ func (u *diskUpload) WriteChunk(ctx context.Context, offset int64, src io.Reader
 
 // Terminate deletes the upload's data and info.
 func (u *diskUpload) Terminate(ctx context.Context) error {
-	return u.store.files.AsTerminatableUpload(u.Upload).Terminate(ctx)
+	return u.store.backend.AsTerminatableUpload(u.Upload).Terminate(ctx)
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/atomyx/submit/internal/blob"
 	"github.com/atomyx/submit/internal/periodic"
 )
 
@@ -20,11 +22,18 @@ func tusDir(dataDir string) string { return filepath.Join(dataDir, "tus") }
 // UploadSweeper is the background service that deletes resumable uploads
 // abandoned half-way: a customer who closes the tab at 40 % of a 900 MB
 // file leaves 360 MB under DataDir/tus, and nothing else would ever remove
-// it. An upload is abandoned when neither its data nor its info file has
-// been written for MaxAge; one still being sent is written every few
-// seconds. Every process runs one over its own directory.
+// it. An upload is abandoned when nothing of it has been written for
+// MaxAge; one still being sent is written every few seconds.
+//
+// On local disk every process sweeps its own directory. In the S3 bucket
+// (Bucket set) every process sweeps the same uploads: deleting one twice
+// is harmless, and one written within MaxAge is never deleted.
 type UploadSweeper struct {
 	DataDir string
+	// Bucket, when set, is the blob bucket whose "uploads/" hold the
+	// unfinished uploads (web.Deps.UploadBucket); DataDir is then not
+	// swept.
+	Bucket *blob.S3
 	// MaxAge is how long an untouched upload is kept, so that a customer
 	// can still resume it. Default 24 hours.
 	MaxAge time.Duration
@@ -63,6 +72,10 @@ func (s *UploadSweeper) sweep(ctx context.Context) {
 // how many it deleted. A directory that does not exist (no customer ever
 // uploaded) is not an error.
 func (s *UploadSweeper) Sweep(ctx context.Context, now time.Time) (int, error) {
+	cutoff := now.Add(-cmp.Or(s.MaxAge, 24*time.Hour))
+	if s.Bucket != nil {
+		return newS3Backend(s.Bucket, "").sweep(ctx, cutoff)
+	}
 	dir := tusDir(s.DataDir)
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -71,7 +84,6 @@ func (s *UploadSweeper) Sweep(ctx context.Context, now time.Time) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	cutoff := now.Add(-cmp.Or(s.MaxAge, 24*time.Hour))
 	var n int
 	var errs []error
 	for _, e := range entries {
@@ -106,4 +118,45 @@ func (s *UploadSweeper) Sweep(ctx context.Context, now time.Time) (int, error) {
 func touchedAfter(path string, t time.Time) bool {
 	st, err := os.Stat(path)
 	return err == nil && st.ModTime().After(t)
+}
+
+// sweep deletes the uploads in the bucket that nothing was written to
+// after cutoff: their info, their tail and their multipart upload with its
+// parts. (A multipart upload whose info was never written, by a process
+// killed between the two, is not listed here: the bucket's lifecycle rule
+// that aborts incomplete multipart uploads after some days removes it;
+// see docs/operations.md.)
+func (b *s3Backend) sweep(ctx context.Context, cutoff time.Time) (int, error) {
+	infos, err := b.infoObjects(ctx, "")
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	var errs []error
+	for _, o := range infos {
+		if ctx.Err() != nil {
+			return n, ctx.Err()
+		}
+		if o.modified.After(cutoff) {
+			continue
+		}
+		last, err := b.lastWritten(ctx, o)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if last.After(cutoff) {
+			continue
+		}
+		up, err := b.GetUpload(ctx, o.id)
+		if err == nil {
+			err = b.AsTerminatableUpload(up).Terminate(ctx)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("delete upload %s: %w", o.id, err))
+			continue
+		}
+		n++
+	}
+	return n, errors.Join(errs...)
 }

@@ -22,11 +22,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/atomyx/submit/internal/blob"
 	"github.com/atomyx/submit/internal/disk"
 	"github.com/atomyx/submit/internal/logo"
 	"github.com/atomyx/submit/internal/metric"
 	"github.com/atomyx/submit/internal/store"
 	"github.com/atomyx/submit/internal/workflow"
+	tusd "github.com/tus/tusd/v2/pkg/handler"
 )
 
 // webStore is what the customer pages read: the job behind a link, its
@@ -57,8 +59,18 @@ type Deps struct {
 	// PublicURL is the base of upload links. An https URL makes cookies
 	// Secure and __Host- prefixed.
 	PublicURL string
-	// DataDir holds unfinished resumable uploads, under DataDir/tus.
+	// DataDir holds unfinished resumable uploads, under DataDir/tus,
+	// unless UploadBucket is set.
 	DataDir string
+	// UploadBucket, when set, keeps unfinished resumable uploads in the
+	// blob bucket under "uploads/" (tusd's S3 store), so that any process
+	// sharing the bucket can resume them. Nil keeps them under DataDir.
+	UploadBucket *blob.S3
+	// UploadLocker keeps two requests from writing one resumable upload
+	// at once. Nil is tusd's memorylocker, which holds within this
+	// process only: enough for one process, as on SQLite; several
+	// processes need one that holds across them (postgres.UploadLocker).
+	UploadLocker tusd.Locker
 	// Disk is the free space uploads must leave on DataDir's disk; nil
 	// checks nothing.
 	Disk *disk.Floor
@@ -127,7 +139,7 @@ func New(d Deps) *Web {
 		cookie:  newCookieConfig(d.PublicURL), origin: newOriginCheck(d.PublicURL),
 		hub: newHub(d.Store, d.Logger, done), done: done,
 	}
-	w.tus = newTusUploads(w, tusDir(d.DataDir))
+	w.tus = newTusUploads(w)
 	return w
 }
 
