@@ -98,7 +98,7 @@ func (w *Worker) record(ctx context.Context, d store.Delivery, q request, r Resu
 			Response: r.Response, Error: r.Error,
 		},
 	}
-	_, err := w.cfg.Store.RecordAttempt(ctx, p)
+	err := w.recorder.record(ctx, p)
 	attrs := []any{
 		"delivery", d.ID, "event", q.eventType, "attempt", q.attempt, "host", store.HostKey(d.URL),
 		"status", r.StatusCode, "duration", r.Duration.Round(time.Millisecond), "outcome", outcome,

@@ -26,7 +26,7 @@ const Timeout = 10 * time.Second
 type deliveryStore interface {
 	ClaimDeliveries(ctx context.Context, p store.ClaimParams) ([]store.ClaimedDelivery, error)
 	NextDeliveryAt(ctx context.Context) (time.Time, error)
-	RecordAttempt(ctx context.Context, p store.AttemptParams) (store.Delivery, error)
+	RecordAttempts(ctx context.Context, ps []store.AttemptParams) ([]error, error)
 	RenewDeliveries(ctx context.Context, p store.RenewDeliveriesParams) error
 	CreateDelivery(ctx context.Context, d store.Delivery) error
 	ListSigningSecrets(ctx context.Context, tenantID string, at time.Time) ([]store.SigningSecret, error)
@@ -85,9 +85,10 @@ type Worker struct {
 	mu       sync.Mutex
 	running  bool
 	cancel   context.CancelFunc // ends the claim loop
-	endBeat  context.CancelFunc // ends the heartbeat, once nothing is in flight
+	endBeat  context.CancelFunc // ends the heartbeat and the recorder, once nothing is in flight
 	loopDone chan struct{}
 	beatDone chan struct{}
+	recorder *recorder
 	sends    sync.WaitGroup
 	sendCtx  context.Context
 	nextWake time.Time // when the loop wakes by itself
@@ -134,7 +135,7 @@ func New(cfg Config) (*Worker, error) {
 		host, _ := os.Hostname()
 		cfg.Name = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), id.Token(4))
 	}
-	w := &Worker{cfg: cfg, wake: make(chan struct{}, 1)}
+	w := &Worker{cfg: cfg, wake: make(chan struct{}, 1), recorder: newRecorder(cfg.Store)}
 	w.slots.init(cfg.Concurrency)
 	return w, nil
 }
@@ -174,14 +175,19 @@ func (w *Worker) Start(ctx context.Context) error {
 		return errors.New("callback worker: already started")
 	}
 	loopCtx, cancel := context.WithCancel(ctx)
-	beatCtx, endBeat := context.WithCancel(ctx)
+	// Not ended with ctx: an attempt the receiver answered is recorded
+	// even when ctx cuts the others off.
+	beatCtx, endBeat := context.WithCancel(context.WithoutCancel(ctx))
 	w.running, w.cancel, w.endBeat = true, cancel, endBeat
 	w.sendCtx = ctx // Stop lets attempts finish, ctx cuts them off
 	w.loopDone, w.beatDone = make(chan struct{}), make(chan struct{})
 	go w.run(loopCtx)
+	var both sync.WaitGroup
+	both.Go(func() { w.heartbeat(beatCtx) })
+	both.Go(func() { w.recorder.run(beatCtx) })
 	go func() {
-		defer close(w.beatDone)
-		w.heartbeat(beatCtx)
+		both.Wait()
+		close(w.beatDone)
 	}()
 	w.cfg.Logger.Debug("callback worker started", "worker", w.cfg.Name)
 	return nil

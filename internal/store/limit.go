@@ -71,4 +71,3 @@ type DeleteSignInTriesParams struct {
 	Subject string
 	Before  time.Time
 }
-

@@ -158,6 +158,11 @@ type Store interface {
 	// lost (another worker has the delivery now), so the attempt is not
 	// counted twice.
 	RecordAttempt(ctx context.Context, p AttemptParams) (Delivery, error)
+	// RecordAttempts records several attempts in one transaction, as
+	// RecordAttempt each, so that one commit serves them all. errs has one
+	// entry per attempt: nil, or ErrStale or ErrNotFound as RecordAttempt
+	// would return; err means that none was recorded.
+	RecordAttempts(ctx context.Context, ps []AttemptParams) (errs []error, err error)
 	// Delivery returns one delivery of the tenant's.
 	Delivery(ctx context.Context, tenantID, deliveryID string) (Delivery, error)
 	// ListDeliveries returns a job's deliveries in event sequence order.

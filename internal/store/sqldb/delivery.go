@@ -245,10 +245,51 @@ func (db *DB) loadClaimed(ctx context.Context, tx *sql.Tx, ids []string) ([]stor
 }
 
 // RecordAttempt stores one attempt and the delivery's new state in one
-// transaction, and clears the lease. The attempt's number is the one its
-// claim counted (attempts_started), whatever p.Attempt.Number says, so that
-// numbers never repeat, not even after an attempt a crash cut off.
+// transaction, and clears the lease (RecordAttempts, for one).
 func (db *DB) RecordAttempt(ctx context.Context, p store.AttemptParams) (store.Delivery, error) {
+	var tenantID string
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		tenantID, err = db.recordAttempt(ctx, tx, p)
+		return err
+	})
+	if err != nil {
+		return store.Delivery{}, fmt.Errorf("record attempt on %s: %w", p.DeliveryID, err)
+	}
+	return db.Delivery(ctx, tenantID, p.DeliveryID)
+}
+
+// RecordAttempts records several attempts in one transaction, so that one
+// commit serves them all: on PostgreSQL a commit waits for its WAL to
+// reach the disk, and the callback worker records an attempt per
+// delivery. errs has one entry per attempt, nil when it was recorded;
+// err is set when the transaction failed and nothing was.
+func (db *DB) RecordAttempts(ctx context.Context, ps []store.AttemptParams) (errs []error, err error) {
+	err = db.inTx(ctx, func(tx *sql.Tx) error {
+		errs = make([]error, len(ps))
+		for i, p := range ps {
+			_, err := db.recordAttempt(ctx, tx, p)
+			switch {
+			case errors.Is(err, store.ErrStale) || errors.Is(err, store.ErrNotFound):
+				errs[i] = fmt.Errorf("record attempt on %s: %w", p.DeliveryID, err)
+			case err != nil:
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("record %d attempts: %w", len(ps), err)
+	}
+	return errs, nil
+}
+
+// recordAttempt ends one attempt inside tx and returns the delivery's
+// tenant. The attempt's number is the one its claim counted
+// (attempts_started), whatever p.Attempt.Number says, so that numbers never
+// repeat, not even after an attempt a crash cut off. ErrStale when the
+// lease was lost, ErrNotFound when the delivery is gone; neither writes.
+func (db *DB) recordAttempt(ctx context.Context, tx *sql.Tx, p store.AttemptParams) (string, error) {
 	a := p.Attempt
 	finished := db.t(a.StartedAt.Add(a.Duration))
 	var next, delivered, failed any
@@ -260,50 +301,59 @@ func (db *DB) RecordAttempt(ctx context.Context, p store.AttemptParams) (store.D
 	case store.DeliveryFailed:
 		failed = finished
 	default:
-		return store.Delivery{}, fmt.Errorf("record attempt on %s: unknown outcome %q", p.DeliveryID, p.Outcome)
+		return "", fmt.Errorf("unknown outcome %q", p.Outcome)
 	}
-	var d store.Delivery
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		var tenantID string
-		// Matching lease_owner is what makes a lost lease ErrStale: once
-		// another worker claims the delivery, this worker's attempt no
-		// longer changes it.
-		err := tx.QueryRowContext(ctx, `UPDATE deliveries SET state = $1, attempts = attempts + 1,
-			attempts_left = CASE WHEN attempts_left > 0 THEN attempts_left - 1 ELSE 0 END,
-			next_attempt_at = COALESCE($2, next_attempt_at), delivered_at = COALESCE($3, delivered_at),
-			failed_at = COALESCE($4, failed_at), last_attempt_at = $5, last_status = $6,
-			last_error = $7, lease_owner = NULL, lease_until = NULL
-			WHERE id = $8 AND lease_owner = $9 AND state = $10
-			RETURNING attempts_started, tenant_id`,
-			p.Outcome, next, delivered, failed, db.t(a.StartedAt), a.StatusCode, a.Error,
-			p.DeliveryID, p.Worker, store.DeliveryPending).Scan(&a.Number, &tenantID)
-		if errors.Is(err, sql.ErrNoRows) {
-			return whyNotLeased(ctx, tx, p.DeliveryID)
+	// $1 to $10 end the attempt; $11 to $17 are the attempt's own row.
+	// Matching lease_owner is what makes a lost lease ErrStale: once
+	// another worker claims the delivery, this worker's attempt no longer
+	// changes it.
+	args := []any{p.Outcome, next, delivered, failed, db.t(a.StartedAt), a.StatusCode, a.Error,
+		p.DeliveryID, p.Worker, store.DeliveryPending,
+		a.ID, p.DeliveryID, db.t(a.StartedAt), int64(a.Duration), a.StatusCode, a.Response, a.Error}
+	var tenantID string
+	var err error
+	if db.d.WritableCTE {
+		// One statement, one round trip.
+		err = tx.QueryRowContext(ctx, `WITH d AS (`+endAttempt+` RETURNING attempts_started, tenant_id),
+			a AS (INSERT INTO delivery_attempts
+				(id, delivery_id, number, started_at, duration_ns, status_code, response, error)
+				SELECT $11, $12, d.attempts_started, $13, $14, $15, $16, $17 FROM d)
+			SELECT tenant_id FROM d`, args...).Scan(&tenantID)
+	} else {
+		var number int
+		err = tx.QueryRowContext(ctx, endAttempt+` RETURNING attempts_started, tenant_id`,
+			args[:10]...).Scan(&number, &tenantID)
+		if err == nil {
+			_, err = tx.ExecContext(ctx, `INSERT INTO delivery_attempts
+				(id, delivery_id, number, started_at, duration_ns, status_code, response, error)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, a.ID, p.DeliveryID, number, db.t(a.StartedAt),
+				int64(a.Duration), a.StatusCode, a.Response, a.Error)
 		}
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO delivery_attempts
-			(id, delivery_id, number, started_at, duration_ns, status_code, response, error)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-			a.ID, p.DeliveryID, a.Number, db.t(a.StartedAt), int64(a.Duration), a.StatusCode,
-			a.Response, a.Error); err != nil {
-			return fmt.Errorf("insert attempt %s: %w", a.ID, db.conflict(err))
-		}
-		d, err = db.delivery(ctx, tx, tenantID, p.DeliveryID)
-		return err
-	})
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", whyNotLeased(ctx, tx, p.DeliveryID)
+	}
 	if err != nil {
-		return store.Delivery{}, fmt.Errorf("record attempt on %s: %w", p.DeliveryID, err)
+		return "", fmt.Errorf("insert attempt %s: %w", a.ID, db.conflict(err))
 	}
-	return d, nil
+	return tenantID, nil
 }
 
+// endAttempt ends an attempt on a delivery its worker holds: $1 outcome,
+// $2 next attempt, $3 delivered, $4 failed, $5 started, $6 status,
+// $7 error, $8 delivery, $9 worker, $10 pending.
+const endAttempt = `UPDATE deliveries SET state = $1, attempts = attempts + 1,
+	attempts_left = CASE WHEN attempts_left > 0 THEN attempts_left - 1 ELSE 0 END,
+	next_attempt_at = COALESCE($2, next_attempt_at), delivered_at = COALESCE($3, delivered_at),
+	failed_at = COALESCE($4, failed_at), last_attempt_at = $5, last_status = $6,
+	last_error = $7, lease_owner = NULL, lease_until = NULL
+	WHERE id = $8 AND lease_owner = $9 AND state = $10`
+
 // whyNotLeased tells a missing delivery from one whose lease is lost.
-func whyNotLeased(ctx context.Context, tx *sql.Tx, deliveryID string) error {
+func whyNotLeased(ctx context.Context, q querier, deliveryID string) error {
 	var state string
 	var owner sql.NullString
-	err := tx.QueryRowContext(ctx, `SELECT state, lease_owner FROM deliveries WHERE id = $1`,
+	err := q.QueryRowContext(ctx, `SELECT state, lease_owner FROM deliveries WHERE id = $1`,
 		deliveryID).Scan(&state, &owner)
 	if err != nil {
 		return notFound(err)

@@ -91,4 +91,3 @@ func (db *DB) DeleteSignInTries(ctx context.Context, p store.DeleteSignInTriesPa
 	}
 	return res.RowsAffected()
 }
-

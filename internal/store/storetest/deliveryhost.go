@@ -1,9 +1,11 @@
 package storetest
 
 import (
+	"errors"
 	"testing"
 	"time"
 
+	"github.com/atomyx/submit/internal/id"
 	"github.com/atomyx/submit/internal/store"
 )
 
@@ -111,5 +113,50 @@ func testRenewDeliveries(t *testing.T, s store.Store) {
 	}
 	if err := s.RenewDeliveries(t.Context(), store.RenewDeliveriesParams{Worker: "w2"}); err != nil {
 		t.Errorf("renewing nothing: %v", err)
+	}
+}
+
+// testRecordAttempts records a batch in which one attempt lost its lease:
+// the others are recorded, that one is ErrStale and changes nothing.
+func testRecordAttempts(t *testing.T, s store.Store) {
+	tn := newTenant(t, s, "acme")
+	a, b, c := newPing(t, s, tn.ID, at(0)), newPing(t, s, tn.ID, at(0)), newPing(t, s, tn.ID, at(0))
+	if cs := claim(t, s, at(0), "w1"); len(cs) != 3 {
+		t.Fatalf("claimed %d, want 3", len(cs))
+	}
+	// b's lease runs out and w2 takes it.
+	if err := s.RenewDeliveries(t.Context(), store.RenewDeliveriesParams{Worker: "w1", IDs: []string{b.ID}, Until: at(0)}); err != nil {
+		t.Fatal(err)
+	}
+	if cs := claim(t, s, at(0), "w2"); len(cs) != 1 || cs[0].Delivery.ID != b.ID {
+		t.Fatalf("w2 claimed %v, want %s", ids(cs, claimedID), b.ID)
+	}
+	attempt := func(d store.Delivery, outcome string) store.AttemptParams {
+		return store.AttemptParams{DeliveryID: d.ID, Worker: "w1", Outcome: outcome, NextAttemptAt: at(time.Minute),
+			Attempt: store.Attempt{ID: id.New(id.Attempt), DeliveryID: d.ID, StartedAt: at(0), Duration: time.Millisecond, StatusCode: 204}}
+	}
+	errs, err := s.RecordAttempts(t.Context(), []store.AttemptParams{
+		attempt(a, store.DeliveryDelivered), attempt(b, store.DeliveryDelivered), attempt(c, store.DeliveryPending)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(errs) != 3 || errs[0] != nil || !errors.Is(errs[1], store.ErrStale) || errs[2] != nil {
+		t.Fatalf("errs = %v, want nil, ErrStale, nil", errs)
+	}
+	for _, want := range []struct {
+		d     store.Delivery
+		state string
+		n     int
+	}{{a, store.DeliveryDelivered, 1}, {b, store.DeliveryPending, 0}, {c, store.DeliveryPending, 1}} {
+		got, err := s.Delivery(t.Context(), tn.ID, want.d.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.State != want.state || got.Attempts != want.n {
+			t.Errorf("%s is %s after %d attempts, want %s after %d", want.d.ID, got.State, got.Attempts, want.state, want.n)
+		}
+	}
+	if errs, err := s.RecordAttempts(t.Context(), nil); err != nil || len(errs) != 0 {
+		t.Errorf("recording nothing: %v, %v", errs, err)
 	}
 }

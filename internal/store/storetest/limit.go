@@ -155,4 +155,3 @@ func testSignInTries(t *testing.T, s store.Store) {
 		t.Error("a delete that selects nothing was accepted")
 	}
 }
-

@@ -44,6 +44,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"LeaseExpiry", testLeaseExpiry},
 		{"ClaimPerHost", testClaimPerHost},
 		{"RenewDeliveries", testRenewDeliveries},
+		{"RecordAttempts", testRecordAttempts},
 		{"Exceptions", testExceptions},
 		{"Redeliver", testRedeliver},
 		{"NextDeliveryAt", testNextDeliveryAt},

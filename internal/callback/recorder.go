@@ -1,0 +1,92 @@
+package callback
+
+import (
+	"context"
+	"sync"
+
+	"github.com/atomyx/submit/internal/store"
+)
+
+// maxBatch bounds the attempts recorded in one transaction.
+const maxBatch = 256
+
+// recorder records attempts in batches: the attempts that finish while a
+// batch is being committed go together in the next one. Each commit on
+// PostgreSQL waits for its WAL to reach the disk, about a millisecond
+// here, so one commit per attempt capped a process near a thousand
+// deliveries a second; a batch shares one. An attempt's delivery stays in
+// flight, its lease renewed, until its record is committed.
+type recorder struct {
+	store deliveryStore
+	wake  chan struct{}
+
+	mu    sync.Mutex
+	queue []*pendingRecord
+}
+
+type pendingRecord struct {
+	p    store.AttemptParams
+	done chan error // gets the outcome, once
+}
+
+func newRecorder(st deliveryStore) *recorder {
+	return &recorder{store: st, wake: make(chan struct{}, 1)}
+}
+
+// record queues p for the next batch and waits for its outcome or for ctx.
+func (r *recorder) record(ctx context.Context, p store.AttemptParams) error {
+	pr := &pendingRecord{p: p, done: make(chan error, 1)}
+	r.mu.Lock()
+	r.queue = append(r.queue, pr)
+	r.mu.Unlock()
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+	select {
+	case err := <-pr.done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// run commits batches until ctx ends. It runs until the last attempt under
+// way has been recorded (Worker.Stop ends it after that).
+func (r *recorder) run(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-r.wake:
+		}
+		for {
+			r.mu.Lock()
+			n := min(len(r.queue), maxBatch)
+			batch := r.queue[:n:n]
+			r.queue = r.queue[n:]
+			r.mu.Unlock()
+			if n == 0 {
+				break
+			}
+			r.commit(batch)
+		}
+	}
+}
+
+func (r *recorder) commit(batch []*pendingRecord) {
+	ctx, cancel := context.WithTimeout(context.Background(), recordTimeout)
+	defer cancel()
+	ps := make([]store.AttemptParams, len(batch))
+	for i, pr := range batch {
+		ps[i] = pr.p
+	}
+	errs, err := r.store.RecordAttempts(ctx, ps)
+	for i, pr := range batch {
+		if err != nil {
+			pr.done <- err
+		} else {
+			pr.done <- errs[i]
+		}
+	}
+}
