@@ -27,17 +27,24 @@ func (a *API) createJob(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	hash := requestHash(r, body)
-	if key != "" && a.replay(w, r, store.IdempotencyLookup{TenantID: c.TenantID, Livemode: c.Livemode, Key: key}, hash) {
-		return
-	}
+	// The idempotency record is looked up only when the create cannot go
+	// ahead: a retry of a valid request fails the create on the record's
+	// unique key and is answered from the record then, so a first request
+	// costs no read for it (one round trip on PostgreSQL). A retry whose
+	// body is invalid is answered from the record too, as before.
+	lookup := store.IdempotencyLookup{TenantID: c.TenantID, Livemode: c.Livemode, Key: key}
 	v, p := parseJSON(body)
 	if p != nil {
-		writeProblem(w, r, p)
+		if key == "" || !a.replay(w, r, lookup, hash) {
+			writeProblem(w, r, p)
+		}
 		return
 	}
 	req, errs := a.validator.decodeCreateJob(v)
 	if len(errs) > 0 {
-		writeProblem(w, r, errValidation(errs))
+		if key == "" || !a.replay(w, r, lookup, hash) {
+			writeProblem(w, r, errValidation(errs))
+		}
 		return
 	}
 	// The logo is recorded before the job, so that a job never names a
@@ -68,9 +75,9 @@ func (a *API) createJob(w http.ResponseWriter, r *http.Request) {
 	}
 	err = a.flow.CreateJob(r.Context(), j, rec)
 	if errors.Is(err, store.ErrConflict) && key != "" {
-		// The same key was used by a concurrent request that committed
-		// first: answer as if this were its retry.
-		if a.replay(w, r, store.IdempotencyLookup{TenantID: c.TenantID, Livemode: c.Livemode, Key: key}, hash) {
+		// The key was used before, or by a concurrent request that
+		// committed first: answer as its retry.
+		if a.replay(w, r, lookup, hash) {
 			return
 		}
 	}
