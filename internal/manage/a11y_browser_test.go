@@ -13,7 +13,7 @@ import (
 // has jobs in every status, exceptions and an audit trail: sign-in (empty
 // and refused), dashboard, jobs, one job, exceptions, settings,
 // operators, audit, Vault, account, a page that is not there, and the
-// jobs and dashboard in the other mode.
+// jobs and dashboard of test data.
 func TestBrowserAxe(t *testing.T) {
 	t.Parallel()
 	e := setup(t)

@@ -22,7 +22,8 @@ const a11yLimit = time.Minute
 // in progress, checking, findings, proof, approved, rejected, proof
 // delayed, expired, cancelled, a test job's banner, and the upload and
 // proof of a tenant whose brand colour is a light yellow that fails
-// contrast with white.
+// contrast with white, and the proof of one in a mid-grey that fails with
+// any text colour.
 func TestBrowserAxe(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
@@ -74,6 +75,8 @@ func TestBrowserAxe(t *testing.T) {
 	yellowUpload := live("PO-12", yellow)
 	yellowProof := live("PO-13", yellow)
 	e.proofReady(t, yellowProof, e.upload(t, yellowProof), 2, nil)
+	grey := live("PO-14", &job.Brand{Color: "#797979"}) // neither white nor dark text reaches 4.5:1 on it
+	e.proofReady(t, grey, e.upload(t, grey), 1, nil)
 
 	ctx := browsertest.New(t)
 	for _, tt := range []struct {
@@ -92,6 +95,7 @@ func TestBrowserAxe(t *testing.T) {
 		{"unknown link", e.srv.URL + "/u/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", `main h1`},
 		{"upload, brand #ffd400", e.url(yellowUpload, ""), `body[data-view="upload"] main`},
 		{"proof, brand #ffd400", e.url(yellowProof, ""), `body[data-view="proof"] #page-2 img`},
+		{"proof, brand #797979", e.url(grey, ""), `body[data-view="proof"] #page-1 img`},
 	} {
 		browsertest.Do(t, ctx, a11yLimit, "open "+tt.name, chromedp.Navigate(tt.url), chromedp.WaitVisible(chromedp.CSS(tt.ready)))
 		browsertest.CheckAxe(t, ctx, a11yLimit, tt.name)
