@@ -17,8 +17,13 @@ var (
 	nearly = rgb{0x11, 0x11, 0x11} // --text, the dark choice for text on the accent
 )
 
-// minContrast is WCAG 2.2's AA minimum for normal text (1.4.3).
-const minContrast = 4.5
+// minContrast is WCAG 2.2's AA minimum for normal text (1.4.3);
+// minMarkContrast its minimum for the parts of controls and graphics one
+// needs to see (1.4.11).
+const (
+	minContrast     = 4.5
+	minMarkContrast = 3
+)
 
 // palette is the brand colour and the colours derived from it so that
 // every combination the pages use stays readable, whatever colour the ERP
@@ -29,6 +34,7 @@ type palette struct {
 	Accent   string // button and progress background: the brand colour, darkened when no text colour reaches 4.5:1 on it
 	OnAccent string // text on Accent: #fff or #111, whichever contrasts more
 	Ink      string // links, focus rings, headings on the page: the brand colour darkened to 4.5:1 on --bg (and so on white)
+	Mark     string // the progress bar's fill, ticks, the current thumbnail's frame: the brand colour darkened to 3:1 on --bg
 	Tint     string // a very light wash of the accent for highlighted areas
 }
 
@@ -52,6 +58,7 @@ func newPalette(hex string) palette {
 		Accent:   accent.hex(),
 		OnAccent: on.hex(),
 		Ink:      darken(c, pageBg, minContrast).hex(),
+		Mark:     darken(c, pageBg, minMarkContrast).hex(),
 		Tint:     c.mix(white, 0.92).hex(),
 	}
 }

@@ -34,7 +34,8 @@ func TestContrast(t *testing.T) {
 
 // TestPalette: for every colour of a 16-level grid of each channel (4,096
 // brand colours), text on the button and the ink on the page's background
-// reach WCAG's 4.5:1, and a colour that already does is kept as it is.
+// reach WCAG's 4.5:1, marks 3:1, and a colour that already does is kept as
+// it is.
 func TestPalette(t *testing.T) {
 	t.Parallel()
 	for r := 0; r < 256; r += 17 {
@@ -46,6 +47,10 @@ func TestPalette(t *testing.T) {
 				accent, _ := parseHex(p.Accent)
 				on, _ := parseHex(p.OnAccent)
 				ink, _ := parseHex(p.Ink)
+				mark, _ := parseHex(p.Mark)
+				if c := contrast(mark, pageBg); c < minMarkContrast {
+					t.Errorf("%s: mark %s on the page has contrast %.2f", hex, p.Mark, c)
+				}
 				if c := contrast(accent, on); c < minContrast {
 					t.Errorf("%s: %s text on the %s button has contrast %.2f", hex, p.OnAccent, p.Accent, c)
 				}
