@@ -1,9 +1,10 @@
 // Package need is the tests' one policy for what a machine may lack:
-// PostgreSQL, Chromium, poppler, qpdf, Ghostscript, the shared corpus of
-// PDFs, root. A test asks for what it needs here. On a developer's machine
-// a missing thing skips the test, with the reason and how to get it; under
-// CI (CI=true) it fails the test, because CI installs everything and a skip
-// there would hide a test that never ran. It is imported by tests only.
+// PostgreSQL, Chromium, axe-core, poppler, qpdf, Ghostscript, the shared
+// corpus of PDFs, root. A test asks for what it needs here. On a
+// developer's machine a missing thing skips the test, with the reason and
+// how to get it; under CI (CI=true) it fails the test, because CI installs
+// everything and a skip there would hide a test that never ran. It is
+// imported by tests only.
 package need
 
 import (
@@ -85,6 +86,20 @@ func Chromium(t testing.TB) string {
 		Missing(t, "browser tests need Chromium at %s (apt-get install chromium): %v", ChromiumPath, err)
 	}
 	return ChromiumPath
+}
+
+// AxeCore returns the path of axe-core's axe.min.js, which the browser
+// tests inject into pages to check them against WCAG. It comes from npm,
+// pinned by package-lock.json in internal/browsertest/axe, so that every
+// machine checks with the same rules; .ci/run installs it with npm ci.
+func AxeCore(t testing.TB) string {
+	t.Helper()
+	dir := filepath.Join(moduleRoot(t), "internal", "browsertest", "axe")
+	path := filepath.Join(dir, "node_modules", "axe-core", "axe.min.js")
+	if _, err := os.Stat(path); err != nil {
+		Missing(t, "the accessibility tests need axe-core (cd %s && npm ci): %v", dir, err)
+	}
+	return path
 }
 
 // Corpus returns the folder of the shared corpus of PDFs, joined with

@@ -10,13 +10,31 @@ import (
 // defaultAccent is the accent of a job without a brand colour.
 const defaultAccent = "#1a73e8"
 
+// The page's backgrounds, as customer.css has them: --card and --bg.
+var (
+	white  = rgb{0xff, 0xff, 0xff}
+	pageBg = rgb{0xf8, 0xfa, 0xfc}
+	nearly = rgb{0x11, 0x11, 0x11} // --text, the dark choice for text on the accent
+)
+
+// minContrast is WCAG 2.2's AA minimum for normal text (1.4.3);
+// minMarkContrast its minimum for the parts of controls and graphics one
+// needs to see (1.4.11).
+const (
+	minContrast     = 4.5
+	minMarkContrast = 3
+)
+
 // palette is the brand colour and the colours derived from it so that
 // every combination the pages use stays readable, whatever colour the ERP
 // sent: a pale yellow brand still gets dark button text and dark links.
+// It is computed here, on the server, so that the page is readable before
+// (and without) any script.
 type palette struct {
-	Accent   string // button and progress background: the brand colour
+	Accent   string // button and progress background: the brand colour, darkened when no text colour reaches 4.5:1 on it
 	OnAccent string // text on Accent: #fff or #111, whichever contrasts more
-	Ink      string // links, focus rings, headings on white: Accent darkened to 4.5:1
+	Ink      string // links, focus rings, headings on the page: the brand colour darkened to 4.5:1 on --bg (and so on white)
+	Mark     string // the progress bar's fill, ticks, the current thumbnail's frame: the brand colour darkened to 3:1 on --bg
 	Tint     string // a very light wash of the accent for highlighted areas
 }
 
@@ -27,17 +45,36 @@ func newPalette(hex string) palette {
 	if !ok {
 		c, _ = parseHex(defaultAccent)
 	}
-	p := palette{Accent: c.hex(), OnAccent: "#ffffff"}
-	if contrast(c, rgb{0x11, 0x11, 0x11}) > contrast(c, rgb{0xff, 0xff, 0xff}) {
-		p.OnAccent = "#111111"
+	// A mid-tone (say #e0607e) reaches 4.5:1 with neither white nor #111:
+	// the button then takes a darker shade, under white text.
+	accent, on := c, white
+	switch {
+	case contrast(c, nearly) > contrast(c, white) && contrast(c, nearly) >= minContrast:
+		on = nearly
+	case contrast(c, white) < minContrast:
+		accent = darken(c, white, minContrast)
 	}
-	ink := c
-	for i := 0; i < 20 && contrast(ink, rgb{0xff, 0xff, 0xff}) < 4.5; i++ {
-		ink = ink.scale(0.88)
+	return palette{
+		Accent:   accent.hex(),
+		OnAccent: on.hex(),
+		Ink:      darken(c, pageBg, minContrast).hex(),
+		Mark:     darken(c, pageBg, minMarkContrast).hex(),
+		Tint:     c.mix(white, 0.92).hex(),
 	}
-	p.Ink = ink.hex()
-	p.Tint = c.mix(rgb{0xff, 0xff, 0xff}, 0.92).hex()
-	return p
+}
+
+// darken returns c, or the lightest shade of it towards black that has at
+// least the given contrast with bg (lighter than c). Mixing towards black
+// keeps the hue, so the shade still reads as the brand's colour. The steps
+// are of 1 %, so the answer is at most a shade darker than it needs to be.
+func darken(c, bg rgb, ratio float64) rgb {
+	for i := 0; i <= 100; i++ {
+		d := c.mix(rgb{}, float64(i)/100)
+		if contrast(d.round(), bg) >= ratio {
+			return d.round()
+		}
+	}
+	return rgb{}
 }
 
 type rgb struct{ r, g, b float64 }
@@ -61,7 +98,9 @@ func (c rgb) hex() string {
 	return fmt.Sprintf("#%02x%02x%02x", int(math.Round(c.r)), int(math.Round(c.g)), int(math.Round(c.b)))
 }
 
-func (c rgb) scale(f float64) rgb { return rgb{c.r * f, c.g * f, c.b * f} }
+// round is c as a page can show it: whole 8-bit channels, as hex writes
+// it, so that a contrast computed on it is the page's contrast.
+func (c rgb) round() rgb { return rgb{math.Round(c.r), math.Round(c.g), math.Round(c.b)} }
 
 // mix moves c towards o by t (0 keeps c, 1 gives o).
 func (c rgb) mix(o rgb, t float64) rgb {

@@ -394,25 +394,6 @@ func TestStatusAndEvents(t *testing.T) {
 	}
 }
 
-func TestPalette(t *testing.T) {
-	t.Parallel()
-	for _, c := range []string{"#ffff00", "#1A73E8", "#000", "#777777", "nonsense", ""} {
-		p := newPalette(c)
-		a, _ := parseHex(p.Accent)
-		on, _ := parseHex(p.OnAccent)
-		ink, _ := parseHex(p.Ink)
-		if contrast(a, on) < 3 {
-			t.Errorf("%s: text on the accent has contrast %.2f", c, contrast(a, on))
-		}
-		if contrast(ink, rgb{255, 255, 255}) < 4.5 {
-			t.Errorf("%s: ink %s on white has contrast %.2f", c, p.Ink, contrast(ink, rgb{255, 255, 255}))
-		}
-	}
-	if p := newPalette("nonsense"); p.Accent != defaultAccent {
-		t.Errorf("invalid colour gave %s", p.Accent)
-	}
-}
-
 // TestProofDelayed: when the pipeline gives up on a proof, an open page
 // stops saying "preparing your proof" (the spinner) and says it is
 // delayed, though the job's status and sequence do not change; when an

@@ -1,7 +1,9 @@
 // The proof viewer: pages stacked in a scrollable stage, zoom by buttons,
 // keys (+, -, 0), ctrl/⌘ + wheel or trackpad pinch, and two-finger pinch
 // on touch screens; thumbnails jump to a page; trim and bleed can be
-// hidden to see the page as it will look.
+// hidden to see the page as it will look. A screen reader hears each zoom
+// and page change through one polite live region, as "Zoom 125%" and
+// "Page 2 of 4": the picture itself tells it nothing.
 const MIN = 0.5;
 const MAX = 8;
 
@@ -10,6 +12,8 @@ export function initViewer(root) {
   const sheets = [...root.querySelectorAll(".sheet")];
   const level = root.querySelector(".zoom-level");
   const thumbs = [...root.querySelectorAll("[data-goto]")];
+  const status = root.querySelector(".viewer-status");
+  const announce = (text) => { if (status) status.textContent = text; };
   let zoom = 1;
 
   // fit makes zoom 1 show the widest page whole, within the stage.
@@ -36,6 +40,7 @@ export function initViewer(root) {
     stage.scrollLeft = px * ratio - x;
     stage.scrollTop = py * ratio - y;
     level.textContent = Math.round(z * 100) + "%"; // of the fitted size
+    announce("Zoom " + level.textContent);
   };
 
   root.querySelectorAll("[data-zoom]").forEach((b) => b.addEventListener("click", () => {
@@ -70,13 +75,17 @@ export function initViewer(root) {
     stage.focus({ preventScroll: true });
   }));
 
-  // The thumbnail of the page most in view is marked current.
+  // The thumbnail of the page most in view is marked current, and a new
+  // page in view is announced (not the first, which the heading says).
   if (thumbs.length) {
     const seen = new Map();
+    let shown = null;
     const io = new IntersectionObserver((entries) => {
       for (const en of entries) seen.set(en.target.dataset.page, en.intersectionRatio);
       const best = [...seen].sort((a, b) => b[1] - a[1])[0]?.[0];
       thumbs.forEach((t) => t.setAttribute("aria-current", String(t.dataset.goto === best)));
+      if (best && shown !== null && best !== shown) announce(`Page ${best} of ${sheets.length}`);
+      shown = best ?? shown;
     }, { root: stage, threshold: [0, 0.25, 0.5, 0.75, 1] });
     sheets.forEach((s) => io.observe(s));
   }
