@@ -1,0 +1,79 @@
+package pdffix
+
+// fixBoxes is the page boxes fix. It sets a TrimBox (and, when the page
+// carries the bleed, a BleedBox) on pages that have none and whose visible
+// page (the CropBox within the MediaBox) is exactly the ordered trim size,
+// or the trim size plus the ordered bleed on every side, in either
+// orientation: prepress would draw the same boxes, and preflight can then
+// check trim and bleed. It clips boxes that reach past the MediaBox, which
+// no printer can use. It never moves or scales the content, and never sets
+// a box on a page whose size is anything else: that is a question for the
+// customer. Pages it changes are marked in changed.
+func fixBoxes(pages []page, o Order, changed map[int]bool) []Fix {
+	var set, clipped []int
+	for i, p := range pages {
+		n := i + 1
+		visible := p.media
+		if p.crop != nil {
+			visible, _ = p.crop.within(p.media)
+		}
+		wasClipped := false
+		for _, key := range []string{"CropBox", "BleedBox", "TrimBox", "ArtBox"} {
+			b, ok := ownOrInherited(p, key)
+			if !ok {
+				continue
+			}
+			if c, outside := b.within(p.media); outside && c.width() > 0 && c.height() > 0 {
+				p.dict[key] = c.array()
+				wasClipped = true
+			}
+		}
+		if wasClipped {
+			clipped = append(clipped, n)
+			changed[p.num] = true
+		}
+		if _, has := p.dict["TrimBox"]; has || o.TrimWidth <= 0 || o.TrimHeight <= 0 {
+			continue
+		}
+		switch {
+		case sameSize(visible, o.TrimWidth, o.TrimHeight):
+			p.dict["TrimBox"] = visible.array()
+		case o.Bleed > 0 && sameSize(visible, o.TrimWidth+2*o.Bleed, o.TrimHeight+2*o.Bleed):
+			p.dict["TrimBox"] = visible.inset(o.Bleed).array()
+			if _, has := p.dict["BleedBox"]; !has {
+				p.dict["BleedBox"] = visible.array()
+			}
+		default:
+			continue
+		}
+		set = append(set, n)
+		changed[p.num] = true
+	}
+	var fixes []Fix
+	if len(clipped) > 0 {
+		fixes = append(fixes, Fix{Code: CodeBoxesClipped, Pages: clipped,
+			Message: "Some page boxes reached past the edge of the page; we trimmed them to the page."})
+	}
+	if len(set) > 0 {
+		fixes = append(fixes, Fix{Code: CodeBoxesSet, Pages: set,
+			Message: "Your pages are exactly the ordered size, but the file did not say where they are trimmed; we marked the trim (and the bleed, where your pages have it)."})
+	}
+	return fixes
+}
+
+// ownOrInherited reads a page box: from the page's own dictionary, or for
+// the CropBox, which is inherited, from the page tree.
+func ownOrInherited(p page, key string) (box, bool) {
+	if b, ok := p.own[key]; ok {
+		return b, true
+	}
+	if key == "CropBox" && p.crop != nil {
+		return *p.crop, true
+	}
+	return box{}, false
+}
+
+// sameSize reports whether b is w × h, or h × w, within tolerance.
+func sameSize(b box, w, h float64) bool {
+	return (near(b.width(), w) && near(b.height(), h)) || (near(b.width(), h) && near(b.height(), w))
+}
