@@ -1,6 +1,8 @@
 package preflight
 
 import (
+	"fmt"
+
 	"github.com/atomyx/submit/internal/pdfobj"
 	"github.com/atomyx/submit/internal/preflight/content"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
@@ -21,6 +23,20 @@ type AnnotationRef struct {
 	Index int `json:"index"`
 	// Field is a form field's name (/T, of the widget or its parent).
 	Field string `json:"field,omitempty"`
+}
+
+// Describe names the annotation for a customer: `form field "Name"`,
+// "Stamp annotation".
+func (a AnnotationRef) Describe() string {
+	switch {
+	case a.Subtype == "Widget" && a.Field != "":
+		return fmt.Sprintf("form field %q", a.Field)
+	case a.Subtype == "Widget":
+		return "form field"
+	case a.Subtype == "":
+		return "annotation"
+	}
+	return a.Subtype + " annotation"
 }
 
 // Annotation flags (PDF 32000-1 table 165).

@@ -1,6 +1,7 @@
 package preflight
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -229,4 +230,32 @@ func mustJSON(t *testing.T, v any) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// The HTML report names the annotation beside its image and font, also
+// from a stored (JSON) report.
+func TestAnnotationInHTML(t *testing.T) {
+	t.Parallel()
+	e, p := setup(t)
+	for name, want := range map[string]string{
+		"stamp whose appearance has a 72 ppi image": "1 (Stamp annotation)",
+		"form field with an unembedded font":        "Helvetica (form field &#34;Name&#34;)",
+	} {
+		var fx fixture
+		for _, f := range fixtures {
+			if f.name == name {
+				fx = f
+			}
+		}
+		rep := checkBytes(t, e, fx.pdf(), p, Expectations{})
+		for _, r := range []*Report{rep, roundTrip(t, rep)} {
+			var b bytes.Buffer
+			if err := r.WriteHTML(&b, nil); err != nil {
+				t.Fatalf("WriteHTML: %v", err)
+			}
+			if !strings.Contains(b.String(), want) {
+				t.Errorf("%s: HTML lacks %q", name, want)
+			}
+		}
+	}
 }

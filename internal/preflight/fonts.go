@@ -26,7 +26,7 @@ type fontWalker struct {
 	x     *pdfobj.Doc
 	fonts map[string]*fontEntry
 	order []string
-	seen  map[int]bool // resource dictionaries already walked for this page
+	seen  map[int]bool   // resource dictionaries already walked for this page
 	annot *AnnotationRef // the annotation whose appearance is walked; nil for the page
 }
 
