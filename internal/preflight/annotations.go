@@ -89,6 +89,9 @@ func (c *docCache) printedAnnotations(pg page) []printedAnnot {
 		if err != nil || sd == nil {
 			continue
 		}
+		if s := sd.Subtype(); s != nil && *s != "Form" {
+			continue // an image or PostScript XObject is no appearance; viewers draw nothing
+		}
 		form := c.formInfo(objID(ap), sd)
 		bbox, ok := c.rect(sd.Dict["BBox"])
 		if !ok {

@@ -134,6 +134,17 @@ var annotFixtures = []fixture{
 		ppi: [][2]float64{},
 	},
 	{
+		// An appearance must be a form: an image in its place is not read
+		// as content, though its 25 samples spell an RGB fill (and it has
+		// a /BBox, as a form would).
+		name: "appearance that is an image, not a form",
+		pdf: annotPage("", func(w *pdfWriter) []string {
+			im := w.stream("/Type /XObject /Subtype /Image /Width 5 /Height 5 /ColorSpace /DeviceGray /BitsPerComponent 8 /BBox [0 0 5 5]", []byte("1 0 0 rg 0 0 9 9 re f   \n"))
+			return []string{fmt.Sprintf("<< /Type /Annot /Subtype /Stamp /F 4 /Rect [100 100 200 200] /AP << /N %d 0 R >> >>", im)}
+		}, nil),
+		ppi: [][2]float64{},
+	},
+	{
 		// NoView keeps an annotation off the screen only; with Print set
 		// it prints (PDF 32000-1 table 165).
 		name: "annotation printed but not viewed",
