@@ -31,12 +31,12 @@ func checkContent(rep *Report, scans []*pageScan, p Profile) {
 			rep.add(Finding{Code: CodeWhiteOverprint, Check: chkOverprint, Severity: p.WhiteOverprint, Page: s.number,
 				Message: fmt.Sprintf("%s on this page %s white and set to overprint, so %s will disappear in print. Switch overprint off for white objects.",
 					countText(s.whiteOP.count, "object"), verbN(s.whiteOP.count, "is", "are"), itThey(s.whiteOP.count)),
-				Details: map[string]any{"measured": s.whiteOP.count, "threshold": 0, "area": boxOf(s.whiteOP.rect)}})
+				Details: withAnnotation(map[string]any{"measured": s.whiteOP.count, "threshold": 0, "area": boxOf(s.whiteOP.rect)}, s.whiteOP.annot)})
 		}
 		if s.transp.count > 0 {
 			rep.add(Finding{Code: CodeTransparency, Check: chkTransparency, Severity: p.Transparency, Page: s.number,
 				Message: "This page uses transparency (" + strings.Join(sortedKeys(s.reasons), ", ") + "), which this print process does not accept. Export as PDF/X-1a, which flattens transparency.",
-				Details: map[string]any{"measured": sortedKeys(s.reasons), "threshold": "none", "area": boxOf(s.transp.rect)}})
+				Details: withAnnotation(map[string]any{"measured": sortedKeys(s.reasons), "threshold": "none", "area": boxOf(s.transp.rect)}, s.transp.annot)})
 		}
 	}
 	checkSpots(rep, spots, p)
@@ -63,8 +63,8 @@ func checkImages(rep *Report, s *pageScan, p Profile) {
 				kind, ppi, lim.lowest())
 		}
 		rep.add(Finding{Code: code, Check: chkImageRes, Severity: sev, Page: s.number, Message: msg,
-			Details: map[string]any{"measured": ppi, "threshold": threshold, "unit": "ppi",
-				"ppiX": img.PPIX, "ppiY": img.PPIY, "width": img.Width, "height": img.Height, "area": img.Area}})
+			Details: withAnnotation(map[string]any{"measured": ppi, "threshold": threshold, "unit": "ppi",
+				"ppiX": img.PPIX, "ppiY": img.PPIY, "width": img.Width, "height": img.Height, "area": img.Area}, img.Annotation)})
 	}
 }
 
@@ -82,12 +82,12 @@ func checkPageColour(rep *Report, s *pageScan, p Profile) {
 			msg = fmt.Sprintf("This page uses RGB colour (%s), but print needs CMYK. Convert the artwork to CMYK in your design program and export again.", what)
 		}
 		rep.add(Finding{Code: CodeRGB, Check: chkColor, Severity: p.RGB, Page: s.number, Message: msg,
-			Details: map[string]any{"measured": "RGB", "threshold": "CMYK", "objects": s.rgb.count, "area": boxOf(s.rgb.rect)}})
+			Details: withAnnotation(map[string]any{"measured": "RGB", "threshold": "CMYK", "objects": s.rgb.count, "area": boxOf(s.rgb.rect)}, s.rgb.annot)})
 	}
 	if s.lab.count > 0 {
 		rep.add(Finding{Code: CodeLab, Check: chkColor, Severity: p.Lab, Page: s.number,
 			Message: "This page uses Lab colour. Print uses CMYK inks; convert it to CMYK in your design program so the colours print as you expect.",
-			Details: map[string]any{"measured": "Lab", "threshold": "CMYK", "objects": s.lab.count, "area": boxOf(s.lab.rect)}})
+			Details: withAnnotation(map[string]any{"measured": "Lab", "threshold": "CMYK", "objects": s.lab.count, "area": boxOf(s.lab.rect)}, s.lab.annot)})
 	}
 }
 
@@ -132,7 +132,7 @@ func checkThinLines(rep *Report, s *pageScan, p Profile) {
 	rep.add(Finding{Code: CodeHairline, Check: chkLineWidth, Severity: sev, Page: s.number,
 		Message: fmt.Sprintf("This page has lines as thin as %s; lines thinner than %.2f pt may not print or may break up. Make them at least %.2f pt thick.",
 			w, p.MinLineWidthPt.lowest(), p.MinLineWidthPt.lowest()),
-		Details: map[string]any{"measured": round3(s.hairline.min), "threshold": threshold, "unit": "pt", "area": boxOf(s.hairline.rect)}})
+		Details: withAnnotation(map[string]any{"measured": round3(s.hairline.min), "threshold": threshold, "unit": "pt", "area": boxOf(s.hairline.rect)}, s.hairline.minAnnot)})
 }
 
 func checkSmallText(rep *Report, s *pageScan, p Profile) {
@@ -146,7 +146,7 @@ func checkSmallText(rep *Report, s *pageScan, p Profile) {
 	rep.add(Finding{Code: CodeSmallText, Check: chkTextSize, Severity: sev, Page: s.number,
 		Message: fmt.Sprintf("This page has text as small as %.1f pt, which may be hard to read or print unevenly. Make text at least %.0f pt.",
 			s.text.min, p.MinTextSizePt.lowest()),
-		Details: map[string]any{"measured": round3(s.text.min), "threshold": threshold, "unit": "pt", "area": boxOf(s.text.rect)}})
+		Details: withAnnotation(map[string]any{"measured": round3(s.text.min), "threshold": threshold, "unit": "pt", "area": boxOf(s.text.rect)}, s.text.minAnnot)})
 }
 
 func round3(v float64) float64 { return float64(int(v*1000+0.5)) / 1000 }

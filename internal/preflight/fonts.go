@@ -26,7 +26,8 @@ type fontWalker struct {
 	x     *pdfobj.Doc
 	fonts map[string]*fontEntry
 	order []string
-	seen  map[int]bool // resource dictionaries already walked for this page
+	seen  map[int]bool   // resource dictionaries already walked for this page
+	annot *AnnotationRef // the annotation whose appearance is walked; nil for the page
 }
 
 func collectFonts(x *pdfobj.Doc, pages []page) ([]FontInfo, map[string]string) {
@@ -100,9 +101,12 @@ func (w *fontWalker) font(o types.Object, page, depth int) {
 	key := fontKey(f)
 	e, ok := w.fonts[key]
 	if !ok {
-		e = &fontEntry{key: key, info: FontInfo{Name: f.Name, Type: f.Type, Embedded: f.Embedded}}
+		e = &fontEntry{key: key, info: FontInfo{Name: f.Name, Type: f.Type, Embedded: f.Embedded, Annotation: w.annot}}
 		w.fonts[key] = e
 		w.order = append(w.order, key)
+	}
+	if w.annot == nil {
+		e.info.Annotation = nil // a page's resources hold it too
 	}
 	if n := len(e.info.Pages); n == 0 || e.info.Pages[n-1] != page {
 		e.info.Pages = append(e.info.Pages, page)
@@ -119,11 +123,20 @@ func (w *fontWalker) annotations(pageDict types.Dict, page int) {
 	if err != nil {
 		return
 	}
-	for _, a := range annots {
+	defer func() { w.annot = nil }()
+	for i, a := range annots {
 		ad, err := w.x.DereferenceDict(a)
 		if err != nil || ad == nil {
 			continue
 		}
+		ref := AnnotationRef{Index: i}
+		if n, err := w.x.DereferenceName(ad["Subtype"]); err == nil {
+			ref.Subtype = string(n)
+		}
+		if ref.Subtype == "Widget" {
+			ref.Field = fieldName(w.x, ad)
+		}
+		w.annot = &ref
 		ap, err := w.x.DereferenceDict(ad["AP"])
 		if err != nil || ap == nil {
 			continue
@@ -145,7 +158,8 @@ func (w *fontWalker) annotations(pageDict types.Dict, page int) {
 // checkFonts reports fonts that are used for visible text and not in the
 // file. Fonts only listed in resources, or used only for invisible text
 // (OCR layers, render mode 3), do not print and are not reported.
-func checkFonts(rep *Report, p Profile, used map[string][]int, names map[string]string) {
+func checkFonts(rep *Report, p Profile, use fontUse, names map[string]string) {
+	used := use.pages
 	byName := map[string]bool{}
 	for _, f := range rep.Inventory.Fonts {
 		if !f.Embedded {
@@ -160,24 +174,43 @@ func checkFonts(rep *Report, p Profile, used map[string][]int, names map[string]
 	sort.Strings(keys)
 	var missing []string
 	var missingPages []int
+	var missingAnnot *AnnotationRef // while every missing font is used only by annotations
 	for _, k := range keys {
 		if name, ok := strings.CutPrefix(k, missingFont); ok {
+			if len(missing) == 0 {
+				missingAnnot = use.annotOnly[k]
+			} else if use.annotOnly[k] == nil {
+				missingAnnot = nil
+			}
 			missing = append(missing, name)
 			missingPages = append(missingPages, used[k]...)
 			continue
 		}
 		name, ok := names[k]
-		if !ok || !byName[name] || reported[name] {
+		if !ok {
+			// Not in the inventory, which lists fonts as pdffonts does:
+			// a field's font from the form's default resources.
+			f, ok := use.annotInfo[k]
+			if !ok || f.Embedded {
+				continue
+			}
+			name = f.Name
+		} else if !byName[name] {
+			continue
+		}
+		if reported[name] {
 			continue
 		}
 		reported[name] = true
 		pages := used[k]
 		rep.add(Finding{Code: CodeFontNotEmbedded, Check: chkFonts, Severity: p.FontNotEmbedded, Page: pages[0],
 			Message: fmt.Sprintf("The font %q is not included in the file, so the printer would substitute another font. Export the PDF with all fonts embedded (or convert text to outlines).", displayFont(name)),
-			Details: withPages(map[string]any{"font": name, "measured": "not embedded", "threshold": "embedded"}, pages, -1)})
+			Details: withAnnotation(withPages(map[string]any{"font": name, "measured": "not embedded", "threshold": "embedded"}, pages, -1), use.annotOnly[k])})
 	}
 	if len(missing) > 0 {
-		rep.add(fontsMissing(p, missing, missingPages))
+		f := fontsMissing(p, missing, missingPages)
+		withAnnotation(f.Details, missingAnnot)
+		rep.add(f)
 	}
 }
 

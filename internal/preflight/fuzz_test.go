@@ -22,6 +22,9 @@ func FuzzCheck(f *testing.F) {
 	for _, fx := range inkFixtures { // image decoding for the ink check
 		f.Add(fx.pdf())
 	}
+	for _, fx := range annotFixtures { // appearance streams, states, flags
+		f.Add(fx.pdf())
+	}
 	f.Add(loopPDF())
 	f.Add(deepPDF(50))
 	f.Add(manyPagesPDF(3, 3))

@@ -120,10 +120,12 @@ type inkScan struct {
 	adds bool
 	// skipped names images in ink colour spaces that were not measured.
 	skipped []string
+	// annot is the annotation the heaviest object comes from, or nil.
+	annot *AnnotationRef
 }
 
 // paint measures one painting operation.
-func (k *inkScan) paint(p *content.Paint) {
+func (k *inkScan) paint(p *content.Paint, annot *AnnotationRef) {
 	if k.c == nil {
 		return
 	}
@@ -166,7 +168,7 @@ func (k *inkScan) paint(p *content.Paint) {
 	if !ok || ink <= k.max {
 		return
 	}
-	k.max, k.rect, k.overprint = ink, p.Bounds, op
+	k.max, k.rect, k.overprint, k.annot = ink, p.Bounds, op, annot
 	k.kind = inkKind(p)
 }
 
@@ -204,6 +206,7 @@ func checkInk(rep *Report, s *pageScan, p Profile) {
 		if len(k.skipped) > 0 {
 			d["notMeasured"] = k.skipped
 		}
+		withAnnotation(d, k.annot)
 		rep.add(Finding{Code: CodeInkCoverage, Check: chkInkCoverage, Severity: sev, Page: s.number, Message: msg, Details: d})
 		return
 	}

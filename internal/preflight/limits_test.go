@@ -63,6 +63,17 @@ func deepPDF(depth int) []byte {
 	return w.bytes("")
 }
 
+// annotsPDF has a page that lists one printing annotation n times, whose
+// appearance is body (and may draw itself as /Me).
+func annotsPDF(n int, body string) []byte {
+	w := &pdfWriter{}
+	ap := w.reserve()
+	w.set(ap, fmt.Sprintf("<< /Type /XObject /Subtype /Form /BBox [0 0 10 10] /Resources << /XObject << /Me %d 0 R >> >> /Length %d >>\nstream\n%s\nendstream", ap, len(body), body))
+	a := w.add(fmt.Sprintf("<< /Type /Annot /Subtype /Stamp /F 4 /Rect [0 0 10 10] /AP << /N %d 0 R >> >>", ap))
+	w.page(pageSpec{media: "[0 0 100 100]", annots: "[" + strings.Repeat(fmt.Sprintf("%d 0 R ", a), n) + "]"})
+	return w.bytes("")
+}
+
 func TestLimitsTurnHostileFilesIntoFindings(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -88,6 +99,13 @@ func TestLimitsTurnHostileFilesIntoFindings(t *testing.T) {
 		// About 70 KB of forms drawn again per page: the budget is the file's.
 		{"forms drawn again on one page", Options{MaxFormRepeatBytes: 100_000}, hostilepdf.NestedForms(3, 10), ""},
 		{"forms drawn again on two pages", Options{MaxFormRepeatBytes: 100_000}, hostilepdf.NestedFormPages(2, 3, 10), CodeTooComplex},
+		// Appearance streams are forms: the same appearance listed again
+		// is drawn again and counts again; one that draws itself is
+		// refused; each drawing counts as an operator.
+		{"appearance drawn 50 times", Options{MaxFormRepeatBytes: 100_000}, annotsPDF(50, strings.Repeat("0 0 m 1 1 l S\n", 72)), ""},
+		{"appearance drawn 200 times", Options{MaxFormRepeatBytes: 100_000}, annotsPDF(200, strings.Repeat("0 0 m 1 1 l S\n", 72)), CodeTooComplex},
+		{"appearance that draws itself", Options{}, annotsPDF(1, "/Me Do"), CodeTooComplex},
+		{"empty appearance listed 2000 times", Options{MaxOperators: 1000}, annotsPDF(2000, ""), CodeTooComplex},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

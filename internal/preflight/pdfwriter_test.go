@@ -48,6 +48,7 @@ type pageSpec struct {
 	media, trim, bleed string // "[x0 y0 x1 y1]" or ""
 	resources          string
 	content            string
+	annots             string // the /Annots array, or ""
 }
 
 // page adds a page; the catalog is written by bytes().
@@ -63,6 +64,9 @@ func (w *pdfWriter) page(p pageSpec) int {
 	res := p.resources
 	if res == "" {
 		res = "<< >>"
+	}
+	if p.annots != "" {
+		d += " /Annots " + p.annots
 	}
 	d += fmt.Sprintf(" /Resources %s /Contents %d 0 R >>", res, c)
 	n := w.add(d)

@@ -65,6 +65,9 @@ type ImageInfo struct {
 	ColorSpace string  `json:"colorSpace"`
 	// BitsPerComponent is 1 for line art and masks.
 	BitsPerComponent int `json:"bitsPerComponent"`
+	// Annotation is the annotation whose appearance draws the image; nil
+	// (omitted) for the page's own content.
+	Annotation *AnnotationRef `json:"annotation,omitempty"`
 	// Area is where the image lands on the page, in points.
 	Area Box `json:"-"`
 	// offPage images lie outside the page and will not print.
@@ -77,6 +80,10 @@ type FontInfo struct {
 	Type     string `json:"type"`
 	Embedded bool   `json:"embedded"`
 	Pages    []int  `json:"pages"`
+	// Annotation is the first annotation whose appearance holds the font
+	// when only annotation appearances do (whether they print or not, as
+	// pdffonts lists them); nil (omitted) when a page's resources do.
+	Annotation *AnnotationRef `json:"annotation,omitempty"`
 }
 
 // Inventory lists what the file contains.

@@ -40,6 +40,9 @@ type docCache struct {
 	// budget is the engine's, for the pixels of a JPEG, which must be
 	// held whole.
 	budget *pdfobj.Budget
+	// formDR are the interactive form's default resources, for field
+	// appearances without resources of their own; nil when absent.
+	formDR types.Dict
 }
 
 func newDocCache(ctx context.Context, x *pdfobj.Doc, limit int64) *docCache {

@@ -15,27 +15,39 @@ import (
 type area struct {
 	count int
 	rect  content.Rect
+	// annot is the first annotation found there when everything found
+	// there comes from annotations; nil when the page's content adds to it.
+	annot    *AnnotationRef
+	fromPage bool
 }
 
-func (a *area) add(r content.Rect) {
+func (a *area) add(r content.Rect, annot *AnnotationRef) {
 	if a.count == 0 {
 		a.rect = content.EmptyRect
 	}
 	a.count++
 	a.rect = a.rect.Union(r)
+	switch {
+	case annot == nil:
+		a.fromPage, a.annot = true, nil
+	case !a.fromPage && a.annot == nil:
+		a.annot = annot
+	}
 }
 
 // measure is the smallest value seen on a page, where, and how often.
 type measure struct {
 	area
 	min float64
+	// minAnnot is the annotation the smallest value comes from, or nil.
+	minAnnot *AnnotationRef
 }
 
-func (m *measure) add(v float64, r content.Rect) {
+func (m *measure) add(v float64, r content.Rect, annot *AnnotationRef) {
 	if m.count == 0 || v < m.min {
-		m.min = v
+		m.min, m.minAnnot = v, annot
 	}
-	m.area.add(r)
+	m.area.add(r, annot)
 }
 
 // pageScan is what the interpreter found on one page.
@@ -54,6 +66,15 @@ type pageScan struct {
 	fonts    map[string]bool // IDs of fonts used for visible text
 	ink      inkScan
 	problems []string
+	// annot is the annotation whose appearance is being drawn; nil while
+	// the page's own content is.
+	annot *AnnotationRef
+	// annotFonts holds the fonts used for visible text only by
+	// annotations so far, with the first such annotation.
+	annotFonts map[string]*AnnotationRef
+	// annotFontInfo describes the fonts annotations use, for those the
+	// inventory does not list (an interactive form's default resources).
+	annotFontInfo map[string]content.FontInfo
 }
 
 // Paint implements content.Visitor.
@@ -66,27 +87,49 @@ func (s *pageScan) Paint(p *content.Paint) {
 		if !p.Fill && !p.Stroke {
 			return // invisible text (render mode 3 or 7): OCR layers, clipping
 		}
-		s.fonts[fontKey(p.Font)] = true
+		s.font(p.Font)
 		if visible && !p.Font.Type3 && p.TextSize > 0.01 {
-			s.text.add(p.TextSize, p.Bounds)
+			s.text.add(p.TextSize, p.Bounds, s.annot)
 		}
 	case content.KindPath:
 		if visible && p.Stroke {
-			s.hairline.add(p.LineWidth, p.Bounds)
+			s.hairline.add(p.LineWidth, p.Bounds, s.annot)
 		}
 	}
 	if !visible {
 		return
 	}
 	s.colours(p)
-	s.ink.paint(p)
+	s.ink.paint(p, s.annot)
 	if (p.Stroke && p.StrokeOP && p.StrokeColor.IsWhite()) || (p.Fill && p.FillOP && p.FillColor.IsWhite() && (p.Image == nil || p.Image.ImageMask)) {
-		s.whiteOP.add(p.Bounds)
+		s.whiteOP.add(p.Bounds, s.annot)
 	}
 	if p.Transparency != "" {
-		s.transp.add(p.Bounds)
+		s.transp.add(p.Bounds, s.annot)
 		s.reasons[p.Transparency] = true
 	}
+}
+
+// font records a font used for visible text, and whether only
+// annotations use it.
+func (s *pageScan) font(f content.FontInfo) {
+	key := fontKey(f)
+	if s.annot != nil {
+		if s.annotFontInfo == nil {
+			s.annotFontInfo = map[string]content.FontInfo{}
+		}
+		s.annotFontInfo[key] = f
+	}
+	switch {
+	case s.annot == nil:
+		delete(s.annotFonts, key)
+	case !s.fonts[key]:
+		if s.annotFonts == nil {
+			s.annotFonts = map[string]*AnnotationRef{}
+		}
+		s.annotFonts[key] = s.annot
+	}
+	s.fonts[key] = true
 }
 
 // Problem implements content.Visitor.
@@ -131,8 +174,9 @@ func (s *pageScan) image(p *content.Paint, visible bool) {
 		Page: s.number, Width: img.Width, Height: img.Height,
 		PPIX: round1(float64(img.Width) * 72 / sx), PPIY: round1(float64(img.Height) * 72 / sy),
 		ColorSpace: cs, BitsPerComponent: img.BPC,
-		Area:    Box{p.Bounds.X0, p.Bounds.Y0, p.Bounds.X1, p.Bounds.Y1},
-		offPage: !visible,
+		Area:       Box{p.Bounds.X0, p.Bounds.Y0, p.Bounds.X1, p.Bounds.Y1},
+		Annotation: s.annot,
+		offPage:    !visible,
 	}
 	s.images = append(s.images, info)
 }
@@ -157,10 +201,10 @@ func (s *pageScan) colours(p *content.Paint) {
 	for _, c := range used {
 		switch c.Space.Process() {
 		case "rgb":
-			s.rgb.add(p.Bounds)
+			s.rgb.add(p.Bounds, s.annot)
 			s.rgbKinds[kindName(p.Kind)] = true
 		case "lab":
-			s.lab.add(p.Bounds)
+			s.lab.add(p.Bounds, s.annot)
 		case "spot":
 			for _, n := range c.Space.Colorants {
 				if isSpotName(n) {
@@ -195,36 +239,57 @@ func isSpotName(n string) bool {
 
 // scanPages interprets every page. It returns ctx.Err() or an
 // *errUnusable when a limit stops the work.
-// It returns the pages on which each font is used for visible text.
-func (e *Engine) scanPages(ctx context.Context, r io.ReaderAt, doc *pdfobj.Doc, pages []page, p Profile, rep *Report) (map[string][]int, error) {
+// It returns where each font is used for visible text.
+func (e *Engine) scanPages(ctx context.Context, r io.ReaderAt, doc *pdfobj.Doc, pages []page, p Profile, rep *Report) (fontUse, error) {
 	cache := newDocCache(ctx, doc, e.opts.MaxStreamBytes)
 	cache.budget = e.budget
 	cache.raw, cache.encrypted = r, doc.Encryption() != nil
 	cache.inkLimit = e.opts.MaxInkImageBytes
 	cache.inkDeadline = time.Now().Add(e.opts.MaxInkImageTime)
 	cache.skipBelow = p.MaxInkCoverage.lowest()
+	cache.formDR = cache.acroFormDR()
 	inkOn := p.MaxInkCoverage.on()
 	var scans []*pageScan
 	used := map[string][]int{}
+	annotOnly := map[string]*AnnotationRef{} // fonts only annotations use, so far
+	annotInfo := map[string]content.FontInfo{}
 	left := content.Limits{MaxOps: e.opts.MaxOperators, MaxFormRepeatBytes: e.opts.MaxFormRepeatBytes}
 	for _, pg := range pages {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return fontUse{}, err
 		}
 		opsBefore := left.MaxOps
 		s, err := e.scanPage(ctx, cache, pg, &left, inkOn)
 		if err != nil {
-			return nil, err
+			return fontUse{}, err
 		}
 		rep.MaxPageOperators = max(rep.MaxPageOperators, opsBefore-left.MaxOps)
 		scans = append(scans, s)
 		rep.Inventory.Images = append(rep.Inventory.Images, s.images...)
 		for k := range s.fonts {
+			if a := s.annotFonts[k]; a != nil && (len(used[k]) == 0 || annotOnly[k] != nil) {
+				if annotOnly[k] == nil {
+					annotOnly[k] = a
+				}
+			} else {
+				delete(annotOnly, k)
+			}
 			used[k] = append(used[k], pg.number)
+		}
+		for k, f := range s.annotFontInfo {
+			annotInfo[k] = f
 		}
 	}
 	checkContent(rep, scans, p)
-	return used, nil
+	return fontUse{pages: used, annotOnly: annotOnly, annotInfo: annotInfo}, nil
+}
+
+// fontUse is where fonts are used for visible text: the pages of each,
+// and the first annotation of those only annotations use.
+type fontUse struct {
+	pages     map[string][]int
+	annotOnly map[string]*AnnotationRef
+	annotInfo map[string]content.FontInfo
 }
 
 // scanPage interprets one page within the file's budget left, and takes
@@ -242,6 +307,9 @@ func (e *Engine) scanPage(ctx context.Context, cache *docCache, pg page, left *c
 	}
 	in := content.NewInterpreter(s, content.Limits{MaxOps: max(1, left.MaxOps), MaxFormRepeatBytes: max(1, left.MaxFormRepeatBytes)})
 	err = in.Run(ctx, src, cache.resources(pg.res), content.Identity)
+	if err == nil {
+		err = scanAnnotations(ctx, cache, pg, in, s)
+	}
 	left.MaxOps -= in.Ops()
 	left.MaxFormRepeatBytes -= in.RepeatedFormBytes()
 	if reason := src.damaged(); reason != "" {
@@ -254,4 +322,18 @@ func (e *Engine) scanPage(ctx context.Context, cache *docCache, pg page, left *c
 		return nil, err
 	}
 	return s, nil
+}
+
+// scanAnnotations draws the appearances of the page's annotations that
+// print on the page's interpreter, after its content as viewers draw
+// them, so that they share the page's limits.
+func scanAnnotations(ctx context.Context, cache *docCache, pg page, in *content.Interpreter, s *pageScan) error {
+	defer func() { s.annot = nil }()
+	for _, a := range cache.printedAnnotations(pg) {
+		s.annot = &a.ref
+		if err := in.RunForm(ctx, a.form, cache.resources(a.res), a.ctm); err != nil {
+			return err
+		}
+	}
+	return nil
 }

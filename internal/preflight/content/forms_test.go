@@ -125,3 +125,37 @@ func TestFormThatCannotBeRead(t *testing.T) {
 		}
 	}
 }
+
+// TestRunFormUsesThePageBudget: an appearance drawn by RunForm after the
+// page that drew the same form counts as a form drawn again, its matrix
+// applies after the annotation's, and an appearance that draws itself is
+// refused as a page's form would be.
+func TestRunFormUsesThePageBudget(t *testing.T) {
+	t.Parallel()
+	const body = "0 0 m 1 1 l S" // 13 bytes
+	fm := &FormInfo{ID: "7 0", Matrix: Matrix{2, 0, 0, 2, 0, 0},
+		Content: func() (io.Reader, error) { return strings.NewReader(body), nil }}
+	res := fakeRes{xobjs: map[Name]XObject{"Fm": {Form: fm}}}
+	rec := &recorder{}
+	in := NewInterpreter(rec, Limits{MaxFormRepeatBytes: 20})
+	if err := in.Run(context.Background(), strings.NewReader("/Fm Do"), res, Identity); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if err := in.RunForm(context.Background(), fm, res, Matrix{1, 0, 0, 1, 100, 50}); err != nil {
+		t.Fatalf("RunForm, first drawing again: %v", err)
+	}
+	if got, want := rec.paints[len(rec.paints)-1].Bounds, (Rect{100, 50, 102, 52}); got != want {
+		t.Errorf("appearance painted at %v, want %v (form matrix, then the annotation's)", got, want)
+	}
+	if err := in.RunForm(context.Background(), fm, res, Identity); !errors.Is(err, ErrLimit) {
+		t.Errorf("third drawing of %d bytes with a repeat limit of 20: err = %v, want ErrLimit", len(body), err)
+	}
+
+	self := &FormInfo{ID: "9 0", Matrix: Identity, Content: func() (io.Reader, error) { return strings.NewReader("/Me Do"), nil }}
+	selfRes := fakeRes{xobjs: map[Name]XObject{"Me": {Form: self}}}
+	self.Resources = selfRes
+	err := NewInterpreter(&recorder{}, Limits{}).RunForm(context.Background(), self, selfRes, Identity)
+	if !errors.Is(err, ErrLimit) || !strings.Contains(err.Error(), "draws itself") {
+		t.Errorf("appearance drawing itself: err = %v, want ErrLimit", err)
+	}
+}

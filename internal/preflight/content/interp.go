@@ -126,6 +126,32 @@ func (in *Interpreter) Run(ctx context.Context, content io.Reader, res Resources
 	return in.run(content)
 }
 
+// RunForm draws the form f at ctm with res as its parent resources, as an
+// annotation's appearance stream is drawn (PDF 32000-1 12.5.5: ctm maps
+// the appearance's transformed BBox onto the annotation's Rect; f.Matrix is
+// applied here, as for a Do). It goes through the same limits as a form
+// drawn by a page, and on the same interpreter counts against the same
+// budget: a form drawn again, by the page or another annotation, counts
+// its bytes again, and a form that draws itself is refused. The drawing
+// itself counts as one operator, so that a page listing the same empty
+// appearance millions of times still reaches MaxOps.
+func (in *Interpreter) RunForm(ctx context.Context, f *FormInfo, res Resources, ctm Matrix) error {
+	in.ctx = ctx
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	in.ops++
+	if in.ops > in.limits.MaxOps {
+		return fmt.Errorf("%w: more than %d operators", ErrLimit, in.limits.MaxOps)
+	}
+	in.gs = newGState(ctm)
+	in.stack = in.stack[:0]
+	in.forms = in.forms[:0]
+	in.res = res
+	in.tm, in.tlm = Identity, Identity
+	return in.form(f)
+}
+
 func (in *Interpreter) run(content io.Reader) error {
 	lx := in.lexer(content)
 	base := len(in.stack)
