@@ -10,6 +10,12 @@ import (
 // maxBatch bounds the attempts recorded in one transaction.
 const maxBatch = 256
 
+// maxCommits bounds the batches committing at once. More than one, so
+// that a commit slowed by a busy database does not hold every attempt
+// finished meanwhile (and the receiver's slots, which their leases hold
+// until recorded) behind it.
+const maxCommits = 4
+
 // recorder records attempts in batches: the attempts that finish while a
 // batch is being committed go together in the next one. Each commit on
 // PostgreSQL waits for its WAL to reach the disk, about a millisecond
@@ -51,9 +57,13 @@ func (r *recorder) record(ctx context.Context, p store.AttemptParams) error {
 	}
 }
 
-// run commits batches until ctx ends. It runs until the last attempt under
-// way has been recorded (Worker.Stop ends it after that).
+// run commits batches until ctx ends, up to maxCommits at once. It runs
+// until the last attempt under way has been recorded (Worker.Stop ends it
+// after that), and returns once its commits have.
 func (r *recorder) run(ctx context.Context) {
+	var commits sync.WaitGroup
+	defer commits.Wait()
+	slots := make(chan struct{}, maxCommits)
 	for {
 		select {
 		case <-ctx.Done():
@@ -61,15 +71,20 @@ func (r *recorder) run(ctx context.Context) {
 		case <-r.wake:
 		}
 		for {
+			slots <- struct{}{} // wait for a commit to end when maxCommits run
 			r.mu.Lock()
 			n := min(len(r.queue), maxBatch)
 			batch := r.queue[:n:n]
 			r.queue = r.queue[n:]
 			r.mu.Unlock()
 			if n == 0 {
+				<-slots
 				break
 			}
-			r.commit(batch)
+			commits.Go(func() {
+				defer func() { <-slots }()
+				r.commit(batch)
+			})
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -108,7 +109,8 @@ func TestNoDeliveryWaitsForItsLease(t *testing.T) {
 		for i := range events {
 			move(t, st, newJob(t, st, tn.ID, urls[i%hosts]), job.Uploaded, 3)
 		}
-		cfg := testConfig(st, &syncBuffer{})
+		logs := &syncBuffer{}
+		cfg := testConfig(st, logs)
 		cfg.PerHost, cfg.Concurrency = perHost, 16
 		var workers []*Worker
 		for i := range 2 {
@@ -153,6 +155,13 @@ func TestNoDeliveryWaitsForItsLease(t *testing.T) {
 				}
 			}
 			t.Logf("receiver %d: at most %d under way, longest free slot %s", i, most, idle.Round(time.Millisecond))
+		}
+		if t.Failed() {
+			for _, line := range strings.Split(logs.String(), "\n") {
+				if strings.Contains(line, "level=ERROR") || strings.Contains(line, "level=WARN") {
+					t.Log(line)
+				}
+			}
 		}
 	})
 }
