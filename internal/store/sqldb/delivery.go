@@ -163,32 +163,38 @@ func (db *DB) ClaimDeliveries(ctx context.Context, p store.ClaimParams) ([]store
 	// host that fills up during this claim, few enough that a claim stays
 	// cheap however long the backlog.
 	lookAhead := 4*limit + 64
-	var claimed []store.ClaimedDelivery
+	started := map[string]int{}
+	var ids []string
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		if db.d.ClaimDeliveriesLock != "" {
 			if _, err := tx.ExecContext(ctx, db.d.ClaimDeliveriesLock); err != nil {
 				return fmt.Errorf("take the claim lock: %w", err)
 			}
 		}
-		started := map[string]int{}
-		ids, err := queryAll(ctx, tx, func(row scanner) (string, error) {
+		var err error
+		ids, err = queryAll(ctx, tx, func(row scanner) (string, error) {
 			var id string
 			var n int
 			err := row.Scan(&id, &n)
 			started[id] = n
 			return id, err
 		}, claimQuery, p.Worker, db.t(p.Now.Add(p.Lease)), db.t(p.Now), limit, perHost, lookAhead)
-		if err != nil || len(ids) == 0 {
-			return err
-		}
-		claimed, err = db.loadClaimed(ctx, tx, ids)
-		for i := range claimed {
-			claimed[i].Attempt = started[claimed[i].Delivery.ID]
-		}
 		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("claim deliveries for %s: %w", p.Worker, err)
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	// Read after the commit, which ends the claim lock: the rows are
+	// leased to p.Worker now, and other claims need not wait for this.
+	claimed, err := db.loadClaimed(ctx, db.w, ids)
+	if err != nil {
+		return nil, fmt.Errorf("read the deliveries claimed for %s: %w", p.Worker, err)
+	}
+	for i := range claimed {
+		claimed[i].Attempt = started[claimed[i].Delivery.ID]
 	}
 	return claimed, nil
 }
@@ -212,7 +218,7 @@ func scanID(row scanner) (id string, err error) {
 }
 
 // loadClaimed reads the claimed deliveries and their events.
-func (db *DB) loadClaimed(ctx context.Context, tx *sql.Tx, ids []string) ([]store.ClaimedDelivery, error) {
+func (db *DB) loadClaimed(ctx context.Context, tx querier, ids []string) ([]store.ClaimedDelivery, error) {
 	var q params
 	ds, err := queryAll(ctx, tx, scanDelivery, deliverySelect+` WHERE d.id IN (`+q.list(ids)+`)
 		ORDER BY d.next_attempt_at, d.id`, q.args...)
