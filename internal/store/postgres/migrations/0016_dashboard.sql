@@ -1,0 +1,20 @@
+-- Issue #16: the indexes behind Manage's dashboard charts, so that each
+-- reads only one tenant's rows in one mode and in the chart's window, in
+-- index order, however many jobs the database holds (sqldb/dashboard.go).
+--
+-- Jobs created per day: the index alone answers (covering).
+CREATE INDEX jobs_tenant_mode_created ON jobs (tenant_id, livemode, created_at);
+-- Jobs finished per day by outcome, and the approvals timed from upload.
+-- Only the events that end a round are in it; queries repeat this list
+-- word for word, which is how SQLite proves they may use the index
+-- (the PostgreSQL copy keeps the same shape).
+CREATE INDEX events_outcomes ON events (tenant_id, livemode, type, occurred_at, artwork_version_id)
+    WHERE type IN ('approved', 'rejected', 'cancelled', 'expired');
+-- Findings: the preflight results, whose errors hold the finding codes.
+CREATE INDEX events_preflight ON events (tenant_id, livemode, occurred_at)
+    WHERE type IN ('preflight_passed', 'preflight_failed');
+-- Callback attempts per hour: a delivery with an attempt in the window has
+-- its last attempt in it too, so its attempts are found from here through
+-- delivery_attempts' (delivery_id, number) key.
+CREATE INDEX deliveries_attempted ON deliveries (tenant_id, livemode, last_attempt_at)
+    WHERE last_attempt_at IS NOT NULL;
