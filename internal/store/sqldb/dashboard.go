@@ -20,7 +20,7 @@ import (
 
 // outcomeTypes is the WHERE clause of the partial index events_outcomes,
 // word for word: SQLite uses a partial index only for a query that repeats
-// its condition.
+// its condition. (events_approved's is type = 'approved'.)
 const outcomeTypes = `type IN ('approved', 'rejected', 'cancelled', 'expired')`
 
 // defaultApprovals is how many of the latest approvals ApprovalTimes reads
@@ -33,15 +33,11 @@ func (db *DB) JobDays(ctx context.Context, p store.DashboardParams) ([]store.Job
 		day, kind string
 		n         int
 	}
+	query, args := db.jobDaysQuery(p)
 	rows, err := queryAll(ctx, db.r, func(s scanner) (row, error) {
 		var r row
 		return r, s.Scan(&r.day, &r.kind, &r.n)
-	}, `SELECT substr(`+db.d.TimeText("created_at")+`, 1, 10), 'created', COUNT(*) FROM jobs
-		WHERE tenant_id = $1 AND livemode = $2 AND created_at >= $3 GROUP BY 1
-		UNION ALL
-		SELECT substr(`+db.d.TimeText("occurred_at")+`, 1, 10), type, COUNT(*) FROM events
-		WHERE tenant_id = $1 AND livemode = $2 AND `+outcomeTypes+` AND occurred_at >= $3 GROUP BY 1, 2`,
-		p.TenantID, p.Livemode, db.t(p.Since))
+	}, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("count jobs per day of %s: %w", p.TenantID, err)
 	}
@@ -73,29 +69,16 @@ func (db *DB) JobDays(ctx context.Context, p store.DashboardParams) ([]store.Job
 // AttemptHours counts callback attempts per UTC hour by outcome and
 // duration bucket in SQL, and estimates each hour's p95 from the buckets.
 func (db *DB) AttemptHours(ctx context.Context, p store.DashboardParams) ([]store.AttemptHour, error) {
-	var bucket strings.Builder
-	bucket.WriteString("CASE")
-	for i, b := range store.LatencyBounds {
-		fmt.Fprintf(&bucket, " WHEN a.duration_ns <= %d THEN %d", int64(b), i)
-	}
-	fmt.Fprintf(&bucket, " ELSE %d END", len(store.LatencyBounds))
 	type row struct {
 		hour       string
 		ok, bucket int
 		n          int
 	}
-	// A delivery with an attempt in the window has its last attempt in it
-	// too, so the index on last_attempt_at finds every one of them.
+	query, args := db.attemptHoursQuery(p)
 	rows, err := queryAll(ctx, db.r, func(s scanner) (row, error) {
 		var r row
 		return r, s.Scan(&r.hour, &r.ok, &r.bucket, &r.n)
-	}, `SELECT substr(`+db.d.TimeText("a.started_at")+`, 1, 13),
-		CASE WHEN a.status_code BETWEEN 200 AND 299 THEN 1 ELSE 0 END, `+bucket.String()+`, COUNT(*)
-		FROM deliveries d JOIN delivery_attempts a ON a.delivery_id = d.id
-		WHERE d.tenant_id = $1 AND d.livemode = $2 AND d.last_attempt_at >= $3
-		AND d.job_id IS NOT NULL AND a.started_at >= $3
-		GROUP BY 1, 2, 3`,
-		p.TenantID, p.Livemode, db.t(p.Since))
+	}, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("count attempts per hour of %s: %w", p.TenantID, err)
 	}
@@ -165,20 +148,11 @@ func quantile(q float64, buckets []int) time.Duration {
 // TopFindings counts, per finding code of the preflights in the window,
 // the jobs that had it and those of them approved now.
 func (db *DB) TopFindings(ctx context.Context, p store.DashboardParams) ([]store.FindingCount, error) {
-	limit := p.Limit
-	if limit <= 0 {
-		limit = 10
-	}
+	query, args := db.topFindingsQuery(p)
 	fs, err := queryAll(ctx, db.r, func(s scanner) (store.FindingCount, error) {
 		var f store.FindingCount
 		return f, s.Scan(&f.Code, &f.Jobs, &f.Approved)
-	}, `SELECT f.value ->> 'code', COUNT(DISTINCT e.job_id),
-		COUNT(DISTINCT CASE WHEN j.status = 'approved' THEN e.job_id END)
-		FROM events e, `+db.d.JSONEach+`(e.errors) f, jobs j
-		WHERE e.tenant_id = $1 AND e.livemode = $2 AND e.occurred_at >= $3
-		AND e.type IN ('preflight_passed', 'preflight_failed') AND j.id = e.job_id
-		GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT $4`,
-		p.TenantID, p.Livemode, db.t(p.Since), limit)
+	}, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("count findings of %s: %w", p.TenantID, err)
 	}
@@ -189,20 +163,12 @@ func (db *DB) TopFindings(ctx context.Context, p store.DashboardParams) ([]store
 // time of the version approved, and takes the percentiles in Go: the read
 // is bounded by p.Limit, and the databases share no percentile function.
 func (db *DB) ApprovalTimes(ctx context.Context, p store.DashboardParams) (store.ApprovalTimes, error) {
-	limit := p.Limit
-	if limit <= 0 {
-		limit = defaultApprovals
-	}
+	query, args := db.approvalTimesQuery(p)
 	ds, err := queryAll(ctx, db.r, func(s scanner) (time.Duration, error) {
 		var approved, uploaded time.Time
 		err := s.Scan(timeDest{&approved}, timeDest{&uploaded})
 		return approved.Sub(uploaded), err
-	}, `SELECT e.occurred_at, v.created_at FROM events e
-		JOIN artwork_versions v ON v.id = e.artwork_version_id
-		WHERE e.tenant_id = $1 AND e.livemode = $2 AND `+outcomeTypes+`
-		AND e.type = 'approved' AND e.occurred_at >= $3
-		ORDER BY e.occurred_at DESC LIMIT $4`,
-		p.TenantID, p.Livemode, db.t(p.Since), limit)
+	}, query, args...)
 	if err != nil {
 		return store.ApprovalTimes{}, fmt.Errorf("time approvals of %s: %w", p.TenantID, err)
 	}
@@ -220,3 +186,61 @@ func rank(sorted []time.Duration, q float64) time.Duration {
 	return sorted[max(i, 0)]
 }
 
+// The queries of the dashboard, apart from their methods so that a test
+// can EXPLAIN them (export_test.go).
+
+func (db *DB) jobDaysQuery(p store.DashboardParams) (string, []any) {
+	return `SELECT substr(` + db.d.TimeText("created_at") + `, 1, 10), 'created', COUNT(*) FROM jobs
+		WHERE tenant_id = $1 AND livemode = $2 AND created_at >= $3 GROUP BY 1
+		UNION ALL
+		SELECT substr(` + db.d.TimeText("occurred_at") + `, 1, 10), type, COUNT(*) FROM events
+		WHERE tenant_id = $1 AND livemode = $2 AND ` + outcomeTypes + ` AND occurred_at >= $3 GROUP BY 1, 2`, []any{p.TenantID, p.Livemode, db.t(p.Since)}
+}
+
+// attemptHoursQuery counts attempts by hour, outcome and duration bucket.
+// A delivery with an attempt in the window has its last attempt in it
+// too, so the index on last_attempt_at finds every one of them. CROSS
+// JOIN keeps SQLite to that order (its planner would rather read every
+// tenant's attempts by time); PostgreSQL reads it as a plain join.
+func (db *DB) attemptHoursQuery(p store.DashboardParams) (string, []any) {
+	var bucket strings.Builder
+	bucket.WriteString("CASE")
+	for i, b := range store.LatencyBounds {
+		fmt.Fprintf(&bucket, " WHEN a.duration_ns <= %d THEN %d", int64(b), i)
+	}
+	fmt.Fprintf(&bucket, " ELSE %d END", len(store.LatencyBounds))
+	return `SELECT substr(` + db.d.TimeText("a.started_at") + `, 1, 13),
+		CASE WHEN a.status_code BETWEEN 200 AND 299 THEN 1 ELSE 0 END, ` + bucket.String() + `, COUNT(*)
+		FROM deliveries d CROSS JOIN delivery_attempts a
+		WHERE a.delivery_id = d.id AND d.tenant_id = $1 AND d.livemode = $2 AND d.last_attempt_at >= $3
+		AND d.job_id IS NOT NULL AND a.started_at >= $3
+		GROUP BY 1, 2, 3`, []any{p.TenantID, p.Livemode, db.t(p.Since)}
+}
+
+func (db *DB) topFindingsQuery(p store.DashboardParams) (string, []any) {
+	limit := p.Limit
+	if limit <= 0 {
+		limit = 10
+	}
+	// Whether a job is approved is looked up per event, by its key: a
+	// join would let a database hash the whole jobs table instead.
+	return `SELECT f.value ->> 'code', COUNT(DISTINCT e.job_id),
+		COUNT(DISTINCT CASE WHEN e.approved = 1 THEN e.job_id END)
+		FROM (SELECT job_id, errors, (SELECT CASE WHEN j.status = 'approved' THEN 1 ELSE 0 END
+			FROM jobs j WHERE j.id = events.job_id) AS approved
+			FROM events WHERE tenant_id = $1 AND livemode = $2 AND occurred_at >= $3
+			AND type IN ('preflight_passed', 'preflight_failed')) e, `+db.d.JSONEach+`(e.errors) f
+		GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT $4`, []any{p.TenantID, p.Livemode, db.t(p.Since), limit}
+}
+
+func (db *DB) approvalTimesQuery(p store.DashboardParams) (string, []any) {
+	limit := p.Limit
+	if limit <= 0 {
+		limit = defaultApprovals
+	}
+	// The version's upload time is looked up per approval, by its key, for
+	// the same reason as in topFindingsQuery.
+	return `SELECT occurred_at, (SELECT v.created_at FROM artwork_versions v WHERE v.id = events.artwork_version_id)
+		FROM events WHERE tenant_id = $1 AND livemode = $2 AND type = 'approved' AND occurred_at >= $3
+		AND artwork_version_id IS NOT NULL ORDER BY occurred_at DESC LIMIT $4`, []any{p.TenantID, p.Livemode, db.t(p.Since), limit}
+}
