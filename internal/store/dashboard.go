@@ -22,8 +22,8 @@ type DashboardStore interface {
 	// they reach the same receiver.
 	AttemptHours(ctx context.Context, p DashboardParams) ([]AttemptHour, error)
 	// TopFindings returns the p.Limit finding codes found in the most jobs
-	// by the preflights since p.Since, each with how many of those jobs
-	// are approved now; most jobs first, then by code.
+	// by the latest FindingsRead preflights since p.Since, each with how
+	// many of those jobs are approved now; most jobs first, then by code.
 	TopFindings(ctx context.Context, p DashboardParams) ([]FindingCount, error)
 	// ApprovalTimes times the latest p.Limit approvals since p.Since from
 	// the upload of the approved artwork version.
@@ -65,6 +65,11 @@ var LatencyBounds = []time.Duration{
 	time.Second, 2500 * time.Millisecond, 5 * time.Second, 10 * time.Second,
 	30 * time.Second,
 }
+
+// FindingsRead bounds the preflights TopFindings reads, the latest first,
+// so that its cost stays the same however many jobs a tenant has: a
+// sample of this size ranks the frequent codes as all of them would.
+const FindingsRead = 5000
 
 // FindingCount is one finding code of the findings chart.
 type FindingCount struct {

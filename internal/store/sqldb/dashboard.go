@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -222,15 +223,17 @@ func (db *DB) topFindingsQuery(p store.DashboardParams) (string, []any) {
 	if limit <= 0 {
 		limit = 10
 	}
-	// Whether a job is approved is looked up per event, by its key: a
-	// join would let a database hash the whole jobs table instead.
-	return `SELECT f.value ->> 'code', COUNT(DISTINCT e.job_id),
-		COUNT(DISTINCT CASE WHEN e.approved = 1 THEN e.job_id END)
+	// Whether a job is approved is looked up per preflight, by the job's
+	// key: a join would let a database hash the whole jobs table instead.
+	// Each job counts once per code however often it had it.
+	return `SELECT code, COUNT(*), SUM(approved) FROM (
+		SELECT DISTINCT e.job_id, f.value ->> 'code' AS code, e.approved
 		FROM (SELECT job_id, errors, (SELECT CASE WHEN j.status = 'approved' THEN 1 ELSE 0 END
 			FROM jobs j WHERE j.id = events.job_id) AS approved
 			FROM events WHERE tenant_id = $1 AND livemode = $2 AND occurred_at >= $3
-			AND type IN ('preflight_passed', 'preflight_failed')) e, `+db.d.JSONEach+`(e.errors) f
-		GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT $4`, []any{p.TenantID, p.Livemode, db.t(p.Since), limit}
+			AND type IN ('preflight_passed', 'preflight_failed')
+			ORDER BY occurred_at DESC LIMIT ` + strconv.Itoa(store.FindingsRead) + `) e, ` + db.d.JSONEach + `(e.errors) f
+		) c GROUP BY code ORDER BY 2 DESC, 1 LIMIT $4`, []any{p.TenantID, p.Livemode, db.t(p.Since), limit}
 }
 
 func (db *DB) approvalTimesQuery(p store.DashboardParams) (string, []any) {

@@ -2,6 +2,14 @@
 -- reads only one tenant's rows in one mode and in the chart's window, in
 -- index order, however many jobs the database holds (sqldb/dashboard.go).
 --
+-- The figures the dashboard had before its charts: jobs by status (the
+-- index alone answers), and the two kinds of stuck jobs, which only a
+-- few jobs are waiting on (their queries repeat these conditions).
+CREATE INDEX jobs_tenant_mode_status ON jobs (tenant_id, livemode, status);
+CREATE INDEX jobs_fetch_failed ON jobs (tenant_id, livemode, updated_at)
+    WHERE artwork_fetch = 'failed';
+CREATE INDEX jobs_gave_up ON jobs (tenant_id, livemode, updated_at)
+    WHERE work_gave_up_at IS NOT NULL;
 -- Jobs created per day: the index alone answers (covering).
 CREATE INDEX jobs_tenant_mode_created ON jobs (tenant_id, livemode, created_at);
 -- Jobs finished per day by outcome.
