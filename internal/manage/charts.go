@@ -300,7 +300,9 @@ func scale(top int) func(int) float64 {
 	return func(n int) float64 { return plotB - float64(plotB-plotT)*float64(n)/float64(top) }
 }
 
-func point(x, y float64) string { return strconv.FormatFloat(x, 'f', 1, 64) + "," + strconv.FormatFloat(y, 'f', 1, 64) }
+func point(x, y float64) string {
+	return strconv.FormatFloat(x, 'f', 1, 64) + "," + strconv.FormatFloat(y, 'f', 1, 64)
+}
 
 // ms writes a duration in whole milliseconds.
 func ms(d time.Duration) string { return strconv.FormatInt(d.Milliseconds(), 10) + " ms" }

@@ -79,4 +79,3 @@ func GenerateJobs(t testing.TB, db *sql.DB, pg bool, a, b string) {
 		}
 	}
 }
-
