@@ -19,6 +19,7 @@ import (
 // Chart sizes, in the SVG's own units; CSS scales them to the card.
 const (
 	chartW, chartH = 640, 200
+	halfW          = 480     // the charts that share a row
 	plotL, plotR   = 44, 600 // left and right edges of the plot, room for axis labels
 	plotT, plotB   = 10, 176
 )
@@ -242,15 +243,15 @@ func hoursChart(hours []store.AttemptHour, from time.Time) (chart, []hourRow) {
 func findingsChart(fs []store.FindingCount) chart {
 	c := newChart("findings-chart", "Most frequent findings", "No findings in the last 30 days.")
 	if len(fs) == 0 {
-		c.H = 40
+		c.W, c.H = halfW, 40
 		return c
 	}
 	c.Desc = fmt.Sprintf("The %d finding codes found in most jobs in the last %d days; most frequent: %s in %d jobs, %d of them approved.",
 		len(fs), chartDays, fs[0].Code, fs[0].Jobs, fs[0].Approved)
-	const row, labelW = 24, 200
-	c.H = len(fs)*row + 8
+	const row, labelW = 24, 190
+	c.W, c.H = halfW, len(fs)*row+8
 	top := fs[0].Jobs
-	w := func(n int) float64 { return float64(chartW-labelW-60) * float64(n) / float64(top) }
+	w := func(n int) float64 { return float64(halfW-labelW-150) * float64(n) / float64(top) }
 	for i, f := range fs {
 		y := float64(i*row + 4)
 		c.Bars = append(c.Bars,
@@ -267,15 +268,15 @@ func findingsChart(fs []store.FindingCount) chart {
 // upload to approval as two bars on one scale.
 func approvalChart(a store.ApprovalTimes) chart {
 	c := newChart("approval-chart", "Time from upload to approval", "No approvals in the last 30 days.")
-	c.H = 64
+	c.W, c.H = halfW, 64
 	if a.Count == 0 {
 		c.H = 40
 		return c
 	}
 	c.Desc = fmt.Sprintf("Over %d approvals: median %s, 90th percentile %s.", a.Count, duration(a.Median), duration(a.P90))
-	const labelW = 200
+	const labelW = 130
 	w := func(d time.Duration) float64 {
-		return max(2, float64(chartW-labelW-60)*float64(d)/float64(max(a.P90, time.Second)))
+		return max(2, float64(halfW-labelW-80)*float64(d)/float64(max(a.P90, time.Second)))
 	}
 	c.Bars = []bar{
 		{X: labelW, Y: 4, W: w(a.Median), H: 24, Class: "c-median", Label: "median " + duration(a.Median)},

@@ -78,4 +78,16 @@ func TestDashboardCharts(t *testing.T) {
 	if strings.Contains(body, "BAD<script>") {
 		t.Error("a finding code reached the dashboard unescaped")
 	}
+
+	// Another tenant sees none of it: empty charts say so in words.
+	_, body = e.signIn("admin@globex.test").get("/manage/")
+	for _, want := range []string{`<svg id="jobs-chart"`, "Last 30 days: 0 jobs created", `<svg id="callbacks-chart"`,
+		`<p class="empty">No findings in the last 30 days.</p>`, `<p class="empty">No approvals in the last 30 days.</p>`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("globex's dashboard lacks %q", want)
+		}
+	}
+	if strings.Contains(body, "BAD&lt;script") {
+		t.Error("globex's dashboard shows acme's finding")
+	}
 }

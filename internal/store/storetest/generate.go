@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"database/sql"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +13,28 @@ import (
 // holds a small share of the table, as it does in a database that has
 // grown.
 const GeneratedJobs = 100000
+
+// The finding codes of the generated preflights: one of codesA and one
+// of codesB each, real codes so that a picture of the dashboard reads as
+// one would.
+var (
+	codesA = []string{"INSUFFICIENT_BLEED", "LOW_RESOLUTION_IMAGE", "RGB_COLOR", "FONT_NOT_EMBEDDED",
+		"TRIM_SIZE_MISMATCH", "SMALL_TEXT", "HAIRLINE", "TRANSPARENCY", "INSUFFICIENT_BLEED", "LOW_RESOLUTION_IMAGE",
+		"SPOT_COLORS", "PAGE_COUNT_MISMATCH", "INSUFFICIENT_BLEED"}
+	codesB = []string{"OUTPUT_INTENT_MISSING", "RGB_COLOR", "TRIMBOX_MISSING", "LOW_RESOLUTION_BITMAP",
+		"WHITE_OVERPRINT", "OUTPUT_INTENT_MISSING", "LAB_COLOR"}
+)
+
+// codeOf is a CASE that picks codes[expr].
+func codeOf(expr string, codes []string) string {
+	var b strings.Builder
+	b.WriteString("CASE " + expr)
+	for i, c := range codes {
+		fmt.Fprintf(&b, " WHEN %d THEN '%s'", i, c)
+	}
+	b.WriteString(" END")
+	return b.String()
+}
 
 // GeneratedNow is the present of the jobs GenerateJobs inserts.
 var GeneratedNow = time.Date(2026, 5, 11, 10, 0, 0, 0, time.UTC)
@@ -56,7 +79,7 @@ func GenerateJobs(t testing.TB, db *sql.DB, pg bool, a, b string) {
 			'ver_' || i, ` + at(created+` + 60`) + ` FROM n`,
 		series + `INSERT INTO events (id, job_id, tenant_id, livemode, sequence, type, status, order_ref, artwork_version_id, errors, occurred_at)
 			SELECT 'evp_' || i, 'ses_' || i, ` + tenant + `, ` + live + `, 2, t, t, 'ORDER-' || i, 'ver_' || i,
-			` + js(`'[{"code":"CODE_' || (i % 13) || '"},{"code":"CODE_' || (i % 7) || '"}]'`) + `, ` + at(created+` + 120`) + `
+			` + js(`'[{"code":"' || `+codeOf("i % 13", codesA)+` || '"},{"code":"' || `+codeOf("i % 7", codesB)+` || '"}]'`) + `, ` + at(created+` + 120`) + `
 			FROM (SELECT i, CASE WHEN i % 10 = 9 THEN 'preflight_failed' ELSE 'preflight_passed' END AS t FROM n) m`,
 		series + `INSERT INTO events (id, job_id, tenant_id, livemode, sequence, type, status, order_ref, artwork_version_id, occurred_at)
 			SELECT 'evo_' || i, 'ses_' || i, ` + tenant + `, ` + live + `, 3, ` + outcome + `, ` + outcome + `, 'ORDER-' || i,
