@@ -18,15 +18,17 @@ type DashboardStore interface {
 	// AttemptHours counts, per UTC hour since p.Since, the callback
 	// attempts that were answered 2xx and those that were not, with an
 	// estimate of the 95th percentile of their duration, oldest hour
-	// first; hours without attempts are left out. Test pings are counted:
-	// they reach the same receiver.
+	// first; hours without attempts are left out. Test pings are not
+	// counted, as in DeliveryCounts.
 	AttemptHours(ctx context.Context, p DashboardParams) ([]AttemptHour, error)
 	// TopFindings returns the p.Limit finding codes found in the most jobs
 	// by the latest FindingsRead preflights since p.Since, each with how
 	// many of those jobs are approved now; most jobs first, then by code.
+	// p.Limit is 10 when 0.
 	TopFindings(ctx context.Context, p DashboardParams) ([]FindingCount, error)
 	// ApprovalTimes times the latest p.Limit approvals since p.Since from
-	// the upload of the approved artwork version.
+	// the upload of the approved artwork version (its creation); p.Limit
+	// is 10,000 when 0.
 	ApprovalTimes(ctx context.Context, p DashboardParams) (ApprovalTimes, error)
 }
 
