@@ -45,11 +45,14 @@ func (m *Manage) dashboard(w http.ResponseWriter, r *http.Request, c *call) erro
 	if err != nil {
 		return err
 	}
-	return m.render(w, r, c, http.StatusOK, "dashboard", map[string]any{
-		"Title": "Dashboard", "Jobs": rows, "Total": total, "Deliveries": dc,
-		"FetchFailures": capped(len(fetch), "artwork fetch failure", "artwork fetch failures"),
-		"ProofFailures": capped(len(proof), "proof that could not be made", "proofs that could not be made"),
-	})
+	data, err := m.charts(ctx, tenant, c.live)
+	if err != nil {
+		return err
+	}
+	data["Title"], data["Jobs"], data["Total"], data["Deliveries"] = "Dashboard", rows, total, dc
+	data["FetchFailures"] = capped(len(fetch), "artwork fetch failure", "artwork fetch failures")
+	data["ProofFailures"] = capped(len(proof), "proof that could not be made", "proofs that could not be made")
+	return m.render(w, r, c, http.StatusOK, "dashboard", data)
 }
 
 // capped words a count of up to dashboardCap + 1 rows for a tile: empty

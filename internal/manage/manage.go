@@ -34,6 +34,7 @@ import (
 type manageStore interface {
 	operator.Store
 	throttleStore
+	store.DashboardStore
 	Tenant(ctx context.Context, id string) (store.Tenant, error)
 	ListAPIKeys(ctx context.Context, tenantID string) ([]store.APIKey, error)
 	ListSigningSecrets(ctx context.Context, tenantID string, at time.Time) ([]store.SigningSecret, error)

@@ -37,7 +37,7 @@ const password = "correct horse battery"
 // env is a running Manage (and API) on a real SQLite database with two
 // tenants, each with an admin and an operator.
 type env struct {
-	t        *testing.T
+	t        testing.TB
 	st       *sqlite.DB
 	srv      *httptest.Server
 	flow     *workflow.Service
@@ -72,7 +72,7 @@ func (c *clock) advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-func setup(t *testing.T) *env {
+func setup(t testing.TB) *env {
 	t.Helper()
 	ctx := t.Context()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "submit.db"))
@@ -251,7 +251,7 @@ func (b *browser) post(path string, v url.Values) (*http.Response, string) {
 	return res, read(b.e.t, res)
 }
 
-func read(t *testing.T, res *http.Response) string {
+func read(t testing.TB, res *http.Response) string {
 	t.Helper()
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)

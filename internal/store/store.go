@@ -48,6 +48,7 @@ type Store interface {
 	OperatorStore
 	LogoStore
 	LimitStore
+	DashboardStore
 
 	// Close releases the database.
 	Close() error

@@ -198,6 +198,10 @@ func dialect() sqldb.Dialect {
 		WritableCTE: true,
 		// Migration 0014's trigger announces each change of a job.
 		AnnouncesChanges: true,
+		TimeText: func(col string) string {
+			return `to_char(` + col + ` AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`
+		},
+		JSONEach: "jsonb_array_elements",
 	}
 }
 

@@ -66,6 +66,13 @@ type Dialect struct {
 	// change of a job (PostgreSQL's trigger; see changes). False on
 	// SQLite, where the one process publishes its own.
 	AnnouncesChanges bool
+	// TimeText wraps a time column so that it reads as SQLite stores
+	// times (SQLiteTimeLayout), so that the dashboard's queries cut days
+	// and hours out of it with substr in both databases.
+	TimeText func(col string) string
+	// JSONEach is the table function that lists a JSON array's elements
+	// as rows with a value column: json_each, jsonb_array_elements.
+	JSONEach string
 }
 
 // DB is a store.Store on database/sql. Writes and transactions go to the

@@ -84,6 +84,8 @@ func dialect() sqldb.Dialect {
 		Time:        func(t time.Time) any { return t.Format(sqldb.SQLiteTimeLayout) },
 		IsUnique:    isUnique,
 		GroupCommit: true,
+		TimeText:    func(col string) string { return col },
+		JSONEach:    "json_each",
 	}
 }
 

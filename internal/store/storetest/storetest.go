@@ -67,6 +67,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	runJobDelete(t, open)
 	runLogo(t, open)
 	runLimit(t, open)
+	runDashboard(t, open)
 }
 
 // at returns a fixed time plus d. Tests use fixed times, whole
