@@ -18,10 +18,11 @@ const maxCommits = 4
 
 // recorder records attempts in batches: the attempts that finish while a
 // batch is being committed go together in the next one. Each commit on
-// PostgreSQL waits for its WAL to reach the disk, about a millisecond
-// here, so one commit per attempt capped a process near a thousand
-// deliveries a second; a batch shares one. An attempt's delivery stays in
-// flight, its lease renewed, until its record is committed.
+// PostgreSQL waits for its WAL to reach the disk (about a millisecond
+// here, pg_test_fsync), and with one commit per attempt the benchmark's
+// backends waited mostly on that; a batch shares one. An attempt's
+// delivery stays in flight, its lease renewed, until its record is
+// committed.
 type recorder struct {
 	store deliveryStore
 	wake  chan struct{}
