@@ -213,10 +213,6 @@ func (db *DB) RenewDeliveries(ctx context.Context, p store.RenewDeliveriesParams
 	return nil
 }
 
-func scanID(row scanner) (id string, err error) {
-	return id, row.Scan(&id)
-}
-
 // loadClaimed reads the claimed deliveries and their events.
 func (db *DB) loadClaimed(ctx context.Context, tx querier, ids []string) ([]store.ClaimedDelivery, error) {
 	var q params
