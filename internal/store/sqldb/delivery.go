@@ -159,10 +159,13 @@ func (db *DB) ClaimDeliveries(ctx context.Context, p store.ClaimParams) ([]store
 		perHost = noHostLimit
 	}
 	limit := limitOr(p.Limit)
-	// The look-ahead: enough rows that hosts with room are found behind a
-	// host that fills up during this claim, few enough that a claim stays
-	// cheap however long the backlog.
-	lookAhead := 4*limit + 64
+	// The look-ahead: the rows the claim ranks. Hosts at their limit are
+	// skipped before it, so it holds the claimable rows of hosts with
+	// room, and a host that fills up during this claim is skipped by the
+	// next (the worker claims again while a claim finds something). Few
+	// rows keep a claim cheap however long the backlog: the rows ranked
+	// are most of a claim's cost.
+	lookAhead := int64(limit) + min(perHost, 64)
 	started := map[string]int{}
 	var ids []string
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
