@@ -9,15 +9,13 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
+	"github.com/atomyx/submit/internal/blob/blobtest"
 )
 
 // stores returns every implementation, each fresh: the local disk and S3
@@ -28,13 +26,7 @@ func stores(t *testing.T) map[string]Store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(gofakes3.New(s3mem.New(), gofakes3.WithAutoBucket(true)).Server())
-	t.Cleanup(srv.Close)
-	t.Setenv("AWS_ACCESS_KEY_ID", "test")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
-	t.Setenv("AWS_CONFIG_FILE", os.DevNull)
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", os.DevNull)
-	s3, err := Open(t.Context(), "s3://submit-test/prefix?region=eu-west-1&use_path_style=true&endpoint="+srv.URL, "", S3Options{TempDir: t.TempDir()})
+	s3, err := Open(t.Context(), blobtest.S3(t, "prefix"), "", S3Options{TempDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}

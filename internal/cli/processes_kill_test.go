@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -19,9 +18,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
+	"github.com/atomyx/submit/internal/blob/blobtest"
 	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/need"
 	"github.com/atomyx/submit/internal/store/pgtest"
@@ -83,11 +81,7 @@ func TestKillOneOfThree(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, "github.com/atomyx/submit/cmd/submit").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
-	s3 := httptest.NewServer(gofakes3.New(s3mem.New(), gofakes3.WithAutoBucket(true)).Server())
-	t.Cleanup(s3.Close)
-	blobURL := "s3://submit-test/kill?region=eu-west-1&use_path_style=true&endpoint=" + s3.URL
-	env := append(os.Environ(), "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test",
-		"AWS_CONFIG_FILE="+os.DevNull, "AWS_SHARED_CREDENTIALS_FILE="+os.DevNull)
+	blobURL := blobtest.S3(t, "kill") // the servers inherit its credentials
 
 	// Leases of 5 s, renewed at a third, half the defaults: with the
 	// defaults (10 s) a run here took up the jobs in 9.8 s and had every
@@ -100,7 +94,7 @@ func TestKillOneOfThree(t *testing.T) {
 		p.cmd = exec.Command(bin, "serve", "--addr", addr, "--data-dir", t.TempDir(),
 			"--database-url", dbURL, "--blob-url", blobURL, "--allow-insecure-urls",
 			"--pipeline-lease", "5s", "--callback-lease", "5s", "--callback-retry-schedule", "0s,1s,2s,3s,4s,5s,6s", "--log-level", "warn")
-		p.cmd.Env, p.cmd.Stdout, p.cmd.Stderr = env, &p.out, &p.errb
+		p.cmd.Stdout, p.cmd.Stderr = &p.out, &p.errb
 		if err := p.cmd.Start(); err != nil {
 			t.Fatal(err)
 		}

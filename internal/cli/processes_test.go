@@ -6,16 +6,12 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
-
+	"github.com/atomyx/submit/internal/blob/blobtest"
 	"github.com/atomyx/submit/internal/store/pgtest"
 )
 
@@ -31,13 +27,7 @@ import (
 func TestSeveralServers(t *testing.T) {
 	// Not parallel: the S3 credentials are process environment.
 	dbURL := pgtest.URL(t)
-	s3 := httptest.NewServer(gofakes3.New(s3mem.New(), gofakes3.WithAutoBucket(true)).Server())
-	t.Cleanup(s3.Close)
-	t.Setenv("AWS_ACCESS_KEY_ID", "test")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
-	t.Setenv("AWS_CONFIG_FILE", os.DevNull)
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", os.DevNull)
-	blobURL := "s3://submit-test/several?region=eu-west-1&use_path_style=true&endpoint=" + s3.URL
+	blobURL := blobtest.S3(t, "several")
 	var servers []*served
 	for range 3 {
 		s := startServe(t, map[string]string{
