@@ -33,7 +33,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -43,6 +42,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/atomyx/submit/bench/internal/pgdb"
 	"github.com/atomyx/submit/internal/callback"
 	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/netguard"
@@ -272,21 +272,10 @@ func check(err error) {
 // get every event and how many (delivery, attempt) pairs came twice.
 func throughputPostgres(pgURL, receiverURL string, rc *receiver, n, procs int) (time.Duration, int) {
 	ctx := context.Background()
-	admin, err := sql.Open("pgx", pgURL)
+	tmp, err := pgdb.Create(pgURL, "bench_callbacks")
 	check(err)
-	defer admin.Close()
-	name := fmt.Sprintf("bench_callbacks_%d_%d", os.Getpid(), time.Now().UnixNano())
-	_, err = admin.Exec(`CREATE DATABASE ` + name)
-	check(err)
-	defer func() {
-		if _, err := admin.Exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`); err != nil {
-			log.Printf("drop database %s: %v", name, err)
-		}
-	}()
-	u, err := url.Parse(pgURL)
-	check(err)
-	u.Path = "/" + name
-	db, err := postgres.Open(ctx, u.String(), postgres.Pool{})
+	defer tmp.Drop()
+	db, err := postgres.Open(ctx, tmp.URL, postgres.Pool{})
 	check(err)
 	flow, ids, tenantID := fill(db, receiverURL, n)
 	for _, id := range ids {
@@ -296,7 +285,7 @@ func throughputPostgres(pgURL, receiverURL string, rc *receiver, n, procs int) (
 	// Statistics, as autovacuum gathers them within a minute of a load
 	// like this one: without them PostgreSQL plans the claim for an
 	// empty table, reading every due row where it needs a few.
-	stats, err := sql.Open("pgx", u.String())
+	stats, err := sql.Open("pgx", tmp.URL)
 	check(err)
 	_, err = stats.Exec(`ANALYZE`)
 	check(err)
@@ -308,7 +297,7 @@ func throughputPostgres(pgURL, receiverURL string, rc *receiver, n, procs int) (
 	start := time.Now()
 	var children []*exec.Cmd
 	for range procs {
-		cmd := exec.Command(self, "-child", u.String())
+		cmd := exec.Command(self, "-child", tmp.URL)
 		cmd.Stderr = os.Stderr
 		check(cmd.Start())
 		children = append(children, cmd)

@@ -35,7 +35,6 @@ import (
 	"log"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -46,6 +45,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/atomyx/submit/bench/internal/pgdb"
 	_ "github.com/jackc/pgx/v5/stdlib"
 	_ "modernc.org/sqlite"
 )
@@ -134,29 +134,18 @@ func runSubmit(bin, dir, dbURL string, n, clients int, d time.Duration, sessions
 // runPostgres runs submit on a database of its own, created for the run on
 // the server of pgURL and dropped after.
 func runPostgres(bin, dir, pgURL string, n, clients int, d time.Duration) result {
-	admin, err := sql.Open("pgx", pgURL)
+	db, err := pgdb.Create(pgURL, "bench")
 	check(err)
-	defer admin.Close()
-	name := fmt.Sprintf("bench_%d_%d", os.Getpid(), time.Now().UnixNano())
-	_, err = admin.Exec(`CREATE DATABASE ` + name)
-	check(err)
-	defer func() {
-		if _, err := admin.Exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`); err != nil {
-			log.Printf("drop database %s: %v", name, err)
-		}
-	}()
-	u, err := url.Parse(pgURL)
-	check(err)
-	u.Path = "/" + name
+	defer db.Drop()
 	// PostgreSQL counts sessions as they start, in statistics it may
 	// publish up to a second late.
 	sessions := func() int64 {
 		time.Sleep(time.Second)
 		var n int64
-		check(admin.QueryRow(`SELECT sessions FROM pg_stat_database WHERE datname = $1`, name).Scan(&n))
+		check(db.Admin.QueryRow(`SELECT sessions FROM pg_stat_database WHERE datname = $1`, db.Name).Scan(&n))
 		return n
 	}
-	return runSubmit(bin, dir, u.String(), n, clients, d, sessions)
+	return runSubmit(bin, dir, db.URL, n, clients, d, sessions)
 }
 
 // body is a realistic job request, the same for both servers.
