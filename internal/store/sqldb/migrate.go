@@ -60,16 +60,18 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 			applied = append(applied, m.name)
 		}
 	}
-	if err := db.fillDeliveryHosts(ctx, conn); err != nil {
-		return applied, fmt.Errorf("migrate %s: %w", db.d.Name, err)
+	if slices.Contains(applied, "0015_delivery_hosts") {
+		if err := db.fillDeliveryHosts(ctx, conn); err != nil {
+			return applied, fmt.Errorf("migrate %s: %w", db.d.Name, err)
+		}
 	}
 	return applied, nil
 }
 
 // fillDeliveryHosts gives the pending deliveries made before migration
 // 0015 their host (store.HostKey of their URL), which SQL cannot work out
-// the way Go does. Every later write sets it, so after the first run this
-// finds nothing.
+// the way Go does. It runs once, with the migration: every later write
+// sets the host.
 func (db *DB) fillDeliveryHosts(ctx context.Context, conn *sql.Conn) error {
 	type row struct{ id, url string }
 	rows, err := queryAll(ctx, conn, func(r scanner) (row, error) {
