@@ -209,11 +209,15 @@ func isS3NotFound(err error) bool {
 	return errors.As(err, &re) && re.HTTPStatusCode() == 404
 }
 
+// maxMultipartID bounds the multipart upload's part of an id, which goes
+// into every S3 request on the upload: AWS's are about 100 characters.
+const maxMultipartID = 1024
+
 // validID: the object's part of the id must be one newUploadID minted for
 // the job, and S3 checks that the multipart upload's is of that object.
 func (b *s3Backend) validID(jobID, s string) bool {
 	objectID, multipartID, ok := strings.Cut(s, "+")
-	return ok && isUploadIDOf(jobID, objectID) && multipartID != "" &&
+	return ok && isUploadIDOf(jobID, objectID) && multipartID != "" && len(multipartID) <= maxMultipartID &&
 		!strings.ContainsFunc(multipartID, func(r rune) bool { return r <= ' ' || r >= 0x7f || r == '/' || r == '+' })
 }
 

@@ -3,16 +3,14 @@ package web
 import (
 	"bytes"
 	"errors"
-	"net/http/httptest"
-	"os"
+	"strings"
 	"testing"
 	"time"
 
-	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
 	tusd "github.com/tus/tusd/v2/pkg/handler"
 
 	"github.com/atomyx/submit/internal/blob"
+	"github.com/atomyx/submit/internal/blob/blobtest"
 )
 
 // TestS3UploadsSweep keeps a resumable upload in tusd's S3 store on a real
@@ -21,14 +19,7 @@ import (
 // written within MaxAge and deletes it, parts and info, once it is older.
 func TestS3UploadsSweep(t *testing.T) {
 	// Not parallel: the S3 credentials are process environment.
-	srv := httptest.NewServer(gofakes3.New(s3mem.New(), gofakes3.WithAutoBucket(true)).Server())
-	t.Cleanup(srv.Close)
-	t.Setenv("AWS_ACCESS_KEY_ID", "test")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
-	t.Setenv("AWS_CONFIG_FILE", os.DevNull)
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", os.DevNull)
-	bucket, err := blob.NewS3(t.Context(), "s3://submit-test/files?region=eu-west-1&use_path_style=true&endpoint="+srv.URL,
-		blob.S3Options{TempDir: t.TempDir()})
+	bucket, err := blob.NewS3(t.Context(), blobtest.S3(t, "files"), blob.S3Options{TempDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,8 +34,9 @@ func TestS3UploadsSweep(t *testing.T) {
 		t.Fatalf("write a chunk: %d, %v", n, err)
 	}
 	info, _ := up.GetInfo(ctx)
-	if !b.validID(jobID, info.ID) || b.validID("ses_other", info.ID) || b.validID(jobID, info.ID+"/x") {
-		t.Errorf("validID of %q: the minted id must pass, another job's or a slash must not", info.ID)
+	if !b.validID(jobID, info.ID) || b.validID("ses_other", info.ID) || b.validID(jobID, info.ID+"/x") ||
+		b.validID(jobID, info.ID+strings.Repeat("a", maxMultipartID)) {
+		t.Errorf("validID of %q: the minted id must pass, another job's, a slash or an overlong multipart id must not", info.ID)
 	}
 	if ids, err := b.list(ctx, jobID+"-"); err != nil || len(ids) != 1 || ids[0] != info.ID {
 		t.Fatalf("list the job's uploads: %v, %v; want [%s]", ids, err, info.ID)
