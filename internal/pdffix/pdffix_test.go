@@ -189,6 +189,11 @@ func TestBoxesSet(t *testing.T) {
 				fmt.Sprint(res.Fixes[0].Pages) != "[1 2]" || res.Fixes[0].Message == "" {
 				t.Fatalf("fixes %+v, want %s on pages 1 and 2", res.Fixes, tt.code)
 			}
+			// pdfinfo reports a missing TrimBox as the CropBox, so the
+			// update itself must carry the boxes.
+			if tt.code == CodeBoxesSet && !bytes.Contains(fixed[len(orig):], []byte("/TrimBox")) {
+				t.Error("the update sets no TrimBox")
+			}
 			origPath, fixedPath := write(t, "orig.pdf", orig), write(t, "fixed.pdf", fixed)
 			qpdfCheck(t, fixedPath)
 			for page := 1; page <= 2; page++ {
