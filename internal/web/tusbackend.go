@@ -26,9 +26,9 @@ type tusBackend interface {
 	NewUpload(ctx context.Context, info tusd.FileInfo) (tusd.Upload, error)
 	GetUpload(ctx context.Context, id string) (tusd.Upload, error)
 	AsTerminatableUpload(up tusd.Upload) tusd.TerminatableUpload
-	// list returns the ids of the unfinished uploads whose id starts
-	// with prefix.
-	list(ctx context.Context, prefix string) ([]string, error)
+	// list returns the unfinished uploads whose id starts with prefix,
+	// each with its declared size.
+	list(ctx context.Context, prefix string) ([]tusd.FileInfo, error)
 	// validID reports whether s is an id this store mints for the job:
 	// nothing else may reach it.
 	validID(jobID, s string) bool
@@ -54,18 +54,26 @@ func (b fileBackend) NewUpload(ctx context.Context, info tusd.FileInfo) (tusd.Up
 	return up, err
 }
 
-func (b fileBackend) list(_ context.Context, prefix string) ([]string, error) {
+func (b fileBackend) list(ctx context.Context, prefix string) ([]tusd.FileInfo, error) {
 	entries, err := os.ReadDir(b.Path)
 	if err != nil {
 		return nil, fmt.Errorf("list unfinished uploads: %w", err)
 	}
-	var ids []string
+	var infos []tusd.FileInfo
 	for _, e := range entries {
-		if id, ok := strings.CutSuffix(e.Name(), ".info"); ok && strings.HasPrefix(id, prefix) {
-			ids = append(ids, id)
+		id, ok := strings.CutSuffix(e.Name(), ".info")
+		if !ok || !strings.HasPrefix(id, prefix) {
+			continue
 		}
+		info := tusd.FileInfo{ID: id} // counted even when its info cannot be read
+		if up, err := b.GetUpload(ctx, id); err == nil {
+			if i, err := up.GetInfo(ctx); err == nil {
+				info = i
+			}
+		}
+		infos = append(infos, info)
 	}
-	return ids, nil
+	return infos, nil
 }
 
 // validID: the file store joins the id into a path, so one link could
@@ -101,22 +109,23 @@ func (b *s3Backend) AsTerminatableUpload(up tusd.Upload) tusd.TerminatableUpload
 }
 
 // list reads the info objects: an upload's id names its multipart upload
-// too, which only the info holds.
-func (b *s3Backend) list(ctx context.Context, prefix string) ([]string, error) {
+// too, which only the info holds, beside its size.
+func (b *s3Backend) list(ctx context.Context, prefix string) ([]tusd.FileInfo, error) {
 	objs, err := b.infoObjects(ctx, prefix)
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]string, 0, len(objs))
+	infos := make([]tusd.FileInfo, 0, len(objs))
 	for _, o := range objs {
-		ids = append(ids, o.id)
+		infos = append(infos, tusd.FileInfo{ID: o.id, Size: o.size})
 	}
-	return ids, nil
+	return infos, nil
 }
 
 // s3Info is an upload's info object.
 type s3Info struct {
 	id       string // the upload's, with its multipart upload's id
+	size     int64  // declared
 	key      string // the object's
 	modified time.Time
 }
@@ -138,34 +147,34 @@ func (b *s3Backend) infoObjects(ctx context.Context, prefix string) ([]s3Info, e
 			if !strings.HasSuffix(key, ".info") {
 				continue
 			}
-			id, err := b.readID(ctx, key)
+			info, err := b.readInfo(ctx, key)
 			if err != nil {
 				return nil, err
 			}
-			if id != "" {
-				out = append(out, s3Info{id: id, key: key, modified: aws.ToTime(o.LastModified)})
+			if info.ID != "" {
+				out = append(out, s3Info{id: info.ID, size: info.Size, key: key, modified: aws.ToTime(o.LastModified)})
 			}
 		}
 	}
 	return out, nil
 }
 
-// readID reads the upload's id from its info object; "" when the object
-// is gone (finished or deleted meanwhile).
-func (b *s3Backend) readID(ctx context.Context, key string) (string, error) {
+// readInfo reads an upload's info object; the zero FileInfo when the
+// object is gone (finished or deleted meanwhile).
+func (b *s3Backend) readInfo(ctx context.Context, key string) (tusd.FileInfo, error) {
+	var info tusd.FileInfo
 	res, err := b.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(b.bucket), Key: aws.String(key)})
 	if err != nil {
 		if isS3NotFound(err) {
-			return "", nil
+			return info, nil
 		}
-		return "", fmt.Errorf("read upload info %s: %w", key, err)
+		return info, fmt.Errorf("read upload info %s: %w", key, err)
 	}
 	defer res.Body.Close()
-	var info tusd.FileInfo
 	if err := json.NewDecoder(res.Body).Decode(&info); err != nil {
-		return "", fmt.Errorf("read upload info %s: %w", key, err)
+		return tusd.FileInfo{}, fmt.Errorf("read upload info %s: %w", key, err)
 	}
-	return info.ID, nil
+	return info, nil
 }
 
 // lastWritten is when the upload last received bytes: its info object,

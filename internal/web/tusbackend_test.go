@@ -38,7 +38,7 @@ func TestS3UploadsSweep(t *testing.T) {
 		b.validID(jobID, info.ID+strings.Repeat("a", maxMultipartID)) {
 		t.Errorf("validID of %q: the minted id must pass, another job's, a slash or an overlong multipart id must not", info.ID)
 	}
-	if ids, err := b.list(ctx, jobID+"-"); err != nil || len(ids) != 1 || ids[0] != info.ID {
+	if ids, err := b.list(ctx, jobID+"-"); err != nil || len(ids) != 1 || ids[0].ID != info.ID || ids[0].Size != 100 {
 		t.Fatalf("list the job's uploads: %v, %v; want [%s]", ids, err, info.ID)
 	}
 

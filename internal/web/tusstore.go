@@ -125,18 +125,14 @@ func (s *uploadStore) admit(ctx context.Context, jobID string, info tusd.FileInf
 // unfinished counts the job's uploads in the store and adds up their
 // declared sizes.
 func (s *uploadStore) unfinished(ctx context.Context, jobID string) (count int, size int64, err error) {
-	ids, err := s.backend.list(ctx, jobID+"-")
+	infos, err := s.backend.list(ctx, jobID+"-")
 	if err != nil {
 		return 0, 0, err
 	}
-	for _, id := range ids {
-		count++
-		if up, err := s.backend.GetUpload(ctx, id); err == nil {
-			info, _ := up.GetInfo(ctx)
-			size += info.Size
-		}
+	for _, info := range infos {
+		size += info.Size
 	}
-	return count, size, nil
+	return len(infos), size, nil
 }
 
 // noRoom answers a refusal of the disk floor, or a failure to measure it.
