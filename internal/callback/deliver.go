@@ -124,11 +124,10 @@ func (w *Worker) record(ctx context.Context, d store.Delivery, q request, r Resu
 			level = slog.LevelWarn
 		}
 		w.cfg.Logger.Log(ctx, level, "callback attempt", attrs...)
-		switch {
-		case d.Attempts == 0 && d.EventID != "":
-			// The first attempt of an event lets the job's next event go.
-			w.Notify()
-		case outcome == store.DeliveryPending:
+		// The loop is woken when the attempt's slot is freed (finish),
+		// which also lets the job's next event go; a retry must wake it
+		// by its due time as well.
+		if outcome == store.DeliveryPending {
 			w.wakeBy(next)
 		}
 	}
