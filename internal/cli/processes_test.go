@@ -26,22 +26,8 @@ import (
 // real process is internal/cli's crash test.)
 func TestSeveralServers(t *testing.T) {
 	// Not parallel: the S3 credentials are process environment.
-	dbURL := pgtest.URL(t)
-	blobURL := blobtest.S3(t, "several")
-	var servers []*served
-	for range 3 {
-		s := startServe(t, map[string]string{
-			"SUBMIT_DATA_DIR": t.TempDir(), "SUBMIT_ADDR": freeAddr(t), "SUBMIT_LOG_LEVEL": "warn",
-			"SUBMIT_DATABASE_URL": dbURL, "SUBMIT_BLOB_URL": blobURL,
-		})
-		s.ready(t) // one after the other: the first makes the tenant and its key
-		servers = append(servers, s)
-	}
-	a, b, c := servers[0], servers[1], servers[2]
-	key := regexp.MustCompile(`sk_live_[0-9A-Za-z]{44}`).FindString(a.out.String())
-	if key == "" {
-		t.Fatalf("the first server printed no key:\n%s", a.out.String())
-	}
+	a, b, c, key := startThree(t, "several")
+	servers := []*served{a, b, c}
 	call := func(s *served, method, path, ctype string, body io.Reader) (int, []byte) {
 		t.Helper()
 		req, _ := http.NewRequest(method, s.base+path, body)
@@ -161,4 +147,27 @@ func TestSeveralServers(t *testing.T) {
 		t.Errorf("%d pages allowed before the first refusal, more than one allowance (%.0f) across the three servers", ok, allowed)
 	}
 	t.Logf("%d pages allowed in %.1f s across three servers", ok, time.Since(start).Seconds())
+}
+
+// startThree starts three servers on one new PostgreSQL schema and one
+// S3 bucket under prefix, one after the other (the first makes the tenant
+// and its key), and returns them with the live key the first printed.
+func startThree(t *testing.T, prefix string) (a, b, c *served, key string) {
+	t.Helper()
+	dbURL := pgtest.URL(t)
+	blobURL := blobtest.S3(t, prefix)
+	var servers []*served
+	for range 3 {
+		s := startServe(t, map[string]string{
+			"SUBMIT_DATA_DIR": t.TempDir(), "SUBMIT_ADDR": freeAddr(t), "SUBMIT_LOG_LEVEL": "warn",
+			"SUBMIT_DATABASE_URL": dbURL, "SUBMIT_BLOB_URL": blobURL,
+		})
+		s.ready(t)
+		servers = append(servers, s)
+	}
+	key = regexp.MustCompile(`sk_live_[0-9A-Za-z]{44}`).FindString(servers[0].out.String())
+	if key == "" {
+		t.Fatalf("the first server printed no key:\n%s", servers[0].out.String())
+	}
+	return servers[0], servers[1], servers[2], key
 }

@@ -11,9 +11,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/atomyx/submit/internal/blob/blobtest"
-	"github.com/atomyx/submit/internal/store/pgtest"
 )
 
 // TestSeveralServersTusResume sends a resumable upload as the customer
@@ -26,22 +23,7 @@ import (
 // 404 and the customer started again.
 func TestSeveralServersTusResume(t *testing.T) {
 	// Not parallel: the S3 credentials are process environment.
-	dbURL := pgtest.URL(t)
-	blobURL := blobtest.S3(t, "tus")
-	var servers []*served
-	for range 3 {
-		s := startServe(t, map[string]string{
-			"SUBMIT_DATA_DIR": t.TempDir(), "SUBMIT_ADDR": freeAddr(t), "SUBMIT_LOG_LEVEL": "warn",
-			"SUBMIT_DATABASE_URL": dbURL, "SUBMIT_BLOB_URL": blobURL,
-		})
-		s.ready(t) // one after the other: the first makes the tenant and its key
-		servers = append(servers, s)
-	}
-	a, b, c := servers[0], servers[1], servers[2]
-	key := regexp.MustCompile(`sk_live_[0-9A-Za-z]{44}`).FindString(a.out.String())
-	if key == "" {
-		t.Fatalf("the first server printed no key:\n%s", a.out.String())
-	}
+	a, b, c, key := startThree(t, "tus")
 	do := func(req *http.Request) (*http.Response, []byte) {
 		t.Helper()
 		res, err := http.DefaultClient.Do(req)
