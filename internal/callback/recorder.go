@@ -3,6 +3,7 @@ package callback
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/atomyx/submit/internal/store"
 )
@@ -97,7 +98,18 @@ func (r *recorder) commit(batch []*pendingRecord) {
 	for i, pr := range batch {
 		ps[i] = pr.p
 	}
+	// A failed transaction wrote nothing, and its attempts were sent: one
+	// not recorded is sent again when its lease ends, a duplicate. So a
+	// batch is tried again (a deadlock or a dropped connection passes)
+	// until recordTimeout.
 	errs, err := r.store.RecordAttempts(ctx, ps)
+	for wait := 10 * time.Millisecond; err != nil && ctx.Err() == nil; wait = min(2*wait, time.Second) {
+		select {
+		case <-ctx.Done():
+		case <-time.After(wait):
+			errs, err = r.store.RecordAttempts(ctx, ps)
+		}
+	}
 	for i, pr := range batch {
 		if err != nil {
 			pr.done <- err

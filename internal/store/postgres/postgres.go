@@ -193,6 +193,7 @@ func dialect() sqldb.Dialect {
 		ClaimLock:     `FOR UPDATE OF d SKIP LOCKED`,
 		ClaimDeliveriesLock: `SELECT pg_advisory_xact_lock(hashtext('submit.claim_deliveries.' ||
 			COALESCE(current_schema(), '')))`,
+		LockRows:    `FOR UPDATE`,
 		Time:        func(t time.Time) any { return t },
 		IsUnique:    isUnique,
 		WritableCTE: true,

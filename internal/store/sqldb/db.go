@@ -46,6 +46,12 @@ type Dialect struct {
 	// one before it took (pg_advisory_xact_lock). SQLite's single writer
 	// serialises them already.
 	ClaimDeliveriesLock string
+	// LockRows ends a subquery that locks the rows a write is about to
+	// change, in its ORDER BY order ("FOR UPDATE"), so that two
+	// transactions changing the same leased deliveries (a heartbeat's
+	// renewal and a batch of recorded attempts) lock them in the same
+	// order and cannot deadlock. SQLite's single writer needs none.
+	LockRows string
 	// Time encodes a time argument: a time.Time for PostgreSQL, fixed-width
 	// RFC 3339 text for SQLite, whose text then sorts as the time does. It
 	// gets a UTC time already truncated to the microsecond.

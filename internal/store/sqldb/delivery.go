@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/atomyx/submit/internal/job"
@@ -208,8 +209,11 @@ func (db *DB) RenewDeliveries(ctx context.Context, p store.RenewDeliveriesParams
 		return nil
 	}
 	var q params
-	query := `UPDATE deliveries SET lease_until = ` + q.add(db.t(p.Until)) + ` WHERE lease_owner = ` +
-		q.add(p.Worker) + ` AND state = 'pending' AND id IN (` + q.list(p.IDs) + `)`
+	// The rows are locked in id order, the order RecordAttempts writes
+	// them in, so a renewal and a batch of records never deadlock.
+	query := `UPDATE deliveries SET lease_until = ` + q.add(db.t(p.Until)) + ` WHERE id IN (
+		SELECT id FROM deliveries WHERE lease_owner = ` + q.add(p.Worker) + ` AND state = 'pending'
+		AND id IN (` + q.list(p.IDs) + `) ORDER BY id ` + db.d.LockRows + `)`
 	if _, err := db.w.ExecContext(ctx, query, q.args...); err != nil {
 		return fmt.Errorf("renew %d delivery leases of %s: %w", len(p.IDs), p.Worker, err)
 	}
@@ -269,10 +273,21 @@ func (db *DB) RecordAttempt(ctx context.Context, p store.AttemptParams) (store.D
 // reach the disk, and the callback worker records an attempt per
 // delivery. errs has one entry per attempt, nil when it was recorded;
 // err is set when the transaction failed and nothing was.
+//
+// The attempts are written in delivery id order, the order in which a
+// heartbeat's RenewDeliveries locks the same rows: in any other order the
+// two can each hold a row the other waits for, and PostgreSQL then aborts
+// one of them, here a whole batch of attempts already sent.
 func (db *DB) RecordAttempts(ctx context.Context, ps []store.AttemptParams) (errs []error, err error) {
+	order := make([]int, len(ps))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(ps[a].DeliveryID, ps[b].DeliveryID) })
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
 		errs = make([]error, len(ps))
-		for i, p := range ps {
+		for _, i := range order {
+			p := ps[i]
 			_, err := db.recordAttempt(ctx, tx, p)
 			switch {
 			case errors.Is(err, store.ErrStale) || errors.Is(err, store.ErrNotFound):

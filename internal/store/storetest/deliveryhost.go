@@ -2,6 +2,8 @@ package storetest
 
 import (
 	"errors"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -158,5 +160,65 @@ func testRecordAttempts(t *testing.T, s store.Store) {
 	}
 	if errs, err := s.RecordAttempts(t.Context(), nil); err != nil || len(errs) != 0 {
 		t.Errorf("recording nothing: %v, %v", errs, err)
+	}
+}
+
+// testRenewWhileRecording runs a worker's heartbeat and its batches of
+// recorded attempts at once on the same leased deliveries, as the callback
+// worker does. The batches come in the reverse of the order the heartbeat
+// lists them in; on PostgreSQL, rows locked in different orders by two
+// transactions deadlock, and the database then aborts one, losing a batch
+// of attempts that were sent. Every attempt must be recorded.
+func testRenewWhileRecording(t *testing.T, s store.Store) {
+	tn := newTenant(t, s, "acme")
+	const n, batches = 48, 4
+	for round := range 8 {
+		for range n {
+			newPing(t, s, tn.ID, at(0))
+		}
+		cs, err := s.ClaimDeliveries(t.Context(), store.ClaimParams{Now: at(0), Lease: lease, Limit: n, Worker: "w1"})
+		if err != nil || len(cs) != n {
+			t.Fatalf("round %d: claimed %d, %v; want %d", round, len(cs), err, n)
+		}
+		all := ids(cs, claimedID)
+		slices.Sort(all)
+		var wg sync.WaitGroup
+		stop := make(chan struct{})
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if err := s.RenewDeliveries(t.Context(), store.RenewDeliveriesParams{Worker: "w1", IDs: all, Until: at(lease)}); err != nil {
+					t.Errorf("round %d: renew: %v", round, err)
+					return
+				}
+			}
+		})
+		var recording sync.WaitGroup
+		for b := range batches {
+			recording.Go(func() {
+				var ps []store.AttemptParams
+				for i := n - 1 - b; i >= 0; i -= batches {
+					ps = append(ps, store.AttemptParams{DeliveryID: all[i], Worker: "w1", Outcome: store.DeliveryDelivered,
+						Attempt: store.Attempt{ID: id.New(id.Attempt), DeliveryID: all[i], StartedAt: at(0), Duration: time.Millisecond, StatusCode: 204}})
+				}
+				errs, err := s.RecordAttempts(t.Context(), ps)
+				if err == nil {
+					err = errors.Join(errs...)
+				}
+				if err != nil {
+					t.Errorf("round %d: batch %d: %v", round, b, err)
+				}
+			})
+		}
+		recording.Wait()
+		close(stop)
+		wg.Wait()
+		if t.Failed() {
+			return
+		}
 	}
 }

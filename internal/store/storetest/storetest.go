@@ -45,6 +45,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ClaimPerHost", testClaimPerHost},
 		{"RenewDeliveries", testRenewDeliveries},
 		{"RecordAttempts", testRecordAttempts},
+		{"RenewWhileRecording", testRenewWhileRecording},
 		{"Exceptions", testExceptions},
 		{"Redeliver", testRedeliver},
 		{"NextDeliveryAt", testNextDeliveryAt},
