@@ -30,8 +30,11 @@ type jobResponse struct {
 	ArtworkVersions []versionResponse `json:"artworkVersions"`
 	Files           map[string]string `json:"files"`
 	Errors          []job.Finding     `json:"errors"`
-	ArtworkFetch    *fetchResponse    `json:"artworkFetch"`
-	CreatedBy       *creatorResponse  `json:"createdBy"`
+	// Fixes are what Submit changed in the current version's file that
+	// prints (files.processed_pdf), as on the version.
+	Fixes        []job.Fix        `json:"fixes"`
+	ArtworkFetch *fetchResponse   `json:"artworkFetch"`
+	CreatedBy    *creatorResponse `json:"createdBy"`
 	// Warnings are what the ERP should fix without the job failing, such
 	// as a brand.logo that is not an image.
 	Warnings []warning `json:"warnings"`
@@ -58,6 +61,9 @@ type versionResponse struct {
 	Status    string            `json:"status"`
 	Errors    []job.Finding     `json:"errors"`
 	Files     map[string]string `json:"files"`
+	// Fixes are what Submit changed so that the file prints as ordered
+	// (issue #15); empty when processed_pdf is the upload itself.
+	Fixes []job.Fix `json:"fixes"`
 }
 
 func (a *API) jobResponse(j job.Job) jobResponse {
@@ -69,7 +75,7 @@ func (a *API) jobResponse(j job.Job) jobResponse {
 		// fullJobResponse adds versions, files and errors; a job just
 		// created has none.
 		ArtworkVersions: []versionResponse{}, Files: map[string]string{}, Errors: []job.Finding{},
-		Warnings: []warning{},
+		Fixes: []job.Fix{}, Warnings: []warning{},
 	}
 	if r.Metadata == nil {
 		r.Metadata = []job.Metadata{}
@@ -101,14 +107,17 @@ func (a *API) fullJobResponse(ctx context.Context, j job.Job) (jobResponse, erro
 	for _, v := range vs {
 		vr := versionResponse{
 			ID: v.ID, Filename: v.Filename, Size: v.Size, SHA256: v.SHA256, CreatedAt: seconds(v.CreatedAt),
-			Status: string(v.Status), Errors: v.Errors, Files: a.links(v.Files),
+			Status: string(v.Status), Errors: v.Errors, Files: a.links(v.Files), Fixes: v.Fixes,
 		}
 		if vr.Errors == nil {
 			vr.Errors = []job.Finding{}
 		}
+		if vr.Fixes == nil {
+			vr.Fixes = []job.Fix{}
+		}
 		r.ArtworkVersions = append(r.ArtworkVersions, vr)
 		if v.ID == j.CurrentVersionID {
-			r.Files, r.Errors = vr.Files, vr.Errors
+			r.Files, r.Errors, r.Fixes = vr.Files, vr.Errors, vr.Fixes
 		}
 	}
 	if r.ArtworkFetch != nil && r.ArtworkFetch.State == store.FetchFailed {

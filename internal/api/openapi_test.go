@@ -1081,7 +1081,7 @@ func TestOpenAPISchemasCatchMistakes(t *testing.T) {
 		m := map[string]any{
 			"event_id": "evt_06h0kr3vq5bm7a4k9dxe2wzt1c", "event_type": "cancelled", "occurred_at": "2026-05-11T11:02:13Z",
 			"session_id": "ses_06h0kkqpfntnf0jr5wcqjghycg", "order_ref": "X", "status": "cancelled", "sequence": json.Number("1"),
-			"livemode": true, "files": map[string]any{}, "errors": []any{}}
+			"livemode": true, "files": map[string]any{}, "errors": []any{}, "fixes": []any{}}
 		if f != nil {
 			f(m)
 		}

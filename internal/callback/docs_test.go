@@ -248,11 +248,11 @@ func walkEvents(v any, fn func(typ string, files map[string]any)) {
 }
 
 // pipelineFileKinds reads the events table of docs/pipeline.md: the file
-// kinds in backquotes of each row's third column, "all three" meaning
+// kinds in backquotes of each row's third column, "all four" meaning
 // every kind.
 func pipelineFileKinds(t *testing.T) map[string]map[string]bool {
 	t.Helper()
-	all := map[string]bool{"processed_pdf": true, "preflight_report": true, "proof": true}
+	all := map[string]bool{"original_pdf": true, "processed_pdf": true, "preflight_report": true, "proof": true}
 	kindRE := regexp.MustCompile("`([a-z_]+)`")
 	out := map[string]map[string]bool{}
 	for _, line := range strings.Split(readFile(t, "../../docs/pipeline.md"), "\n") {
@@ -262,7 +262,7 @@ func pipelineFileKinds(t *testing.T) map[string]map[string]bool {
 		}
 		event := strings.Trim(strings.TrimSpace(cells[1]), "`")
 		kinds := map[string]bool{}
-		if strings.Contains(cells[3], "all three") {
+		if strings.Contains(cells[3], "all four") {
 			kinds = all
 		}
 		for _, m := range kindRE.FindAllStringSubmatch(cells[3], -1) {
@@ -273,7 +273,7 @@ func pipelineFileKinds(t *testing.T) map[string]map[string]bool {
 		}
 		out[event] = kinds
 	}
-	if len(out["proof_generated"]) != 3 {
+	if len(out["proof_generated"]) != 4 {
 		t.Fatalf("docs/pipeline.md's events table not found, or proof_generated lacks files: %v", out)
 	}
 	return out

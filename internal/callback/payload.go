@@ -39,6 +39,10 @@ type Payload struct {
 	Livemode         bool              `json:"livemode"`
 	Files            map[string]string `json:"files"`
 	Errors           []job.Finding     `json:"errors"`
+	// Fixes are what Submit changed in the version's file that prints
+	// (files.processed_pdf) as the event found them; empty when nothing
+	// was changed (contract, Additions).
+	Fixes []job.Fix `json:"fixes"`
 	// DecidedBy says who decided an approval, rejection, cancel or
 	// update: "customer", "api_key" or "operator" (contract, Additions).
 	// Other events leave it out.
@@ -52,7 +56,7 @@ type Payload struct {
 
 // NewPayload is the body of attempt number attempt of event e, with files
 // mapping each file kind that exists at the event ("processed_pdf", "proof",
-// "preflight_report") to its link. files and errors are never null in the
+// "preflight_report", "original_pdf") to its link. files, errors and fixes are never null in the
 // JSON, so receivers need no null checks.
 func NewPayload(e job.Event, attempt int, files map[string]string) Payload {
 	if files == nil {
@@ -62,11 +66,15 @@ func NewPayload(e job.Event, attempt int, files map[string]string) Payload {
 	if errs == nil {
 		errs = []job.Finding{}
 	}
+	fixes := e.Fixes
+	if fixes == nil {
+		fixes = []job.Fix{}
+	}
 	return Payload{
 		EventID: e.ID, EventType: string(e.Type), OccurredAt: webhook.FormatTimestamp(e.OccurredAt),
 		SessionID: e.JobID, OrderRef: e.OrderRef, ArtworkVersionID: e.ArtworkVersionID,
 		Status: string(e.Status), Sequence: e.Sequence, Livemode: e.Livemode,
-		Files: files, Errors: errs, DecidedBy: decidedBy(e), Changes: e.Changes, Attempt: attempt,
+		Files: files, Errors: errs, Fixes: fixes, DecidedBy: decidedBy(e), Changes: e.Changes, Attempt: attempt,
 	}
 }
 
@@ -87,7 +95,7 @@ func decidedBy(e job.Event) string {
 func PingPayload(d store.Delivery, attempt int) Payload {
 	return Payload{
 		EventID: pingEventID(d.ID), EventType: EventPing, OccurredAt: webhook.FormatTimestamp(d.CreatedAt),
-		Livemode: d.Livemode, Files: map[string]string{}, Errors: []job.Finding{}, Attempt: attempt,
+		Livemode: d.Livemode, Files: map[string]string{}, Errors: []job.Finding{}, Fixes: []job.Fix{}, Attempt: attempt,
 	}
 }
 

@@ -19,6 +19,7 @@ func TestPayloadBody(t *testing.T) {
 		Files: map[string]string{"preflight_report": "reports/secret-key"},
 		Errors: []job.Finding{{Code: "LOW_RESOLUTION_IMAGE", Check: "image_resolution", Severity: "error",
 			Message: "One or more images are below the required resolution.", Page: 1}},
+		Fixes: []job.Fix{{Code: "BOXES_SET", Message: "We set the trim box.", Pages: []int{1, 2}}},
 	}
 	uploaded := job.Event{
 		ID: "evt_2", JobID: "ses_1", Sequence: 1, Type: job.EventUploaded, Status: job.Uploaded,
@@ -34,14 +35,15 @@ func TestPayloadBody(t *testing.T) {
 				`"session_id":"ses_1","order_ref":"ERP-12345","artwork_version_id":"av_1","status":"preflight_failed",` +
 				`"sequence":4,"livemode":true,"files":{"preflight_report":"https://s.example/r"},` +
 				`"errors":[{"code":"LOW_RESOLUTION_IMAGE","check":"image_resolution","severity":"error",` +
-				`"message":"One or more images are below the required resolution.","page":1}],"attempt":2}`},
-		{"no files, no errors: {} and [], never null", NewPayload(uploaded, 1, nil),
+				`"message":"One or more images are below the required resolution.","page":1}],` +
+				`"fixes":[{"code":"BOXES_SET","message":"We set the trim box.","pages":[1,2]}],"attempt":2}`},
+		{"no files, errors or fixes: {} and [], never null", NewPayload(uploaded, 1, nil),
 			`{"event_id":"evt_2","event_type":"uploaded","occurred_at":"2026-05-11T08:25:00Z",` +
 				`"session_id":"ses_1","order_ref":"ERP-12345","artwork_version_id":"av_1","status":"uploaded",` +
-				`"sequence":1,"livemode":false,"files":{},"errors":[],"attempt":1}`},
+				`"sequence":1,"livemode":false,"files":{},"errors":[],"fixes":[],"attempt":1}`},
 		{"ping", PingPayload(store.Delivery{ID: "del_01abc", Livemode: true, CreatedAt: occurred}, 1),
 			`{"event_id":"evt_01abc","event_type":"ping","occurred_at":"2026-05-11T08:25:00Z",` +
-				`"sequence":0,"livemode":true,"files":{},"errors":[],"attempt":1}`},
+				`"sequence":0,"livemode":true,"files":{},"errors":[],"fixes":[],"attempt":1}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

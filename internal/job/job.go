@@ -112,6 +112,15 @@ type Finding struct {
 	Details  json.RawMessage `json:"details,omitempty"`
 }
 
+// Fix is a change Submit made to a version's file so that it prints as
+// ordered (issue #15): a stable code, what was done in the customer's
+// words, and the pages it was done on (1-based).
+type Fix struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Pages   []int  `json:"pages"`
+}
+
 // Event is one entry of a job's event log: what happened, in which order. It
 // is what callbacks deliver and what GET /api/jobs/{id}/events returns.
 type Event struct {
@@ -129,6 +138,9 @@ type Event struct {
 	// kind ("processed_pdf", "proof", "preflight_report") to blob key. Links
 	// are made from them when the event is sent or read, because links expire.
 	Files map[string]string
+	// Fixes are the fixes of the event's version when it happened; nil
+	// when it has none.
+	Fixes []Fix
 	// Actor is who caused the event, when someone did: the customer, an
 	// API key or an operator. Events of the pipeline and the clock have
 	// none.

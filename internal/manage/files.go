@@ -24,7 +24,8 @@ type versionView struct {
 type fileLink struct{ Label, URL string }
 
 // fileKinds are the kinds of a version's files linked, in the order a job
-// makes them. processed_pdf is left out: it is the original, byte for byte.
+// makes them. processed_pdf is linked only when Submit fixed the file
+// (versionViews): otherwise it is the original upload, byte for byte.
 var fileKinds = []struct{ kind, label string }{
 	{workflow.FilePreflightReport, "preflight report (JSON)"},
 	{workflow.FileProof, "proof (PDF)"},
@@ -40,6 +41,9 @@ func (m *Manage) versionViews(ctx context.Context, tenantID string, vs []store.A
 		}
 		if v.BlobKey != "" {
 			out[i].Links = append(out[i].Links, fileLink{"original upload", m.d.FileURL(v.BlobKey)})
+		}
+		if key := v.Files[workflow.FileProcessedPDF]; key != "" && key != v.BlobKey {
+			out[i].Links = append(out[i].Links, fileLink{"fixed file (prints)", m.d.FileURL(key)})
 		}
 		for _, k := range fileKinds {
 			if key := v.Files[k.kind]; key != "" {

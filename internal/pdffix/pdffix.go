@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 
 	"github.com/atomyx/submit/internal/pdfobj"
 )
@@ -52,6 +53,24 @@ type Result struct {
 	Written bool
 }
 
+// Rule names, as a profile's fix rules name them.
+const (
+	RuleBoxes       = "boxes"
+	RuleOrientation = "orientation"
+	RuleScale       = "scale"
+	RuleBleed       = "bleed"
+)
+
+// Options say which fixes Apply may make.
+type Options struct {
+	// Rules are the rules to apply; the others are not applied.
+	Rules []string
+	// EdgePages are the 1-based pages whose design runs to the trim edge
+	// (preflight's INSUFFICIENT_BLEED findings): bleed is added only on
+	// those.
+	EdgePages []int
+}
+
 // Fix codes.
 const (
 	CodeBoxesSet     = "BOXES_SET"
@@ -71,7 +90,7 @@ var ErrNotFixable = errors.New("the file cannot be fixed safely")
 // the order calls for, and when there are any writes the fixed file to w:
 // the original bytes, then the update. It never changes a file it cannot
 // read cleanly: an encrypted or damaged file is ErrNotFixable.
-func Apply(ctx context.Context, r io.ReaderAt, size int64, o Order, w io.Writer) (Result, error) {
+func Apply(ctx context.Context, r io.ReaderAt, size int64, o Order, opts Options, w io.Writer) (Result, error) {
 	doc, err := pdfobj.Open(ctx, r, size, pdfobj.Options{})
 	if err != nil {
 		return Result{}, fmt.Errorf("%w: %v", ErrNotFixable, err)
@@ -88,7 +107,9 @@ func Apply(ctx context.Context, r io.ReaderAt, size int64, o Order, w io.Writer)
 	}
 	var res Result
 	changed := map[int]bool{}
-	res.Fixes = append(res.Fixes, fixBoxes(pages, o, changed)...)
+	if slices.Contains(opts.Rules, RuleBoxes) {
+		res.Fixes = append(res.Fixes, fixBoxes(pages, o, changed)...)
+	}
 	if len(changed) == 0 {
 		return res, nil
 	}

@@ -49,7 +49,7 @@ func pdf(t *testing.T, pages ...pdfwrite.Page) []byte {
 func apply(t *testing.T, file []byte, o Order) (Result, []byte) {
 	t.Helper()
 	var out bytes.Buffer
-	res, err := Apply(context.Background(), bytes.NewReader(file), int64(len(file)), o, &out)
+	res, err := Apply(context.Background(), bytes.NewReader(file), int64(len(file)), o, Options{Rules: []string{RuleBoxes}}, &out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,7 +252,7 @@ func TestNotFixable(t *testing.T) {
 	orig := pdf(t, pdfwrite.Page{MediaBox: [4]float64{0, 0, a5.TrimWidth, a5.TrimHeight}})
 	broken := bytes.Replace(orig, []byte("xref"), []byte("xxxx"), 1)
 	var out bytes.Buffer
-	_, err := Apply(context.Background(), bytes.NewReader(broken), int64(len(broken)), a5, &out)
+	_, err := Apply(context.Background(), bytes.NewReader(broken), int64(len(broken)), a5, Options{Rules: []string{RuleBoxes}}, &out)
 	if !errors.Is(err, ErrNotFixable) || out.Len() != 0 {
 		t.Errorf("a file with a broken xref: %v, %d bytes written; want ErrNotFixable and nothing", err, out.Len())
 	}

@@ -62,8 +62,8 @@ func TestPassThenApprove(t *testing.T) {
 		}
 		// Every event after preflight lists every file that exists by then.
 		evs, _ := st.ListEvents(t.Context(), j.TenantID, j.ID)
-		for i, kinds := range [][]string{nil, nil, {"preflight_report", "processed_pdf"},
-			{"preflight_report", "processed_pdf", "proof"}, {"preflight_report", "processed_pdf", "proof"}} {
+		all := []string{"original_pdf", "preflight_report", "processed_pdf", "proof"}
+		for i, kinds := range [][]string{nil, nil, all[:3], all, all} {
 			got := slices.Sorted(maps.Keys(evs[i].Files))
 			if !slices.Equal(got, kinds) {
 				t.Errorf("event %s files = %v, want %v", evs[i].Status, got, kinds)

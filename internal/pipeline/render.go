@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -31,7 +32,10 @@ func (p *Pipeline) proof(ctx context.Context, j store.Job, orig *original) error
 	if err != nil {
 		return retry(err)
 	}
-	f, err := orig.open(ctx, v.BlobKey)
+	// The proof shows the file that prints: the fixed one when Submit
+	// fixed the upload.
+	printed := cmp.Or(v.Files[workflow.FileProcessedPDF], v.BlobKey)
+	f, err := orig.open(ctx, printed)
 	if err != nil {
 		return retry(fmt.Errorf("open %s: %w", v.ID, err))
 	}
@@ -46,7 +50,7 @@ func (p *Pipeline) proof(ctx context.Context, j store.Job, orig *original) error
 	pw := pdfwrite.New(tmp)
 	var pages []workflow.ProofPage
 	render := p.cfg.Renderer.Render
-	if orig.heavy == v.BlobKey {
+	if orig.heavy == printed {
 		render = p.cfg.Renderer.RenderHeavy
 	}
 	n, err := render(ctx, f, f.Size(), func(pg proof.Page) error {

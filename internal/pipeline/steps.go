@@ -121,9 +121,17 @@ func (p *Pipeline) preflight(ctx context.Context, j store.Job, orig *original) e
 	if err != nil {
 		return retry(fmt.Errorf("preflight %s: %w", v.ID, err))
 	}
+	printed := v.BlobKey // the file that prints
+	fx, err := p.fix(ctx, j, v, f, prof, exp, rep)
+	if err != nil {
+		return err
+	}
+	if fx != nil {
+		rep, printed = fx.report, fx.key
+	}
 	rep.File = v.Filename
 	if rep.MaxPageOperators >= heavyPageOperators {
-		orig.heavy = v.BlobKey
+		orig.heavy = printed
 	}
 	body, err := json.Marshal(rep)
 	if err != nil {
@@ -134,16 +142,20 @@ func (p *Pipeline) preflight(ctx context.Context, j store.Job, orig *original) e
 		return retry(err)
 	}
 	to := job.PreflightFailed
-	files := map[string]string{workflow.FilePreflightReport: reportKey}
+	files := map[string]string{workflow.FilePreflightReport: reportKey, workflow.FileOriginalPDF: v.BlobKey}
 	if rep.Status == preflight.StatusPassed {
-		// The file that goes to print is the customer's, byte for byte:
-		// Submit checks artwork, it does not change it.
-		to, files[workflow.FileProcessedPDF] = job.PreflightPassed, v.BlobKey
+		// The file that goes to print: the customer's, byte for byte, or
+		// with Submit's fixes after its bytes.
+		to, files[workflow.FileProcessedPDF] = job.PreflightPassed, printed
 	}
-	_, err = p.cfg.Flow.Transition(ctx, workflow.Change{
+	change := workflow.Change{
 		TenantID: j.TenantID, JobID: j.ID, To: to, ArtworkVersionID: v.ID,
 		Errors: findings(rep.Errors), Files: files, Pages: rep.Pages,
-	})
+	}
+	if fx != nil {
+		change.Fixes = fx.fixes
+	}
+	_, err = p.cfg.Flow.Transition(ctx, change)
 	if err == nil {
 		p.log.Info("preflight done", slog.String("job_id", j.ID), slog.String("version_id", v.ID),
 			slog.String("status", string(to)), slog.Int("pages", rep.Pages), slog.Int("findings", len(rep.Errors)))

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -121,6 +122,38 @@ type Profile struct {
 	// percent, 400 for four solid process inks) the heaviest object on a
 	// page may ask for; {0, 0} switches the check off.
 	MaxInkCoverage Ceiling `json:"maxInkCoveragePercent"`
+
+	// Fixes says which fixes Submit makes to a file so that it prints as
+	// ordered (issue #15, docs/fixes.md), by rule: FixAuto makes it,
+	// FixOff does not. A rule left out is off, so a profile written before
+	// a rule existed never changes files it did not change before.
+	Fixes map[string]FixMode `json:"fixes,omitempty"`
+}
+
+// FixMode is what a profile says about one fix rule.
+type FixMode string
+
+// Fix modes. The issue's third mode, "offer" (made, but the customer may
+// choose the file unchanged), is not built yet: a profile that names it is
+// refused rather than have it act as auto or off unannounced.
+const (
+	FixAuto FixMode = "auto"
+	FixOff  FixMode = "off"
+)
+
+// FixRules are the fix rules a profile may name, in the order they are
+// applied (internal/pdffix names them the same).
+var FixRules = []string{"boxes", "orientation", "scale", "bleed"}
+
+// FixesOn lists the rules the profile makes, in FixRules order.
+func (p Profile) FixesOn() []string {
+	var on []string
+	for _, r := range FixRules {
+		if p.Fixes[r] == FixAuto {
+			on = append(on, r)
+		}
+	}
+	return on
 }
 
 // ProfileNames lists the built-in profiles, sorted.
@@ -187,6 +220,18 @@ func (p Profile) validate() error {
 	}
 	if p.TrimToleranceMM < 0 || p.BleedMM < 0 {
 		return fmt.Errorf("trimToleranceMM and bleedMM must not be negative")
+	}
+	for rule, mode := range p.Fixes {
+		if !slices.Contains(FixRules, rule) {
+			return fmt.Errorf("fixes: unknown rule %q (known: %s)", rule, strings.Join(FixRules, ", "))
+		}
+		switch mode {
+		case FixAuto, FixOff:
+		case "offer":
+			return fmt.Errorf("fixes.%s: \"offer\" is not built yet; use \"auto\" or \"off\"", rule)
+		default:
+			return fmt.Errorf("fixes.%s: mode %q is not auto or off", rule, mode)
+		}
 	}
 	return p.MaxInkCoverage.validate("maxInkCoveragePercent")
 }

@@ -93,6 +93,14 @@ type Inventory struct {
 	Fonts  []FontInfo  `json:"fonts"`
 }
 
+// Fixed is one fix made to the file a report is of, as artwork versions
+// and callbacks carry it (job.Fix).
+type Fixed struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Pages   []int  `json:"pages"`
+}
+
 // Report is the outcome of checking one file; its JSON is the contract's
 // preflight report.
 type Report struct {
@@ -103,6 +111,10 @@ type Report struct {
 	Inventory Inventory `json:"inventory"`
 	// Profile is the name of the profile the file was checked against.
 	Profile string `json:"profile"`
+	// Fixes are what Submit changed in the file before it was checked
+	// (issue #15): the report is of the fixed file. Absent when nothing
+	// was fixed.
+	Fixes []Fixed `json:"fixes,omitempty"`
 	// MaxPageOperators is the most content operators one page needed,
 	// its forms' drawings included. It is not part of the report: the
 	// pipeline uses it to tell a page that will keep the renderer busy.

@@ -105,6 +105,9 @@ type ArtworkVersion struct {
 	// Files maps a kind ("processed_pdf", "proof", "preflight_report") to a
 	// blob key. The workflow package names the keys (workflow.ProofKey…).
 	Files map[string]string
+	// Fixes are what Submit changed in the file that prints
+	// (Files["processed_pdf"]); nil when it printed the upload unchanged.
+	Fixes []job.Fix
 	// Pages is the page count preflight found, 0 before.
 	Pages     int
 	CreatedAt time.Time

@@ -140,6 +140,13 @@ func (e *env) proofReady(t *testing.T, j job.Job, v store.ArtworkVersion, pages 
 	t.Helper()
 	e.move(t, j, v, job.Preflighting, nil, nil)
 	e.move(t, j, v, job.PreflightPassed, findings, nil)
+	e.proof(t, j, v, pages)
+}
+
+// proof stores a proof of the given number of A5 pages, each with 3 mm
+// bleed, and takes the job from preflight_passed to proof_generated.
+func (e *env) proof(t *testing.T, j job.Job, v store.ArtworkVersion, pages int) {
+	t.Helper()
 	var manifest []workflow.ProofPage
 	for n := 1; n <= pages; n++ {
 		key := workflow.ProofPageKey(j.ID, v.ID, n)

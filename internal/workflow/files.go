@@ -13,7 +13,10 @@ import (
 // File kinds: the keys of a version's (and an event's) Files, as the
 // contract names them in callbacks and job objects.
 const (
-	FileProcessedPDF    = "processed_pdf"
+	FileProcessedPDF = "processed_pdf"
+	// FileOriginalPDF is the upload byte for byte; processed_pdf is the
+	// same file when Submit fixed nothing.
+	FileOriginalPDF     = "original_pdf"
 	FileProof           = "proof"
 	FilePreflightReport = "preflight_report"
 )
@@ -31,6 +34,12 @@ func VersionPrefix(jobID, versionID string) string { return JobPrefix(jobID) + v
 // OriginalKey is the uploaded or fetched file, byte for byte.
 func OriginalKey(jobID, versionID string) string {
 	return VersionPrefix(jobID, versionID) + "original.pdf"
+}
+
+// ProcessedKey is the file that prints when Submit fixed the original:
+// the original's bytes and, after them, the fixes (internal/pdffix).
+func ProcessedKey(jobID, versionID string) string {
+	return VersionPrefix(jobID, versionID) + "processed.pdf"
 }
 
 // ReportKey is the preflight report, as JSON.

@@ -144,6 +144,9 @@ type Change struct {
 	ArtworkVersionID string // the version the event is about, if any
 	Errors           []job.Finding
 	Files            map[string]string
+	// Fixes, when set, become the version's fixes (pipeline, issue #15);
+	// nil keeps them.
+	Fixes []job.Fix
 	// SetCurrentVersion makes ArtworkVersionID the job's current version.
 	SetCurrentVersion bool
 	// NewVersion, when set, is stored in the same transaction; its ID
@@ -189,7 +192,7 @@ func (s *Service) transitionFrom(ctx context.Context, j job.Job, c Change) (job.
 	if err != nil {
 		return job.Event{}, err
 	}
-	files, err := s.eventFiles(ctx, j, c)
+	files, fixes, err := s.eventFiles(ctx, j, c)
 	if err != nil {
 		return job.Event{}, err
 	}
@@ -199,7 +202,7 @@ func (s *Service) transitionFrom(ctx context.Context, j job.Job, c Change) (job.
 		Event: job.Event{
 			ID: id.NewAt(id.Event, now), JobID: j.ID, TenantID: j.TenantID, Livemode: j.Livemode,
 			Type: typ, Status: to, OrderRef: j.ExternalID, ArtworkVersionID: c.ArtworkVersionID,
-			Errors: c.Errors, Files: files, Actor: c.Actor, Changes: c.Changes, OccurredAt: now,
+			Errors: c.Errors, Files: files, Fixes: fixes, Actor: c.Actor, Changes: c.Changes, OccurredAt: now,
 		},
 	}
 	if c.GaveUp {
@@ -244,26 +247,32 @@ func move(j job.Job, c Change) (job.EventType, job.Status, error) {
 	return typ, c.To, err
 }
 
-// eventFiles is every file that exists at the event: those the version
-// already has and those the change adds. A callback body's files list what
-// exists at that event, not only what it made (contract, Callbacks).
-func (s *Service) eventFiles(ctx context.Context, j job.Job, c Change) (map[string]string, error) {
+// eventFiles is every file that exists at the event, those the version
+// already has and those the change adds, and the version's fixes as the
+// change leaves them. A callback body's files list what exists at that
+// event, not only what it made (contract, Callbacks), and its fixes are
+// those of the file that prints.
+func (s *Service) eventFiles(ctx context.Context, j job.Job, c Change) (map[string]string, []job.Fix, error) {
 	if c.ArtworkVersionID == "" || c.NewVersion != nil {
-		return c.Files, nil
+		return c.Files, c.Fixes, nil
 	}
 	v, err := s.Store.ArtworkVersion(ctx, j.TenantID, c.ArtworkVersionID)
 	if errors.Is(err, store.ErrNotFound) {
-		return c.Files, nil
+		return c.Files, c.Fixes, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("transition %s: %w", j.ID, err)
+		return nil, nil, fmt.Errorf("transition %s: %w", j.ID, err)
+	}
+	fixes := c.Fixes
+	if fixes == nil {
+		fixes = v.Fixes
 	}
 	if len(v.Files) == 0 {
-		return c.Files, nil
+		return c.Files, fixes, nil
 	}
 	files := maps.Clone(v.Files)
 	maps.Copy(files, c.Files)
-	return files, nil
+	return files, fixes, nil
 }
 
 // sendTo is the URL an event of type typ of job j is sent to, or "" when

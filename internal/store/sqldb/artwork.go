@@ -14,12 +14,13 @@ import (
 )
 
 const versionColumns = `id, job_id, tenant_id, filename, size, sha256, blob_key, status, errors,
-	files, pages, created_at`
+	files, pages, created_at, fixes`
 
 func scanVersion(row scanner) (store.ArtworkVersion, error) {
 	var v store.ArtworkVersion
 	err := row.Scan(&v.ID, &v.JobID, &v.TenantID, &v.Filename, &v.Size, &v.SHA256, &v.BlobKey,
-		&v.Status, jsonDest{&v.Errors}, jsonDest{&v.Files}, &v.Pages, timeDest{&v.CreatedAt})
+		&v.Status, jsonDest{&v.Errors}, jsonDest{&v.Files}, &v.Pages, timeDest{&v.CreatedAt},
+		jsonDest{&v.Fixes})
 	return v, err
 }
 
@@ -54,10 +55,14 @@ func (db *DB) insertVersion(ctx context.Context, tx *sql.Tx, v store.ArtworkVers
 	if err != nil {
 		return err
 	}
+	fixes, err := jsonArg(v.Fixes)
+	if err != nil {
+		return err
+	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO artwork_versions (`+versionColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 		v.ID, v.JobID, v.TenantID, v.Filename, v.Size, v.SHA256, v.BlobKey, string(v.Status),
-		errs, files, v.Pages, db.t(v.CreatedAt))
+		errs, files, v.Pages, db.t(v.CreatedAt), fixes)
 	if err != nil {
 		return fmt.Errorf("insert artwork version %s: %w", v.ID, db.conflict(err))
 	}
@@ -97,7 +102,7 @@ func editVersionErrors(ctx context.Context, tx *sql.Tx, tenantID, versionID stri
 }
 
 // followEvent makes the event's version, when stored, agree with it: its status, its
-// errors when the event has some (nil keeps them), its files merged, and
+// errors when the event has some (nil keeps them), its fixes likewise, its files merged, and
 // its page count when p.Pages is set. The files are merged in Go, not in
 // SQL, because the two databases merge JSON objects differently.
 func (db *DB) followEvent(ctx context.Context, tx *sql.Tx, p store.TransitionParams, e job.Event) error {
@@ -142,6 +147,13 @@ func (db *DB) followEvent(ctx context.Context, tx *sql.Tx, p store.TransitionPar
 			return err
 		}
 		set += `, errors = ` + q.add(errs)
+	}
+	if e.Fixes != nil {
+		fixes, err := jsonArg(e.Fixes)
+		if err != nil {
+			return err
+		}
+		set += `, fixes = ` + q.add(fixes)
 	}
 	if p.Pages > 0 {
 		set += `, pages = ` + q.add(p.Pages)

@@ -220,6 +220,10 @@ func (db *DB) TransitionJob(ctx context.Context, p store.TransitionParams) (job.
 	if err != nil {
 		return job.Event{}, fmt.Errorf("transition job %s: %w", p.JobID, err)
 	}
+	fixes, err := jsonArg(e.Fixes)
+	if err != nil {
+		return job.Event{}, fmt.Errorf("transition job %s: %w", p.JobID, err)
+	}
 	if p.Outcome && !slices.Contains(p.From, e.Status) {
 		return job.Event{}, fmt.Errorf("transition job %s: an outcome keeps the status, but %s is not among %v", p.JobID, e.Status, p.From)
 	}
@@ -284,10 +288,10 @@ func (db *DB) TransitionJob(ctx context.Context, p store.TransitionParams) (job.
 			}
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO events (`+eventColumns+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
 			e.ID, e.JobID, e.TenantID, e.Livemode, e.Sequence, string(e.Type), string(e.Status),
 			e.OrderRef, nullString(e.ArtworkVersionID), errs, files, db.t(e.OccurredAt),
-			e.Actor.Kind, e.Actor.ID, changes); err != nil {
+			e.Actor.Kind, e.Actor.ID, changes, fixes); err != nil {
 			return fmt.Errorf("insert event %s: %w", e.ID, db.conflict(err))
 		}
 		if p.CallbackURL == "" {
@@ -375,13 +379,13 @@ func whyNoTransition(ctx context.Context, tx *sql.Tx, p store.TransitionParams) 
 }
 
 const eventColumns = `id, job_id, tenant_id, livemode, sequence, type, status, order_ref,
-	artwork_version_id, errors, files, occurred_at, actor_kind, actor_id, changes`
+	artwork_version_id, errors, files, occurred_at, actor_kind, actor_id, changes, fixes`
 
 func scanEvent(row scanner) (job.Event, error) {
 	var e job.Event
 	err := row.Scan(&e.ID, &e.JobID, &e.TenantID, &e.Livemode, &e.Sequence, &e.Type, &e.Status,
 		&e.OrderRef, stringDest{&e.ArtworkVersionID}, jsonDest{&e.Errors}, jsonDest{&e.Files},
-		timeDest{&e.OccurredAt}, &e.Actor.Kind, &e.Actor.ID, jsonDest{&e.Changes})
+		timeDest{&e.OccurredAt}, &e.Actor.Kind, &e.Actor.ID, jsonDest{&e.Changes}, jsonDest{&e.Fixes})
 	return e, err
 }
 
