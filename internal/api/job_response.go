@@ -64,6 +64,12 @@ type versionResponse struct {
 	// Fixes are what Submit changed so that the file prints as ordered
 	// (issue #15); empty when processed_pdf is the upload itself.
 	Fixes []job.Fix `json:"fixes"`
+	// ProcessedSHA256 is the hex SHA-256 of processed_pdf: after approval,
+	// of the file approved. null before preflight passed.
+	ProcessedSHA256 *string `json:"processedSha256"`
+	// Printed says which file the approval printed when the customer was
+	// offered a choice: "fixed" or "unchanged"; null otherwise.
+	Printed *string `json:"printed"`
 }
 
 func (a *API) jobResponse(j job.Job) jobResponse {
@@ -114,6 +120,12 @@ func (a *API) fullJobResponse(ctx context.Context, j job.Job) (jobResponse, erro
 		}
 		if vr.Fixes == nil {
 			vr.Fixes = []job.Fix{}
+		}
+		if pc := v.Print; pc != nil {
+			vr.ProcessedSHA256 = &pc.SHA256
+			if pc.Chosen != "" {
+				vr.Printed = &pc.Chosen
+			}
 		}
 		r.ArtworkVersions = append(r.ArtworkVersions, vr)
 		if v.ID == j.CurrentVersionID {

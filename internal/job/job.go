@@ -119,6 +119,9 @@ type Fix struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 	Pages   []int  `json:"pages"`
+	// Offered is set on a fix the customer may decline, printing the file
+	// without it (the profile's "offer"); left out otherwise.
+	Offered bool `json:"offered,omitempty"`
 }
 
 // Event is one entry of a job's event log: what happened, in which order. It

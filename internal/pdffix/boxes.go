@@ -51,11 +51,11 @@ func fixBoxes(pages []page, o Order, changed map[int]bool) []Fix {
 	}
 	var fixes []Fix
 	if len(clipped) > 0 {
-		fixes = append(fixes, Fix{Code: CodeBoxesClipped, Pages: clipped,
+		fixes = append(fixes, Fix{Code: CodeBoxesClipped, Rule: RuleBoxes, Pages: clipped,
 			Message: "Some page boxes reached past the edge of the page; we trimmed them to the page."})
 	}
 	if len(set) > 0 {
-		fixes = append(fixes, Fix{Code: CodeBoxesSet, Pages: set,
+		fixes = append(fixes, Fix{Code: CodeBoxesSet, Rule: RuleBoxes, Pages: set,
 			Message: "Your pages are exactly the ordered size, but the file did not say where they are trimmed; we marked the trim (and the bleed, where your pages have it)."})
 	}
 	return fixes

@@ -36,6 +36,8 @@ type Fix struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 	Pages   []int  `json:"pages"`
+	// Rule is the rule that made the fix (RuleBoxes…).
+	Rule string `json:"-"`
 }
 
 // Skip is a fix that would have applied but could not be made safely.

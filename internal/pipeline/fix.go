@@ -1,12 +1,17 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/atomyx/submit/internal/blob"
@@ -22,19 +27,27 @@ import (
 // takes longer is hostile; its original is then the file that prints.
 const fixTimeout = time.Minute
 
-// fixed is a version's file with the profile's fixes made: where it is
-// stored, what was fixed, and its own preflight report.
+// fixed is a file with fixes made: where it is stored, its SHA-256, what
+// was fixed, and its own preflight report.
 type fixed struct {
-	key    string
-	fixes  []job.Fix
-	report *preflight.Report
+	key, sha256 string
+	fixes       []job.Fix
+	report      *preflight.Report
+	// unchanged is the file without the offered fixes, which the customer
+	// may print instead; nil when no offered fix applied, or when that
+	// file would not pass preflight.
+	unchanged *store.PrintFile
 }
 
-// fix makes the fixes the profile switches on to the version's file, when
-// the order says what size it is. When any applies it stores the fixed
-// file under workflow.ProcessedKey, preflights it, and returns it: the
-// report of the file that prints is the one that counts. nil when nothing
-// was fixed.
+// fix makes the fixes the profile switches on (auto and offer) to the
+// version's file, when the order says what size it is. When any applies
+// it stores the fixed file under workflow.ProcessedKey, preflights it,
+// and returns it: the report of the file that prints is the one that
+// counts. nil when nothing was fixed.
+//
+// When an offered fix applied, it also makes the file without the offered
+// fixes (the automatic ones alone, or the upload itself) and checks it:
+// when it passes, the customer may choose it (store.PrintChoice).
 //
 // A fix that cannot be made safely never fails the job: a file the fixer
 // will not touch (encrypted, damaged), one it cannot finish in
@@ -42,8 +55,8 @@ type fixed struct {
 // log line saying why. Only a failure to store is retried.
 func (p *Pipeline) fix(ctx context.Context, j store.Job, v store.ArtworkVersion, f blob.File,
 	prof preflight.Profile, exp preflight.Expectations, rep *preflight.Report) (*fixed, error) {
-	rules := prof.FixesOn()
-	if len(rules) == 0 || exp.TrimWidthPt <= 0 || exp.TrimHeightPt <= 0 || rep.Unusable() {
+	auto, offer := prof.FixRulesIn(preflight.FixAuto), prof.FixRulesIn(preflight.FixOffer)
+	if len(auto)+len(offer) == 0 || exp.TrimWidthPt <= 0 || exp.TrimHeightPt <= 0 || rep.Unusable() {
 		return nil, nil
 	}
 	order := pdffix.Order{TrimWidth: exp.TrimWidthPt, TrimHeight: exp.TrimHeightPt, Bleed: exp.BleedPt}
@@ -53,55 +66,122 @@ func (p *Pipeline) fix(ctx context.Context, j store.Job, v store.ArtworkVersion,
 	case exp.BleedPt == 0:
 		order.Bleed = preflight.MM(prof.BleedMM)
 	}
+	log := p.log.With(slog.String("job_id", j.ID), slog.String("version_id", v.ID))
+	edges := shortOfBleed(rep)
+	all, rules, err := p.fixWith(ctx, log, f, order, pdffix.Options{Rules: append(auto, offer...), EdgePages: edges},
+		prof, exp, workflow.ProcessedKey(j.ID, v.ID))
+	if all == nil || err != nil {
+		return nil, err
+	}
+	offered := false
+	for i := range all.fixes {
+		if slices.Contains(offer, rules[i]) {
+			all.fixes[i].Offered, offered = true, true
+		}
+	}
+	if !offered {
+		return all, nil
+	}
+	// The file without the offered fixes: the automatic ones alone, or
+	// the upload as it came.
+	alt := &fixed{key: v.BlobKey, sha256: v.SHA256, fixes: []job.Fix{}, report: rep}
+	if len(auto) > 0 {
+		a, _, err := p.fixWith(ctx, log, f, order, pdffix.Options{Rules: auto, EdgePages: edges},
+			prof, exp, workflow.UnchangedPrefix(j.ID, v.ID)+"file.pdf")
+		if err != nil {
+			return nil, err
+		}
+		if a != nil {
+			alt = a
+		}
+	}
+	if alt.report.Status != preflight.StatusPassed {
+		// Without the offered fixes the file would not pass: they are
+		// needed, and the customer is not offered to go without them.
+		for i := range all.fixes {
+			all.fixes[i].Offered = false
+		}
+		return all, nil
+	}
+	alt.report.File = v.Filename
+	body, err := json.Marshal(alt.report)
+	if err != nil {
+		return nil, fmt.Errorf("encode report of the unchanged file of %s: %w", v.ID, err)
+	}
+	reportKey := workflow.UnchangedPrefix(j.ID, v.ID) + "preflight.json"
+	if _, err := p.cfg.Flow.Blobs.Put(ctx, reportKey, bytes.NewReader(body)); err != nil {
+		return nil, retry(&storageError{err})
+	}
+	all.unchanged = &store.PrintFile{PDF: alt.key, SHA256: alt.sha256, Report: reportKey,
+		Fixes: alt.fixes, Errors: findings(alt.report.Errors)}
+	return all, nil
+}
+
+// fixWith makes the fixes opts allows to f and, when any applied and the
+// result passes as readable, stores it under key and returns it with the
+// rule of each fix. nil when nothing was fixed or the file was left alone.
+func (p *Pipeline) fixWith(ctx context.Context, log *slog.Logger, f blob.File, order pdffix.Order, opts pdffix.Options,
+	prof preflight.Profile, exp preflight.Expectations, key string) (*fixed, []string, error) {
 	tmp, err := os.CreateTemp(p.cfg.TempDir, "submit-fixed-*.pdf")
 	if err != nil {
-		return nil, retry(err)
+		return nil, nil, retry(err)
 	}
 	defer os.Remove(tmp.Name())
 	defer tmp.Close()
 
-	log := p.log.With(slog.String("job_id", j.ID), slog.String("version_id", v.ID))
-	res, err := applyFixes(ctx, f, f.Size(), order, pdffix.Options{Rules: rules, EdgePages: shortOfBleed(rep)}, tmp)
+	h := sha256.New()
+	res, err := applyFixes(ctx, f, f.Size(), order, opts, io.MultiWriter(tmp, h))
 	for _, s := range res.Skipped {
 		log.Info("fix skipped", slog.String("code", s.Code), slog.String("why", s.Why))
 	}
 	switch {
 	case ctx.Err() != nil:
-		return nil, retry(ctx.Err())
+		return nil, nil, retry(ctx.Err())
 	case err != nil:
-		log.Warn("file not fixed; the original prints", slog.String("error", err.Error()))
-		return nil, nil
+		log.Warn("file not fixed; the original prints", slog.Any("rules", opts.Rules), slog.String("error", err.Error()))
+		return nil, nil, nil
 	case !res.Written:
-		return nil, nil
+		return nil, nil, nil
 	}
 	size, err := tmp.Seek(0, io.SeekEnd)
 	if err != nil {
-		return nil, retry(err)
+		return nil, nil, retry(err)
 	}
-	fixedRep, err := p.cfg.Preflight.Check(ctx, tmp, size, prof, exp)
+	rep, err := p.cfg.Preflight.Check(ctx, tmp, size, prof, exp)
 	if err != nil {
-		return nil, retry(fmt.Errorf("preflight the fixed file of %s: %w", v.ID, err))
+		return nil, nil, retry(fmt.Errorf("preflight a fixed file: %w", err))
 	}
-	if fixedRep.Unusable() {
+	if rep.Unusable() {
 		// The fixer wrote a file preflight cannot read: worse than the
 		// original, so it is not used.
-		log.Error("the fixed file is unreadable; the original prints", slog.Any("findings", fixedRep.Errors))
-		return nil, nil
+		log.Error("a fixed file is unreadable; the original prints", slog.Any("findings", rep.Errors))
+		return nil, nil, nil
 	}
 	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
-		return nil, retry(err)
+		return nil, nil, retry(err)
 	}
-	key := workflow.ProcessedKey(j.ID, v.ID)
 	if _, err := p.cfg.Flow.Blobs.Put(ctx, key, tmp); err != nil {
-		return nil, retry(&storageError{fmt.Errorf("store the fixed file: %w", err)})
+		return nil, nil, retry(&storageError{fmt.Errorf("store a fixed file: %w", err)})
 	}
-	out := &fixed{key: key, report: fixedRep}
-	for _, fx := range res.Fixes {
+	out := &fixed{key: key, sha256: hex.EncodeToString(h.Sum(nil)), report: rep, fixes: []job.Fix{}}
+	rules := make([]string, len(res.Fixes))
+	for i, fx := range res.Fixes {
 		out.fixes = append(out.fixes, job.Fix{Code: fx.Code, Message: fx.Message, Pages: fx.Pages})
-		fixedRep.Fixes = append(fixedRep.Fixes, preflight.Fixed{Code: fx.Code, Message: fx.Message, Pages: fx.Pages})
+		rules[i] = fx.Rule
 	}
-	log.Info("file fixed", slog.Int("fixes", len(out.fixes)), slog.Int64("size", size), slog.Int64("original_size", f.Size()))
-	return out, nil
+	rep.Fixes = reportFixes(out.fixes)
+	log.Info("file fixed", slog.Any("rules", opts.Rules), slog.Int("fixes", len(out.fixes)),
+		slog.Int64("size", size), slog.Int64("original_size", f.Size()))
+	return out, rules, nil
+}
+
+// reportFixes lists fixes as the preflight report carries them.
+func reportFixes(fs []job.Fix) []preflight.Fixed {
+	var out []preflight.Fixed
+	for _, f := range fs {
+		out = append(out, preflight.Fixed{Code: f.Code, Message: f.Message, Pages: f.Pages})
+	}
+	return out
 }
 
 // applyFixes runs the fixer under fixTimeout and turns a panic into an

@@ -121,17 +121,20 @@ func (p *Pipeline) preflight(ctx context.Context, j store.Job, orig *original) e
 	if err != nil {
 		return retry(fmt.Errorf("preflight %s: %w", v.ID, err))
 	}
-	printed := v.BlobKey // the file that prints
+	// The file that prints: the upload, unless fixes were made.
+	printed := &store.PrintChoice{SHA256: v.SHA256}
+	printedKey := v.BlobKey
 	fx, err := p.fix(ctx, j, v, f, prof, exp, rep)
 	if err != nil {
 		return err
 	}
 	if fx != nil {
-		rep, printed = fx.report, fx.key
+		rep, printedKey = fx.report, fx.key
+		printed = &store.PrintChoice{SHA256: fx.sha256, Unchanged: fx.unchanged}
 	}
 	rep.File = v.Filename
 	if rep.MaxPageOperators >= heavyPageOperators {
-		orig.heavy = printed
+		orig.heavy = printedKey
 	}
 	body, err := json.Marshal(rep)
 	if err != nil {
@@ -146,7 +149,7 @@ func (p *Pipeline) preflight(ctx context.Context, j store.Job, orig *original) e
 	if rep.Status == preflight.StatusPassed {
 		// The file that goes to print: the customer's, byte for byte, or
 		// with Submit's fixes after its bytes.
-		to, files[workflow.FileProcessedPDF] = job.PreflightPassed, printed
+		to, files[workflow.FileProcessedPDF] = job.PreflightPassed, printedKey
 	}
 	change := workflow.Change{
 		TenantID: j.TenantID, JobID: j.ID, To: to, ArtworkVersionID: v.ID,
@@ -154,6 +157,9 @@ func (p *Pipeline) preflight(ctx context.Context, j store.Job, orig *original) e
 	}
 	if fx != nil {
 		change.Fixes = fx.fixes
+	}
+	if to == job.PreflightPassed {
+		change.Print = printed
 	}
 	_, err = p.cfg.Flow.Transition(ctx, change)
 	if err == nil {

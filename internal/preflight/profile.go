@@ -125,6 +125,7 @@ type Profile struct {
 
 	// Fixes says which fixes Submit makes to a file so that it prints as
 	// ordered (issue #15, docs/fixes.md), by rule: FixAuto makes it,
+	// FixOffer makes it and lets the customer print the file without it,
 	// FixOff does not. A rule left out is off, so a profile written before
 	// a rule existed never changes files it did not change before.
 	Fixes map[string]FixMode `json:"fixes,omitempty"`
@@ -133,23 +134,23 @@ type Profile struct {
 // FixMode is what a profile says about one fix rule.
 type FixMode string
 
-// Fix modes. The issue's third mode, "offer" (made, but the customer may
-// choose the file unchanged), is not built yet: a profile that names it is
-// refused rather than have it act as auto or off unannounced.
+// Fix modes.
 const (
-	FixAuto FixMode = "auto"
-	FixOff  FixMode = "off"
+	FixAuto  FixMode = "auto"
+	FixOffer FixMode = "offer"
+	FixOff   FixMode = "off"
 )
 
 // FixRules are the fix rules a profile may name, in the order they are
 // applied (internal/pdffix names them the same).
 var FixRules = []string{"boxes", "orientation", "scale", "bleed"}
 
-// FixesOn lists the rules the profile makes, in FixRules order.
-func (p Profile) FixesOn() []string {
+// FixRulesIn lists the rules the profile sets to one of modes, in
+// FixRules order.
+func (p Profile) FixRulesIn(modes ...FixMode) []string {
 	var on []string
 	for _, r := range FixRules {
-		if p.Fixes[r] == FixAuto {
+		if slices.Contains(modes, p.Fixes[r]) {
 			on = append(on, r)
 		}
 	}
@@ -226,11 +227,9 @@ func (p Profile) validate() error {
 			return fmt.Errorf("fixes: unknown rule %q (known: %s)", rule, strings.Join(FixRules, ", "))
 		}
 		switch mode {
-		case FixAuto, FixOff:
-		case "offer":
-			return fmt.Errorf("fixes.%s: \"offer\" is not built yet; use \"auto\" or \"off\"", rule)
+		case FixAuto, FixOffer, FixOff:
 		default:
-			return fmt.Errorf("fixes.%s: mode %q is not auto or off", rule, mode)
+			return fmt.Errorf("fixes.%s: mode %q is not auto, offer or off", rule, mode)
 		}
 	}
 	return p.MaxInkCoverage.validate("maxInkCoveragePercent")

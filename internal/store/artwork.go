@@ -108,9 +108,45 @@ type ArtworkVersion struct {
 	// Fixes are what Submit changed in the file that prints
 	// (Files["processed_pdf"]); nil when it printed the upload unchanged.
 	Fixes []job.Fix
+	// Print is what prints and what the customer may print instead; nil
+	// before preflight passed.
+	Print *PrintChoice
 	// Pages is the page count preflight found, 0 before.
 	Pages     int
 	CreatedAt time.Time
+}
+
+// PrintChoice is the file a version prints and the one its customer may
+// choose instead (issue #15): the fixed file is shown and printed unless
+// the customer, offered fixes, approves the file without them.
+type PrintChoice struct {
+	// SHA256 is the hex SHA-256 of the file that prints
+	// (Files["processed_pdf"]); after approval, of the file approved.
+	SHA256 string `json:"sha256"`
+	// Unchanged is the file without the offered fixes, when the profile
+	// offered fixes that applied and that file passes preflight; nil
+	// otherwise.
+	Unchanged *PrintFile `json:"unchanged,omitempty"`
+	// Chosen is what was approved: PrintFixed or PrintUnchanged; empty
+	// before approval, and when there was no choice.
+	Chosen string `json:"chosen,omitempty"`
+}
+
+// What a customer chose to print.
+const (
+	PrintFixed     = "fixed"
+	PrintUnchanged = "unchanged"
+)
+
+// PrintFile is a file the customer may print, with its report, its proof
+// (blob keys) and what was fixed in it.
+type PrintFile struct {
+	PDF    string        `json:"pdf"`
+	SHA256 string        `json:"sha256"`
+	Report string        `json:"report"`
+	Proof  string        `json:"proof,omitempty"` // the proof PDF; its pages are listed beside it (workflow.ProofManifestKey)
+	Fixes  []job.Fix     `json:"fixes"`
+	Errors []job.Finding `json:"errors"`
 }
 
 // Artwork fetch states of a job created with an artwork URL.

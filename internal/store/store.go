@@ -298,6 +298,8 @@ type TransitionParams struct {
 	NewVersion *ArtworkVersion
 	// Pages, when above 0, becomes the page count of Event.ArtworkVersionID.
 	Pages int
+	// Print, when set, becomes the print choice of Event.ArtworkVersionID.
+	Print *PrintChoice
 	// ArtworkFetch, when set, becomes the job's ArtworkFetch: a fetch that
 	// failed, or an upload that makes a pending fetch needless, is recorded
 	// with its transition, never apart from it.

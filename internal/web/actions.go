@@ -13,14 +13,20 @@ import (
 const maxReason = workflow.MaxReasonLength
 
 // approve is POST /u/{token}/approve. Approving an approved job again (a
-// double click, a second tab) shows the same thank-you page.
+// double click, a second tab) shows the same thank-you page. print=unchanged
+// approves the file without the fixes Submit offered, whose proof the
+// page showed with that choice.
 func (w *Web) approve(rw http.ResponseWriter, r *http.Request) {
 	j, ok := w.openJob(rw, r)
 	if !ok {
 		return
 	}
 	if j.Status != job.Approved {
-		if _, err := w.d.Workflow.Approve(r.Context(), j.TenantID, j.ID, job.Actor{Kind: job.ActorCustomer}); err != nil {
+		approve := w.d.Workflow.Approve
+		if r.PostFormValue("print") == printUnchanged {
+			approve = w.d.Workflow.ApproveUnchanged
+		}
+		if _, err := approve(r.Context(), j.TenantID, j.ID, job.Actor{Kind: job.ActorCustomer}); err != nil {
 			w.actionFailed(rw, r, err, "approve")
 			return
 		}
@@ -37,7 +43,7 @@ func (w *Web) reject(rw http.ResponseWriter, r *http.Request) {
 	}
 	reason, problem := checkReason(r.PostFormValue("reason"))
 	if problem != "" {
-		v, err := w.jobView(r.Context(), j)
+		v, err := w.jobView(r.Context(), j, false)
 		if err != nil {
 			w.unavailable(rw, r, err)
 			return
@@ -83,6 +89,10 @@ func formatCount(n int) string {
 func (w *Web) actionFailed(rw http.ResponseWriter, r *http.Request, err error, what string) {
 	if errors.Is(err, workflow.ErrReason) {
 		w.refuse(rw, r, http.StatusUnprocessableEntity, "Say in a few words what should change, then send the request again.")
+		return
+	}
+	if errors.Is(err, workflow.ErrNoChoice) {
+		w.refuse(rw, r, http.StatusConflict, "There is no unchanged file to approve for this proof. Open your link again and approve the proof shown.")
 		return
 	}
 	if errors.Is(err, job.ErrTransition) {

@@ -25,7 +25,7 @@ func (w *Web) showPage(rw http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	v, err := w.jobView(r.Context(), j)
+	v, err := w.jobView(r.Context(), j, r.URL.Query().Get("print") == printUnchanged)
 	if err != nil {
 		w.unavailable(rw, r, err)
 		return
@@ -144,8 +144,10 @@ func cmpOr(a, b string) string {
 	return b
 }
 
-// jobView builds the page of a job that is open (or approved).
-func (w *Web) jobView(ctx context.Context, j job.Job) (*view, error) {
+// jobView builds the page of a job that is open (or approved). unchanged
+// asks for the proof of the file without the fixes Submit offered, when
+// the customer may choose it (?print=unchanged).
+func (w *Web) jobView(ctx context.Context, j job.Job, unchanged bool) (*view, error) {
 	v := &view{
 		Token: j.UploadToken, OrderRef: j.ExternalID, Metadata: j.Metadata, Status: j.Status,
 		Sequence: j.Sequence, ExpiresAt: j.ExpiresAt, Rules: newRules(w.maxUpload(), j.Preflight),
@@ -158,14 +160,16 @@ func (w *Web) jobView(ctx context.Context, j job.Job) (*view, error) {
 	v.Template, v.Title = templateFor(j)
 	switch j.Status {
 	case job.ProofGenerated:
-		pages, err := w.proofPages(ctx, j, v.Version)
+		v.Choice = newChoice(j, v.Version, unchanged)
+		pages, err := w.proofPages(ctx, j, v.Version, v.Choice != nil && v.Choice.Unchanged)
 		if err != nil {
 			return nil, err
 		}
 		v.Pages = pages
 	case job.Approved:
 		// What was approved is a reassurance, not a necessity.
-		v.Pages, _ = w.proofPages(ctx, j, v.Version)
+		chosen := v.Version != nil && v.Version.Print != nil && v.Version.Print.Chosen == store.PrintUnchanged
+		v.Pages, _ = w.proofPages(ctx, j, v.Version, chosen)
 	}
 	return v, nil
 }

@@ -55,12 +55,39 @@ func rectOn(p workflow.ProofPage, b *[4]float64) *svgRect {
 
 func px(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) }
 
-// proofPages lists the pages of a version's proof for the viewer.
-func (w *Web) proofPages(ctx context.Context, j job.Job, v *store.ArtworkVersion) ([]pageView, error) {
+// printUnchanged is the value of the print parameter (in the page's
+// query, the approve form and a proof image's query) that means the file
+// without the fixes Submit offered.
+const printUnchanged = "unchanged"
+
+// choice is the customer's choice between the fixed file and their own
+// (store.PrintChoice), with the addresses of the proof of each.
+type choice struct {
+	// Unchanged says the page shows the file without the offered fixes.
+	Unchanged              bool
+	FixedURL, UnchangedURL string
+}
+
+// newChoice is the choice a version offers, nil when it offers none.
+func newChoice(j job.Job, v *store.ArtworkVersion, unchanged bool) *choice {
+	if v == nil || v.Print == nil || v.Print.Unchanged == nil || v.Print.Unchanged.Proof == "" {
+		return nil
+	}
+	base := "/u/" + j.UploadToken
+	return &choice{Unchanged: unchanged, FixedURL: base, UnchangedURL: base + "?print=" + printUnchanged}
+}
+
+// proofPages lists the pages of a version's proof for the viewer: of the
+// file without the offered fixes when unchanged is set.
+func (w *Web) proofPages(ctx context.Context, j job.Job, v *store.ArtworkVersion, unchanged bool) ([]pageView, error) {
 	if v == nil {
 		return nil, nil
 	}
-	pages, err := w.d.Workflow.ProofPages(ctx, j.TenantID, v.ID)
+	list, query := w.d.Workflow.ProofPages, ""
+	if unchanged {
+		list, query = w.d.Workflow.UnchangedProofPages, "?print="+printUnchanged
+	}
+	pages, err := list(ctx, j.TenantID, v.ID)
 	if err != nil {
 		return nil, fmt.Errorf("list proof pages of %s: %w", v.ID, err)
 	}
@@ -72,7 +99,7 @@ func (w *Web) proofPages(ctx context.Context, j job.Job, v *store.ArtworkVersion
 	for _, p := range pages {
 		out = append(out, pageView{
 			Number: p.Number, Width: p.PixelWidth, Height: p.PixelHeight,
-			Src:  fmt.Sprintf("/u/%s/proof/%s/%d.jpg", j.UploadToken, v.ID, p.Number),
+			Src:  fmt.Sprintf("/u/%s/proof/%s/%d.jpg%s", j.UploadToken, v.ID, p.Number, query),
 			Trim: rectOn(p, p.TrimBox), Bleed: rectOn(p, p.BleedBox), Findings: perPage[p.Number],
 		})
 	}
@@ -107,7 +134,15 @@ func (w *Web) proofImage(rw http.ResponseWriter, r *http.Request) {
 	}
 	// The page's key follows from the version: no need to read the proof's
 	// page list on every image (a proof page loads each image twice).
-	rc, err := w.d.Workflow.OpenFile(r.Context(), workflow.ProofPageKey(v.JobID, v.ID, n))
+	keys := workflow.ProofKeys(workflow.VersionPrefix(v.JobID, v.ID))
+	if r.URL.Query().Get("print") == printUnchanged {
+		if v.Print == nil || v.Print.Unchanged == nil || v.Print.Unchanged.Proof == "" {
+			http.NotFound(rw, r)
+			return
+		}
+		keys = workflow.ProofKeys(workflow.UnchangedPrefix(v.JobID, v.ID))
+	}
+	rc, err := w.d.Workflow.OpenFile(r.Context(), keys.Page(n))
 	if errors.Is(err, blob.ErrNotFound) {
 		http.NotFound(rw, r)
 		return

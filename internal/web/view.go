@@ -48,6 +48,9 @@ type view struct {
 	FetchFailed bool
 	Reason      string
 	Pages       []pageView
+	// Choice is set when the customer may print their file without the
+	// fixes Submit offered.
+	Choice *choice
 }
 
 // Base is the page's own address, for links and form actions.

@@ -129,19 +129,73 @@ func tooLarge(limit int64) error {
 }
 
 // Approve records the approval of the current proof by the customer, an
-// API key or an operator (by).
+// API key or an operator (by): the file shown, with every fix made, is
+// the file that prints.
 // Approving an approved job returns it unchanged, so a double click is
 // harmless, and so do concurrent approvals: all but one lose the race,
 // and each answers from the approval that won.
 func (s *Service) Approve(ctx context.Context, tenantID, jobID string, by job.Actor) (job.Job, error) {
+	return s.approve(ctx, tenantID, jobID, by, false)
+}
+
+// ErrNoChoice: the version offers no file without fixes to approve.
+var ErrNoChoice = errors.New("there is no unchanged file to approve: nothing was fixed that may be left out")
+
+// ApproveUnchanged approves the file without the fixes Submit offered
+// (store.PrintChoice.Unchanged), whose proof the customer saw: it becomes
+// processed_pdf, with its own proof, report and fixes (the automatic
+// ones, if any). ErrNoChoice when the current version offers none.
+func (s *Service) ApproveUnchanged(ctx context.Context, tenantID, jobID string, by job.Actor) (job.Job, error) {
+	return s.approve(ctx, tenantID, jobID, by, true)
+}
+
+func (s *Service) approve(ctx context.Context, tenantID, jobID string, by job.Actor, unchanged bool) (job.Job, error) {
 	j, err := s.Store.Job(ctx, tenantID, jobID)
 	if err != nil || j.Status == job.Approved {
 		return j, err
 	}
-	_, err = s.Transition(ctx, Change{
-		TenantID: tenantID, JobID: jobID, To: job.Approved, ArtworkVersionID: j.CurrentVersionID, Actor: by,
-	})
+	c := Change{TenantID: tenantID, JobID: jobID, To: job.Approved, ArtworkVersionID: j.CurrentVersionID, Actor: by}
+	if j.CurrentVersionID != "" {
+		v, err := s.Store.ArtworkVersion(ctx, tenantID, j.CurrentVersionID)
+		if err != nil {
+			return j, err
+		}
+		if err := choose(&c, v, unchanged); err != nil {
+			return j, err
+		}
+	} else if unchanged {
+		return j, ErrNoChoice
+	}
+	_, err = s.Transition(ctx, c)
 	return s.settle(ctx, tenantID, jobID, job.Approved, err)
+}
+
+// choose records in c which file the approval prints: the version's
+// processed_pdf, or its unchanged file, whose files and fixes then become
+// the version's. The print choice keeps the SHA-256 of the file approved.
+func choose(c *Change, v store.ArtworkVersion, unchanged bool) error {
+	if v.Print == nil {
+		if unchanged {
+			return ErrNoChoice
+		}
+		return nil
+	}
+	pc := *v.Print
+	switch u := pc.Unchanged; {
+	case unchanged && (u == nil || u.Proof == ""):
+		return ErrNoChoice
+	case unchanged:
+		c.Files = map[string]string{FileProcessedPDF: u.PDF, FileProof: u.Proof, FilePreflightReport: u.Report}
+		c.Fixes = u.Fixes
+		if c.Fixes == nil {
+			c.Fixes = []job.Fix{}
+		}
+		pc.SHA256, pc.Chosen = u.SHA256, store.PrintUnchanged
+	case u != nil:
+		pc.Chosen = store.PrintFixed
+	}
+	c.Print = &pc
+	return nil
 }
 
 // Reject records the rejection of the current proof (by the customer, an

@@ -8,6 +8,7 @@ import (
 	"io"
 
 	"github.com/atomyx/submit/internal/blob"
+	"github.com/atomyx/submit/internal/store"
 )
 
 // File kinds: the keys of a version's (and an event's) Files, as the
@@ -47,21 +48,42 @@ func ReportKey(jobID, versionID string) string {
 	return VersionPrefix(jobID, versionID) + "preflight.json"
 }
 
+// UnchangedPrefix is the folder of the file a customer may print instead
+// of the fixed one (store.PrintChoice.Unchanged): the file itself, when
+// the profile's automatic fixes changed it, its report and its proof.
+func UnchangedPrefix(jobID, versionID string) string {
+	return VersionPrefix(jobID, versionID) + "unchanged/"
+}
+
 // ProofKey is the proof as one PDF of page images, the file the "proof"
 // link serves.
-func ProofKey(jobID, versionID string) string {
-	return VersionPrefix(jobID, versionID) + "proof.pdf"
-}
+func ProofKey(jobID, versionID string) string { return ProofKeys(VersionPrefix(jobID, versionID)).PDF }
 
 // ProofPageKey is the JPEG of one proof page, numbered from 1.
 func ProofPageKey(jobID, versionID string, page int) string {
-	return fmt.Sprintf("%sproof/page-%04d.jpg", VersionPrefix(jobID, versionID), page)
+	return ProofKeys(VersionPrefix(jobID, versionID)).Page(page)
 }
 
 // ProofManifestKey lists the proof pages (a JSON array of ProofPage).
 func ProofManifestKey(jobID, versionID string) string {
-	return VersionPrefix(jobID, versionID) + "proof/pages.json"
+	return ProofKeys(VersionPrefix(jobID, versionID)).Manifest
 }
+
+// ProofFiles names the files of one proof in a folder: a version's
+// (VersionPrefix) or its unchanged file's (UnchangedPrefix).
+type ProofFiles struct {
+	prefix   string
+	PDF      string // the proof as one PDF of page images
+	Manifest string // the pages, a JSON array of ProofPage
+}
+
+// ProofKeys names the files of the proof in the folder prefix.
+func ProofKeys(prefix string) ProofFiles {
+	return ProofFiles{prefix: prefix, PDF: prefix + "proof.pdf", Manifest: prefix + "proof/pages.json"}
+}
+
+// Page is the JPEG of one proof page, numbered from 1.
+func (p ProofFiles) Page(n int) string { return fmt.Sprintf("%sproof/page-%04d.jpg", p.prefix, n) }
 
 // Errors of the file readers.
 var (
@@ -136,7 +158,40 @@ func (s *Service) ProofPages(ctx context.Context, tenantID, versionID string) ([
 	if v.Files[FileProof] == "" {
 		return nil, ErrNoProof
 	}
-	f, err := s.OpenFile(ctx, ProofManifestKey(v.JobID, v.ID))
+	manifest := ProofManifestKey(v.JobID, v.ID)
+	if u := printUnchanged(v); u != nil && v.Files[FileProof] == u.Proof {
+		// The customer approved their file without the offered fixes: its
+		// proof is the version's now.
+		manifest = ProofKeys(UnchangedPrefix(v.JobID, v.ID)).Manifest
+	}
+	return s.proofPages(ctx, v, manifest)
+}
+
+// printUnchanged is the version's file without the offered fixes, nil
+// when it has none with a proof.
+func printUnchanged(v store.ArtworkVersion) *store.PrintFile {
+	if v.Print == nil || v.Print.Unchanged == nil || v.Print.Unchanged.Proof == "" {
+		return nil
+	}
+	return v.Print.Unchanged
+}
+
+// UnchangedProofPages lists the pages of the proof of the file the
+// customer may print without the offered fixes. ErrNoProof when the
+// version has none.
+func (s *Service) UnchangedProofPages(ctx context.Context, tenantID, versionID string) ([]ProofPage, error) {
+	v, err := s.Store.ArtworkVersion(ctx, tenantID, versionID)
+	if err != nil {
+		return nil, err
+	}
+	if printUnchanged(v) == nil {
+		return nil, ErrNoProof
+	}
+	return s.proofPages(ctx, v, ProofKeys(UnchangedPrefix(v.JobID, v.ID)).Manifest)
+}
+
+func (s *Service) proofPages(ctx context.Context, v store.ArtworkVersion, manifest string) ([]ProofPage, error) {
+	f, err := s.OpenFile(ctx, manifest)
 	if err != nil {
 		return nil, err
 	}

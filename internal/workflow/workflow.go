@@ -147,6 +147,8 @@ type Change struct {
 	// Fixes, when set, become the version's fixes (pipeline, issue #15);
 	// nil keeps them.
 	Fixes []job.Fix
+	// Print, when set, becomes the version's print choice.
+	Print *store.PrintChoice
 	// SetCurrentVersion makes ArtworkVersionID the job's current version.
 	SetCurrentVersion bool
 	// NewVersion, when set, is stored in the same transaction; its ID
@@ -211,7 +213,7 @@ func (s *Service) transitionFrom(ctx context.Context, j job.Job, c Change) (job.
 	if c.SetCurrentVersion {
 		p.CurrentVersionID = c.ArtworkVersionID
 	}
-	p.Pages, p.ArtworkFetch = c.Pages, c.ArtworkFetch
+	p.Pages, p.ArtworkFetch, p.Print = c.Pages, c.ArtworkFetch, c.Print
 	if c.NewVersion != nil {
 		nv := *c.NewVersion
 		nv.JobID, nv.TenantID, nv.Status = j.ID, j.TenantID, to

@@ -14,13 +14,13 @@ import (
 )
 
 const versionColumns = `id, job_id, tenant_id, filename, size, sha256, blob_key, status, errors,
-	files, pages, created_at, fixes`
+	files, pages, created_at, fixes, print`
 
 func scanVersion(row scanner) (store.ArtworkVersion, error) {
 	var v store.ArtworkVersion
 	err := row.Scan(&v.ID, &v.JobID, &v.TenantID, &v.Filename, &v.Size, &v.SHA256, &v.BlobKey,
 		&v.Status, jsonDest{&v.Errors}, jsonDest{&v.Files}, &v.Pages, timeDest{&v.CreatedAt},
-		jsonDest{&v.Fixes})
+		jsonDest{&v.Fixes}, jsonDest{&v.Print})
 	return v, err
 }
 
@@ -59,10 +59,14 @@ func (db *DB) insertVersion(ctx context.Context, tx *sql.Tx, v store.ArtworkVers
 	if err != nil {
 		return err
 	}
+	print, err := jsonArg(v.Print)
+	if err != nil {
+		return err
+	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO artwork_versions (`+versionColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
 		v.ID, v.JobID, v.TenantID, v.Filename, v.Size, v.SHA256, v.BlobKey, string(v.Status),
-		errs, files, v.Pages, db.t(v.CreatedAt), fixes)
+		errs, files, v.Pages, db.t(v.CreatedAt), fixes, print)
 	if err != nil {
 		return fmt.Errorf("insert artwork version %s: %w", v.ID, db.conflict(err))
 	}
@@ -154,6 +158,13 @@ func (db *DB) followEvent(ctx context.Context, tx *sql.Tx, p store.TransitionPar
 			return err
 		}
 		set += `, fixes = ` + q.add(fixes)
+	}
+	if p.Print != nil {
+		print, err := jsonArg(p.Print)
+		if err != nil {
+			return err
+		}
+		set += `, print = ` + q.add(print)
 	}
 	if p.Pages > 0 {
 		set += `, pages = ` + q.add(p.Pages)
