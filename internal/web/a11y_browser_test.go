@@ -20,7 +20,8 @@ const a11yLimit = time.Minute
 // TestBrowserAxe: axe-core finds no WCAG 2.0, 2.1 or 2.2 A or AA
 // violation on any state of the customer page, in Chromium: upload, upload
 // in progress, checking, findings, proof, approved, rejected, proof
-// delayed, expired, cancelled, a test job's banner, and the upload and
+// delayed, expired, cancelled, a test job's banner, a proof with fixes
+// offered and its unchanged view, and the upload and
 // proof of a tenant whose brand colour is a light yellow that fails
 // contrast with white, and the proof of one in a mid-grey that fails with
 // any text colour.
@@ -77,6 +78,8 @@ func TestBrowserAxe(t *testing.T) {
 	e.proofReady(t, yellowProof, e.upload(t, yellowProof), 2, nil)
 	grey := live("PO-14", &job.Brand{Color: "#797979"}) // neither white nor dark text reaches 4.5:1 on it
 	e.proofReady(t, grey, e.upload(t, grey), 1, nil)
+	choice := live("PO-15", brand)
+	e.choiceReady(t, choice, e.upload(t, choice))
 
 	ctx := browsertest.New(t)
 	for _, tt := range []struct {
@@ -96,6 +99,8 @@ func TestBrowserAxe(t *testing.T) {
 		{"upload, brand #ffd400", e.url(yellowUpload, ""), `body[data-view="upload"] main`},
 		{"proof, brand #ffd400", e.url(yellowProof, ""), `body[data-view="proof"] #page-2 img`},
 		{"proof, brand #797979", e.url(grey, ""), `body[data-view="proof"] #page-1 img`},
+		{"proof with fixes offered", e.url(choice, ""), `body[data-view="proof"] .fixes`},
+		{"proof of the file unchanged", e.url(choice, "?print=unchanged"), `body[data-view="proof"] #page-1 img`},
 	} {
 		browsertest.Do(t, ctx, a11yLimit, "open "+tt.name, chromedp.Navigate(tt.url), chromedp.WaitVisible(chromedp.CSS(tt.ready)))
 		browsertest.CheckAxe(t, ctx, a11yLimit, tt.name)
