@@ -139,3 +139,41 @@ func (e *env) read(t *testing.T, key string) []byte {
 	}
 	return b
 }
+
+// TestDamagedFileIsNotFixed: a file whose cross-reference table is wrong
+// (preflight reads it by repair, FILE_REPAIRED) is not fixed, although it
+// lacks the trim box the boxes fix would set: the fixer touches no file it
+// cannot read cleanly. The job goes on with the original; nothing fails.
+func TestDamagedFileIsNotFixed(t *testing.T) {
+	t.Parallel()
+	storetest.ForEach(t, func(t *testing.T, st store.Store) {
+		e := setup(t, st)
+		e.pipeline(t)
+		j := e.flow.NewJob(workflow.NewJobParams{
+			TenantID: e.tenant.ID, Livemode: true, ExternalID: "ORDER-DAMAGED",
+			Preflight: &job.Expectations{TrimSize: &job.Size{Width: 148, Height: 210, Unit: "mm"},
+				Bleed: &job.Bleed{Size: 0, Unit: "mm"}},
+		})
+		if err := e.flow.CreateJob(t.Context(), j, nil); err != nil {
+			t.Fatal(err)
+		}
+		file := a5Pages(t, 1)
+		i := bytes.LastIndex(file, []byte("startxref\n"))
+		if i < 0 {
+			t.Fatal("no startxref in the fixture")
+		}
+		damaged := append(append([]byte{}, file[:i]...), []byte("startxref\n9\n%%EOF\n")...)
+		v := e.upload(t, j, "damaged.pdf", damaged)
+		e.wait(t, j, job.ProofGenerated)
+		v, err := st.ArtworkVersion(t.Context(), j.TenantID, v.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !hasCode(v.Errors, preflight.CodeFileRepaired) {
+			t.Fatalf("findings %v: the fixture is not read by repair, so it tests nothing", v.Errors)
+		}
+		if v.Fixes != nil || v.Files[workflow.FileProcessedPDF] != v.BlobKey {
+			t.Errorf("fixes %+v, processed_pdf %q: want none, and the upload to print", v.Fixes, v.Files[workflow.FileProcessedPDF])
+		}
+	})
+}
