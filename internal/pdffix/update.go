@@ -25,16 +25,42 @@ type update struct {
 	r    io.ReaderAt
 	size int64
 	objs []newObject
+	next int // the number the next new object takes
 }
 
 type newObject struct {
 	num, gen int
 	dict     types.Dict
+	stream   []byte // the stream's data, for a stream object; nil otherwise
+}
+
+// newUpdate starts an update of doc, the file of the given size read
+// through r. New objects are numbered after every number the file uses,
+// whatever its trailer's /Size claims.
+func newUpdate(doc *pdfobj.Doc, r io.ReaderAt, size int64) *update {
+	next := 1
+	if s, ok := doc.Trailer()["Size"].(types.Integer); ok {
+		next = max(next, s.Value())
+	}
+	for _, n := range doc.ObjectNumbers() {
+		next = max(next, n+1)
+	}
+	return &update{doc: doc, r: r, size: size, next: next}
 }
 
 // set writes a new version of object num with dict.
 func (u *update) set(num, gen int, dict types.Dict) {
 	u.objs = append(u.objs, newObject{num: num, gen: gen, dict: dict})
+}
+
+// addStream adds a new stream object with dict (its /Length is set here)
+// and data, and returns its number.
+func (u *update) addStream(dict types.Dict, data []byte) int {
+	num := u.next
+	u.next++
+	dict["Length"] = types.Integer(len(data))
+	u.objs = append(u.objs, newObject{num: num, dict: dict, stream: data})
+	return num
 }
 
 // tailSize is how much of the end of the file is searched for startxref.
@@ -78,10 +104,7 @@ func (u *update) write(w io.Writer) error {
 		return fmt.Errorf("%w: %v", ErrNotFixable, err)
 	}
 	trailer := u.doc.Trailer()
-	size := 0
-	if s, ok := trailer["Size"].(types.Integer); ok {
-		size = s.Value()
-	}
+	size := u.next
 	for _, o := range u.objs {
 		size = max(size, o.num+1)
 	}
@@ -99,7 +122,14 @@ func (u *update) write(w io.Writer) error {
 	slices.SortFunc(u.objs, func(a, b newObject) int { return a.num - b.num })
 	for _, o := range u.objs {
 		offsets[o.num] = pos
-		put(fmt.Sprintf("%d %d obj\n%s\nendobj\n", o.num, o.gen, o.dict.PDFString()))
+		if o.stream == nil {
+			put(fmt.Sprintf("%d %d obj\n%s\nendobj\n", o.num, o.gen, o.dict.PDFString()))
+			continue
+		}
+		put(fmt.Sprintf("%d %d obj\n%s\nstream\n", o.num, o.gen, o.dict.PDFString()))
+		n, _ := bw.Write(o.stream)
+		pos += int64(n)
+		put("\nendstream\nendobj\n")
 	}
 	next := types.Dict{"Size": types.Integer(size), "Prev": types.Integer(prev)}
 	for _, k := range []string{"Root", "Info", "ID"} {
