@@ -13,7 +13,10 @@ func pageList(pages []int, total int) string {
 	if len(pages) == total && total > 1 {
 		return fmt.Sprintf("all %d pages", total)
 	}
-	if len(pages) == 1 {
+	switch len(pages) {
+	case 0:
+		return "no pages"
+	case 1:
 		return fmt.Sprintf("page %d", pages[0])
 	}
 	var runs []string
