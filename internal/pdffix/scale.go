@@ -51,7 +51,7 @@ func (f *fixer) scale() error {
 		scaled = append(scaled, p.n)
 		factors = append(factors, s)
 	}
-	msg := "We scaled " + pageList(scaled, len(f.pages)) + " to the ordered size, keeping their proportions"
+	msg := "We scaled " + pageList(scaled, len(f.pages)) + " to the ordered size, keeping the proportions"
 	if len(factors) > 0 && math.Round(slices.Min(factors)*100) == math.Round(slices.Max(factors)*100) {
 		msg += fmt.Sprintf(" (to %.0f %%)", factors[0]*100)
 	}

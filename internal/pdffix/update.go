@@ -36,11 +36,17 @@ type newObject struct {
 
 // newUpdate starts an update of doc, the file of the given size read
 // through r. New objects are numbered after every number the file uses,
-// whatever its trailer's /Size claims.
+// whatever its trailer's /Size claims, and after every number the trailer
+// refers to: a dangling /Info must not come to name a new stream.
 func newUpdate(doc *pdfobj.Doc, r io.ReaderAt, size int64) *update {
 	next := 1
-	if s, ok := doc.Trailer()["Size"].(types.Integer); ok {
-		next = max(next, s.Value())
+	for _, v := range doc.Trailer() {
+		switch v := v.(type) {
+		case types.Integer:
+			next = max(next, v.Value()) // /Size
+		case types.IndirectRef:
+			next = max(next, v.ObjectNumber.Value()+1)
+		}
 	}
 	for _, n := range doc.ObjectNumbers() {
 		next = max(next, n+1)
