@@ -149,8 +149,39 @@ func (f *fixer) wrap(p *page, draws []drawing) error {
 	if err != nil {
 		return err
 	}
+	snippets := f.snippetsFor(draws, open)
+	arr := make(types.Array, 0, len(snippets)+len(draws)*len(refs))
+	for i, s := range snippets {
+		arr = append(arr, s)
+		if i < len(draws) {
+			arr = append(arr, refs...)
+		}
+	}
+	p.dict["Contents"] = arr
+	p.wrapped = true
+	return nil
+}
+
+// wrapKey names the snippets of one wrapping: pages of one size share
+// them. It holds up to the nine drawings of the bleed fix.
+type wrapKey struct {
+	draws   [9]drawing
+	n, open int
+}
+
+// snippetsFor returns the streams that go between the drawings of the
+// content: before the first, between each two, and after the last, which
+// restore the graphics state (and the open states of the content) and set
+// up the next drawing.
+func (f *fixer) snippetsFor(draws []drawing, open int) []types.IndirectRef {
+	key := wrapKey{n: len(draws), open: open}
+	cached := len(draws) <= len(key.draws)
+	copy(key.draws[:], draws)
+	if refs, ok := f.wraps[key]; ok && cached {
+		return refs
+	}
 	restore := strings.Repeat("Q\n", open+1)
-	var arr types.Array
+	var refs []types.IndirectRef
 	for i, d := range draws {
 		var s strings.Builder
 		if i > 0 {
@@ -158,13 +189,13 @@ func (f *fixer) wrap(p *page, draws []drawing) error {
 		}
 		fmt.Fprintf(&s, "q %s %s %s %s re W n %s cm\n",
 			pdfNum(d.clip[0]), pdfNum(d.clip[1]), pdfNum(d.clip.width()), pdfNum(d.clip.height()), d.m)
-		arr = append(arr, f.snippet(s.String()))
-		arr = append(arr, refs...)
+		refs = append(refs, f.snippet(s.String()))
 	}
-	arr = append(arr, f.snippet(restore))
-	p.dict["Contents"] = arr
-	p.wrapped = true
-	return nil
+	refs = append(refs, f.snippet(restore))
+	if cached {
+		f.wraps[key] = refs
+	}
+	return refs
 }
 
 // snippet returns a reference to a new content stream holding text,

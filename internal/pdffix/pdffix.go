@@ -22,6 +22,8 @@ import (
 	"math"
 	"slices"
 
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+
 	"github.com/atomyx/submit/internal/pdfobj"
 )
 
@@ -117,7 +119,8 @@ func Apply(ctx context.Context, r io.ReaderAt, size int64, o Order, opts Options
 		return Result{}, fmt.Errorf("%w: %v", ErrNotFixable, err)
 	}
 	f := &fixer{ctx: ctx, doc: doc, pages: pages, o: o, opts: opts,
-		u: newUpdate(doc, r, size), changed: map[int]bool{}, snippets: map[string]int{}}
+		u: newUpdate(doc, r, size), changed: map[int]bool{},
+		snippets: map[string]int{}, wraps: map[wrapKey][]types.IndirectRef{}}
 	rules := []struct {
 		name string
 		fix  func() error
@@ -162,8 +165,10 @@ type fixer struct {
 	res     Result
 	changed map[int]bool // page object numbers whose dictionary changed
 	// snippets are the small content streams the fixes add, by their
-	// text: pages of one size share them.
+	// text, and wraps the snippets of each wrapping: pages of one size
+	// share them.
 	snippets map[string]int
+	wraps    map[wrapKey][]types.IndirectRef
 }
 
 // fixed records a fix made on some pages; none is recorded for no pages.
