@@ -45,10 +45,6 @@ func run(pages, runs int) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	defer func() {
-		data, _ := os.ReadFile(filepath.Join(tmp, "book.pdf"))
-		os.WriteFile("/tmp/book.pdf", data, 0o644)
-	}()
 	book, fixed := filepath.Join(tmp, "book.pdf"), filepath.Join(tmp, "fixed.pdf")
 	start := time.Now()
 	if err := writeBook(book, pages); err != nil {
