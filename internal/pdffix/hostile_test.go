@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -233,4 +234,19 @@ func FuzzApply(f *testing.F) {
 			t.Fatal("the fixed file does not begin with the original")
 		}
 	})
+}
+
+// TestDocsListEveryFix: docs/fixes.md names every rule and fix code, since
+// codes reach the customer's page and the API.
+func TestDocsListEveryFix(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile("../../docs/fixes.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range append(slices.Clone(allRules), CodeBoxesSet, CodeBoxesClipped, CodePagesRotated, CodePagesScaled, CodeBleedAdded) {
+		if !bytes.Contains(data, []byte("`"+name+"`")) {
+			t.Errorf("docs/fixes.md does not name `%s`", name)
+		}
+	}
 }
