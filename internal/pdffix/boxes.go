@@ -1,6 +1,6 @@
 package pdffix
 
-// fixBoxes is the page boxes fix. It sets a TrimBox (and, when the page
+// boxes is the page boxes fix. It sets a TrimBox (and, when the page
 // carries the bleed, a BleedBox) on pages that have none and whose visible
 // page (the CropBox within the MediaBox) is exactly the ordered trim size,
 // or the trim size plus the ordered bleed on every side, in either

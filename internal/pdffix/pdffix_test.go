@@ -17,6 +17,7 @@ import (
 
 	"github.com/atomyx/submit/internal/need"
 	"github.com/atomyx/submit/internal/pdfwrite"
+	"github.com/atomyx/submit/internal/preflight"
 )
 
 // mm is millimetres in points.
@@ -212,6 +213,12 @@ func TestBoxesSet(t *testing.T) {
 			}
 			if !sameImage(render(t, origPath), render(t, fixedPath)) {
 				t.Error("the fixed page renders otherwise than the original")
+			}
+			if tt.code == CodeBoxesSet {
+				before, after := preflightCodes(t, orig, a5), preflightCodes(t, fixed, a5)
+				if !before[preflight.CodeTrimBoxMissing] || after[preflight.CodeTrimBoxMissing] {
+					t.Errorf("preflight finds %v before the fix and %v after; want TRIMBOX_MISSING before only", before, after)
+				}
 			}
 			// Fixed again, the file needs nothing more.
 			if res, _ := apply(t, fixed, a5, boxesOnly); res.Written {
