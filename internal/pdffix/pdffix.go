@@ -37,7 +37,9 @@ const (
 
 // Options say which fixes to make.
 type Options struct {
-	// Rules are the rules to apply; the others are not applied.
+	// Rules are the rules to apply; the others are not applied. A name
+	// that is not a rule is an error: a misspelt rule must not pass for
+	// one switched off.
 	Rules []string
 	// EdgePages are the 1-based pages whose design runs to the trim edge
 	// (preflight's INSUFFICIENT_BLEED findings): bleed is added only on
@@ -96,6 +98,8 @@ const tolerance = 0.3
 
 // ErrNotFixable is returned for a file no fix may touch (encrypted, or
 // repaired on opening): Apply writes nothing and the original is used.
+// Other errors are the caller's (a rule that does not exist, a cancelled
+// ctx) or the writer's.
 var ErrNotFixable = errors.New("the file cannot be fixed safely")
 
 // Apply reads the PDF of the given size through r, makes the fixes that
@@ -104,6 +108,11 @@ var ErrNotFixable = errors.New("the file cannot be fixed safely")
 // a file it cannot read cleanly: an encrypted or damaged file is
 // ErrNotFixable, and nothing is written.
 func Apply(ctx context.Context, r io.ReaderAt, size int64, o Order, opts Options, w io.Writer) (Result, error) {
+	for _, name := range opts.Rules {
+		if !slices.Contains([]string{RuleBoxes, RuleOrientation, RuleScale, RuleBleed}, name) {
+			return Result{}, fmt.Errorf("pdffix: no rule %q", name)
+		}
+	}
 	doc, err := pdfobj.Open(ctx, r, size, pdfobj.Options{})
 	if err != nil {
 		return Result{}, fmt.Errorf("%w: %v", ErrNotFixable, err)

@@ -8,9 +8,13 @@ import (
 )
 
 // pageList names pages for a customer: "page 3", "pages 2–3",
-// "pages 1, 4 and 7–9", "all 12 pages". pages are ascending.
+// "pages 1, 4 and 7–9", "both pages", "all 12 pages". pages are
+// ascending.
 func pageList(pages []int, total int) string {
-	if len(pages) == total && total > 1 {
+	if len(pages) == total && total == 2 {
+		return "both pages"
+	}
+	if len(pages) == total && total > 2 {
 		return fmt.Sprintf("all %d pages", total)
 	}
 	switch len(pages) {
