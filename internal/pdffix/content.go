@@ -86,7 +86,7 @@ func (f *fixer) readBalance(p *page, refs []types.Object) (open int, err error) 
 		// tokens: a space keeps them apart.
 		readers = append(readers, r, strings.NewReader("\n"))
 	}
-	lx := content.NewLexer(io.LimitReader(io.MultiReader(readers...), maxContentBytes))
+	lx := content.NewLexer(&capped{r: io.MultiReader(readers...), left: maxContentBytes})
 	depth, inText := 0, false
 	for n := 0; ; n++ {
 		if n&0xfff == 0 {
@@ -128,6 +128,22 @@ func (f *fixer) readBalance(p *page, refs []types.Object) (open int, err error) 
 		return 0, fmt.Errorf("%w: a text object is left open", errUnbalanced)
 	}
 	return depth, nil
+}
+
+// capped reads r up to left bytes, and fails past them: a page's content
+// cut short could read as balanced when it is not.
+type capped struct {
+	r    io.Reader
+	left int64
+}
+
+func (c *capped) Read(p []byte) (int, error) {
+	if c.left <= 0 {
+		return 0, fmt.Errorf("the page's content is more than %d MiB", maxContentBytes>>20)
+	}
+	n, err := c.r.Read(p[:min(int64(len(p)), c.left)])
+	c.left -= int64(n)
+	return n, err
 }
 
 // drawing is one more drawing of a page's content: clipped to clip, in

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -248,5 +249,16 @@ func TestDocsListEveryFix(t *testing.T) {
 		if !bytes.Contains(data, []byte("`"+name+"`")) {
 			t.Errorf("docs/fixes.md does not name `%s`", name)
 		}
+	}
+}
+
+// TestContentCap: content past the limit is an error, not content cut
+// short, which could read as balanced when it is not.
+func TestContentCap(t *testing.T) {
+	t.Parallel()
+	c := &capped{r: strings.NewReader("q q q Q Q Q Q"), left: 5}
+	_, err := io.ReadAll(c)
+	if err == nil {
+		t.Error("reading past the cap gave no error")
 	}
 }
