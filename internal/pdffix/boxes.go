@@ -1,6 +1,6 @@
 package pdffix
 
-// fixBoxes is the page boxes fix. It sets a TrimBox (and, when the page
+// boxes is the page boxes fix. It sets a TrimBox (and, when the page
 // carries the bleed, a BleedBox) on pages that have none and whose visible
 // page (the CropBox within the MediaBox) is exactly the ordered trim size,
 // or the trim size plus the ordered bleed on every side, in either
@@ -8,15 +8,13 @@ package pdffix
 // check trim and bleed. It clips boxes that reach past the MediaBox, which
 // no printer can use. It never moves or scales the content, and never sets
 // a box on a page whose size is anything else: that is a question for the
-// customer. Pages it changes are marked in changed.
-func fixBoxes(pages []page, o Order, changed map[int]bool) []Fix {
+// customer.
+func (f *fixer) boxes() error {
+	o := f.o
 	var set, clipped []int
-	for i, p := range pages {
-		n := i + 1
-		visible := p.media
-		if p.crop != nil {
-			visible, _ = p.crop.within(p.media)
-		}
+	for _, p := range f.pages {
+		n := p.n
+		visible := p.visible()
 		wasClipped := false
 		for _, key := range []string{"CropBox", "BleedBox", "TrimBox", "ArtBox"} {
 			b, ok := ownOrInherited(p, key)
@@ -24,46 +22,41 @@ func fixBoxes(pages []page, o Order, changed map[int]bool) []Fix {
 				continue
 			}
 			if c, outside := b.within(p.media); outside && c.width() > 0 && c.height() > 0 {
-				p.dict[key] = c.array()
+				p.setBox(key, c)
 				wasClipped = true
 			}
 		}
 		if wasClipped {
 			clipped = append(clipped, n)
-			changed[p.num] = true
+			f.changed[p.num] = true
 		}
 		if _, has := p.dict["TrimBox"]; has || o.TrimWidth <= 0 || o.TrimHeight <= 0 {
 			continue
 		}
 		switch {
 		case sameSize(visible, o.TrimWidth, o.TrimHeight):
-			p.dict["TrimBox"] = visible.array()
+			p.setBox("TrimBox", visible)
 		case o.Bleed > 0 && sameSize(visible, o.TrimWidth+2*o.Bleed, o.TrimHeight+2*o.Bleed):
-			p.dict["TrimBox"] = visible.inset(o.Bleed).array()
+			p.setBox("TrimBox", visible.inset(o.Bleed))
 			if _, has := p.dict["BleedBox"]; !has {
-				p.dict["BleedBox"] = visible.array()
+				p.setBox("BleedBox", visible)
 			}
 		default:
 			continue
 		}
 		set = append(set, n)
-		changed[p.num] = true
+		f.changed[p.num] = true
 	}
-	var fixes []Fix
-	if len(clipped) > 0 {
-		fixes = append(fixes, Fix{Code: CodeBoxesClipped, Rule: RuleBoxes, Pages: clipped,
-			Message: "Some page boxes reached past the edge of the page; we trimmed them to the page."})
-	}
-	if len(set) > 0 {
-		fixes = append(fixes, Fix{Code: CodeBoxesSet, Rule: RuleBoxes, Pages: set,
-			Message: "Your pages are exactly the ordered size, but the file did not say where they are trimmed; we marked the trim (and the bleed, where your pages have it)."})
-	}
-	return fixes
+	f.fixed(RuleBoxes, CodeBoxesClipped, clipped,
+		"Some page boxes reached past the edge of the page; we trimmed them to the page.")
+	f.fixed(RuleBoxes, CodeBoxesSet, set,
+		"Your pages are exactly the ordered size, but the file did not say where they are trimmed; we marked the trim (and the bleed, where your pages have it).")
+	return nil
 }
 
 // ownOrInherited reads a page box: from the page's own dictionary, or for
 // the CropBox, which is inherited, from the page tree.
-func ownOrInherited(p page, key string) (box, bool) {
+func ownOrInherited(p *page, key string) (box, bool) {
 	if b, ok := p.own[key]; ok {
 		return b, true
 	}

@@ -6,10 +6,12 @@
 // what the customer sent, and the original can be cut back out of the
 // fixed file at its old length.
 //
-// What is built (issue #15, in part): the page boxes fix. The other fixes
-// the issue lists (orientation, scale to size, add bleed) and the
-// pipeline's use of this package are not built yet; docs/status.md says
-// so.
+// Four fixes are built (issue #15, item 2), each a rule the caller names:
+// page boxes, orientation, scale to size and add bleed. They apply in that
+// order, each to the pages as the earlier ones left them. A fix that
+// cannot be made safely on a page is skipped with a note (Result.Skipped);
+// only a file that nothing may touch at all is an error (ErrNotFixable).
+// docs/fixes.md says when each fix applies and what it never does.
 package pdffix
 
 import (
@@ -20,8 +22,30 @@ import (
 	"math"
 	"slices"
 
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+
 	"github.com/atomyx/submit/internal/pdfobj"
 )
+
+// Rule names, as a profile's fix rules name them.
+const (
+	RuleBoxes       = "boxes"
+	RuleOrientation = "orientation"
+	RuleScale       = "scale"
+	RuleBleed       = "bleed"
+)
+
+// Options say which fixes to make.
+type Options struct {
+	// Rules are the rules to apply; the others are not applied. A name
+	// that is not a rule is an error: a misspelt rule must not pass for
+	// one switched off.
+	Rules []string
+	// EdgePages are the 1-based pages whose design runs to the trim edge
+	// (preflight's INSUFFICIENT_BLEED findings): bleed is added only on
+	// those.
+	EdgePages []int
+}
 
 // Order is what the job ordered, in points.
 type Order struct {
@@ -36,7 +60,8 @@ type Fix struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 	Pages   []int  `json:"pages"`
-	// Rule is the rule that made the fix (RuleBoxes…).
+	// Rule is the rule that made the fix, for the caller to tell fixes
+	// made automatically from those offered.
 	Rule string `json:"-"`
 }
 
@@ -44,6 +69,8 @@ type Fix struct {
 type Skip struct {
 	Code string `json:"code"`
 	Why  string `json:"why"`
+	// Rule is the rule whose fix was skipped.
+	Rule string `json:"-"`
 }
 
 // Result is what Apply did.
@@ -55,28 +82,13 @@ type Result struct {
 	Written bool
 }
 
-// Rule names, as a profile's fix rules name them.
-const (
-	RuleBoxes       = "boxes"
-	RuleOrientation = "orientation"
-	RuleScale       = "scale"
-	RuleBleed       = "bleed"
-)
-
-// Options say which fixes Apply may make.
-type Options struct {
-	// Rules are the rules to apply; the others are not applied.
-	Rules []string
-	// EdgePages are the 1-based pages whose design runs to the trim edge
-	// (preflight's INSUFFICIENT_BLEED findings): bleed is added only on
-	// those.
-	EdgePages []int
-}
-
 // Fix codes.
 const (
 	CodeBoxesSet     = "BOXES_SET"
 	CodeBoxesClipped = "BOXES_CLIPPED"
+	CodePagesRotated = "PAGES_ROTATED"
+	CodePagesScaled  = "PAGES_SCALED"
+	CodeBleedAdded   = "BLEED_ADDED"
 )
 
 // tolerance is how far, in points, a page may be from the ordered size
@@ -86,13 +98,21 @@ const tolerance = 0.3
 
 // ErrNotFixable is returned for a file no fix may touch (encrypted, or
 // repaired on opening): Apply writes nothing and the original is used.
+// Other errors are the caller's (a rule that does not exist, a cancelled
+// ctx) or the writer's.
 var ErrNotFixable = errors.New("the file cannot be fixed safely")
 
-// Apply reads the PDF of the given size through r, works out the fixes
-// the order calls for, and when there are any writes the fixed file to w:
-// the original bytes, then the update. It never changes a file it cannot
-// read cleanly: an encrypted or damaged file is ErrNotFixable.
+// Apply reads the PDF of the given size through r, makes the fixes that
+// opts names and the order calls for, and when there are any writes the
+// fixed file to w: the original bytes, then the update. It never changes
+// a file it cannot read cleanly: an encrypted or damaged file is
+// ErrNotFixable, and nothing is written.
 func Apply(ctx context.Context, r io.ReaderAt, size int64, o Order, opts Options, w io.Writer) (Result, error) {
+	for _, name := range opts.Rules {
+		if !slices.Contains([]string{RuleBoxes, RuleOrientation, RuleScale, RuleBleed}, name) {
+			return Result{}, fmt.Errorf("pdffix: no rule %q", name)
+		}
+	}
 	doc, err := pdfobj.Open(ctx, r, size, pdfobj.Options{})
 	if err != nil {
 		return Result{}, fmt.Errorf("%w: %v", ErrNotFixable, err)
@@ -107,25 +127,72 @@ func Apply(ctx context.Context, r io.ReaderAt, size int64, o Order, opts Options
 	if err != nil {
 		return Result{}, fmt.Errorf("%w: %v", ErrNotFixable, err)
 	}
-	var res Result
-	changed := map[int]bool{}
-	if slices.Contains(opts.Rules, RuleBoxes) {
-		res.Fixes = append(res.Fixes, fixBoxes(pages, o, changed)...)
+	f := &fixer{ctx: ctx, doc: doc, pages: pages, o: o, opts: opts,
+		u: newUpdate(doc, r, size), changed: map[int]bool{},
+		snippets: map[string]int{}, wraps: map[wrapKey][]types.IndirectRef{}}
+	rules := []struct {
+		name string
+		fix  func() error
+	}{
+		{RuleBoxes, f.boxes},
+		{RuleOrientation, f.orientation},
+		{RuleScale, f.scale},
+		{RuleBleed, f.bleed},
 	}
-	if len(changed) == 0 {
-		return res, nil
-	}
-	u := update{doc: doc, r: r, size: size}
-	for _, p := range pages {
-		if changed[p.num] {
-			u.set(p.num, p.gen, p.dict)
+	for _, rule := range rules {
+		if !slices.Contains(opts.Rules, rule.name) {
+			continue
+		}
+		if err := rule.fix(); err != nil {
+			return Result{}, err
 		}
 	}
-	if err := u.write(w); err != nil {
+	if len(f.changed) == 0 {
+		return Result{Skipped: f.res.Skipped}, nil
+	}
+	for _, p := range pages {
+		if f.changed[p.num] {
+			f.u.set(p.num, p.gen, p.dict)
+		}
+	}
+	if err := f.u.write(w); err != nil {
 		return Result{}, err
 	}
-	res.Written = true
-	return res, nil
+	f.res.Written = true
+	return f.res, nil
+}
+
+// fixer is one Apply: the document, its pages as the fixes so far have
+// left them, and what has been done.
+type fixer struct {
+	ctx     context.Context
+	doc     *pdfobj.Doc
+	pages   []*page
+	o       Order
+	opts    Options
+	u       *update
+	res     Result
+	changed map[int]bool // page object numbers whose dictionary changed
+	// snippets are the small content streams the fixes add, by their
+	// text, and wraps the snippets of each wrapping: pages of one size
+	// share them.
+	snippets map[string]int
+	wraps    map[wrapKey][]types.IndirectRef
+}
+
+// fixed records a fix made on some pages; none is recorded for no pages.
+func (f *fixer) fixed(rule, code string, pages []int, message string) {
+	if len(pages) > 0 {
+		f.res.Fixes = append(f.res.Fixes, Fix{Code: code, Message: message, Pages: pages, Rule: rule})
+	}
+}
+
+// skipped records a fix not made on some pages, and why.
+func (f *fixer) skipped(rule, code string, pages []int, why string) {
+	if len(pages) > 0 {
+		f.res.Skipped = append(f.res.Skipped, Skip{Code: code, Rule: rule,
+			Why: fmt.Sprintf("%s: %s", upperFirst(pageList(pages, len(f.pages))), why)})
+	}
 }
 
 // near reports whether a and b are the same length within tolerance.

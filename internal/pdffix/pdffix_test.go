@@ -17,6 +17,7 @@ import (
 
 	"github.com/atomyx/submit/internal/need"
 	"github.com/atomyx/submit/internal/pdfwrite"
+	"github.com/atomyx/submit/internal/preflight"
 )
 
 // mm is millimetres in points.
@@ -45,11 +46,15 @@ func pdf(t *testing.T, pages ...pdfwrite.Page) []byte {
 	return b.Bytes()
 }
 
-// apply runs Apply on file and returns the result and the fixed file.
-func apply(t *testing.T, file []byte, o Order) (Result, []byte) {
+// boxesOnly is the options of the tests of the page boxes fix.
+var boxesOnly = Options{Rules: []string{RuleBoxes}}
+
+// apply runs Apply on file and returns the result and the fixed file,
+// which must begin with the original bytes.
+func apply(t *testing.T, file []byte, o Order, opts Options) (Result, []byte) {
 	t.Helper()
 	var out bytes.Buffer
-	res, err := Apply(context.Background(), bytes.NewReader(file), int64(len(file)), o, Options{Rules: []string{RuleBoxes}}, &out)
+	res, err := Apply(context.Background(), bytes.NewReader(file), int64(len(file)), o, opts, &out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +183,7 @@ func TestBoxesSet(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			orig := pdf(t, tt.page, tt.page)
-			res, fixed := apply(t, orig, a5)
+			res, fixed := apply(t, orig, a5, boxesOnly)
 			if tt.code == "" {
 				if res.Written || len(res.Fixes) != 0 {
 					t.Fatalf("fixed %+v, want nothing", res.Fixes)
@@ -209,8 +214,14 @@ func TestBoxesSet(t *testing.T) {
 			if !sameImage(render(t, origPath), render(t, fixedPath)) {
 				t.Error("the fixed page renders otherwise than the original")
 			}
+			if tt.code == CodeBoxesSet {
+				before, after := preflightCodes(t, orig, a5), preflightCodes(t, fixed, a5)
+				if !before[preflight.CodeTrimBoxMissing] || after[preflight.CodeTrimBoxMissing] {
+					t.Errorf("preflight finds %v before the fix and %v after; want TRIMBOX_MISSING before only", before, after)
+				}
+			}
 			// Fixed again, the file needs nothing more.
-			if res, _ := apply(t, fixed, a5); res.Written {
+			if res, _ := apply(t, fixed, a5, boxesOnly); res.Written {
 				t.Errorf("a fixed file was fixed again: %+v", res.Fixes)
 			}
 		})
@@ -232,7 +243,7 @@ func TestUpdateOfAnXRefStream(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, fixed := apply(t, orig, a5)
+	res, fixed := apply(t, orig, a5, boxesOnly)
 	if !res.Written {
 		t.Fatal("nothing fixed")
 	}
@@ -252,7 +263,7 @@ func TestNotFixable(t *testing.T) {
 	orig := pdf(t, pdfwrite.Page{MediaBox: [4]float64{0, 0, a5.TrimWidth, a5.TrimHeight}})
 	broken := bytes.Replace(orig, []byte("xref"), []byte("xxxx"), 1)
 	var out bytes.Buffer
-	_, err := Apply(context.Background(), bytes.NewReader(broken), int64(len(broken)), a5, Options{Rules: []string{RuleBoxes}}, &out)
+	_, err := Apply(context.Background(), bytes.NewReader(broken), int64(len(broken)), a5, boxesOnly, &out)
 	if !errors.Is(err, ErrNotFixable) || out.Len() != 0 {
 		t.Errorf("a file with a broken xref: %v, %d bytes written; want ErrNotFixable and nothing", err, out.Len())
 	}

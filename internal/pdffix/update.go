@@ -9,6 +9,7 @@ import (
 	"io"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 
@@ -25,16 +26,48 @@ type update struct {
 	r    io.ReaderAt
 	size int64
 	objs []newObject
+	next int // the number the next new object takes
 }
 
 type newObject struct {
 	num, gen int
 	dict     types.Dict
+	stream   []byte // the stream's data, for a stream object; nil otherwise
+}
+
+// newUpdate starts an update of doc, the file of the given size read
+// through r. New objects are numbered after every number the file uses,
+// whatever its trailer's /Size claims, and after every number the trailer
+// refers to: a dangling /Info must not come to name a new stream.
+func newUpdate(doc *pdfobj.Doc, r io.ReaderAt, size int64) *update {
+	next := 1
+	for _, v := range doc.Trailer() {
+		switch v := v.(type) {
+		case types.Integer:
+			next = max(next, v.Value()) // /Size
+		case types.IndirectRef:
+			next = max(next, v.ObjectNumber.Value()+1)
+		}
+	}
+	for _, n := range doc.ObjectNumbers() {
+		next = max(next, n+1)
+	}
+	return &update{doc: doc, r: r, size: size, next: next}
 }
 
 // set writes a new version of object num with dict.
 func (u *update) set(num, gen int, dict types.Dict) {
 	u.objs = append(u.objs, newObject{num: num, gen: gen, dict: dict})
+}
+
+// addStream adds a new stream object with dict (its /Length is set here)
+// and data, and returns its number.
+func (u *update) addStream(dict types.Dict, data []byte) int {
+	num := u.next
+	u.next++
+	dict["Length"] = types.Integer(len(data))
+	u.objs = append(u.objs, newObject{num: num, dict: dict, stream: data})
+	return num
 }
 
 // tailSize is how much of the end of the file is searched for startxref.
@@ -71,35 +104,61 @@ func (u *update) lastXRef() (off int64, stream bool, err error) {
 	return off, string(peek) != "xref", nil
 }
 
-// write copies the original to w and appends the update.
+// write copies the original to w and appends the update. The update is
+// made first, so that nothing is written when it cannot be.
 func (u *update) write(w io.Writer) error {
-	prev, stream, err := u.lastXRef()
+	tail, err := u.tail()
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrNotFixable, err)
-	}
-	trailer := u.doc.Trailer()
-	size := 0
-	if s, ok := trailer["Size"].(types.Integer); ok {
-		size = s.Value()
-	}
-	for _, o := range u.objs {
-		size = max(size, o.num+1)
+		return err
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
 	if _, err := io.Copy(bw, io.NewSectionReader(u.r, 0, u.size)); err != nil {
 		return fmt.Errorf("copy the original: %w", err)
 	}
-	pos := u.size
-	put := func(s string) {
-		n, _ := bw.WriteString(s)
-		pos += int64(n)
+	if _, err := bw.Write(tail); err != nil {
+		return err
 	}
-	put("\n")
+	return bw.Flush()
+}
+
+// tail returns the update: what follows the original bytes.
+func (u *update) tail() ([]byte, error) {
+	prev, stream, err := u.lastXRef()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrNotFixable, err)
+	}
+	trailer := u.doc.Trailer()
+	size := u.next
+	for _, o := range u.objs {
+		size = max(size, o.num+1)
+	}
+	var out bytes.Buffer
+	pos := func() int64 { return u.size + int64(out.Len()) }
+	var text strings.Builder
+	object := func(o types.Object) error {
+		text.Reset()
+		if err := writeObject(&text, o); err != nil {
+			return err
+		}
+		out.WriteString(text.String())
+		return nil
+	}
+	out.WriteString("\n")
 	offsets := map[int]int64{}
 	slices.SortFunc(u.objs, func(a, b newObject) int { return a.num - b.num })
 	for _, o := range u.objs {
-		offsets[o.num] = pos
-		put(fmt.Sprintf("%d %d obj\n%s\nendobj\n", o.num, o.gen, o.dict.PDFString()))
+		offsets[o.num] = pos()
+		fmt.Fprintf(&out, "%d %d obj\n", o.num, o.gen)
+		if err := object(o.dict); err != nil {
+			return nil, fmt.Errorf("%w: object %d: %v", ErrNotFixable, o.num, err)
+		}
+		if o.stream == nil {
+			out.WriteString("\nendobj\n")
+			continue
+		}
+		out.WriteString("\nstream\n")
+		out.Write(o.stream)
+		out.WriteString("\nendstream\nendobj\n")
 	}
 	next := types.Dict{"Size": types.Integer(size), "Prev": types.Integer(prev)}
 	for _, k := range []string{"Root", "Info", "ID"} {
@@ -108,19 +167,25 @@ func (u *update) write(w io.Writer) error {
 		}
 	}
 	if !stream {
-		xrefAt := pos
-		put("xref\n")
+		xrefAt := pos()
+		out.WriteString("xref\n")
 		for _, o := range u.objs {
-			put(fmt.Sprintf("%d 1\n%010d %05d n \n", o.num, offsets[o.num], o.gen))
+			fmt.Fprintf(&out, "%d 1\n%010d %05d n \n", o.num, offsets[o.num], o.gen)
 		}
-		put("trailer\n" + next.PDFString() + "\n")
-		put(fmt.Sprintf("startxref\n%d\n%%%%EOF\n", xrefAt))
-		return bw.Flush()
+		out.WriteString("trailer\n")
+		if err := object(next); err != nil {
+			return nil, fmt.Errorf("%w: trailer: %v", ErrNotFixable, err)
+		}
+		fmt.Fprintf(&out, "\nstartxref\n%d\n%%%%EOF\n", xrefAt)
+		return out.Bytes(), nil
 	}
 	// A cross-reference stream: one more object, numbered size, which
 	// lists itself too. Entries are type 1 (in use, at an offset): one
 	// byte of type, four of offset, two of generation.
-	xrefNum, xrefAt := size, pos
+	xrefNum, xrefAt := size, pos()
+	if xrefAt > 1<<32-1 {
+		return nil, fmt.Errorf("%w: the file is too large for a four-byte offset", ErrNotFixable)
+	}
 	next["Size"] = types.Integer(size + 1)
 	next["Type"] = types.Name("XRef")
 	next["W"] = types.Array{types.Integer(1), types.Integer(4), types.Integer(2)}
@@ -136,15 +201,15 @@ func (u *update) write(w io.Writer) error {
 		entry(o.num, offsets[o.num], o.gen)
 	}
 	entry(xrefNum, xrefAt, 0)
-	if xrefAt > 1<<32-1 {
-		return fmt.Errorf("%w: the file is too large for a four-byte offset", ErrNotFixable)
-	}
 	next["Index"] = index
 	next["Length"] = types.Integer(data.Len())
-	put(fmt.Sprintf("%d 0 obj\n%s\nstream\n", xrefNum, next.PDFString()))
-	n, _ := bw.Write(data.Bytes())
-	pos += int64(n)
-	put("\nendstream\nendobj\n")
-	put(fmt.Sprintf("startxref\n%d\n%%%%EOF\n", xrefAt))
-	return bw.Flush()
+	fmt.Fprintf(&out, "%d 0 obj\n", xrefNum)
+	if err := object(next); err != nil {
+		return nil, fmt.Errorf("%w: trailer: %v", ErrNotFixable, err)
+	}
+	out.WriteString("\nstream\n")
+	out.Write(data.Bytes())
+	out.WriteString("\nendstream\nendobj\n")
+	fmt.Fprintf(&out, "startxref\n%d\n%%%%EOF\n", xrefAt)
+	return out.Bytes(), nil
 }
