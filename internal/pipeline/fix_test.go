@@ -177,3 +177,98 @@ func TestDamagedFileIsNotFixed(t *testing.T) {
 		}
 	})
 }
+
+// a4ToEdge is an A4 file without bleed whose colour runs to every edge.
+func a4ToEdge(t *testing.T, n int) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	w := pdfwrite.New(&b)
+	for range n {
+		w.Page(pdfwrite.Page{MediaBox: [4]float64{0, 0, 595.28, 841.89},
+			Content: []byte("0.1 0.5 0.45 0 k 0 0 595.28 841.89 re f 0 0 0 1 k 60 700 400 40 re f")})
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// a5Order creates a job for an A5 order, with 3 mm of bleed when bleed is
+// set and none named otherwise (the profile's 3 mm then apply, as a
+// warning on the default profile).
+func (e *env) a5Order(t *testing.T, bleed bool) job.Job {
+	t.Helper()
+	exp := &job.Expectations{TrimSize: &job.Size{Width: 148, Height: 210, Unit: "mm"}}
+	if bleed {
+		exp.Bleed = &job.Bleed{Size: 3, Unit: "mm"}
+	}
+	j := e.flow.NewJob(workflow.NewJobParams{TenantID: e.tenant.ID, Livemode: true, ExternalID: "ORDER-A5", Preflight: exp})
+	if err := e.flow.CreateJob(t.Context(), j, nil); err != nil {
+		t.Fatal(err)
+	}
+	return j
+}
+
+// TestOfferedFix: an A4 file without bleed, its colour to the edge, for an
+// A5 order that names no bleed, on the default profile. Scaling is
+// automatic and bleed offered: the file that prints has both, the bleed
+// marked offered, and the file with the scaling alone, which passes with
+// a warning, is ready for the customer to choose, with its own report and
+// proof.
+func TestOfferedFix(t *testing.T) {
+	t.Parallel()
+	storetest.ForEach(t, func(t *testing.T, st store.Store) {
+		e := setup(t, st)
+		e.pipeline(t)
+		j := e.a5Order(t, false)
+		v := e.upload(t, j, "a4.pdf", a4ToEdge(t, 2))
+		e.wait(t, j, job.ProofGenerated)
+		v, err := st.ArtworkVersion(t.Context(), j.TenantID, v.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		offered := map[string]bool{}
+		for _, f := range v.Fixes {
+			offered[f.Code] = f.Offered
+		}
+		if len(offered) != 2 || !offered[pdffix.CodeBleedAdded] || offered[pdffix.CodePagesScaled] {
+			t.Fatalf("fixes %+v; want PAGES_SCALED, and BLEED_ADDED offered", v.Fixes)
+		}
+		u := v.Print.Unchanged
+		if u == nil || u.Proof == "" || u.PDF == v.BlobKey || u.SHA256 == v.Print.SHA256 ||
+			len(u.Fixes) != 1 || u.Fixes[0].Code != pdffix.CodePagesScaled {
+			t.Fatalf("print choice %+v; want the scaled file without bleed, proofed", v.Print)
+		}
+		if !hasCode(u.Errors, preflight.CodeBleed) || hasCode(v.Errors, preflight.CodeBleed) {
+			t.Errorf("findings: unchanged %v, fixed %v; want the bleed warning only without the fix", u.Errors, v.Errors)
+		}
+		if got := e.read(t, u.PDF); !bytes.HasPrefix(got, e.read(t, v.BlobKey)) {
+			t.Error("the file without the offered fix does not keep the upload's bytes")
+		}
+		pages, err := e.flow.UnchangedProofPages(t.Context(), j.TenantID, v.ID)
+		if err != nil || len(pages) != 2 {
+			t.Errorf("unchanged proof pages: %d, %v", len(pages), err)
+		}
+	})
+}
+
+// TestNeededOfferIsMade: the same file for an order that asks for 3 mm of
+// bleed. Without the bleed the file would fail, so the offered fix is
+// needed: it is made, not marked optional, and no choice is prepared.
+func TestNeededOfferIsMade(t *testing.T) {
+	t.Parallel()
+	storetest.ForEach(t, func(t *testing.T, st store.Store) {
+		e := setup(t, st)
+		e.pipeline(t)
+		j := e.a5Order(t, true)
+		v := e.upload(t, j, "a4.pdf", a4ToEdge(t, 1))
+		e.wait(t, j, job.ProofGenerated)
+		v, err := st.ArtworkVersion(t.Context(), j.TenantID, v.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(v.Fixes) != 2 || v.Fixes[0].Offered || v.Fixes[1].Offered || v.Print == nil || v.Print.Unchanged != nil {
+			t.Errorf("fixes %+v, print %+v; want two fixes, none optional, and no choice", v.Fixes, v.Print)
+		}
+	})
+}

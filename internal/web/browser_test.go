@@ -114,8 +114,9 @@ func TestBrowserApprove(t *testing.T) {
 }
 
 // TestBrowserFixAndReject: a PDF without bleed and with one page too few
-// fails preflight; the customer reads why, uploads a corrected file, and
-// asks for changes on its proof.
+// fails preflight; Submit adds the bleed, but the page count is the
+// customer's to fix. The customer reads why and what was fixed, uploads a
+// corrected file, and asks for changes on its proof.
 func TestBrowserFixAndReject(t *testing.T) {
 	s := startServer(t)
 	rc := newReceiver(t, func() string { return s.secret })
@@ -133,10 +134,16 @@ func TestBrowserFixAndReject(t *testing.T) {
 	do(t, ctx, "upload a PDF that fails",
 		chromedp.SetUploadFiles(chromedp.ID("file"), []string{bad}), view("findings"))
 	findings := read(t, ctx, "read the findings", chromedp.Text(chromedp.CSS(".findings")))
-	for _, want := range []string{"Page 1", "Bleed", "Number of pages", "Must fix"} {
+	for _, want := range []string{"Number of pages", "Must fix"} {
 		if !strings.Contains(findings, want) {
 			t.Errorf("findings lack %q:\n%s", want, findings)
 		}
+	}
+	if strings.Contains(findings, "Bleed") {
+		t.Errorf("findings name the bleed Submit added:\n%s", findings)
+	}
+	if fixed := read(t, ctx, "read what was fixed", chromedp.Text(chromedp.CSS(".fixes"))); !strings.Contains(fixed, "We added 3 mm of bleed") {
+		t.Errorf("the page does not say the bleed was added:\n%s", fixed)
 	}
 	screenshot(t, ctx, "findings")
 

@@ -50,10 +50,11 @@ func fixCodes(v any) []string {
 }
 
 // TestBrowserApproveFixes: an A4 file without bleed for an A5 order with
-// 3 mm bleed. Submit scales it (automatic) and adds the bleed (offered);
-// the customer sees both fixes beside the proof and approves. The job ends
-// approved with the two fixes, the fixed file prints, the upload is kept
-// as original_pdf, and the ERP hears the fixes.
+// 3 mm bleed. Submit scales it (automatic) and adds the bleed (offered,
+// and needed: without it the file fails the order), and the customer sees
+// both fixes beside the proof and approves. The job ends approved with the
+// two fixes, the fixed file prints, the upload is kept as original_pdf,
+// and the ERP hears the fixes.
 func TestBrowserApproveFixes(t *testing.T) {
 	s := startServer(t)
 	rc := newReceiver(t, func() string { return s.secret })
@@ -64,12 +65,14 @@ func TestBrowserApproveFixes(t *testing.T) {
 		chromedp.SetUploadFiles(chromedp.ID("file"), []string{a4NoBleed(t)}), view("proof"),
 		chromedp.WaitVisible(chromedp.CSS(`#page-2 img`)), chromedp.WaitVisible(chromedp.CSS(`.fixes`)))
 	card := read(t, ctx, "read what was fixed", chromedp.Text(chromedp.CSS(".fixes")))
-	for _, want := range []string{"We fixed 2 things for you", "optional", "Use my file unchanged"} {
+	for _, want := range []string{"We fixed 2 things for you", "We scaled both pages", "We added 3 mm of bleed"} {
 		if !strings.Contains(card, want) {
 			t.Errorf("the fixes card lacks %q:\n%s", want, card)
 		}
 	}
-	screenshot(t, ctx, "fixes")
+	if strings.Contains(card, "Use my file unchanged") {
+		t.Errorf("the card offers the file unchanged, which would fail the order's bleed:\n%s", card)
+	}
 	do(t, ctx, "approve the fixed proof",
 		chromedp.Click(chromedp.CSS(`.approve-form input[name=confirm]`)),
 		chromedp.Click(chromedp.CSS(`.approve-form button[type=submit]`)),
@@ -78,8 +81,8 @@ func TestBrowserApproveFixes(t *testing.T) {
 	j := s.api(t, "GET", "/api/jobs/"+jobID, nil)
 	v := j["artworkVersions"].([]any)[0].(map[string]any)
 	files := v["files"].(map[string]any)
-	if j["status"] != "approved" || v["printed"] != "fixed" || len(fixCodes(v["fixes"])) != 2 {
-		t.Errorf("job %v, version printed %v with fixes %v; want approved, fixed, two fixes", j["status"], v["printed"], fixCodes(v["fixes"]))
+	if j["status"] != "approved" || !slices.Equal(fixCodes(v["fixes"]), []string{"BLEED_ADDED", "PAGES_SCALED"}) {
+		t.Errorf("job %v with fixes %v; want approved, scaled and with bleed added", j["status"], fixCodes(v["fixes"]))
 	}
 	if files["original_pdf"] == nil || files["processed_pdf"] == nil || files["original_pdf"] == files["processed_pdf"] {
 		t.Errorf("files %v: want the upload and the fixed file", files)
@@ -94,18 +97,31 @@ func TestBrowserApproveFixes(t *testing.T) {
 	}
 }
 
-// TestBrowserKeepMyFile: the same file and order; the customer looks at
-// the proof without the offered bleed, and approves that. The file that
-// prints has the automatic fix only, and the choice is recorded.
+// TestBrowserKeepMyFile: the same file for an A5 order that names no
+// bleed (the profile's 3 mm are then a recommendation). Submit scales it
+// and offers the bleed; the customer looks at the proof without the
+// bleed, and approves that. The file that prints has the automatic fix
+// only, and the choice is recorded.
 func TestBrowserKeepMyFile(t *testing.T) {
 	s := startServer(t)
 	rc := newReceiver(t, func() string { return s.secret })
 	ctx := newBrowser(t)
-	jobID, link := newOrder(t, s, rc, "PO-2026-0502", "")
+	j := s.api(t, "POST", "/api/jobs", map[string]any{
+		"externalId": "PO-2026-0502", "callbackURL": rc.url,
+		"preflight": map[string]any{"trimSize": map[string]any{"width": 148, "height": 210, "unit": "mm"}},
+	})
+	jobID, link := j["id"].(string), j["uploadURL"].(string)
 
 	do(t, ctx, "upload an A4 file for the A5 order", chromedp.Navigate(link), view("upload"),
 		chromedp.SetUploadFiles(chromedp.ID("file"), []string{a4NoBleed(t)}), view("proof"),
 		chromedp.WaitVisible(chromedp.CSS(`.fixes`)))
+	card := read(t, ctx, "read what was fixed", chromedp.Text(chromedp.CSS(".fixes")))
+	for _, want := range []string{"We fixed 2 things for you", "optional", "Use my file unchanged"} {
+		if !strings.Contains(card, want) {
+			t.Errorf("the fixes card lacks %q:\n%s", want, card)
+		}
+	}
+	screenshot(t, ctx, "fixes")
 	fixedSrc := read(t, ctx, "read the fixed proof's image", chromedp.Evaluate[string](`document.querySelector("#page-1 img").getAttribute("src")`))
 	do(t, ctx, "look at the file unchanged",
 		chromedp.Click(chromedp.CSS(`.fixes .choice a[href$="?print=unchanged"]`)),
@@ -119,15 +135,13 @@ func TestBrowserKeepMyFile(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`.approve-form button[type=submit]`)),
 		view("approved"))
 
-	j := s.api(t, "GET", "/api/jobs/"+jobID, nil)
+	j = s.api(t, "GET", "/api/jobs/"+jobID, nil)
 	v := j["artworkVersions"].([]any)[0].(map[string]any)
 	if j["status"] != "approved" || v["printed"] != "unchanged" {
 		t.Fatalf("job %v, printed %v; want approved, unchanged", j["status"], v["printed"])
 	}
-	for _, f := range v["fixes"].([]any) {
-		if f.(map[string]any)["offered"] == true {
-			t.Errorf("the file approved unchanged still lists the offered fix %v", f)
-		}
+	if codes := fixCodes(v["fixes"]); !slices.Equal(codes, []string{"PAGES_SCALED"}) {
+		t.Errorf("the file approved unchanged has fixes %v, want the automatic scaling alone", codes)
 	}
 	got := rc.events(t, jobID, "approved")
 	if codes := fixCodes(got[len(got)-1].Body["fixes"]); !slices.Equal(codes, fixCodes(v["fixes"])) {
