@@ -205,18 +205,26 @@ func applyFixes(ctx context.Context, r io.ReaderAt, size int64, o pdffix.Order, 
 	return res, err
 }
 
-// shortOfBleed lists the pages preflight found short of bleed: the pages
-// the bleed fix may extend.
+// shortOfBleed lists the pages the bleed fix may extend: those preflight
+// found short of bleed whose design runs to the edge (PageInfo.ToEdge).
+// White margins need no bleed, and a mirrored white strip would be a fix
+// to show the customer for nothing.
 func shortOfBleed(rep *preflight.Report) []int {
-	var pages []int
+	var short []int
 	for _, f := range rep.Errors {
 		if f.Code != preflight.CodeBleed {
 			continue
 		}
 		if ps, ok := f.Details["pages"].([]int); ok {
-			pages = append(pages, ps...)
+			short = append(short, ps...)
 		} else if f.Page > 0 {
-			pages = append(pages, f.Page)
+			short = append(short, f.Page)
+		}
+	}
+	var pages []int
+	for _, n := range short {
+		if n >= 1 && n <= len(rep.Inventory.Pages) && rep.Inventory.Pages[n-1].ToEdge {
+			pages = append(pages, n)
 		}
 	}
 	return pages

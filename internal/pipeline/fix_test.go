@@ -272,3 +272,30 @@ func TestNeededOfferIsMade(t *testing.T) {
 		}
 	})
 }
+
+// TestWhiteMarginsGetNoBleed: an A4 file whose design keeps a white margin,
+// for an A5 order: it is scaled, and no bleed is offered, since nothing
+// runs to the edge.
+func TestWhiteMarginsGetNoBleed(t *testing.T) {
+	t.Parallel()
+	storetest.ForEach(t, func(t *testing.T, st store.Store) {
+		e := setup(t, st)
+		e.pipeline(t)
+		j := e.a5Order(t, false)
+		var b bytes.Buffer
+		w := pdfwrite.New(&b)
+		w.Page(pdfwrite.Page{MediaBox: [4]float64{0, 0, 595.28, 841.89}, Content: []byte("0 0 0 1 k 60 60 400 600 re f")})
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		v := e.upload(t, j, "margins.pdf", b.Bytes())
+		e.wait(t, j, job.ProofGenerated)
+		v, err := st.ArtworkVersion(t.Context(), j.TenantID, v.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(v.Fixes) != 1 || v.Fixes[0].Code != pdffix.CodePagesScaled || v.Print.Unchanged != nil {
+			t.Errorf("fixes %+v, print %+v; want the scaling alone, and no choice", v.Fixes, v.Print)
+		}
+	})
+}

@@ -52,6 +52,11 @@ type PageInfo struct {
 	// CropBox and Rotate are kept for rendering; they are not in the JSON.
 	CropBox *Box `json:"-"`
 	Rotate  int  `json:"-"`
+	// ToEdge says that something inked (not white) reaches the trim's
+	// edge, or past it: the design runs to the edge, and the page needs
+	// bleed. The pipeline offers the bleed fix on such pages only; it is
+	// not in the JSON.
+	ToEdge bool `json:"-"`
 }
 
 // ImageInfo is one placement of an image: the same image drawn twice is

@@ -65,6 +65,8 @@ type pageScan struct {
 	reasons  map[string]bool
 	fonts    map[string]bool // IDs of fonts used for visible text
 	ink      inkScan
+	// inked bounds everything visible painted with ink, for PageInfo.ToEdge.
+	inked    content.Rect
 	problems []string
 	// annot is the annotation whose appearance is being drawn; nil while
 	// the page's own content is.
@@ -98,6 +100,9 @@ func (s *pageScan) Paint(p *content.Paint) {
 	}
 	if !visible {
 		return
+	}
+	if inks(p) && !p.Bounds.Empty() {
+		s.inked = s.inked.Union(p.Bounds)
 	}
 	s.colours(p)
 	s.ink.paint(p, s.annot)
@@ -264,6 +269,9 @@ func (e *Engine) scanPages(ctx context.Context, r io.ReaderAt, doc *pdfobj.Doc, 
 			return fontUse{}, err
 		}
 		rep.MaxPageOperators = max(rep.MaxPageOperators, opsBefore-left.MaxOps)
+		if i := pg.number - 1; i >= 0 && i < len(rep.Inventory.Pages) {
+			rep.Inventory.Pages[i].ToEdge = reachesEdge(s.inked, pg.info.effectiveTrim())
+		}
 		scans = append(scans, s)
 		rep.Inventory.Images = append(rep.Inventory.Images, s.images...)
 		for k := range s.fonts {
@@ -297,7 +305,8 @@ type fontUse struct {
 func (e *Engine) scanPage(ctx context.Context, cache *docCache, pg page, left *content.Limits, inkOn bool) (*pageScan, error) {
 	mb := pg.info.effectiveBleed()
 	s := &pageScan{number: pg.number, pageBox: content.Rect{X0: mb[0], Y0: mb[1], X1: mb[2], Y1: mb[3]},
-		rgbKinds: map[string]bool{}, spots: map[string]bool{}, reasons: map[string]bool{}, fonts: map[string]bool{}}
+		rgbKinds: map[string]bool{}, spots: map[string]bool{}, reasons: map[string]bool{}, fonts: map[string]bool{},
+		inked: content.EmptyRect}
 	if inkOn {
 		s.ink.c = cache
 	}
@@ -336,4 +345,31 @@ func scanAnnotations(ctx context.Context, cache *docCache, pg page, in *content.
 		}
 	}
 	return nil
+}
+
+// inks reports whether a painting operation puts ink on the paper: an
+// image, a shading, or a fill or stroke in a colour that is not white.
+func inks(p *content.Paint) bool {
+	switch {
+	case p.Kind == content.KindShading:
+		return true
+	case p.Kind == content.KindImage && !p.Image.ImageMask:
+		return true
+	}
+	return (p.Fill && !p.FillColor.IsWhite()) || (p.Stroke && !p.StrokeColor.IsWhite())
+}
+
+// edgeReach is how close to the trim's edge ink must come to run to it:
+// a quarter of a millimetre, less than the thinnest white margin a
+// designer means.
+const edgeReach = 0.7
+
+// reachesEdge reports whether the inked area touches or crosses any edge
+// of trim.
+func reachesEdge(inked content.Rect, trim Box) bool {
+	if inked.Empty() {
+		return false
+	}
+	return inked.X0 <= trim[0]+edgeReach || inked.Y0 <= trim[1]+edgeReach ||
+		inked.X1 >= trim[2]-edgeReach || inked.Y1 >= trim[3]-edgeReach
 }
