@@ -1,0 +1,131 @@
+// Package i18n holds the languages Submit speaks to customers: which ones,
+// how a request or a job picks one, and the message catalogues every
+// customer-facing sentence comes from. It is a leaf: preflight, the API,
+// callbacks and the customer page all read from it.
+package i18n
+
+import (
+	"fmt"
+	"strings"
+
+	"golang.org/x/text/language"
+)
+
+// English is the language of a job without a locale, and the catalogue
+// every other one must match key for key.
+var English = language.English
+
+// supported lists the languages with a catalogue, English first so that a
+// matcher with no better choice falls back to it. Norwegian is Bokmål
+// (nb); the matcher takes "no" and "nn" to it.
+var supported = []language.Tag{
+	language.English, language.German, language.French, language.Spanish,
+	language.Italian, language.Dutch, language.Danish, language.Swedish,
+	language.MustParse("nb"), language.Finnish, language.Polish,
+}
+
+var matcher = language.NewMatcher(supported)
+
+// Supported returns the languages with a catalogue, English first.
+func Supported() []language.Tag { return append([]language.Tag(nil), supported...) }
+
+// SupportedList is the supported languages as a comma-separated list of
+// tags, for error messages that tell a caller what to send.
+func SupportedList() string {
+	s := make([]string, len(supported))
+	for i, t := range supported {
+		s[i] = t.String()
+	}
+	return strings.Join(s, ", ")
+}
+
+// Parse validates a job's locale: well-formed BCP 47 whose language has a
+// catalogue ("de", "de-AT", "fr-CA", "no" are; "ja" and "de_DE" are not).
+// It returns the tag in canonical form, which is what a job stores: the
+// caller's region is kept, and Match picks the catalogue.
+func Parse(s string) (language.Tag, error) {
+	t, err := language.Parse(s)
+	if err != nil {
+		return language.Und, fmt.Errorf("%q is not a BCP 47 language tag; use one of %s", s, SupportedList())
+	}
+	if _, conf := matchTag(t); conf < language.High {
+		return language.Und, fmt.Errorf("%q is not a language we have: use one of %s", s, SupportedList())
+	}
+	return t, nil
+}
+
+// Match returns the supported language to speak for a tag: its own, or
+// English when there is none close enough.
+func Match(t language.Tag) language.Tag {
+	m, conf := matchTag(t)
+	if conf < language.High {
+		return English
+	}
+	return m
+}
+
+// matchTag returns the supported tag itself (not the matcher's tag with
+// the request's region folded into -u-rg), so that callers can compare it
+// and index catalogues by it.
+func matchTag(t language.Tag) (language.Tag, language.Confidence) {
+	_, i, conf := matcher.Match(t)
+	return supported[i], conf
+}
+
+// Preference is what is known about the language of a page, strongest
+// first. Each field is a BCP 47 tag or empty; unparsable or unsupported
+// tags are passed over, not errors, because cookies and tenant settings
+// outlive the languages we have.
+type Preference struct {
+	Chosen         string // what the customer picked on the page
+	Job            string // the job's locale, from the API
+	AcceptLanguage string // the browser's Accept-Language header
+	Tenant         string // the tenant's default locale
+}
+
+// Tag returns the supported language to speak: the customer's choice,
+// else the job's locale, else the browser's, else the tenant's, else
+// English.
+func (p Preference) Tag() language.Tag {
+	for _, c := range []string{p.Chosen, p.Job} {
+		if t, ok := parseSupported(c); ok {
+			return t
+		}
+	}
+	if t, ok := FromAcceptLanguage(p.AcceptLanguage); ok {
+		return t
+	}
+	if t, ok := parseSupported(p.Tenant); ok {
+		return t
+	}
+	return English
+}
+
+func parseSupported(s string) (language.Tag, bool) {
+	if s == "" {
+		return language.Und, false
+	}
+	t, err := language.Parse(s)
+	if err != nil {
+		return language.Und, false
+	}
+	m, conf := matchTag(t)
+	return m, conf >= language.High
+}
+
+// FromAcceptLanguage returns the supported language a browser prefers,
+// honouring q-values, and false when it names none of them.
+func FromAcceptLanguage(h string) (language.Tag, bool) {
+	if h == "" {
+		return language.Und, false
+	}
+	tags, _, err := language.ParseAcceptLanguage(h)
+	if err != nil || len(tags) == 0 {
+		return language.Und, false
+	}
+	_, i, conf := matcher.Match(tags...)
+	if conf < language.High {
+		return language.Und, false
+	}
+	return supported[i], true
+}
