@@ -24,6 +24,11 @@ type Job struct {
 	Events []EventType
 	// CreatedBy is who created the job (creator.go).
 	CreatedBy Creator
+	// Locale is the BCP 47 tag of the job's language, as the API received
+	// it in canonical form: its customer page and its findings' messages
+	// in the API and callbacks. Empty means none chosen: English for the
+	// API, the customer's browser or the tenant's default for the page.
+	Locale string
 	// UploadToken is the secret part of the upload link. It is a capability:
 	// whoever holds the link may upload, so it has 128 bits or more.
 	UploadToken string

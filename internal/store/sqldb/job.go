@@ -25,7 +25,7 @@ func limitOr(n int) int {
 
 const jobColumns = `id, tenant_id, livemode, external_id, status, metadata, brand, artwork_url,
 	callback_url, preflight, upload_token, sequence, current_version_id, artwork_fetch,
-	created_at, updated_at, expires_at, events, created_by_key_id, created_by_name`
+	created_at, updated_at, expires_at, events, created_by_key_id, created_by_name, locale`
 
 // jobSelect is what a read of a job selects: the columns a job is created
 // with, and then what the pipeline keeps about it.
@@ -39,7 +39,7 @@ func scanJob(row scanner) (store.Job, error) {
 		jsonDest{&j.Metadata}, jsonDest{&j.Brand}, &j.ArtworkURL, &j.CallbackURL,
 		jsonDest{&j.Preflight}, &j.UploadToken, &j.Sequence, stringDest{&j.CurrentVersionID},
 		&j.ArtworkFetch, timeDest{&j.CreatedAt}, timeDest{&j.UpdatedAt}, timeDest{&j.ExpiresAt},
-		jsonDest{&j.Events}, stringDest{&createdBy}, &j.CreatedBy.Name, nullTimeDest{&gaveUp})
+		jsonDest{&j.Events}, stringDest{&createdBy}, &j.CreatedBy.Name, &j.Locale, nullTimeDest{&gaveUp})
 	if gaveUp != nil {
 		j.WorkGaveUpAt = *gaveUp
 	}
@@ -59,7 +59,7 @@ func (db *DB) jobArgs(j store.Job) ([]any, error) {
 	return []any{j.ID, j.TenantID, j.Livemode, j.ExternalID, string(j.Status), js[0], js[1],
 		j.ArtworkURL, j.CallbackURL, js[2], j.UploadToken, j.Sequence, nullString(j.CurrentVersionID),
 		j.ArtworkFetch, db.t(j.CreatedAt), db.t(j.UpdatedAt), db.t(j.ExpiresAt), js[3],
-		nullString(creatorKeyID(j.CreatedBy)), j.CreatedBy.Name}, nil
+		nullString(creatorKeyID(j.CreatedBy)), j.CreatedBy.Name, j.Locale}, nil
 }
 
 // CreateJob inserts a job and, with p.Idempotency set, its idempotency

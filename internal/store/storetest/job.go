@@ -23,6 +23,7 @@ func testCreateAndReadJob(t *testing.T, s store.Store) {
 	j.Brand = &job.Brand{Color: "#1A73E8", Logo: "https://example.com/logo.png"}
 	j.ArtworkURL = "https://example.com/a.pdf"
 	j.ArtworkFetch = store.FetchPending
+	j.Locale = "de-AT"
 	j.CallbackURL = "https://erp.example.com/hooks"
 	j.Preflight = &job.Expectations{Profile: "default", TrimSize: &job.Size{Width: 210, Height: 297, Unit: "mm"},
 		PageCount: 2, Bleed: &job.Bleed{Size: 3, Unit: "mm"}}
