@@ -129,3 +129,12 @@ func FromAcceptLanguage(h string) (language.Tag, bool) {
 	}
 	return supported[i], true
 }
+
+// Locale returns the language to speak for a stored locale: its supported
+// language, English when it is empty or names none we have.
+func Locale(s string) language.Tag {
+	if t, ok := parseSupported(s); ok {
+		return t
+	}
+	return English
+}

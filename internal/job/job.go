@@ -120,14 +120,17 @@ type Finding struct {
 // Event is one entry of a job's event log: what happened, in which order. It
 // is what callbacks deliver and what GET /api/jobs/{id}/events returns.
 type Event struct {
-	ID               string
-	JobID            string
-	TenantID         string
-	Livemode         bool
-	Sequence         int64
-	Type             EventType
-	Status           Status // the job's status after the event
-	OrderRef         string // the job's externalId, copied so a payload needs no join
+	ID       string
+	JobID    string
+	TenantID string
+	Livemode bool
+	Sequence int64
+	Type     EventType
+	Status   Status // the job's status after the event
+	OrderRef string // the job's externalId, copied so a payload needs no join
+	// Locale is the job's locale when the event happened, copied for the
+	// same reason: the language of the messages its payload carries.
+	Locale           string
 	ArtworkVersionID string
 	Errors           []Finding
 	// Files names the stored files that existed when the event happened, by

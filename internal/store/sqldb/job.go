@@ -250,10 +250,10 @@ func (db *DB) TransitionJob(ctx context.Context, p store.TransitionParams) (job.
 	if p.Sequence != nil {
 		update += ` AND sequence = ` + q.add(*p.Sequence)
 	}
-	update += ` RETURNING sequence, livemode, external_id`
+	update += ` RETURNING sequence, livemode, external_id, locale`
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
 		var externalID string
-		err := tx.QueryRowContext(ctx, update, q.args...).Scan(&e.Sequence, &e.Livemode, &externalID)
+		err := tx.QueryRowContext(ctx, update, q.args...).Scan(&e.Sequence, &e.Livemode, &externalID, &e.Locale)
 		if errors.Is(err, sql.ErrNoRows) {
 			return whyNoTransition(ctx, tx, p)
 		}
@@ -284,10 +284,10 @@ func (db *DB) TransitionJob(ctx context.Context, p store.TransitionParams) (job.
 			}
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO events (`+eventColumns+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
 			e.ID, e.JobID, e.TenantID, e.Livemode, e.Sequence, string(e.Type), string(e.Status),
 			e.OrderRef, nullString(e.ArtworkVersionID), errs, files, db.t(e.OccurredAt),
-			e.Actor.Kind, e.Actor.ID, changes); err != nil {
+			e.Actor.Kind, e.Actor.ID, changes, e.Locale); err != nil {
 			return fmt.Errorf("insert event %s: %w", e.ID, db.conflict(err))
 		}
 		if p.CallbackURL == "" {
@@ -375,13 +375,13 @@ func whyNoTransition(ctx context.Context, tx *sql.Tx, p store.TransitionParams) 
 }
 
 const eventColumns = `id, job_id, tenant_id, livemode, sequence, type, status, order_ref,
-	artwork_version_id, errors, files, occurred_at, actor_kind, actor_id, changes`
+	artwork_version_id, errors, files, occurred_at, actor_kind, actor_id, changes, locale`
 
 func scanEvent(row scanner) (job.Event, error) {
 	var e job.Event
 	err := row.Scan(&e.ID, &e.JobID, &e.TenantID, &e.Livemode, &e.Sequence, &e.Type, &e.Status,
 		&e.OrderRef, stringDest{&e.ArtworkVersionID}, jsonDest{&e.Errors}, jsonDest{&e.Files},
-		timeDest{&e.OccurredAt}, &e.Actor.Kind, &e.Actor.ID, jsonDest{&e.Changes})
+		timeDest{&e.OccurredAt}, &e.Actor.Kind, &e.Actor.ID, jsonDest{&e.Changes}, &e.Locale)
 	return e, err
 }
 

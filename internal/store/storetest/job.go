@@ -204,7 +204,12 @@ func testExpiredJobs(t *testing.T, s store.Store) {
 func testTransition(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	tn := newTenant(t, s, "acme")
-	j := newJob(t, s, tn.ID, at(0))
+	// The job's locale is copied into its events, as its order reference is.
+	j := jobAt(tn.ID, true, at(0))
+	j.Locale = "de"
+	if err := s.CreateJob(ctx, store.CreateJobParams{Job: j}); err != nil {
+		t.Fatal(err)
+	}
 	details := json.RawMessage(`{"ppi":150,"min":300}`)
 	p := store.TransitionParams{
 		TenantID: tn.ID, JobID: j.ID, From: []job.Status{job.AwaitingUpload},
@@ -220,7 +225,7 @@ func testTransition(t *testing.T, s store.Store) {
 		t.Fatal(err)
 	}
 	want := p.Event
-	want.JobID, want.TenantID, want.Livemode, want.Sequence, want.OrderRef = j.ID, tn.ID, true, 1, j.ExternalID
+	want.JobID, want.TenantID, want.Livemode, want.Sequence, want.OrderRef, want.Locale = j.ID, tn.ID, true, 1, j.ExternalID, "de"
 	equal(t, "returned event", e1, want)
 	got, err := s.Event(ctx, e1.ID)
 	if err != nil {
