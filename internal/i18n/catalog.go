@@ -221,3 +221,26 @@ func Num(v float64, digits int) any {
 // Sprint formats one value as T does its arguments: for numbers in page
 // templates.
 func (p *Printer) Sprint(v any) string { return p.p.Sprint(v) }
+
+// Keys returns the catalogue's keys that start with prefix, sorted.
+func Keys(prefix string) []string {
+	var out []string
+	for k := range cats.args {
+		if strings.HasPrefix(k, prefix) {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Template renders the text of key with its placeholders left as they are
+// written ("Retrying in {s} s…"), for a script to fill in.
+func (p *Printer) Template(key string) string {
+	names := cats.args[key]
+	pairs := make([]any, 0, 2*len(names))
+	for _, n := range names {
+		pairs = append(pairs, n, "{"+n+"}")
+	}
+	return p.T(key, pairs...)
+}

@@ -87,18 +87,25 @@ type Preference struct {
 // else the job's locale, else the browser's, else the tenant's, else
 // English.
 func (p Preference) Tag() language.Tag {
-	for _, c := range []string{p.Chosen, p.Job} {
-		if t, ok := parseSupported(c); ok {
-			return t
-		}
-	}
-	if t, ok := FromAcceptLanguage(p.AcceptLanguage); ok {
-		return t
-	}
-	if t, ok := parseSupported(p.Tenant); ok {
+	if t, ok := p.Find(); ok {
 		return t
 	}
 	return English
+}
+
+// Find returns the first supported language of the preference, in Tag's
+// order, and false when none is set or supported: a caller can then look
+// up the tenant's default only when it is needed.
+func (p Preference) Find() (language.Tag, bool) {
+	for _, c := range []string{p.Chosen, p.Job} {
+		if t, ok := parseSupported(c); ok {
+			return t, true
+		}
+	}
+	if t, ok := FromAcceptLanguage(p.AcceptLanguage); ok {
+		return t, true
+	}
+	return parseSupported(p.Tenant)
 }
 
 func parseSupported(s string) (language.Tag, bool) {
@@ -137,4 +144,20 @@ func Locale(s string) language.Tag {
 		return t
 	}
 	return English
+}
+
+// Name is a supported language's name in itself, capitalised for a list
+// ("Deutsch", "Suomi"): what a speaker looks for in a language menu.
+func Name(t language.Tag) string {
+	if n, ok := endonyms[Match(t)]; ok {
+		return n
+	}
+	return t.String()
+}
+
+var endonyms = map[language.Tag]string{
+	language.English: "English", language.German: "Deutsch", language.French: "Français",
+	language.Spanish: "Español", language.Italian: "Italiano", language.Dutch: "Nederlands",
+	language.Danish: "Dansk", language.Swedish: "Svenska", language.MustParse("nb"): "Norsk bokmål",
+	language.Finnish: "Suomi", language.Polish: "Polski",
 }

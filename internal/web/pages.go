@@ -3,12 +3,10 @@ package web
 import (
 	"bytes"
 	"embed"
-	"fmt"
 	"html/template"
 	"net/http"
-	"time"
 
-	"github.com/atomyx/submit/internal/workflow"
+	"github.com/atomyx/submit/internal/i18n"
 )
 
 //go:embed templates
@@ -23,14 +21,6 @@ type pages struct {
 
 func loadPages(a *assets) *pages {
 	funcs := template.FuncMap{
-		"bytes": workflow.FormatBytes,
-		"date":  func(t time.Time) string { return t.UTC().Format("2 January 2006, 15:04 UTC") },
-		"plural": func(n int, one, many string) string {
-			if n == 1 {
-				return fmt.Sprintf("%d %s", n, one)
-			}
-			return fmt.Sprintf("%d %s", n, many)
-		},
 		"asset": a.url,
 		"inc":   func(i int) int { return i + 1 },
 	}
@@ -42,6 +32,11 @@ func loadPages(a *assets) *pages {
 // first, so a template error becomes a plain 500 instead of half a page.
 func (w *Web) render(rw http.ResponseWriter, r *http.Request, status int, v *view) {
 	v.Nonce = nonceOf(r.Context())
+	if v.p == nil {
+		v.p = w.language(rw, r, nil)
+	}
+	v.Lang, v.Languages = v.p.Tag().String(), languages(v.p.Tag())
+	v.Words = w.assets.url("words-" + v.Lang + ".json")
 	if v.Palette.Accent == "" {
 		v.Palette = newPalette("")
 	}
@@ -65,7 +60,9 @@ func (w *Web) refuse(rw http.ResponseWriter, r *http.Request, status int, msg st
 		writeJSON(rw, status, map[string]string{"error": msg})
 		return
 	}
-	v := &view{Template: "message", Title: refusalHeadings[status], Heading: refusalHeadings[status], Text: msg}
+	// Refusals are in English for now: their words come from many places.
+	v := &view{Template: "message", Title: refusalHeadings[status], Heading: refusalHeadings[status], Text: msg,
+		p: i18n.NewPrinter(i18n.English)}
 	if t := r.PathValue("token"); plausibleToken(t) {
 		v.Back = "/u/" + t
 	}
