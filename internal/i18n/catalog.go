@@ -170,12 +170,21 @@ func printf(text string, names []string) string {
 type Printer struct {
 	tag language.Tag
 	p   *message.Printer
+	// fixed are the texts without placeholders, rendered once: a page
+	// asks for dozens, and a catalogue lookup costs microseconds.
+	fixed map[string]string
 }
 
 var printers = func() map[language.Tag]*Printer {
 	m := map[language.Tag]*Printer{}
 	for _, t := range supported {
-		m[t] = &Printer{tag: t, p: message.NewPrinter(t, message.Catalog(cats.cat))}
+		p := &Printer{tag: t, p: message.NewPrinter(t, message.Catalog(cats.cat)), fixed: map[string]string{}}
+		for k, names := range cats.args {
+			if len(names) == 0 {
+				p.fixed[k] = p.p.Sprintf(k)
+			}
+		}
+		m[t] = p
 	}
 	return m
 }()
@@ -200,6 +209,9 @@ func (p *Printer) Tag() language.Tag { return p.tag }
 func (p *Printer) T(key string, pairs ...any) string {
 	names := cats.args[key]
 	if len(names) == 0 {
+		if s, ok := p.fixed[key]; ok {
+			return s
+		}
 		return p.p.Sprintf(key)
 	}
 	args := make([]any, len(names))

@@ -7,6 +7,8 @@ package i18n
 import (
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"golang.org/x/text/language"
 )
@@ -121,11 +123,40 @@ func parseSupported(s string) (language.Tag, bool) {
 }
 
 // FromAcceptLanguage returns the supported language a browser prefers,
-// honouring q-values, and false when it names none of them.
+// honouring q-values, and false when it names none of them. Answers are
+// remembered by header: browsers send a handful of distinct ones, and
+// parsing one costs more than the rest of choosing a page's language.
 func FromAcceptLanguage(h string) (language.Tag, bool) {
 	if h == "" {
 		return language.Und, false
 	}
+	if a, ok := accepted.Load(h); ok {
+		m := a.(acceptMatch)
+		return m.tag, m.ok
+	}
+	t, ok := fromAcceptLanguage(h)
+	if len(h) <= 256 && acceptedN.Add(1) <= maxAccepted {
+		accepted.Store(h, acceptMatch{t, ok})
+	}
+	return t, ok
+}
+
+// accepted remembers up to maxAccepted headers, the first seen: enough
+// for every browser language in use, bounded against headers made up to
+// fill memory.
+var (
+	accepted  sync.Map // string → acceptMatch
+	acceptedN atomic.Int64
+)
+
+const maxAccepted = 4096
+
+type acceptMatch struct {
+	tag language.Tag
+	ok  bool
+}
+
+func fromAcceptLanguage(h string) (language.Tag, bool) {
 	tags, _, err := language.ParseAcceptLanguage(h)
 	if err != nil || len(tags) == 0 {
 		return language.Und, false
@@ -149,6 +180,9 @@ func Locale(s string) language.Tag {
 // Name is a supported language's name in itself, capitalised for a list
 // ("Deutsch", "Suomi"): what a speaker looks for in a language menu.
 func Name(t language.Tag) string {
+	if n, ok := endonyms[t]; ok {
+		return n
+	}
 	if n, ok := endonyms[Match(t)]; ok {
 		return n
 	}

@@ -10,7 +10,6 @@ import (
 
 	"github.com/atomyx/submit/internal/i18n"
 	"github.com/atomyx/submit/internal/job"
-	"golang.org/x/text/language"
 )
 
 // langCookie keeps the language a customer picked on a page, for every
@@ -55,41 +54,51 @@ func (w *Web) tenantLocale(ctx context.Context, tenantID string) string {
 	return t.Settings.Locale
 }
 
-// langOption is one language of the switcher, named in itself.
-type langOption struct {
-	Tag, Name string
-	Selected  bool
-}
-
-// languages lists the switcher's choices, each in its own language
-// ("Deutsch", "suomi"), with the page's own selected.
-func languages(cur language.Tag) []langOption {
-	out := make([]langOption, 0, len(i18n.Supported()))
-	for _, t := range i18n.Supported() {
-		out = append(out, langOption{Tag: t.String(), Name: i18n.Name(t), Selected: t == cur})
+// langOptions are the switcher's <option>s for each page language, each
+// language named in itself ("Deutsch", "Suomi") with the page's own
+// selected: written once, as they never change.
+var langOptions = func() map[string]template.HTML {
+	out := map[string]template.HTML{}
+	for _, cur := range i18n.Supported() {
+		var b strings.Builder
+		for _, t := range i18n.Supported() {
+			tag := template.HTMLEscapeString(t.String())
+			b.WriteString(`<option value="` + tag + `" lang="` + tag + `"`)
+			if t == cur {
+				b.WriteString(" selected")
+			}
+			b.WriteString(">" + template.HTMLEscapeString(i18n.Name(t)) + "</option>")
+		}
+		out[cur.String()] = template.HTML(b.String())
 	}
 	return out
+}()
+
+// langFuncs are the template functions of one language, bound to its
+// printer when the templates are parsed (pages.go): the page's words with
+// values in them ({{t "web.foot" "order" .OrderRef}}), sizes and dates.
+// Functions rather than methods of the view: a template calls a function
+// it holds directly, a method after looking it up on every call.
+func langFuncs(p *i18n.Printer) template.FuncMap {
+	return template.FuncMap{
+		"t": p.T,
+		// strong renders a text with its values in bold.
+		"strong": func(key string, pairs ...any) template.HTML { return marked(p, key, "<strong>", "</strong>", pairs) },
+		// fname renders a text with its values set as file names.
+		"fname": func(key string, pairs ...any) template.HTML {
+			return marked(p, key, `<span class="fname">`, "</span>", pairs)
+		},
+		"bytes": func(n int64) string { return bytesIn(p, n) },
+		"date":  func(t time.Time) string { return dateIn(p, t) },
+	}
 }
 
-// T renders a catalogue text in the page's language (internal/i18n).
-func (v *view) T(key string, pairs ...any) string { return v.p.T(key, pairs...) }
-
-// Strong renders a catalogue text with its placeholders in bold: every
-// part is escaped, only the <strong> tags are markup. Values are strings
-// already formatted (Bytes, T).
-func (v *view) Strong(key string, pairs ...any) template.HTML {
-	return v.marked(key, "<strong>", "</strong>", pairs)
-}
-
-// Fname renders a catalogue text with its placeholders set as file
-// names.
-func (v *view) Fname(key string, pairs ...any) template.HTML {
-	return v.marked(key, `<span class="fname">`, "</span>", pairs)
-}
-
-// marked fills the placeholders with markers, escapes the text, then puts
-// each escaped value between open and close where its marker was.
-func (v *view) marked(key, open, close string, pairs []any) template.HTML {
+// marked renders a catalogue text with each string value between open and
+// close: it fills the placeholders with markers, escapes the text, then
+// puts each escaped value where its marker was, so that only open and
+// close are markup. Values that are not strings (numbers) are formatted
+// as usual and not marked.
+func marked(p *i18n.Printer, key, open, close string, pairs []any) template.HTML {
 	marks := make([]any, len(pairs))
 	copy(marks, pairs)
 	var values []string
@@ -99,22 +108,19 @@ func (v *view) marked(key, open, close string, pairs []any) template.HTML {
 			values = append(values, s)
 		}
 	}
-	out := template.HTMLEscapeString(v.p.T(key, marks...))
+	out := template.HTMLEscapeString(p.T(key, marks...))
 	for i, s := range values {
 		out = strings.Replace(out, "\x01"+string(rune('A'+i))+"\x01", open+template.HTMLEscapeString(s)+close, 1)
 	}
 	return template.HTML(out)
 }
 
-// Date is a time as the page's language writes a date, in UTC.
-func (v *view) Date(t time.Time) string {
+// dateIn is a time as the language writes a date, in UTC.
+func dateIn(p *i18n.Printer, t time.Time) string {
 	t = t.UTC()
-	return v.p.T("web.date", "day", t.Format("2"), "month", v.p.T("web.month."+t.Format("1")),
+	return p.T("web.date", "day", t.Format("2"), "month", p.T("web.month."+t.Format("1")),
 		"year", t.Format("2006"), "hour", t.Format("15"), "minute", t.Format("04"))
 }
-
-// Bytes is a size as the page's language writes it.
-func (v *view) Bytes(n int64) string { return bytesIn(v.p, n) }
 
 // bytesIn writes a size in binary units, as workflow.FormatBytes does in
 // English.

@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"embed"
 	"html/template"
+	"io/fs"
 	"net/http"
+	"path"
+	"regexp"
 
 	"github.com/atomyx/submit/internal/i18n"
 )
@@ -12,20 +15,47 @@ import (
 //go:embed templates
 var templateFS embed.FS
 
-// pages holds the parsed templates. html/template escapes every value by
-// its context, so metadata, filenames and rejection reasons from anyone
-// are shown as text, never as markup.
+// pages holds the parsed templates, one set per language. html/template
+// escapes every value by its context, so metadata, filenames and
+// rejection reasons from anyone are shown as text, never as markup.
+//
+// A catalogue text without placeholders, {{t "key"}}, is written into
+// its language's set when the templates are parsed, escaped for HTML, so
+// that a page pays nothing for its fixed words; texts with values are
+// rendered per request by the language's functions (langFuncs).
 type pages struct {
-	t *template.Template
+	byLang map[string]*template.Template
 }
+
+// fixedText is {{t "key"}}: a text with no values.
+var fixedText = regexp.MustCompile(`\{\{\s*t\s+"([^"]+)"\s*\}\}`)
 
 func loadPages(a *assets) *pages {
 	funcs := template.FuncMap{
 		"asset": a.url,
 		"inc":   func(i int) int { return i + 1 },
 	}
-	t := template.Must(template.New("").Funcs(funcs).ParseFS(templateFS, "templates/*.html"))
-	return &pages{t: t}
+	files, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		panic(err) // the pattern is constant
+	}
+	p := &pages{byLang: map[string]*template.Template{}}
+	for _, tag := range i18n.Supported() {
+		pr := i18n.NewPrinter(tag)
+		t := template.New("").Funcs(funcs).Funcs(langFuncs(pr))
+		for _, f := range files {
+			src, err := templateFS.ReadFile(f)
+			if err != nil {
+				panic(err) // embedded
+			}
+			text := fixedText.ReplaceAllStringFunc(string(src), func(m string) string {
+				return template.HTMLEscapeString(pr.T(fixedText.FindStringSubmatch(m)[1]))
+			})
+			template.Must(t.New(path.Base(f)).Parse(text))
+		}
+		p.byLang[tag.String()] = t
+	}
+	return p
 }
 
 // render writes a page with the given status. It renders into a buffer
@@ -35,13 +65,14 @@ func (w *Web) render(rw http.ResponseWriter, r *http.Request, status int, v *vie
 	if v.p == nil {
 		v.p = w.language(rw, r, nil)
 	}
-	v.Lang, v.Languages = v.p.Tag().String(), languages(v.p.Tag())
+	v.Lang = v.p.Tag().String()
+	v.Languages = langOptions[v.Lang]
 	v.Words = w.assets.url("words-" + v.Lang + ".json")
 	if v.Palette.Accent == "" {
 		v.Palette = newPalette("")
 	}
 	var buf bytes.Buffer
-	if err := w.pages.t.ExecuteTemplate(&buf, "layout", v); err != nil {
+	if err := w.pages.byLang[v.Lang].ExecuteTemplate(&buf, "layout", v); err != nil {
 		w.log.ErrorContext(r.Context(), "render page", "template", v.Template, "error", err)
 		http.Error(rw, "Something went wrong on our side. Reload the page in a minute.", http.StatusInternalServerError)
 		return

@@ -2,6 +2,7 @@ package web
 
 import (
 	"cmp"
+	"html/template"
 	"slices"
 	"time"
 
@@ -30,7 +31,7 @@ type view struct {
 	// Lang is the page's language (BCP 47) and Languages the switcher's
 	// choices; p renders the page's words in it (lang.go).
 	Lang      string
-	Languages []langOption
+	Languages template.HTML
 	Words     string // the address of the scripts' words (lang.go)
 	p         *i18n.Printer
 
