@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/atomyx/submit/internal/i18n"
 	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/netguard"
 )
@@ -17,6 +18,8 @@ type createJobRequest struct {
 	CallbackURL string
 	Preflight   *job.Expectations
 	Events      []job.EventType
+	// Locale is the job's language, a BCP 47 tag in canonical form.
+	Locale string
 }
 
 // jobValidator holds what validation needs beyond the body itself.
@@ -31,7 +34,7 @@ type jobValidator struct {
 func (jv jobValidator) decodeCreateJob(v any) (createJobRequest, []FieldError) {
 	var c checker
 	var req createJobRequest
-	root, ok := c.object("", v, "externalId", "metadata", "brand", "artwork", "callbackURL", "preflight", "events")
+	root, ok := c.object("", v, "externalId", "metadata", "brand", "artwork", "callbackURL", "preflight", "events", "locale")
 	if !ok {
 		return req, c.errs
 	}
@@ -64,7 +67,27 @@ func (jv jobValidator) decodeCreateJob(v any) (createJobRequest, []FieldError) {
 	if e := root["events"]; e != nil {
 		req.Events = events(&c, "/events", e)
 	}
+	if l := root["locale"]; l != nil {
+		req.Locale = locale(&c, "/locale", l)
+	}
 	return req, c.errs
+}
+
+// locale checks a job's language: a BCP 47 tag whose language has a
+// catalogue. A region or script is kept ("de-AT"); a language we do not
+// speak is refused with the list, not quietly shown in English, so that
+// an integrator learns it at once.
+func locale(c *checker, ptr string, v any) string {
+	s, ok := c.str(ptr, v, 1, 35)
+	if !ok {
+		return ""
+	}
+	t, err := i18n.Parse(s)
+	if err != nil {
+		c.add(ptr, "%s", err.Error())
+		return ""
+	}
+	return t.String()
 }
 
 // events checks a subscription: an array of distinct event types, [] to

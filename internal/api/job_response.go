@@ -4,7 +4,9 @@ import (
 	"context"
 	"time"
 
+	"github.com/atomyx/submit/internal/i18n"
 	"github.com/atomyx/submit/internal/job"
+	"github.com/atomyx/submit/internal/preflight"
 	"github.com/atomyx/submit/internal/store"
 )
 
@@ -22,7 +24,10 @@ type jobResponse struct {
 	CallbackURL *string           `json:"callbackURL"`
 	Preflight   *job.Expectations `json:"preflight"`
 	// Events is the job's own subscription; null follows its tenant's.
-	Events          []job.EventType   `json:"events"`
+	Events []job.EventType `json:"events"`
+	// Locale is the job's language (BCP 47); null when it has none, and
+	// its messages are in English.
+	Locale          *string           `json:"locale"`
 	Livemode        bool              `json:"livemode"`
 	CreatedAt       time.Time         `json:"createdAt"`
 	UpdatedAt       time.Time         `json:"updatedAt"`
@@ -89,6 +94,9 @@ func (a *API) jobResponse(j job.Job) jobResponse {
 	if j.CallbackURL != "" {
 		r.CallbackURL = &j.CallbackURL
 	}
+	if j.Locale != "" {
+		r.Locale = &j.Locale
+	}
 	if j.ArtworkFetch != "" {
 		r.ArtworkFetch = &fetchResponse{State: j.ArtworkFetch}
 	}
@@ -110,10 +118,11 @@ func (a *API) fullJobResponse(ctx context.Context, j job.Job) (jobResponse, erro
 		return r, err
 	}
 	r.Warnings = logoWarnings(l)
+	lang := i18n.Locale(j.Locale)
 	for _, v := range vs {
 		vr := versionResponse{
 			ID: v.ID, Filename: v.Filename, Size: v.Size, SHA256: v.SHA256, CreatedAt: seconds(v.CreatedAt),
-			Status: string(v.Status), Errors: v.Errors, Files: a.links(v.Files), Fixes: v.Fixes,
+			Status: string(v.Status), Errors: preflight.Localize(v.Errors, lang), Files: a.links(v.Files), Fixes: v.Fixes,
 		}
 		if vr.Errors == nil {
 			vr.Errors = []job.Finding{}

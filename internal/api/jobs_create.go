@@ -57,7 +57,7 @@ func (a *API) createJob(w http.ResponseWriter, r *http.Request) {
 	j := a.flow.NewJob(workflow.NewJobParams{
 		TenantID: c.TenantID, Livemode: c.Livemode, ExternalID: req.ExternalID, Metadata: req.Metadata,
 		Brand: req.Brand, ArtworkURL: req.ArtworkURL, CallbackURL: req.CallbackURL, Preflight: req.Preflight,
-		Events: req.Events, CreatedBy: c.creator(),
+		Events: req.Events, CreatedBy: c.creator(), Locale: req.Locale,
 	})
 	jr := a.jobResponse(j)
 	jr.Warnings = logoWarnings(logo)

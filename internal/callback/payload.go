@@ -15,7 +15,9 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/atomyx/submit/internal/i18n"
 	"github.com/atomyx/submit/internal/job"
+	"github.com/atomyx/submit/internal/preflight"
 	"github.com/atomyx/submit/internal/store"
 	"github.com/atomyx/submit/pkg/webhook"
 )
@@ -56,13 +58,15 @@ type Payload struct {
 
 // NewPayload is the body of attempt number attempt of event e, with files
 // mapping each file kind that exists at the event ("processed_pdf", "proof",
-// "preflight_report", "original_pdf") to its link. files, errors and fixes are never null in the
-// JSON, so receivers need no null checks.
+// "preflight_report", "original_pdf") to its link. files, errors and fixes
+// are never null in the JSON, so receivers need no null checks. The
+// findings' messages are in the job's locale (English when it has none);
+// their codes never change.
 func NewPayload(e job.Event, attempt int, files map[string]string) Payload {
 	if files == nil {
 		files = map[string]string{}
 	}
-	errs := e.Errors
+	errs := preflight.Localize(e.Errors, i18n.Locale(e.Locale))
 	if errs == nil {
 		errs = []job.Finding{}
 	}

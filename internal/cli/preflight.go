@@ -12,8 +12,10 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/atomyx/submit/internal/i18n"
 	"github.com/atomyx/submit/internal/pdfium"
 	"github.com/atomyx/submit/internal/preflight"
+	"golang.org/x/text/language"
 )
 
 const preflightUsage = `Usage: submit preflight [--profile NAME] [--json] [--html DIR] FILE.pdf…
@@ -32,6 +34,7 @@ func runPreflight(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	profileName := fs.String("profile", "default", "preflight profile: "+strings.Join(preflight.ProfileNames(), ", "))
 	asJSON := fs.Bool("json", false, "print one JSON report per file, one per line (JSON Lines)")
 	htmlDir := fs.String("html", "", "also write a report for customers, FILE.html with page thumbnails, into this folder")
+	lang := fs.String("lang", "en", "language of the --html report, a BCP 47 tag: "+i18n.SupportedList())
 	fs.Usage = func() {
 		fmt.Fprint(stderr, preflightUsage)
 		fs.PrintDefaults()
@@ -42,6 +45,11 @@ func runPreflight(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if fs.NArg() == 0 {
 		fmt.Fprintln(stderr, "submit preflight: no files given")
 		fs.Usage()
+		return 2
+	}
+	tag, err := i18n.Parse(*lang)
+	if err != nil {
+		fmt.Fprintf(stderr, "submit preflight: --lang: %v\n", err)
 		return 2
 	}
 	profile, err := preflight.LoadProfile(*profileName)
@@ -57,7 +65,7 @@ func runPreflight(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	defer engine.Close()
 	var html *htmlWriter
 	if *htmlDir != "" {
-		if html, err = newHTMLWriter(*htmlDir); err != nil {
+		if html, err = newHTMLWriter(*htmlDir, tag); err != nil {
 			fmt.Fprintf(stderr, "submit preflight: %v\n", err)
 			return 2
 		}
@@ -147,10 +155,11 @@ func writeSummary(w io.Writer, rep *preflight.Report) {
 // PDFium; the pool starts once for all files.
 type htmlWriter struct {
 	dir  string
+	lang language.Tag
 	pool *pdfium.Pool
 }
 
-func newHTMLWriter(dir string) (*htmlWriter, error) {
+func newHTMLWriter(dir string, lang language.Tag) (*htmlWriter, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create report folder: %w", err)
 	}
@@ -158,7 +167,7 @@ func newHTMLWriter(dir string) (*htmlWriter, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &htmlWriter{dir: dir, pool: pool}, nil
+	return &htmlWriter{dir: dir, lang: lang, pool: pool}, nil
 }
 
 func (h *htmlWriter) Close() error { return h.pool.Close() }
@@ -188,7 +197,7 @@ func (h *htmlWriter) write(ctx context.Context, file string, rep *preflight.Repo
 	if err != nil {
 		return fmt.Errorf("write HTML report: %w", err)
 	}
-	if err := rep.WriteHTML(out, thumbs); err != nil {
+	if err := rep.WriteHTML(out, thumbs, h.lang); err != nil {
 		out.Close()
 		return err
 	}

@@ -65,6 +65,8 @@ func TestPreflightCommand(t *testing.T) {
 		{"summary without --json", []string{good}, 0, -1},
 		{"unknown profile", []string{"--profile", "nope", good}, 2, 0},
 		{"no files", []string{"--json"}, 2, 0},
+		{"a report language we lack", []string{"--lang", "ja", "--json", good}, 2, 0},
+		{"a report language we have", []string{"--lang", "de-AT", "--json", good}, 0, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

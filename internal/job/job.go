@@ -24,6 +24,11 @@ type Job struct {
 	Events []EventType
 	// CreatedBy is who created the job (creator.go).
 	CreatedBy Creator
+	// Locale is the BCP 47 tag of the job's language, as the API received
+	// it in canonical form: its customer page and its findings' messages
+	// in the API and callbacks. Empty means none chosen: English for the
+	// API, the customer's browser or the tenant's default for the page.
+	Locale string
 	// UploadToken is the secret part of the upload link. It is a capability:
 	// whoever holds the link may upload, so it has 128 bits or more.
 	UploadToken string
@@ -127,14 +132,17 @@ type Fix struct {
 // Event is one entry of a job's event log: what happened, in which order. It
 // is what callbacks deliver and what GET /api/jobs/{id}/events returns.
 type Event struct {
-	ID               string
-	JobID            string
-	TenantID         string
-	Livemode         bool
-	Sequence         int64
-	Type             EventType
-	Status           Status // the job's status after the event
-	OrderRef         string // the job's externalId, copied so a payload needs no join
+	ID       string
+	JobID    string
+	TenantID string
+	Livemode bool
+	Sequence int64
+	Type     EventType
+	Status   Status // the job's status after the event
+	OrderRef string // the job's externalId, copied so a payload needs no join
+	// Locale is the job's locale when the event happened, copied for the
+	// same reason: the language of the messages its payload carries.
+	Locale           string
 	ArtworkVersionID string
 	Errors           []Finding
 	// Files names the stored files that existed when the event happened, by

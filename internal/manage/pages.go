@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"embed"
 	"fmt"
+	"github.com/atomyx/submit/internal/i18n"
 	"html/template"
 	"io/fs"
 	"net/http"
@@ -39,7 +40,8 @@ var funcs = template.FuncMap{
 		}
 		return fmt.Sprint(t)
 	},
-	"iso": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"iso":      func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"langName": i18n.Name,
 	"ms": func(d time.Duration) string {
 		if d < time.Second {
 			return fmt.Sprintf("%d ms", d.Milliseconds())

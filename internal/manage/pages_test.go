@@ -277,19 +277,20 @@ func TestSettings(t *testing.T) {
 	e := setup(t)
 	b := e.signIn("admin@acme.test")
 	res, body := b.post("/manage/settings", url.Values{"callback_url": {"ftp://erp.example.com/x"}, "brand_color": {"blue"},
-		"profile": {"nonesuch"}})
+		"profile": {"nonesuch"}, "locale": {"ja"}})
 	wantStatus(t, "invalid settings", res, body, http.StatusUnprocessableEntity)
-	for _, want := range []string{"must use https", "#RGB or #RRGGBB", "no preflight profile"} {
+	for _, want := range []string{"must use https", "#RGB or #RRGGBB", "no preflight profile", "not a language we have"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("refused settings do not say %q", want)
 		}
 	}
-	res, _ = b.post("/manage/settings", url.Values{"callback_url": {hook}, "brand_color": {"#1A73E8"}, "profile": {"cmyk-strict"}})
+	res, _ = b.post("/manage/settings", url.Values{"callback_url": {hook}, "brand_color": {"#1A73E8"}, "profile": {"cmyk-strict"}, "locale": {"fi"}})
 	if res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("save settings: %d", res.StatusCode)
 	}
 	tn, _ := e.st.Tenant(t.Context(), e.acme.ID)
-	if tn.Settings.CallbackURL != hook || tn.Settings.Brand == nil || tn.Settings.Brand.Color != "#1A73E8" || tn.Settings.PreflightProfile != "cmyk-strict" {
+	if tn.Settings.CallbackURL != hook || tn.Settings.Brand == nil || tn.Settings.Brand.Color != "#1A73E8" || tn.Settings.PreflightProfile != "cmyk-strict" ||
+		tn.Settings.Locale != "fi" {
 		t.Errorf("saved settings = %+v", tn.Settings)
 	}
 	if tn.Settings.Events != nil {

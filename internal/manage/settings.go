@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/atomyx/submit/internal/callback"
+	"github.com/atomyx/submit/internal/i18n"
 	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/netguard"
 	"github.com/atomyx/submit/internal/store"
@@ -17,13 +18,16 @@ import (
 // back with what the operator wrote.
 type settingsForm struct {
 	CallbackURL, Color, Logo, Profile string
+	// Locale is the customer page's language when neither the job nor
+	// the customer's browser names one we have; "" for English.
+	Locale string
 	// Events are the event types ticked: the tenant's choice, or the
 	// default when it made none.
 	Events []job.EventType
 }
 
 func formOf(s store.TenantSettings) settingsForm {
-	f := settingsForm{CallbackURL: s.CallbackURL, Profile: s.PreflightProfile, Events: s.Events}
+	f := settingsForm{CallbackURL: s.CallbackURL, Profile: s.PreflightProfile, Events: s.Events, Locale: s.Locale}
 	if f.Events == nil {
 		f.Events = job.DefaultEvents
 	}
@@ -58,7 +62,7 @@ func (m *Manage) renderSettings(w http.ResponseWriter, r *http.Request, c *call,
 	}
 	return m.render(w, r, c, status, "settings", map[string]any{
 		"Title": "Settings", "Form": f, "Problems": problems, "Profiles": m.d.Profiles, "EventTypes": eventChoices(f.Events),
-		"CanPing": m.d.Ping != nil, "Ping": ping, "Logo": logo,
+		"CanPing": m.d.Ping != nil, "Ping": ping, "Logo": logo, "Locales": i18n.Supported(),
 	})
 }
 
@@ -67,6 +71,13 @@ func (m *Manage) renderSettings(w http.ResponseWriter, r *http.Request, c *call,
 func (m *Manage) check(f settingsForm) (store.TenantSettings, map[string]string) {
 	problems := map[string]string{}
 	s := store.TenantSettings{CallbackURL: f.CallbackURL, PreflightProfile: f.Profile, Events: f.Events}
+	if f.Locale != "" {
+		if t, err := i18n.Parse(f.Locale); err != nil {
+			problems["locale"] = "The default language " + err.Error() + "."
+		} else {
+			s.Locale = t.String()
+		}
+	}
 	if slices.Equal(f.Events, job.DefaultEvents) {
 		// The default ticked as it is stays the default, which grows
 		// when Submit adds an event type.
@@ -105,6 +116,7 @@ func (m *Manage) saveSettings(w http.ResponseWriter, r *http.Request, c *call) e
 	f := settingsForm{
 		CallbackURL: strings.TrimSpace(r.PostFormValue("callback_url")), Color: strings.TrimSpace(r.PostFormValue("brand_color")),
 		Logo: strings.TrimSpace(r.PostFormValue("brand_logo")), Profile: strings.TrimSpace(r.PostFormValue("profile")),
+		Locale: strings.TrimSpace(r.PostFormValue("locale")),
 		Events: []job.EventType{},
 	}
 	ticked := r.PostForm["events"]
@@ -137,8 +149,8 @@ func (m *Manage) saveSettings(w http.ResponseWriter, r *http.Request, c *call) e
 		}
 	}
 
-	m.audit(r.Context(), c, "settings.update", "tenant settings", fmt.Sprintf("callback URL %q, colour %q, logo %q, profile %q, events %v",
-		f.CallbackURL, f.Color, f.Logo, f.Profile, f.Events))
+	m.audit(r.Context(), c, "settings.update", "tenant settings", fmt.Sprintf("callback URL %q, colour %q, logo %q, profile %q, events %v, language %q",
+		f.CallbackURL, f.Color, f.Logo, f.Profile, f.Events, s.Locale))
 	return redirect(w, r, withDone("/manage/settings", "saved"))
 }
 

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"golang.org/x/text/language"
 )
 
 // annotPage builds a one-page A4 PDF with 3 mm bleed whose page draws
@@ -261,7 +263,7 @@ func TestAnnotationInHTML(t *testing.T) {
 		rep := checkBytes(t, e, fx.pdf(), p, Expectations{})
 		for _, r := range []*Report{rep, roundTrip(t, rep)} {
 			var b bytes.Buffer
-			if err := r.WriteHTML(&b, nil); err != nil {
+			if err := r.WriteHTML(&b, nil, language.English); err != nil {
 				t.Fatalf("WriteHTML: %v", err)
 			}
 			if !strings.Contains(b.String(), want) {

@@ -1,7 +1,6 @@
 package preflight
 
 import (
-	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -204,7 +203,6 @@ func checkFonts(rep *Report, p Profile, use fontUse, names map[string]string) {
 		reported[name] = true
 		pages := used[k]
 		rep.add(Finding{Code: CodeFontNotEmbedded, Check: chkFonts, Severity: p.FontNotEmbedded, Page: pages[0],
-			Message: fmt.Sprintf("The font %q is not included in the file, so the printer would substitute another font. Export the PDF with all fonts embedded (or convert text to outlines).", displayFont(name)),
 			Details: withAnnotation(withPages(map[string]any{"font": name, "measured": "not embedded", "threshold": "embedded"}, pages, -1), use.annotOnly[k])})
 	}
 	if len(missing) > 0 {
@@ -230,7 +228,6 @@ func fontsMissing(p Profile, names []string, pages []int) Finding {
 		named[i] = "/" + n
 	}
 	return Finding{Code: CodeFontNotEmbedded, Check: chkFonts, Severity: p.FontNotEmbedded, Page: pages[0],
-		Message: fmt.Sprintf("Some text uses a font that is not in the file (%s), so the printer would substitute another font. Export the PDF with all fonts embedded (or convert text to outlines).", strings.Join(named, ", ")),
 		Details: withPages(map[string]any{"fonts": named, "measured": "missing", "threshold": "embedded"}, pages, -1)}
 }
 

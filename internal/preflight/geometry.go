@@ -27,14 +27,17 @@ func (g *pageGroup) add(page int, measured float64, details map[string]any, lowe
 }
 
 // details returns the first page's details with the page list added when
-// more than one page is affected.
-func (g *pageGroup) details() map[string]any {
+// more than one page is affected, and allPages when all n of them are.
+func (g *pageGroup) details(n int) map[string]any {
 	d := map[string]any{}
 	for k, v := range g.first {
 		d[k] = v
 	}
 	if len(g.pages) > 1 {
 		d["pages"] = g.pages
+		if len(g.pages) == n {
+			d["allPages"] = true
+		}
 	}
 	return d
 }
@@ -42,8 +45,6 @@ func (g *pageGroup) details() map[string]any {
 func checkGeometry(rep *Report, pages []page, p Profile, exp Expectations) {
 	if exp.PageCount > 0 && len(pages) != exp.PageCount {
 		rep.add(Finding{Code: CodePageCount, Check: chkPageCount, Severity: SeverityError,
-			Message: fmt.Sprintf("Your file has %s; the order is for %s. Upload a file with exactly %s.",
-				plural(len(pages), "page"), plural(exp.PageCount, "page"), plural(exp.PageCount, "page")),
 			Details: map[string]any{"measured": len(pages), "threshold": exp.PageCount}})
 	}
 	if len(pages) == 0 {
@@ -95,48 +96,30 @@ func checkGeometry(rep *Report, pages []page, p Profile, exp Expectations) {
 			}
 		}
 	}
-	emitGeometry(rep, p, bleed, bleedSev, len(pages), shortNoTrim, &noTrim, &size, &orient, &short, &differ)
+	emitGeometry(rep, p, bleedSev, len(pages), shortNoTrim, &noTrim, &size, &orient, &short, &differ)
 }
 
-func emitGeometry(rep *Report, p Profile, bleed float64, bleedSev Severity, n int, shortNoTrim bool, noTrim, size, orient, short, differ *pageGroup) {
+func emitGeometry(rep *Report, p Profile, bleedSev Severity, n int, shortNoTrim bool, noTrim, size, orient, short, differ *pageGroup) {
 	if len(noTrim.pages) > 0 {
-		msg := "Your file does not mark where the pages will be cut (it has no trim box), so we measure bleed from the page edge. If your design includes bleed, export it from your design program with \"use document bleed settings\" and crop marks off."
 		rep.add(Finding{Code: CodeTrimBoxMissing, Check: chkTrimBox, Severity: p.TrimBoxMissing, Page: noTrim.pages[0],
-			Message: msg, Details: withPages(map[string]any{"measured": len(noTrim.pages), "threshold": 0}, noTrim.pages, n)})
+			Details: withPages(map[string]any{"measured": len(noTrim.pages), "threshold": 0}, noTrim.pages, n)})
 	}
 	if len(size.pages) > 0 {
-		d := size.details()
-		rep.add(Finding{Code: CodeTrimSize, Check: chkTrimSize, Severity: SeverityError, Page: size.pages[0],
-			Message: fmt.Sprintf("%s %s %s mm; the order is for %s mm. Set your document size to %s mm and export again.",
-				subject(size.pages, n), verb(size.pages, "is", "are"), d["measured"], d["threshold"], d["threshold"]), Details: d})
+		rep.add(Finding{Code: CodeTrimSize, Check: chkTrimSize, Severity: SeverityError, Page: size.pages[0], Details: size.details(n)})
 	}
 	if len(orient.pages) > 0 {
-		d := orient.details()
-		rep.add(Finding{Code: CodeOrientation, Check: chkTrimSize, Severity: SeverityWarning, Page: orient.pages[0],
-			Message: fmt.Sprintf("%s %s %s mm, turned the other way from the order (%s mm). Check that your design is the right way round.",
-				subject(orient.pages, n), verb(orient.pages, "is", "are"), d["measured"], d["threshold"]), Details: d})
+		rep.add(Finding{Code: CodeOrientation, Check: chkTrimSize, Severity: SeverityWarning, Page: orient.pages[0], Details: orient.details(n)})
 	}
 	if len(differ.pages) > 0 {
-		d := differ.details()
-		rep.add(Finding{Code: CodePageSizesDiffer, Check: chkPageSize, Severity: p.MixedPageSizes, Page: differ.pages[0],
-			Message: fmt.Sprintf("Not all pages are the same size: %s %s %s mm, page 1 is %s mm. Make every page the same size.",
-				lowerFirst(subject(differ.pages, n)), verb(differ.pages, "is", "are"), d["measured"], d["threshold"]), Details: d})
+		rep.add(Finding{Code: CodePageSizesDiffer, Check: chkPageSize, Severity: p.MixedPageSizes, Page: differ.pages[0], Details: differ.details(n)})
 	}
 	if len(short.pages) > 0 {
-		d := short.details()
+		d := short.details(n)
 		d["measured"] = round2(short.worst)
-		what := fmt.Sprintf("only %.1f mm of bleed", short.worst)
-		if short.worst < 0.05 {
-			what = "no bleed"
+		if shortNoTrim {
+			d["trimBoxMissing"] = true
 		}
-		need := fmt.Sprintf("Print needs %s mm of extra background beyond the cut on every side: extend background colours and pictures %s mm past the page edge and export with bleed.",
-			mmText(bleed), mmText(bleed))
-		if shortNoTrim && bleedSev != SeverityError {
-			need = fmt.Sprintf("If colours or pictures run to the edge of the page, print needs %s mm of extra background beyond the cut: extend them %s mm past the page edge and export with bleed. White margins need nothing.",
-				mmText(bleed), mmText(bleed))
-		}
-		rep.add(Finding{Code: CodeBleed, Check: chkBleed, Severity: bleedSev, Page: short.pages[0],
-			Message: fmt.Sprintf("%s %s %s. %s", subject(short.pages, n), verb(short.pages, "has", "have"), what, need), Details: d})
+		rep.add(Finding{Code: CodeBleed, Check: chkBleed, Severity: bleedSev, Page: short.pages[0], Details: d})
 	}
 }
 
@@ -182,53 +165,6 @@ func mmText(pt float64) string {
 		return fmt.Sprintf("%.0f", mm)
 	}
 	return fmt.Sprintf("%.1f", mm)
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
-}
-
-// subject names some pages as the subject of a sentence: "Page 3",
-// "Pages 2, 5 and 7", "All 12 pages", "40 pages (from page 3)".
-func subject(pages []int, total int) string {
-	switch {
-	case len(pages) == total && total > 1:
-		return fmt.Sprintf("All %d pages", total)
-	case len(pages) == 1:
-		return fmt.Sprintf("Page %d", pages[0])
-	case len(pages) <= 5:
-		s := ""
-		for i, p := range pages {
-			switch {
-			case i == 0:
-			case i == len(pages)-1:
-				s += " and "
-			default:
-				s += ", "
-			}
-			s += fmt.Sprint(p)
-		}
-		return "Pages " + s
-	}
-	return fmt.Sprintf("%d pages (from page %d)", len(pages), pages[0])
-}
-
-// verb picks the singular or plural verb for subject(pages, …).
-func verb(pages []int, one, many string) string {
-	if len(pages) == 1 {
-		return one
-	}
-	return many
-}
-
-func lowerFirst(s string) string {
-	if s == "" || s[0] < 'A' || s[0] > 'Z' {
-		return s
-	}
-	return string(s[0]+'a'-'A') + s[1:]
 }
 
 func withPages(d map[string]any, pages []int, total int) map[string]any {

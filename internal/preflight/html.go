@@ -12,6 +12,9 @@ import (
 	"math"
 	"path/filepath"
 	"sort"
+
+	"github.com/atomyx/submit/internal/i18n"
+	"golang.org/x/text/language"
 )
 
 //go:embed report.html.tmpl
@@ -43,6 +46,9 @@ type htmlPage struct {
 
 type htmlReport struct {
 	*Report
+	// Lang is the report's language; p renders its words in it.
+	Lang             string
+	p                *i18n.Printer
 	Name             string
 	Passed           bool
 	Errors, Warnings int
@@ -50,16 +56,24 @@ type htmlReport struct {
 	Pages            []htmlPage
 }
 
-// WriteHTML writes the report as a page a customer can read: the verdict,
+// T renders a catalogue text in the report's language.
+func (v htmlReport) T(key string, pairs ...any) string { return v.p.T(key, pairs...) }
+
+// Num writes a whole number as the report's language does.
+func (v htmlReport) Num(f float64) string { return v.p.Sprint(i18n.Num(f, 0)) }
+
+// WriteHTML writes the report as a page a customer can read, in the
+// language lang (the closest we have; English for none): the verdict,
 // then the findings grouped by page, each page shown as a thumbnail with
 // the problem areas marked. thumbs maps page numbers to pictures of the
 // page as displayed (its CropBox, turned by /Rotate); pages without one
 // are listed without a picture.
-func (r *Report) WriteHTML(w io.Writer, thumbs map[int]image.Image) error {
-	v := htmlReport{Report: r, Passed: r.Status == StatusPassed, Name: filepath.Base(r.File)}
+func (r *Report) WriteHTML(w io.Writer, thumbs map[int]image.Image, lang language.Tag) error {
+	p := i18n.NewPrinter(lang)
+	v := htmlReport{Report: r, Passed: r.Status == StatusPassed, Name: filepath.Base(r.File), p: p, Lang: p.Tag().String()}
 	byPage := map[int]*htmlPage{}
 	var file []Finding
-	for _, f := range r.Errors {
+	for _, f := range r.localized(p) {
 		switch f.Severity {
 		case SeverityError:
 			v.Errors++

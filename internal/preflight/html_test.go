@@ -8,6 +8,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"golang.org/x/text/language"
 )
 
 func TestMarkFor(t *testing.T) {
@@ -58,7 +60,7 @@ func TestWriteHTML(t *testing.T) {
 	thumb.Set(1, 1, color.Black)
 	for _, r := range []*Report{rep, roundTrip(t, rep)} {
 		var b bytes.Buffer
-		if err := r.WriteHTML(&b, map[int]image.Image{1: thumb}); err != nil {
+		if err := r.WriteHTML(&b, map[int]image.Image{1: thumb}, language.English); err != nil {
 			t.Fatalf("WriteHTML: %v", err)
 		}
 		html := b.String()
@@ -69,6 +71,42 @@ func TestWriteHTML(t *testing.T) {
 		}
 		if strings.Contains(html, "<script>alert") {
 			t.Error("file name is not escaped")
+		}
+	}
+}
+
+// TestWriteHTMLInEachLanguage: the report speaks the language asked for,
+// its findings' messages included, as written and as stored.
+func TestWriteHTMLInEachLanguage(t *testing.T) {
+	t.Parallel()
+	e, p := setup(t)
+	var fx fixture
+	for _, f := range fixtures {
+		if strings.HasPrefix(f.name, "images at 72") {
+			fx = f
+		}
+	}
+	rep := checkBytes(t, e, fx.pdf(), p, Expectations{PageCount: 2})
+	for _, tc := range []struct {
+		lang string
+		want []string
+	}{
+		{"de", []string{`<html lang="de">`, "<h1>Druckprüfung</h1>", "Zur gesamten Datei", "Seite 1", "Muss behoben werden",
+			"Ihre Datei hat 1 Seite; bestellt sind 2 Seiten.", "für den Druck sind mindestens 150 ppi nötig"}},
+		{"fi", []string{`<html lang="fi">`, "<h1>Painotarkistus</h1>", "Koko tiedostosta", "Sivu 1", "Korjattava",
+			"Tiedostossasi on 1 sivu; tilauksessa on 2 sivua.", "painaminen vaatii vähintään 150 ppi"}},
+		{"en-GB", []string{`<html lang="en">`, "<h1>Print check</h1>", "Your file has 1 page; the order is for 2 pages."}},
+	} {
+		for _, r := range []*Report{rep, roundTrip(t, rep)} {
+			var b bytes.Buffer
+			if err := r.WriteHTML(&b, nil, language.MustParse(tc.lang)); err != nil {
+				t.Fatalf("WriteHTML: %v", err)
+			}
+			for _, want := range tc.want {
+				if !strings.Contains(b.String(), want) {
+					t.Errorf("%s report lacks %q", tc.lang, want)
+				}
+			}
 		}
 	}
 }

@@ -1,7 +1,6 @@
 package preflight
 
 import (
-	"fmt"
 	"math"
 	"strings"
 
@@ -194,26 +193,17 @@ func checkInk(rep *Report, s *pageScan, p Profile) {
 	}
 	sev, threshold := p.MaxInkCoverage.classify(round1(k.max)) // float noise: 1+0.9+0.8+0.7 is not above 3.4
 	if sev != "" {
-		what := map[string]string{"image": "This image", "text": "This text", "shape": "This shape"}[k.kind]
-		msg := fmt.Sprintf("%s asks for %.0f%% ink where the printer accepts %.0f%%. Ink this heavy can smear or dry slowly. Convert it with the printer's colour profile (ICC), which limits the total ink.",
-			what, k.max, threshold)
-		if sev == SeverityWarning {
-			msg = fmt.Sprintf("%s asks for %.0f%% ink; printers usually accept about %.0f%%. Heavy ink can smear or dry slowly. Converting it with the printer's colour profile (ICC) limits the total ink.",
-				what, k.max, threshold)
-		}
 		d := map[string]any{"measured": round1(k.max), "threshold": threshold, "unit": "%",
 			"object": k.kind, "overprint": k.overprint || k.adds, "area": boxOf(k.rect)}
 		if len(k.skipped) > 0 {
 			d["notMeasured"] = k.skipped
 		}
 		withAnnotation(d, k.annot)
-		rep.add(Finding{Code: CodeInkCoverage, Check: chkInkCoverage, Severity: sev, Page: s.number, Message: msg, Details: d})
+		rep.add(Finding{Code: CodeInkCoverage, Check: chkInkCoverage, Severity: sev, Page: s.number, Details: d})
 		return
 	}
 	if len(k.skipped) > 0 {
 		rep.add(Finding{Code: CodeInkNotMeasured, Check: chkInkCoverage, Severity: SeverityInfo, Page: s.number,
-			Message: fmt.Sprintf("We could not measure the total ink of %s on this page. If %s dark, ask your printer whether the ink is within their limit, or convert %s with the printer's colour profile (ICC).",
-				verbN(len(k.skipped), "an image", fmt.Sprintf("%d images", len(k.skipped))), verbN(len(k.skipped), "it is", "they are"), itThey(len(k.skipped))),
 			Details: map[string]any{"measured": len(k.skipped), "threshold": 0, "notMeasured": k.skipped}})
 	}
 }

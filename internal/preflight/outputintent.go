@@ -26,6 +26,5 @@ func checkOutputIntent(doc *pdfobj.Doc, rep *Report, p Profile) {
 		}
 	}
 	rep.add(Finding{Code: CodeOutputIntent, Check: chkOutputIntent, Severity: p.OutputIntent,
-		Message: "Your file does not say which printing conditions its colours were prepared for (no PDF/X output intent). Export it as PDF/X-1a or PDF/X-4 with the printing profile your printer gave you.",
 		Details: map[string]any{"measured": "none", "threshold": "GTS_PDFX"}})
 }

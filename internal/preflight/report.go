@@ -145,6 +145,9 @@ func (r *Report) add(f Finding) {
 	if f.Details == nil {
 		f.Details = map[string]any{}
 	}
+	if f.Message == "" {
+		f = say(f)
+	}
 	r.Errors = append(r.Errors, f)
 }
 

@@ -206,6 +206,9 @@ type TenantSettings struct {
 	CallbackURL      string
 	Brand            *job.Brand
 	PreflightProfile string
+	// Locale is the BCP 47 tag of the customer page's language when
+	// neither the job nor the customer's browser names one we have.
+	Locale string
 	// Events are the event types sent to callback URLs for jobs that did
 	// not choose their own; nil means job.DefaultEvents.
 	Events []job.EventType

@@ -43,7 +43,7 @@ func (w *Web) reject(rw http.ResponseWriter, r *http.Request) {
 	}
 	reason, problem := checkReason(r.PostFormValue("reason"))
 	if problem != "" {
-		v, err := w.jobView(r.Context(), j, false)
+		v, err := w.jobView(r.Context(), j, w.language(rw, r, &j), false)
 		if err != nil {
 			w.unavailable(rw, r, err)
 			return

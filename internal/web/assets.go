@@ -38,10 +38,17 @@ func loadAssets() *assets {
 		if err != nil {
 			panic(err)
 		}
-		sum := sha256.Sum256(data)
-		a.files[e.Name()] = asset{data: data, hash: hex.EncodeToString(sum[:6])}
+		a.add(e.Name(), data)
+	}
+	for name, data := range wordFiles() {
+		a.add(name, data)
 	}
 	return a
+}
+
+func (a *assets) add(name string, data []byte) {
+	sum := sha256.Sum256(data)
+	a.files[name] = asset{data: data, hash: hex.EncodeToString(sum[:6])}
 }
 
 // url is the cache-busting address of an asset, for templates.
@@ -75,7 +82,8 @@ func (a *assets) serve(rw http.ResponseWriter, r *http.Request) {
 }
 
 var contentTypes = map[string]string{
-	".css": "text/css; charset=utf-8",
-	".js":  "text/javascript; charset=utf-8",
-	".svg": "image/svg+xml",
+	".json": "application/json",
+	".css":  "text/css; charset=utf-8",
+	".js":   "text/javascript; charset=utf-8",
+	".svg":  "image/svg+xml",
 }

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/atomyx/submit/internal/i18n"
 	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/logo"
+	"github.com/atomyx/submit/internal/preflight"
 	"github.com/atomyx/submit/internal/store"
 	"github.com/atomyx/submit/internal/workflow"
 )
@@ -25,7 +27,7 @@ func (w *Web) showPage(rw http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	v, err := w.jobView(r.Context(), j, r.URL.Query().Get("print") == printUnchanged)
+	v, err := w.jobView(r.Context(), j, w.language(rw, r, &j), r.URL.Query().Get("print") == printUnchanged)
 	if err != nil {
 		w.unavailable(rw, r, err)
 		return
@@ -46,19 +48,16 @@ func (w *Web) openJob(rw http.ResponseWriter, r *http.Request) (job.Job, bool) {
 	}
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		w.gone(rw, r, http.StatusNotFound, nil, "We can't find this link",
-			"Check that you copied the whole link from the email or message you received. If it still does not open, ask the company that sent it for a new one.")
+		w.gone(rw, r, http.StatusNotFound, nil, "web.gone.unknown")
 		return j, false
 	case err != nil:
 		w.unavailable(rw, r, err)
 		return j, false
 	case j.Status == job.Cancelled:
-		w.gone(rw, r, http.StatusGone, &j, "This order was cancelled",
-			"There is nothing more to do here. If you think this is a mistake, contact the company that sent you this link.")
+		w.gone(rw, r, http.StatusGone, &j, "web.gone.cancelled")
 		return j, false
 	case j.Status == job.Expired || !j.Status.Final() && !w.now().Before(j.ExpiresAt):
-		w.gone(rw, r, http.StatusGone, &j, "This link has expired",
-			"Upload links stay open for a limited time. Ask the company that sent you this link for a new one.")
+		w.gone(rw, r, http.StatusGone, &j, "web.gone.expired")
 		return j, false
 	}
 	return j, true
@@ -79,13 +78,16 @@ func plausibleToken(s string) bool {
 }
 
 // gone answers a link that leads nowhere, with the job's branding and order
-// reference when the job is known.
-func (w *Web) gone(rw http.ResponseWriter, r *http.Request, status int, j *job.Job, heading, text string) {
+// reference when the job is known. key names the heading (key.h) and the
+// text (key.text) in the catalogue.
+func (w *Web) gone(rw http.ResponseWriter, r *http.Request, status int, j *job.Job, key string) {
+	p := w.language(rw, r, j)
+	heading, text := p.T(key+".h"), p.T(key+".text")
 	if wantsJSON(r) {
 		writeJSON(rw, status, map[string]string{"error": heading + ". " + text, "view": "gone"})
 		return
 	}
-	v := &view{Template: "message", Title: heading, Heading: heading, Text: text}
+	v := &view{Template: "message", Title: heading, Heading: heading, Text: text, p: p}
 	if j != nil {
 		v.OrderRef, v.Test = j.ExternalID, !j.Livemode
 		v.Palette, v.Logo = w.brand(r.Context(), *j)
@@ -144,20 +146,21 @@ func cmpOr(a, b string) string {
 	return b
 }
 
-// jobView builds the page of a job that is open (or approved). unchanged
-// asks for the proof of the file without the fixes Submit offered, when
-// the customer may choose it (?print=unchanged).
-func (w *Web) jobView(ctx context.Context, j job.Job, unchanged bool) (*view, error) {
+// jobView builds the page of a job that is open (or approved), in the
+// language p speaks. unchanged asks for the proof of the file without the
+// fixes Submit offered, when the customer may choose it (?print=unchanged).
+func (w *Web) jobView(ctx context.Context, j job.Job, p *i18n.Printer, unchanged bool) (*view, error) {
 	v := &view{
 		Token: j.UploadToken, OrderRef: j.ExternalID, Metadata: j.Metadata, Status: j.Status,
-		Sequence: j.Sequence, ExpiresAt: j.ExpiresAt, Rules: newRules(w.maxUpload(), j.Preflight),
-		Steps: stepsFor(j.Status), Test: !j.Livemode,
+		Sequence: j.Sequence, ExpiresAt: j.ExpiresAt, Rules: newRules(p, w.maxUpload(), j.Preflight),
+		Steps: stepsFor(p, j.Status), Test: !j.Livemode, p: p,
 	}
 	v.Palette, v.Logo = w.brand(ctx, j)
 	if err := w.addVersion(ctx, j, v); err != nil {
 		return nil, err
 	}
 	v.Template, v.Title = templateFor(j)
+	v.Title = p.T(v.Title)
 	switch j.Status {
 	case job.ProofGenerated:
 		v.Choice = newChoice(j, v.Version, unchanged)
@@ -192,7 +195,7 @@ func (w *Web) addVersion(ctx context.Context, j job.Job, v *view) error {
 		return nil
 	}
 	var shown []job.Finding
-	for _, f := range v.Version.Errors {
+	for _, f := range preflight.Localize(v.Version.Errors, v.p.Tag()) {
 		switch {
 		case f.Check == checkFetch:
 			// The ERP's artwork URL failed (not found, too large, not a
@@ -204,30 +207,31 @@ func (w *Web) addVersion(ctx context.Context, j job.Job, v *view) error {
 		}
 		shown = append(shown, f)
 	}
-	v.Findings, v.Errors, v.Warnings = groupFindings(shown)
+	v.Findings, v.Errors, v.Warnings = groupFindings(v.p, shown)
 	return nil
 }
 
-// templateFor picks the content template and title for a job's status,
-// and for a proof the pipeline gave up on, which has no status of its own
-// (the job stays preflight_passed until an operator acts).
+// templateFor picks the content template and the catalogue key of the
+// title for a job's status, and for a proof the pipeline gave up on, which
+// has no status of its own (the job stays preflight_passed until an
+// operator acts).
 func templateFor(j job.Job) (name, title string) {
 	switch j.Status {
 	case job.AwaitingUpload:
-		return "upload", "Upload your artwork"
+		return "upload", "web.upload.title"
 	case job.Uploaded, job.Preflighting, job.PreflightPassed:
 		if j.ProofGivenUp() {
-			return "proofdelayed", "Your proof is delayed"
+			return "proofdelayed", "web.delayed.title"
 		}
-		return "processing", "Checking your file"
+		return "processing", "web.processing.title"
 	case job.PreflightFailed:
-		return "findings", "Your file needs changes"
+		return "findings", "web.findings.doc"
 	case job.ProofGenerated:
-		return "proof", "Check your proof"
+		return "proof", "web.proof.title"
 	case job.Rejected:
-		return "rejected", "Changes requested"
+		return "rejected", "web.rejected.title"
 	case job.Approved:
-		return "approved", "Approved for print"
+		return "approved", "web.approved.doc"
 	}
-	return "message", "Upload"
+	return "message", "web.step.upload"
 }

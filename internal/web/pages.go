@@ -3,50 +3,76 @@ package web
 import (
 	"bytes"
 	"embed"
-	"fmt"
 	"html/template"
+	"io/fs"
 	"net/http"
-	"time"
+	"path"
+	"regexp"
 
-	"github.com/atomyx/submit/internal/workflow"
+	"github.com/atomyx/submit/internal/i18n"
 )
 
 //go:embed templates
 var templateFS embed.FS
 
-// pages holds the parsed templates. html/template escapes every value by
-// its context, so metadata, filenames and rejection reasons from anyone
-// are shown as text, never as markup.
+// pages holds the parsed templates, one set per language. html/template
+// escapes every value by its context, so metadata, filenames and
+// rejection reasons from anyone are shown as text, never as markup.
+//
+// A catalogue text without placeholders, {{t "key"}}, is written into
+// its language's set when the templates are parsed, escaped for HTML, so
+// that a page pays nothing for its fixed words; texts with values are
+// rendered per request by the language's functions (langFuncs).
 type pages struct {
-	t *template.Template
+	byLang map[string]*template.Template
 }
+
+// fixedText is {{t "key"}}: a text with no values.
+var fixedText = regexp.MustCompile(`\{\{\s*t\s+"([^"]+)"\s*\}\}`)
 
 func loadPages(a *assets) *pages {
 	funcs := template.FuncMap{
-		"bytes": workflow.FormatBytes,
-		"date":  func(t time.Time) string { return t.UTC().Format("2 January 2006, 15:04 UTC") },
-		"plural": func(n int, one, many string) string {
-			if n == 1 {
-				return fmt.Sprintf("%d %s", n, one)
-			}
-			return fmt.Sprintf("%d %s", n, many)
-		},
 		"asset": a.url,
 		"inc":   func(i int) int { return i + 1 },
 	}
-	t := template.Must(template.New("").Funcs(funcs).ParseFS(templateFS, "templates/*.html"))
-	return &pages{t: t}
+	files, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		panic(err) // the pattern is constant
+	}
+	p := &pages{byLang: map[string]*template.Template{}}
+	for _, tag := range i18n.Supported() {
+		pr := i18n.NewPrinter(tag)
+		t := template.New("").Funcs(funcs).Funcs(langFuncs(pr))
+		for _, f := range files {
+			src, err := templateFS.ReadFile(f)
+			if err != nil {
+				panic(err) // embedded
+			}
+			text := fixedText.ReplaceAllStringFunc(string(src), func(m string) string {
+				return template.HTMLEscapeString(pr.T(fixedText.FindStringSubmatch(m)[1]))
+			})
+			template.Must(t.New(path.Base(f)).Parse(text))
+		}
+		p.byLang[tag.String()] = t
+	}
+	return p
 }
 
 // render writes a page with the given status. It renders into a buffer
 // first, so a template error becomes a plain 500 instead of half a page.
 func (w *Web) render(rw http.ResponseWriter, r *http.Request, status int, v *view) {
 	v.Nonce = nonceOf(r.Context())
+	if v.p == nil {
+		v.p = w.language(rw, r, nil)
+	}
+	v.Lang = v.p.Tag().String()
+	v.Languages = langOptions[v.Lang]
+	v.Words = w.assets.url("words-" + v.Lang + ".json")
 	if v.Palette.Accent == "" {
 		v.Palette = newPalette("")
 	}
 	var buf bytes.Buffer
-	if err := w.pages.t.ExecuteTemplate(&buf, "layout", v); err != nil {
+	if err := w.pages.byLang[v.Lang].ExecuteTemplate(&buf, "layout", v); err != nil {
 		w.log.ErrorContext(r.Context(), "render page", "template", v.Template, "error", err)
 		http.Error(rw, "Something went wrong on our side. Reload the page in a minute.", http.StatusInternalServerError)
 		return
@@ -65,7 +91,9 @@ func (w *Web) refuse(rw http.ResponseWriter, r *http.Request, status int, msg st
 		writeJSON(rw, status, map[string]string{"error": msg})
 		return
 	}
-	v := &view{Template: "message", Title: refusalHeadings[status], Heading: refusalHeadings[status], Text: msg}
+	// Refusals are in English for now: their words come from many places.
+	v := &view{Template: "message", Title: refusalHeadings[status], Heading: refusalHeadings[status], Text: msg,
+		p: i18n.NewPrinter(i18n.English)}
 	if t := r.PathValue("token"); plausibleToken(t) {
 		v.Back = "/u/" + t
 	}

@@ -2,11 +2,11 @@ package web
 
 import (
 	"cmp"
-	"fmt"
+	"html/template"
 	"slices"
-	"strconv"
 	"time"
 
+	"github.com/atomyx/submit/internal/i18n"
 	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/store"
 )
@@ -27,6 +27,13 @@ type view struct {
 	Nonce, CSRF string
 	Palette     palette
 	Logo        string
+
+	// Lang is the page's language (BCP 47) and Languages the switcher's
+	// choices; p renders the page's words in it (lang.go).
+	Lang      string
+	Languages template.HTML
+	Words     string // the address of the scripts' words (lang.go)
+	p         *i18n.Printer
 
 	// Test marks a test job's page: a banner says nothing will be printed.
 	Test bool
@@ -67,22 +74,20 @@ type rules struct {
 	Bleed    string // "3 mm"
 }
 
-func newRules(max int64, e *job.Expectations) rules {
+func newRules(p *i18n.Printer, max int64, e *job.Expectations) rules {
 	r := rules{MaxBytes: max}
 	if e == nil {
 		return r
 	}
 	if e.TrimSize != nil {
-		r.TrimSize = num(e.TrimSize.Width) + " × " + num(e.TrimSize.Height) + " " + e.TrimSize.Unit
+		r.TrimSize = p.T("size.wh", "w", i18n.Num(e.TrimSize.Width, 3), "h", i18n.Num(e.TrimSize.Height, 3)) + " " + e.TrimSize.Unit
 	}
 	if e.Bleed != nil && e.Bleed.Size > 0 {
-		r.Bleed = num(e.Bleed.Size) + " " + e.Bleed.Unit
+		r.Bleed = p.Sprint(i18n.Num(e.Bleed.Size, 3)) + " " + e.Bleed.Unit
 	}
 	r.Pages = e.PageCount
 	return r
 }
-
-func num(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 
 // step is one stage of the progress shown at the top of the page.
 type step struct {
@@ -91,8 +96,8 @@ type step struct {
 }
 
 // stepsFor shows where a job stands in upload → check → proof → approve.
-func stepsFor(s job.Status) []step {
-	labels := []string{"Upload", "Check", "Proof", "Approve"}
+func stepsFor(p *i18n.Printer, s job.Status) []step {
+	labels := []string{p.T("web.step.upload"), p.T("web.step.check"), p.T("web.step.proof"), p.T("web.step.approve")}
 	cur, problem := 0, -1
 	switch s {
 	case job.Uploaded, job.Preflighting:
@@ -126,16 +131,9 @@ func stepsFor(s job.Status) []step {
 
 // findingGroup is the findings about one page, or about the whole file.
 type findingGroup struct {
-	Page  int // 0 for the whole file
+	Page  int    // 0 for the whole file
+	Title string // the group's name for the customer
 	Items []finding
-}
-
-// Title names the group for the customer.
-func (g findingGroup) Title() string {
-	if g.Page == 0 {
-		return "Whole file"
-	}
-	return fmt.Sprintf("Page %d", g.Page)
 }
 
 type finding struct {
@@ -147,7 +145,7 @@ type finding struct {
 
 // groupFindings sorts findings into the file's group first, then page by
 // page, errors before warnings within each.
-func groupFindings(fs []job.Finding) (groups []findingGroup, errs, warns int) {
+func groupFindings(p *i18n.Printer, fs []job.Finding) (groups []findingGroup, errs, warns int) {
 	byPage := map[int][]finding{}
 	for _, f := range fs {
 		switch f.Severity {
@@ -156,11 +154,15 @@ func groupFindings(fs []job.Finding) (groups []findingGroup, errs, warns int) {
 		case "warning":
 			warns++
 		}
-		byPage[f.Page] = append(byPage[f.Page], finding{Severity: f.Severity, Topic: topic(f.Check), Message: f.Message, Code: f.Code})
+		byPage[f.Page] = append(byPage[f.Page], finding{Severity: f.Severity, Topic: topic(p, f.Check), Message: f.Message, Code: f.Code})
 	}
-	for p, items := range byPage {
+	for page, items := range byPage {
 		slices.SortStableFunc(items, func(a, b finding) int { return cmp.Compare(rank(a.Severity), rank(b.Severity)) })
-		groups = append(groups, findingGroup{Page: p, Items: items})
+		title := p.T("web.group.file")
+		if page > 0 {
+			title = p.T("web.group.page", "page", page)
+		}
+		groups = append(groups, findingGroup{Page: page, Title: title, Items: items})
 	}
 	slices.SortFunc(groups, func(a, b findingGroup) int { return cmp.Compare(a.Page, b.Page) })
 	return groups, errs, warns
@@ -177,18 +179,17 @@ func rank(severity string) int {
 }
 
 // topic names a check the way a customer would.
-func topic(check string) string {
-	if t, ok := topics[check]; ok {
-		return t
+func topic(p *i18n.Printer, check string) string {
+	if topics[check] {
+		return p.T("web.topic." + check)
 	}
-	return "File check"
+	return p.T("web.topic.other")
 }
 
-var topics = map[string]string{
-	"file": "File", "encryption": "Protection", "limits": "File size and complexity",
-	"page_count": "Number of pages", "trim_size": "Page size", "trim_box": "Trim box",
-	"page_size": "Page sizes", "bleed": "Bleed", "image_resolution": "Image resolution",
-	"fonts": "Fonts", "color": "Colour", "spot_colors": "Spot colours", "line_width": "Thin lines",
-	"text_size": "Small text", "overprint": "Overprint", "transparency": "Transparency",
-	"output_intent": "Colour profile", "approval": "Your change request", "artwork_fetch": "Artwork link",
+// topics are the checks with a name of their own in the catalogue.
+var topics = map[string]bool{
+	"file": true, "encryption": true, "limits": true, "page_count": true, "trim_size": true,
+	"trim_box": true, "page_size": true, "bleed": true, "image_resolution": true, "fonts": true,
+	"color": true, "spot_colors": true, "line_width": true, "text_size": true, "overprint": true,
+	"transparency": true, "output_intent": true, "ink_coverage": true, "approval": true, "artwork_fetch": true,
 }

@@ -95,6 +95,8 @@ type NewJobParams struct {
 	Events []job.EventType
 	// CreatedBy is who asked for the job (the API key).
 	CreatedBy job.Creator
+	// Locale is the job's language, a validated BCP 47 tag; "" for none.
+	Locale string
 }
 
 // NewJob makes a job waiting for its upload. It is not stored: the caller
@@ -111,7 +113,7 @@ func (s *Service) NewJob(p NewJobParams) job.Job {
 		ExternalID: p.ExternalID, Status: job.AwaitingUpload, Metadata: p.Metadata,
 		Brand: p.Brand, ArtworkURL: p.ArtworkURL, CallbackURL: p.CallbackURL, Preflight: p.Preflight,
 		Events: p.Events, UploadToken: id.Token(24), CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(life),
-		ArtworkFetch: fetchState(p.ArtworkURL), CreatedBy: p.CreatedBy,
+		ArtworkFetch: fetchState(p.ArtworkURL), CreatedBy: p.CreatedBy, Locale: p.Locale,
 	}
 }
 

@@ -25,7 +25,7 @@ func limitOr(n int) int {
 
 const jobColumns = `id, tenant_id, livemode, external_id, status, metadata, brand, artwork_url,
 	callback_url, preflight, upload_token, sequence, current_version_id, artwork_fetch,
-	created_at, updated_at, expires_at, events, created_by_key_id, created_by_name`
+	created_at, updated_at, expires_at, events, created_by_key_id, created_by_name, locale`
 
 // jobSelect is what a read of a job selects: the columns a job is created
 // with, and then what the pipeline keeps about it.
@@ -39,7 +39,7 @@ func scanJob(row scanner) (store.Job, error) {
 		jsonDest{&j.Metadata}, jsonDest{&j.Brand}, &j.ArtworkURL, &j.CallbackURL,
 		jsonDest{&j.Preflight}, &j.UploadToken, &j.Sequence, stringDest{&j.CurrentVersionID},
 		&j.ArtworkFetch, timeDest{&j.CreatedAt}, timeDest{&j.UpdatedAt}, timeDest{&j.ExpiresAt},
-		jsonDest{&j.Events}, stringDest{&createdBy}, &j.CreatedBy.Name, nullTimeDest{&gaveUp})
+		jsonDest{&j.Events}, stringDest{&createdBy}, &j.CreatedBy.Name, &j.Locale, nullTimeDest{&gaveUp})
 	if gaveUp != nil {
 		j.WorkGaveUpAt = *gaveUp
 	}
@@ -59,7 +59,7 @@ func (db *DB) jobArgs(j store.Job) ([]any, error) {
 	return []any{j.ID, j.TenantID, j.Livemode, j.ExternalID, string(j.Status), js[0], js[1],
 		j.ArtworkURL, j.CallbackURL, js[2], j.UploadToken, j.Sequence, nullString(j.CurrentVersionID),
 		j.ArtworkFetch, db.t(j.CreatedAt), db.t(j.UpdatedAt), db.t(j.ExpiresAt), js[3],
-		nullString(creatorKeyID(j.CreatedBy)), j.CreatedBy.Name}, nil
+		nullString(creatorKeyID(j.CreatedBy)), j.CreatedBy.Name, j.Locale}, nil
 }
 
 // CreateJob inserts a job and, with p.Idempotency set, its idempotency
@@ -254,10 +254,10 @@ func (db *DB) TransitionJob(ctx context.Context, p store.TransitionParams) (job.
 	if p.Sequence != nil {
 		update += ` AND sequence = ` + q.add(*p.Sequence)
 	}
-	update += ` RETURNING sequence, livemode, external_id`
+	update += ` RETURNING sequence, livemode, external_id, locale`
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
 		var externalID string
-		err := tx.QueryRowContext(ctx, update, q.args...).Scan(&e.Sequence, &e.Livemode, &externalID)
+		err := tx.QueryRowContext(ctx, update, q.args...).Scan(&e.Sequence, &e.Livemode, &externalID, &e.Locale)
 		if errors.Is(err, sql.ErrNoRows) {
 			return whyNoTransition(ctx, tx, p)
 		}
@@ -288,10 +288,10 @@ func (db *DB) TransitionJob(ctx context.Context, p store.TransitionParams) (job.
 			}
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO events (`+eventColumns+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
 			e.ID, e.JobID, e.TenantID, e.Livemode, e.Sequence, string(e.Type), string(e.Status),
 			e.OrderRef, nullString(e.ArtworkVersionID), errs, files, db.t(e.OccurredAt),
-			e.Actor.Kind, e.Actor.ID, changes, fixes); err != nil {
+			e.Actor.Kind, e.Actor.ID, changes, fixes, e.Locale); err != nil {
 			return fmt.Errorf("insert event %s: %w", e.ID, db.conflict(err))
 		}
 		if p.CallbackURL == "" {
@@ -379,13 +379,13 @@ func whyNoTransition(ctx context.Context, tx *sql.Tx, p store.TransitionParams) 
 }
 
 const eventColumns = `id, job_id, tenant_id, livemode, sequence, type, status, order_ref,
-	artwork_version_id, errors, files, occurred_at, actor_kind, actor_id, changes, fixes`
+	artwork_version_id, errors, files, occurred_at, actor_kind, actor_id, changes, fixes, locale`
 
 func scanEvent(row scanner) (job.Event, error) {
 	var e job.Event
 	err := row.Scan(&e.ID, &e.JobID, &e.TenantID, &e.Livemode, &e.Sequence, &e.Type, &e.Status,
 		&e.OrderRef, stringDest{&e.ArtworkVersionID}, jsonDest{&e.Errors}, jsonDest{&e.Files},
-		timeDest{&e.OccurredAt}, &e.Actor.Kind, &e.Actor.ID, jsonDest{&e.Changes}, jsonDest{&e.Fixes})
+		timeDest{&e.OccurredAt}, &e.Actor.Kind, &e.Actor.ID, jsonDest{&e.Changes}, jsonDest{&e.Fixes}, &e.Locale)
 	return e, err
 }
 

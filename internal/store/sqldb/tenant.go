@@ -10,12 +10,12 @@ import (
 	"github.com/atomyx/submit/internal/store"
 )
 
-const tenantColumns = `id, name, callback_url, brand, preflight_profile, created_at, events`
+const tenantColumns = `id, name, callback_url, brand, preflight_profile, created_at, events, locale`
 
 func scanTenant(row scanner) (store.Tenant, error) {
 	var t store.Tenant
 	err := row.Scan(&t.ID, &t.Name, &t.Settings.CallbackURL, jsonDest{&t.Settings.Brand},
-		&t.Settings.PreflightProfile, timeDest{&t.CreatedAt}, jsonDest{&t.Settings.Events})
+		&t.Settings.PreflightProfile, timeDest{&t.CreatedAt}, jsonDest{&t.Settings.Events}, &t.Settings.Locale)
 	return t, err
 }
 
@@ -30,8 +30,8 @@ func (db *DB) CreateTenant(ctx context.Context, t store.Tenant) error {
 		return fmt.Errorf("create tenant %s: %w", t.Name, err)
 	}
 	_, err = db.w.ExecContext(ctx, `INSERT INTO tenants (`+tenantColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		t.ID, t.Name, t.Settings.CallbackURL, brand, t.Settings.PreflightProfile, db.t(t.CreatedAt), events)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		t.ID, t.Name, t.Settings.CallbackURL, brand, t.Settings.PreflightProfile, db.t(t.CreatedAt), events, t.Settings.Locale)
 	if err != nil {
 		return fmt.Errorf("create tenant %s: %w", t.Name, db.conflict(err))
 	}
@@ -80,8 +80,8 @@ func (db *DB) UpdateTenantSettings(ctx context.Context, tenantID string, s store
 	}
 	err = db.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE tenants
-			SET callback_url = $1, brand = $2, preflight_profile = $3, events = $4 WHERE id = $5`,
-			s.CallbackURL, brand, s.PreflightProfile, events, tenantID)
+			SET callback_url = $1, brand = $2, preflight_profile = $3, events = $4, locale = $5 WHERE id = $6`,
+			s.CallbackURL, brand, s.PreflightProfile, events, s.Locale, tenantID)
 		if err == nil {
 			err = mustAffect(res)
 		}

@@ -23,6 +23,7 @@ func testCreateAndReadJob(t *testing.T, s store.Store) {
 	j.Brand = &job.Brand{Color: "#1A73E8", Logo: "https://example.com/logo.png"}
 	j.ArtworkURL = "https://example.com/a.pdf"
 	j.ArtworkFetch = store.FetchPending
+	j.Locale = "de-AT"
 	j.CallbackURL = "https://erp.example.com/hooks"
 	j.Preflight = &job.Expectations{Profile: "default", TrimSize: &job.Size{Width: 210, Height: 297, Unit: "mm"},
 		PageCount: 2, Bleed: &job.Bleed{Size: 3, Unit: "mm"}}
@@ -203,7 +204,12 @@ func testExpiredJobs(t *testing.T, s store.Store) {
 func testTransition(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	tn := newTenant(t, s, "acme")
-	j := newJob(t, s, tn.ID, at(0))
+	// The job's locale is copied into its events, as its order reference is.
+	j := jobAt(tn.ID, true, at(0))
+	j.Locale = "de"
+	if err := s.CreateJob(ctx, store.CreateJobParams{Job: j}); err != nil {
+		t.Fatal(err)
+	}
 	details := json.RawMessage(`{"ppi":150,"min":300}`)
 	p := store.TransitionParams{
 		TenantID: tn.ID, JobID: j.ID, From: []job.Status{job.AwaitingUpload},
@@ -219,7 +225,7 @@ func testTransition(t *testing.T, s store.Store) {
 		t.Fatal(err)
 	}
 	want := p.Event
-	want.JobID, want.TenantID, want.Livemode, want.Sequence, want.OrderRef = j.ID, tn.ID, true, 1, j.ExternalID
+	want.JobID, want.TenantID, want.Livemode, want.Sequence, want.OrderRef, want.Locale = j.ID, tn.ID, true, 1, j.ExternalID, "de"
 	equal(t, "returned event", e1, want)
 	got, err := s.Event(ctx, e1.ID)
 	if err != nil {

@@ -52,7 +52,7 @@ func testTenants(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	a := store.Tenant{ID: id.New(id.Tenant), Name: "acme", CreatedAt: at(time.Second)}
 	b := store.Tenant{ID: id.New(id.Tenant), Name: "globex", CreatedAt: at(0), Settings: store.TenantSettings{
-		CallbackURL: "https://erp.example.com/hooks", Brand: &job.Brand{Color: "#1A73E8"}, PreflightProfile: "strict",
+		CallbackURL: "https://erp.example.com/hooks", Brand: &job.Brand{Color: "#1A73E8"}, PreflightProfile: "strict", Locale: "fi",
 	}}
 	for _, tn := range []store.Tenant{a, b} {
 		if err := s.CreateTenant(ctx, tn); err != nil {
@@ -85,7 +85,7 @@ func testTenants(t *testing.T, s store.Store) {
 	}
 	equal(t, "ListTenants", all, []store.Tenant{b, a}) // oldest first
 
-	a.Settings = store.TenantSettings{CallbackURL: "https://acme.example/cb", Brand: &job.Brand{Logo: "https://acme.example/l.png"}}
+	a.Settings = store.TenantSettings{CallbackURL: "https://acme.example/cb", Brand: &job.Brand{Logo: "https://acme.example/l.png"}, Locale: "pl"}
 	if err := s.UpdateTenantSettings(ctx, a.ID, a.Settings); err != nil {
 		t.Fatal(err)
 	}

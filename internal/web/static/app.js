@@ -4,6 +4,7 @@
 import { initUploader } from "./upload.js";
 import { initViewer } from "./viewer.js";
 import { watchStatus } from "./status.js";
+import { say } from "./words.js";
 
 document.documentElement.classList.add("js");
 
@@ -23,6 +24,6 @@ if (document.body.dataset.base) watchStatus(document.body);
 document.querySelectorAll(".approve-form, .reject-form").forEach((form) => {
   form.addEventListener("submit", () => {
     const button = form.querySelector("button[type=submit]");
-    setTimeout(() => { button.disabled = true; button.textContent = "Sending…"; }, 0);
+    setTimeout(() => { button.disabled = true; button.textContent = say("sending", "Sending…"); }, 0);
   });
 });

@@ -3,6 +3,8 @@
 // looks different (the proof is ready, the check failed), except while an
 // upload is running.
 
+import { say } from "./words.js";
+
 export const busy = { uploading: false };
 
 export function watchStatus(body) {
@@ -42,7 +44,7 @@ export function watchStatus(body) {
 // updateStages moves the checklist of the processing page along.
 function updateStages(s) {
   const live = document.querySelector(".live");
-  if (live && s.message) live.textContent = s.message;
+  if (live && s.message) live.textContent = say("status." + (s.view === "proofdelayed" ? "delayed" : s.status), s.message);
   if (s.status === "preflight_passed") {
     document.querySelector('[data-stage="check"]')?.classList.replace("current", "done");
     document.querySelector('[data-stage="proof"]')?.classList.add("current");

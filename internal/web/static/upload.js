@@ -2,6 +2,7 @@
 // a resumable upload over the tus protocol with progress, and the plain
 // form upload as a fallback when tus is not reachable.
 import { busy } from "./status.js";
+import { say } from "./words.js";
 
 const CHUNK = 8 * 1024 * 1024; // small enough to resume cheaply on a phone
 const RETRIES = [1, 2, 4, 8, 15, 30]; // seconds between tries after a drop
@@ -60,11 +61,11 @@ function hasFiles(e) { return [...(e.dataTransfer?.types || [])].includes("Files
 // checks again, since a browser can be bypassed.
 function check(file, cfg) {
   if (!/\.pdf$/i.test(file.name) && file.type !== "application/pdf") {
-    return `“${file.name}” is not a PDF. Export your artwork as a PDF and choose that file.`;
+    return say("notPDF", "“{name}” is not a PDF. Export your artwork as a PDF and choose that file.", { name: file.name });
   }
-  if (file.size === 0) return `“${file.name}” is empty. Choose the PDF again.`;
+  if (file.size === 0) return say("empty", "“{name}” is empty. Choose the PDF again.", { name: file.name });
   if (file.size > cfg.max) {
-    return `“${file.name}” is ${size(file.size)}; the limit is ${cfg.maxText}. Export it with compressed images and try again.`;
+    return say("tooLarge", "“{name}” is {size}; the limit is {limit}. Export it with compressed images and try again.", { name: file.name, size: size(file.size), limit: cfg.maxText });
   }
   return "";
 }
@@ -104,7 +105,7 @@ class Upload {
     }
     await this.send(url);
     localStorage.removeItem(this.key);
-    ui.meta.textContent = "Upload complete. Checking your file…";
+    ui.meta.textContent = say("uploaded", "Upload complete. Checking your file…");
   }
 
   // resumeOrCreate continues an upload of the same file that a dropped
@@ -139,14 +140,14 @@ class Upload {
       if (this.cancelled) throw cancelled();
       const chunk = this.file.slice(this.offset, this.offset + CHUNK);
       const last = this.offset + chunk.size >= this.file.size;
-      if (last) this.ui.meta.textContent = "Finishing…";
+      if (last) this.ui.meta.textContent = say("finishing", "Finishing…");
       const r = await this.request("PATCH", url, chunk, {
         "Upload-Offset": String(this.offset), "Content-Type": "application/offset+octet-stream",
       }).catch((err) => err);
       if (r instanceof Error) {
         if (this.cancelled) throw cancelled();
         if (tries >= RETRIES.length) {
-          throw new Error("The connection keeps dropping. Check it, then choose the same file again: the upload continues where it stopped.");
+          throw new Error(say("dropping", "The connection keeps dropping. Check it, then choose the same file again: the upload continues where it stopped."));
         }
         await this.wait(RETRIES[tries++]);
         this.offset = await this.head(url);
@@ -158,13 +159,13 @@ class Upload {
       if (r.status === 409 && r.responseText.startsWith("ERR_MISMATCHED_OFFSET")) { this.offset = await this.head(url); continue; }
       // No room on the server (507): what was sent stays, to resume later.
       if (r.status !== 507) localStorage.removeItem(this.key);
-      throw new Error(textOf(r.responseText) || "The upload failed. Try again.");
+      throw new Error(textOf(r.responseText) || say("failed", "The upload failed. Try again."));
     }
   }
 
   async head(url) {
     const r = await fetch(url, { method: "HEAD", headers: this.headers });
-    if (!r.ok) throw new Error("The upload was lost on the server. Choose the file again to start over.");
+    if (!r.ok) throw new Error(say("lost", "The upload was lost on the server. Choose the file again to start over."));
     return Number(r.headers.get("Upload-Offset"));
   }
 
@@ -190,11 +191,11 @@ class Upload {
     data.append("file", this.file);
     this.offset = 0;
     const r = await this.request("POST", this.cfg.plain, data, { Accept: "application/json" })
-      .catch(() => { throw new Error("The upload was interrupted. Check your connection and try again."); });
+      .catch(() => { throw new Error(say("interrupted", "The upload was interrupted. Check your connection and try again.")); });
     if (r.status !== 201) {
       let msg = "";
       try { msg = JSON.parse(r.responseText).error; } catch { /* not JSON */ }
-      throw new Error(msg || "The upload failed. Try again.");
+      throw new Error(msg || say("failed", "The upload failed. Try again."));
     }
   }
 
@@ -207,7 +208,7 @@ class Upload {
   }
 
   wait(seconds) {
-    this.ui.meta.textContent = navigator.onLine ? `Connection lost. Retrying in ${seconds} s…` : "You are offline. The upload continues when you are back online.";
+    this.ui.meta.textContent = navigator.onLine ? say("retrying", "Connection lost. Retrying in {s} s…", { s: seconds }) : say("offline", "You are offline. The upload continues when you are back online.");
     return new Promise((resolve) => {
       const done = () => { window.removeEventListener("online", done); resolve(); };
       window.addEventListener("online", done);
@@ -226,9 +227,9 @@ class Upload {
     while (this.samples.length > 2 && now - this.samples[0][0] > 5000) this.samples.shift();
     const [t0, b0] = this.samples[0];
     const rate = now > t0 ? ((sent - b0) / (now - t0)) * 1000 : 0;
-    let text = `${size(sent)} of ${size(file.size)}`;
+    let text = say("sent", "{sent} of {size}", { sent: size(sent), size: size(file.size) });
     if (rate > 0 && sent < file.size) {
-      text += ` · ${size(rate)}/s · ${eta((file.size - sent) / rate)} left`;
+      text += " · " + say("rate", "{rate}/s · {eta} left", { rate: size(rate), eta: eta((file.size - sent) / rate) });
     }
     if (sent < file.size) ui.meta.textContent = text;
   }
@@ -236,7 +237,7 @@ class Upload {
 
 function cancelled() { return Object.assign(new Error("cancelled"), { cancelled: true }); }
 
-async function reason(r) { return textOf(await r.text()) || `The upload could not start (${r.status}). Try again.`; }
+async function reason(r) { return textOf(await r.text()) || say("notStarted", "The upload could not start ({status}). Try again.", { status: r.status }); }
 
 // textOf turns a tusd error body ("ERR_CODE: message") into the message.
 function textOf(body) {
@@ -247,16 +248,19 @@ function textOf(body) {
 
 function b64(s) { return btoa(String.fromCharCode(...new TextEncoder().encode(s))); }
 
+// num writes a number in the page's language (decimal comma in German).
+const num = (n, digits) => n.toLocaleString(document.documentElement.lang || "en", { maximumFractionDigits: digits });
+
 export function size(n) {
-  if (n < 1000) return `${Math.round(n)} bytes`;
+  if (n < 1000) return say("bytes", "{n} bytes", { n: num(Math.round(n), 0) });
   const units = ["kB", "MB", "GB"];
   let i = -1;
   do { n /= 1000; i++; } while (n >= 1000 && i < units.length - 1);
-  return `${n >= 10 ? n.toFixed(0) : n.toFixed(1)} ${units[i]}`;
+  return `${num(n, n >= 10 ? 0 : 1)} ${units[i]}`;
 }
 
 function eta(seconds) {
-  if (seconds < 60) return `${Math.max(1, Math.round(seconds))} s`;
-  if (seconds < 3600) return `${Math.round(seconds / 60)} min`;
-  return `${(seconds / 3600).toFixed(1)} h`;
+  if (seconds < 60) return `${num(Math.max(1, Math.round(seconds)), 0)} s`;
+  if (seconds < 3600) return `${num(Math.round(seconds / 60), 0)} min`;
+  return `${num(seconds / 3600, 1)} h`;
 }

@@ -4,6 +4,8 @@
 // hidden to see the page as it will look. A screen reader hears each zoom
 // and page change through one polite live region, as "Zoom 125%" and
 // "Page 2 of 4": the picture itself tells it nothing.
+import { say } from "./words.js";
+
 const MIN = 0.5;
 const MAX = 8;
 
@@ -40,7 +42,7 @@ export function initViewer(root) {
     stage.scrollLeft = px * ratio - x;
     stage.scrollTop = py * ratio - y;
     level.textContent = Math.round(z * 100) + "%"; // of the fitted size
-    announce("Zoom " + level.textContent);
+    announce(say("zoom", "Zoom {level}", { level: level.textContent }));
   };
 
   root.querySelectorAll("[data-zoom]").forEach((b) => b.addEventListener("click", () => {
@@ -84,7 +86,7 @@ export function initViewer(root) {
       for (const en of entries) seen.set(en.target.dataset.page, en.intersectionRatio);
       const best = [...seen].sort((a, b) => b[1] - a[1])[0]?.[0];
       thumbs.forEach((t) => t.setAttribute("aria-current", String(t.dataset.goto === best)));
-      if (best && shown !== null && best !== shown) announce(`Page ${best} of ${sheets.length}`);
+      if (best && shown !== null && best !== shown) announce(say("pageOf", "Page {page} of {pages}", { page: best, pages: sheets.length }));
       shown = best ?? shown;
     }, { root: stage, threshold: [0, 0.25, 0.5, 0.75, 1] });
     sheets.forEach((s) => io.observe(s));
