@@ -17,6 +17,7 @@ import (
 
 	"github.com/atomyx/submit/internal/i18n"
 	"github.com/atomyx/submit/internal/job"
+	"github.com/atomyx/submit/internal/pdffix"
 	"github.com/atomyx/submit/internal/preflight"
 	"github.com/atomyx/submit/internal/store"
 	"github.com/atomyx/submit/pkg/webhook"
@@ -70,7 +71,7 @@ func NewPayload(e job.Event, attempt int, files map[string]string) Payload {
 	if errs == nil {
 		errs = []job.Finding{}
 	}
-	fixes := e.Fixes
+	fixes := pdffix.Localize(e.Fixes, i18n.Locale(e.Locale))
 	if fixes == nil {
 		fixes = []job.Fix{}
 	}

@@ -2,6 +2,7 @@ package callback
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -59,5 +60,21 @@ func TestPayloadBody(t *testing.T) {
 				t.Error("body is not valid JSON")
 			}
 		})
+	}
+}
+
+// TestPayloadFixesInTheJobsLanguage: a fix's message in a callback is in
+// the job's locale, like the findings'; its code, pages and details stay.
+func TestPayloadFixesInTheJobsLanguage(t *testing.T) {
+	e := job.Event{ID: "evt_1", JobID: "ses_1", Type: job.EventPreflightPassed, Status: job.PreflightPassed, Locale: "de",
+		Fixes: []job.Fix{{Code: "BLEED_ADDED", Message: "We added 3 mm of bleed to 2 pages.", Pages: []int{1, 2},
+			Details: map[string]any{"bleed": 3.0}, Offered: true}}}
+	body, err := NewPayload(e, 1, nil).Body()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `"fixes":[{"code":"BLEED_ADDED","message":"Wir haben 2 Seiten 3 mm Beschnitt hinzugefügt, indem wir die Ränder Ihres Entwurfs gespiegelt haben; prüfen Sie den Proof.","pages":[1,2],"details":{"bleed":3},"offered":true}]`
+	if !strings.Contains(string(body), want) {
+		t.Errorf("body %s\nlacks %s", body, want)
 	}
 }

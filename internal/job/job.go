@@ -124,6 +124,10 @@ type Fix struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 	Pages   []int  `json:"pages"`
+	// Details are the fix's numbers (bleed in mm, percent of a uniform
+	// scale), from which its message is written in any language; left
+	// out when it has none.
+	Details map[string]any `json:"details,omitempty"`
 	// Offered is set on a fix the customer may decline, printing the file
 	// without it (the profile's "offer"); left out otherwise.
 	Offered bool `json:"offered,omitempty"`

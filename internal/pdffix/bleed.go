@@ -2,7 +2,7 @@ package pdffix
 
 import (
 	"errors"
-	"fmt"
+	"math"
 	"slices"
 )
 
@@ -54,9 +54,7 @@ func (f *fixer) bleed() error {
 		f.changed[p.num] = true
 		added = append(added, p.n)
 	}
-	f.fixed(RuleBleed, CodeBleedAdded, added,
-		fmt.Sprintf("We added %s mm of bleed to %s by mirroring the edges of your design; check the proof.",
-			mmText(b), pageList(added, len(f.pages))))
+	f.fixed(RuleBleed, CodeBleedAdded, added, map[string]any{"bleed": math.Round(b*25.4/72*10) / 10})
 	skip.report(f, RuleBleed, CodeBleedAdded)
 	return nil
 }
@@ -80,13 +78,4 @@ func mirrors(t box, b float64, visible box) []drawing {
 		{box{x1, y1, x1 + b, y1 + b}, flipXY(x1, y1)},
 		{visible, identity},
 	}
-}
-
-// mmText writes a length in points as millimetres: "3", "2.5".
-func mmText(pt float64) string {
-	mm := pt * 25.4 / 72
-	if s := fmt.Sprintf("%.1f", mm); s[len(s)-2:] != ".0" {
-		return s
-	}
-	return fmt.Sprintf("%.0f", mm)
 }

@@ -47,10 +47,8 @@ func (f *fixer) boxes() error {
 		set = append(set, n)
 		f.changed[p.num] = true
 	}
-	f.fixed(RuleBoxes, CodeBoxesClipped, clipped,
-		"Some page boxes reached past the edge of the page; we trimmed them to the page.")
-	f.fixed(RuleBoxes, CodeBoxesSet, set,
-		"Your pages are exactly the ordered size, but the file did not say where they are trimmed; we marked the trim (and the bleed, where your pages have it).")
+	f.fixed(RuleBoxes, CodeBoxesClipped, clipped, nil)
+	f.fixed(RuleBoxes, CodeBoxesSet, set, nil)
 	return nil
 }
 

@@ -204,7 +204,7 @@ func TestOrientation(t *testing.T) {
 	orig := designPDF(t, [4]float64{0, 0, 600, 400}, 2)
 	res, fixed := apply(t, orig, whole, Options{Rules: []string{RuleOrientation}})
 	wantFixes(t, res, "PAGES_ROTATED [1 2]")
-	if msg := res.Fixes[0].Message; msg != "We turned both pages a quarter turn to match your order." {
+	if msg := res.Fixes[0].Message; msg != "We turned 2 pages a quarter turn to match your order." {
 		t.Errorf("message %q", msg)
 	}
 	origPath, fixedPath := write(t, "orig.pdf", orig), write(t, "fixed.pdf", fixed)

@@ -54,8 +54,7 @@ func (f *fixer) orientation() error {
 		f.changed[p.num] = true
 		turned = append(turned, p.n)
 	}
-	f.fixed(RuleOrientation, CodePagesRotated, turned,
-		"We turned "+pageList(turned, len(f.pages))+" a quarter turn to match your order.")
+	f.fixed(RuleOrientation, CodePagesRotated, turned, nil)
 	skip.report(f, RuleOrientation, CodePagesRotated)
 	return nil
 }

@@ -24,6 +24,7 @@ import (
 
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 
+	"github.com/atomyx/submit/internal/i18n"
 	"github.com/atomyx/submit/internal/pdfobj"
 )
 
@@ -60,6 +61,8 @@ type Fix struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 	Pages   []int  `json:"pages"`
+	// Details are the numbers the message is written from (messages.go).
+	Details map[string]any `json:"details,omitempty"`
 	// Rule is the rule that made the fix, for the caller to tell fixes
 	// made automatically from those offered.
 	Rule string `json:"-"`
@@ -180,10 +183,12 @@ type fixer struct {
 	wraps    map[wrapKey][]types.IndirectRef
 }
 
-// fixed records a fix made on some pages; none is recorded for no pages.
-func (f *fixer) fixed(rule, code string, pages []int, message string) {
+// fixed records a fix made on some pages, with its message in English;
+// none is recorded for no pages.
+func (f *fixer) fixed(rule, code string, pages []int, details map[string]any) {
 	if len(pages) > 0 {
-		f.res.Fixes = append(f.res.Fixes, Fix{Code: code, Message: message, Pages: pages, Rule: rule})
+		f.res.Fixes = append(f.res.Fixes, Fix{Code: code, Pages: pages, Details: details, Rule: rule,
+			Message: message(i18n.NewPrinter(i18n.English), code, len(pages), details)})
 	}
 }
 

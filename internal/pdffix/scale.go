@@ -2,7 +2,6 @@ package pdffix
 
 import (
 	"errors"
-	"fmt"
 	"math"
 	"slices"
 )
@@ -51,11 +50,11 @@ func (f *fixer) scale() error {
 		scaled = append(scaled, p.n)
 		factors = append(factors, s)
 	}
-	msg := "We scaled " + pageList(scaled, len(f.pages)) + " to the ordered size, keeping the proportions"
+	var details map[string]any
 	if len(factors) > 0 && math.Round(slices.Min(factors)*100) == math.Round(slices.Max(factors)*100) {
-		msg += fmt.Sprintf(" (to %.0f %%)", factors[0]*100)
+		details = map[string]any{"percent": math.Round(factors[0] * 100)}
 	}
-	f.fixed(RuleScale, CodePagesScaled, scaled, msg+"; check that small text is still easy to read.")
+	f.fixed(RuleScale, CodePagesScaled, scaled, details)
 	skip.report(f, RuleScale, CodePagesScaled)
 	return nil
 }

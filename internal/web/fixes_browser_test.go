@@ -65,7 +65,7 @@ func TestBrowserApproveFixes(t *testing.T) {
 		chromedp.SetUploadFiles(chromedp.ID("file"), []string{a4NoBleed(t)}), view("proof"),
 		chromedp.WaitVisible(chromedp.CSS(`#page-2 img`)), chromedp.WaitVisible(chromedp.CSS(`.fixes`)))
 	card := read(t, ctx, "read what was fixed", chromedp.Text(chromedp.CSS(".fixes")))
-	for _, want := range []string{"We fixed 2 things for you", "We scaled both pages", "We added 3 mm of bleed"} {
+	for _, want := range []string{"We fixed 2 things for you", "We scaled 2 pages", "We added 3 mm of bleed"} {
 		if !strings.Contains(card, want) {
 			t.Errorf("the fixes card lacks %q:\n%s", want, card)
 		}

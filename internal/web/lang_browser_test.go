@@ -36,9 +36,17 @@ func TestBrowserLanguages(t *testing.T) {
 		return read(t, ctx, "read the page's language", chromedp.Evaluate[string](`document.documentElement.lang`))
 	}
 	findings := read(t, ctx, "read the German findings", chromedp.Text(chromedp.CSS(".findings")))
-	for _, want := range []string{"Seite 1", "Muss behoben werden", "Beschnitt", "Ihre Datei hat 1 Seite; bestellt sind 2 Seiten."} {
+	for _, want := range []string{"Muss behoben werden", "Ihre Datei hat 1 Seite; bestellt sind 2 Seiten."} {
 		if !strings.Contains(findings, want) {
 			t.Errorf("German findings lack %q:\n%s", want, findings)
+		}
+	}
+	// The missing bleed is Submit's to fix (issue #15): the page says so
+	// in German.
+	fixed := read(t, ctx, "read what was fixed, in German", chromedp.Text(chromedp.CSS(".fixes")))
+	for _, want := range []string{"Wir haben 1 Sache für Sie korrigiert", "mm Beschnitt hinzugefügt", "Seite 1"} {
+		if !strings.Contains(fixed, want) {
+			t.Errorf("the German fixes card lacks %q:\n%s", want, fixed)
 		}
 	}
 	if l := lang(); l != "de" {
@@ -50,10 +58,13 @@ func TestBrowserLanguages(t *testing.T) {
 		chromedp.SetValue(chromedp.ID("lang"), "fi"), chromedp.Click(chromedp.CSS("form.lang button")), view("findings"),
 		chromedp.WaitVisible(chromedp.CSS(`html[lang="fi"]`)))
 	findings = read(t, ctx, "read the Finnish findings", chromedp.Text(chromedp.CSS(".findings")))
-	for _, want := range []string{"Sivu 1", "Korjattava", "Leikkuuvara", "Tiedostossasi on 1 sivu; tilauksessa on 2 sivua."} {
+	for _, want := range []string{"Korjattava", "Tiedostossasi on 1 sivu; tilauksessa on 2 sivua."} {
 		if !strings.Contains(findings, want) {
 			t.Errorf("Finnish findings lack %q:\n%s", want, findings)
 		}
+	}
+	if fixed := read(t, ctx, "read what was fixed, in Finnish", chromedp.Text(chromedp.CSS(".fixes"))); !strings.Contains(fixed, "leikkuuvaraa") {
+		t.Errorf("the Finnish fixes card does not speak of the bleed added:\n%s", fixed)
 	}
 	screenshot(t, ctx, "findings-fi")
 	do(t, ctx, "load the link again", chromedp.Navigate(j["uploadURL"].(string)), view("findings"))

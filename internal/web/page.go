@@ -9,6 +9,7 @@ import (
 	"github.com/atomyx/submit/internal/i18n"
 	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/logo"
+	"github.com/atomyx/submit/internal/pdffix"
 	"github.com/atomyx/submit/internal/preflight"
 	"github.com/atomyx/submit/internal/store"
 	"github.com/atomyx/submit/internal/workflow"
@@ -194,6 +195,7 @@ func (w *Web) addVersion(ctx context.Context, j job.Job, v *view) error {
 	if v.Version == nil {
 		return nil
 	}
+	v.Version.Fixes = pdffix.Localize(v.Version.Fixes, v.p.Tag())
 	var shown []job.Finding
 	for _, f := range preflight.Localize(v.Version.Errors, v.p.Tag()) {
 		switch {

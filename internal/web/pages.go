@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"path"
 	"regexp"
+	"strconv"
+	"strings"
 
 	"github.com/atomyx/submit/internal/i18n"
 )
@@ -34,6 +36,14 @@ func loadPages(a *assets) *pages {
 	funcs := template.FuncMap{
 		"asset": a.url,
 		"inc":   func(i int) int { return i + 1 },
+		// pagelist writes page numbers as a list: "1, 2, 5".
+		"pagelist": func(pages []int) string {
+			s := make([]string, len(pages))
+			for i, n := range pages {
+				s[i] = strconv.Itoa(n)
+			}
+			return strings.Join(s, ", ")
+		},
 	}
 	files, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
