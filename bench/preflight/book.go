@@ -1,62 +1,24 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
-	"image"
-	"image/jpeg"
-	"os"
 	"strings"
+
+	"github.com/atomyx/submit/bench/internal/book"
 )
 
 // writeBook writes an A5 book of n pages: on each page a distinct
-// 1000 × 1400 px JPEG photo (CMYK-free, RGB), 40 lines of text and a few
-// rules, with 3 mm bleed boxes, like an illustrated novel from a layout
+// 1000 × 1400 px JPEG photo (CMYK-free, RGB), 24 lines of text and a
+// rule, with 3 mm bleed boxes, like an illustrated novel from a layout
 // program.
 func writeBook(path string, n int) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	w := bufio.NewWriterSize(f, 1<<20)
-	pw := &pdfOut{w: w}
-	pw.printf("%%PDF-1.6\n%%\xe2\xe3\xcf\xd3\n")
-	font := pw.obj("<< /Type /Font /Subtype /Type1 /BaseFont /Times-Roman /Encoding /WinAnsiEncoding >>")
-	pagesID := pw.reserve()
-	var kids []string
-	for i := range n {
-		img, err := photo(i)
-		if err != nil {
-			return err
-		}
-		im := pw.stream("/Type /XObject /Subtype /Image /Width 1000 /Height 1400 /ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /DCTDecode", img)
-		c := pw.stream("", pageContent(i))
-		pg := pw.obj(fmt.Sprintf("<< /Type /Page /Parent %d 0 R /MediaBox [0 0 436.54 612.28] /TrimBox [8.5 8.5 428.04 603.78] /BleedBox [0 0 436.54 612.28] /Resources << /Font << /F1 %d 0 R >> /XObject << /Im %d 0 R >> >> /Contents %d 0 R >>", pagesID, font, im, c))
-		kids = append(kids, fmt.Sprintf("%d 0 R", pg))
-	}
-	pw.set(pagesID, fmt.Sprintf("<< /Type /Pages /Kids [%s] /Count %d >>", strings.Join(kids, " "), n))
-	root := pw.obj(fmt.Sprintf("<< /Type /Catalog /Pages %d 0 R >>", pagesID))
-	pw.finish(root)
-	if err := w.Flush(); err != nil {
-		return err
-	}
-	return f.Close()
+	return book.Write(path, n, func(i int) book.Page {
+		return book.Page{Width: 436.54, Height: 612.28,
+			Boxes: " /TrimBox [8.5 8.5 428.04 603.78] /BleedBox [0 0 436.54 612.28]", Content: pageContent(i)}
+	})
 }
 
-func photo(seed int) ([]byte, error) {
-	img := image.NewRGBA(image.Rect(0, 0, 1000, 1400))
-	for y := 0; y < 1400; y++ {
-		row := img.Pix[y*img.Stride:]
-		for x := 0; x < 1000; x++ {
-			row[4*x], row[4*x+1], row[4*x+2], row[4*x+3] = uint8(x/4+seed), uint8(y/6), uint8((x+y+seed*7)/9), 255
-		}
-	}
-	var b bytes.Buffer
-	err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 70})
-	return b.Bytes(), err
-}
-
+// pageContent is a page's photo, a rule and 24 lines of text.
 func pageContent(i int) []byte {
 	var b strings.Builder
 	b.WriteString("q 300 0 0 210 68 360 cm /Im Do Q\n0.5 w 0 0 0 1 K 40 350 m 396 350 l S\n")
@@ -66,62 +28,4 @@ func pageContent(i int) []byte {
 	}
 	b.WriteString("ET\n")
 	return []byte(b.String())
-}
-
-// pdfOut writes numbered objects and the xref table.
-type pdfOut struct {
-	w       *bufio.Writer
-	n       int64
-	offsets []int64
-	pending map[int]string
-}
-
-func (p *pdfOut) printf(format string, a ...any) {
-	k, _ := fmt.Fprintf(p.w, format, a...)
-	p.n += int64(k)
-}
-
-func (p *pdfOut) write(b []byte) {
-	k, _ := p.w.Write(b)
-	p.n += int64(k)
-}
-
-func (p *pdfOut) obj(body string) int {
-	p.offsets = append(p.offsets, p.n)
-	id := len(p.offsets)
-	p.printf("%d 0 obj\n%s\nendobj\n", id, body)
-	return id
-}
-
-func (p *pdfOut) stream(dict string, data []byte) int {
-	p.offsets = append(p.offsets, p.n)
-	id := len(p.offsets)
-	p.printf("%d 0 obj\n<< %s /Length %d >>\nstream\n", id, dict, len(data))
-	p.write(data)
-	p.printf("\nendstream\nendobj\n")
-	return id
-}
-
-// reserve takes a number for an object written later with set.
-func (p *pdfOut) reserve() int {
-	p.offsets = append(p.offsets, -1)
-	if p.pending == nil {
-		p.pending = map[int]string{}
-	}
-	return len(p.offsets)
-}
-
-func (p *pdfOut) set(id int, body string) { p.pending[id] = body }
-
-func (p *pdfOut) finish(root int) {
-	for id, body := range p.pending {
-		p.offsets[id-1] = p.n
-		p.printf("%d 0 obj\n%s\nendobj\n", id, body)
-	}
-	xref := p.n
-	p.printf("xref\n0 %d\n0000000000 65535 f \n", len(p.offsets)+1)
-	for _, off := range p.offsets {
-		p.printf("%010d 00000 n \n", off)
-	}
-	p.printf("trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(p.offsets)+1, root, xref)
 }
