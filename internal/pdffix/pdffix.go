@@ -25,6 +25,7 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 
 	"github.com/atomyx/submit/internal/i18n"
+	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/pdfobj"
 )
 
@@ -55,14 +56,11 @@ type Order struct {
 	Bleed float64
 }
 
-// Fix is one change made, in the customer's words, with the pages it was
-// made on (1-based).
+// Fix is one change made, as artwork versions record it (code, message
+// in English, pages from 1, and the details the message is written from:
+// messages.go), with the rule that made it.
 type Fix struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-	Pages   []int  `json:"pages"`
-	// Details are the numbers the message is written from (messages.go).
-	Details map[string]any `json:"details,omitempty"`
+	job.Fix
 	// Rule is the rule that made the fix, for the caller to tell fixes
 	// made automatically from those offered.
 	Rule string `json:"-"`
@@ -187,8 +185,8 @@ type fixer struct {
 // none is recorded for no pages.
 func (f *fixer) fixed(rule, code string, pages []int, details map[string]any) {
 	if len(pages) > 0 {
-		f.res.Fixes = append(f.res.Fixes, Fix{Code: code, Pages: pages, Details: details, Rule: rule,
-			Message: message(i18n.NewPrinter(i18n.English), code, len(pages), details)})
+		f.res.Fixes = append(f.res.Fixes, Fix{Rule: rule, Fix: job.Fix{Code: code, Pages: pages, Details: details,
+			Message: message(i18n.NewPrinter(i18n.English), code, len(pages), details)}})
 	}
 }
 

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -110,20 +109,7 @@ func qpdfCheck(t *testing.T, path string) {
 // render renders page 1 at 36 dpi with pdftoppm.
 func render(t *testing.T, path string) image.Image {
 	t.Helper()
-	pdftoppm := need.Tool(t, "pdftoppm")
-	root := filepath.Join(t.TempDir(), "page")
-	if out, err := exec.Command(pdftoppm, "-png", "-r", "36", "-f", "1", "-l", "1", "-singlefile", path, root).CombinedOutput(); err != nil {
-		t.Fatalf("pdftoppm: %v\n%s", err, out)
-	}
-	data, err := os.ReadFile(root + ".png")
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := png.Decode(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return img
+	return renderDPI(t, path, 36)
 }
 
 // sameImage reports whether a and b are the same size and pixel for pixel

@@ -166,7 +166,7 @@ func (p *Pipeline) fixWith(ctx context.Context, log *slog.Logger, f blob.File, o
 	out := &fixed{key: key, sha256: hex.EncodeToString(h.Sum(nil)), report: rep, fixes: []job.Fix{}}
 	rules := make([]string, len(res.Fixes))
 	for i, fx := range res.Fixes {
-		out.fixes = append(out.fixes, job.Fix{Code: fx.Code, Message: fx.Message, Pages: fx.Pages, Details: fx.Details})
+		out.fixes = append(out.fixes, fx.Fix)
 		rules[i] = fx.Rule
 	}
 	rep.Fixes = reportFixes(out.fixes)

@@ -41,14 +41,7 @@ func TestFixedFilePrints(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, st store.Store) {
 		e := setup(t, st)
 		e.pipeline(t)
-		j := e.flow.NewJob(workflow.NewJobParams{
-			TenantID: e.tenant.ID, Livemode: true, ExternalID: "ORDER-A5", CallbackURL: "https://erp.example.com/hooks",
-			Preflight: &job.Expectations{TrimSize: &job.Size{Width: 148, Height: 210, Unit: "mm"},
-				Bleed: &job.Bleed{Size: 0, Unit: "mm"}},
-		})
-		if err := e.flow.CreateJob(t.Context(), j, nil); err != nil {
-			t.Fatal(err)
-		}
+		j := e.order(t, 148, 210, &job.Bleed{Size: 0, Unit: "mm"})
 		orig := a5Pages(t, 2)
 		v := e.upload(t, j, "a5.pdf", orig)
 		e.wait(t, j, job.ProofGenerated)
@@ -106,13 +99,7 @@ func TestNothingToFix(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, st store.Store) {
 		e := setup(t, st)
 		e.pipeline(t)
-		j := e.flow.NewJob(workflow.NewJobParams{
-			TenantID: e.tenant.ID, Livemode: true, ExternalID: "ORDER-A4",
-			Preflight: &job.Expectations{TrimSize: &job.Size{Width: 210, Height: 297, Unit: "mm"}},
-		})
-		if err := e.flow.CreateJob(t.Context(), j, nil); err != nil {
-			t.Fatal(err)
-		}
+		j := e.order(t, 210, 297, nil)
 		v := e.upload(t, j, "a4.pdf", samplePDF(t, 1))
 		e.wait(t, j, job.ProofGenerated)
 		v, err := st.ArtworkVersion(t.Context(), j.TenantID, v.ID)
@@ -149,14 +136,7 @@ func TestDamagedFileIsNotFixed(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, st store.Store) {
 		e := setup(t, st)
 		e.pipeline(t)
-		j := e.flow.NewJob(workflow.NewJobParams{
-			TenantID: e.tenant.ID, Livemode: true, ExternalID: "ORDER-DAMAGED",
-			Preflight: &job.Expectations{TrimSize: &job.Size{Width: 148, Height: 210, Unit: "mm"},
-				Bleed: &job.Bleed{Size: 0, Unit: "mm"}},
-		})
-		if err := e.flow.CreateJob(t.Context(), j, nil); err != nil {
-			t.Fatal(err)
-		}
+		j := e.order(t, 148, 210, &job.Bleed{Size: 0, Unit: "mm"})
 		file := a5Pages(t, 1)
 		i := bytes.LastIndex(file, []byte("startxref\n"))
 		if i < 0 {
@@ -193,16 +173,14 @@ func a4ToEdge(t *testing.T, n int) []byte {
 	return b.Bytes()
 }
 
-// a5Order creates a job for an A5 order, with 3 mm of bleed when bleed is
-// set and none named otherwise (the profile's 3 mm then apply, as a
-// warning on the default profile).
-func (e *env) a5Order(t *testing.T, bleed bool) job.Job {
+// order creates a job with a callback URL for a trim size of w × h mm
+// and the order's bleed: nil names none (the profile's 3 mm then apply,
+// as a warning on the default profile), size 0 wants none.
+func (e *env) order(t *testing.T, w, h float64, bleed *job.Bleed) job.Job {
 	t.Helper()
-	exp := &job.Expectations{TrimSize: &job.Size{Width: 148, Height: 210, Unit: "mm"}}
-	if bleed {
-		exp.Bleed = &job.Bleed{Size: 3, Unit: "mm"}
-	}
-	j := e.flow.NewJob(workflow.NewJobParams{TenantID: e.tenant.ID, Livemode: true, ExternalID: "ORDER-A5", Preflight: exp})
+	j := e.flow.NewJob(workflow.NewJobParams{TenantID: e.tenant.ID, Livemode: true, ExternalID: "ORDER-1",
+		CallbackURL: "https://erp.example.com/hooks",
+		Preflight:   &job.Expectations{TrimSize: &job.Size{Width: w, Height: h, Unit: "mm"}, Bleed: bleed}})
 	if err := e.flow.CreateJob(t.Context(), j, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +198,7 @@ func TestOfferedFix(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, st store.Store) {
 		e := setup(t, st)
 		e.pipeline(t)
-		j := e.a5Order(t, false)
+		j := e.order(t, 148, 210, nil)
 		v := e.upload(t, j, "a4.pdf", a4ToEdge(t, 2))
 		e.wait(t, j, job.ProofGenerated)
 		v, err := st.ArtworkVersion(t.Context(), j.TenantID, v.ID)
@@ -260,7 +238,7 @@ func TestNeededOfferIsMade(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, st store.Store) {
 		e := setup(t, st)
 		e.pipeline(t)
-		j := e.a5Order(t, true)
+		j := e.order(t, 148, 210, &job.Bleed{Size: 3, Unit: "mm"})
 		v := e.upload(t, j, "a4.pdf", a4ToEdge(t, 1))
 		e.wait(t, j, job.ProofGenerated)
 		v, err := st.ArtworkVersion(t.Context(), j.TenantID, v.ID)
@@ -281,7 +259,7 @@ func TestWhiteMarginsGetNoBleed(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, st store.Store) {
 		e := setup(t, st)
 		e.pipeline(t)
-		j := e.a5Order(t, false)
+		j := e.order(t, 148, 210, nil)
 		var b bytes.Buffer
 		w := pdfwrite.New(&b)
 		w.Page(pdfwrite.Page{MediaBox: [4]float64{0, 0, 595.28, 841.89}, Content: []byte("0 0 0 1 k 60 60 400 600 re f")})
