@@ -43,12 +43,7 @@ func TestFixedFilePrints(t *testing.T) {
 		e.pipeline(t)
 		j := e.order(t, 148, 210, &job.Bleed{Size: 0, Unit: "mm"})
 		orig := a5Pages(t, 2)
-		v := e.upload(t, j, "a5.pdf", orig)
-		e.wait(t, j, job.ProofGenerated)
-		v, err := st.ArtworkVersion(t.Context(), j.TenantID, v.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
+		v := e.proofed(t, j, "a5.pdf", orig)
 		if len(v.Fixes) != 1 || v.Fixes[0].Code != pdffix.CodeBoxesSet || len(v.Fixes[0].Pages) != 2 || v.Fixes[0].Message == "" {
 			t.Fatalf("version fixes = %+v, want BOXES_SET on both pages", v.Fixes)
 		}
@@ -100,12 +95,7 @@ func TestNothingToFix(t *testing.T) {
 		e := setup(t, st)
 		e.pipeline(t)
 		j := e.order(t, 210, 297, nil)
-		v := e.upload(t, j, "a4.pdf", samplePDF(t, 1))
-		e.wait(t, j, job.ProofGenerated)
-		v, err := st.ArtworkVersion(t.Context(), j.TenantID, v.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
+		v := e.proofed(t, j, "a4.pdf", samplePDF(t, 1))
 		if v.Fixes != nil || v.Files[workflow.FileProcessedPDF] != v.BlobKey || v.Files[workflow.FileOriginalPDF] != v.BlobKey {
 			t.Errorf("fixes %+v, files %v; want none, and processed_pdf the upload", v.Fixes, v.Files)
 		}
@@ -143,12 +133,7 @@ func TestDamagedFileIsNotFixed(t *testing.T) {
 			t.Fatal("no startxref in the fixture")
 		}
 		damaged := append(append([]byte{}, file[:i]...), []byte("startxref\n9\n%%EOF\n")...)
-		v := e.upload(t, j, "damaged.pdf", damaged)
-		e.wait(t, j, job.ProofGenerated)
-		v, err := st.ArtworkVersion(t.Context(), j.TenantID, v.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
+		v := e.proofed(t, j, "damaged.pdf", damaged)
 		if !hasCode(v.Errors, preflight.CodeFileRepaired) {
 			t.Fatalf("findings %v: the fixture is not read by repair, so it tests nothing", v.Errors)
 		}
@@ -199,12 +184,7 @@ func TestOfferedFix(t *testing.T) {
 		e := setup(t, st)
 		e.pipeline(t)
 		j := e.order(t, 148, 210, nil)
-		v := e.upload(t, j, "a4.pdf", a4ToEdge(t, 2))
-		e.wait(t, j, job.ProofGenerated)
-		v, err := st.ArtworkVersion(t.Context(), j.TenantID, v.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
+		v := e.proofed(t, j, "a4.pdf", a4ToEdge(t, 2))
 		offered := map[string]bool{}
 		for _, f := range v.Fixes {
 			offered[f.Code] = f.Offered
@@ -239,12 +219,7 @@ func TestNeededOfferIsMade(t *testing.T) {
 		e := setup(t, st)
 		e.pipeline(t)
 		j := e.order(t, 148, 210, &job.Bleed{Size: 3, Unit: "mm"})
-		v := e.upload(t, j, "a4.pdf", a4ToEdge(t, 1))
-		e.wait(t, j, job.ProofGenerated)
-		v, err := st.ArtworkVersion(t.Context(), j.TenantID, v.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
+		v := e.proofed(t, j, "a4.pdf", a4ToEdge(t, 1))
 		if len(v.Fixes) != 2 || v.Fixes[0].Offered || v.Fixes[1].Offered || v.Print == nil || v.Print.Unchanged != nil {
 			t.Errorf("fixes %+v, print %+v; want two fixes, none optional, and no choice", v.Fixes, v.Print)
 		}
@@ -266,14 +241,22 @@ func TestWhiteMarginsGetNoBleed(t *testing.T) {
 		if err := w.Close(); err != nil {
 			t.Fatal(err)
 		}
-		v := e.upload(t, j, "margins.pdf", b.Bytes())
-		e.wait(t, j, job.ProofGenerated)
-		v, err := st.ArtworkVersion(t.Context(), j.TenantID, v.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
+		v := e.proofed(t, j, "margins.pdf", b.Bytes())
 		if len(v.Fixes) != 1 || v.Fixes[0].Code != pdffix.CodePagesScaled || v.Print.Unchanged != nil {
 			t.Errorf("fixes %+v, print %+v; want the scaling alone, and no choice", v.Fixes, v.Print)
 		}
 	})
+}
+
+// proofed uploads body as name to j, waits for its proof and returns the
+// version as the pipeline left it.
+func (e *env) proofed(t *testing.T, j job.Job, name string, body []byte) store.ArtworkVersion {
+	t.Helper()
+	v := e.upload(t, j, name, body)
+	e.wait(t, j, job.ProofGenerated)
+	v, err := e.st.ArtworkVersion(t.Context(), j.TenantID, v.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }
