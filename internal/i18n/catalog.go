@@ -8,7 +8,9 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
+	"sync"
 
 	"golang.org/x/text/feature/plural"
 	"golang.org/x/text/language"
@@ -173,6 +175,79 @@ type Printer struct {
 	// fixed are the texts without placeholders, rendered once: a page
 	// asks for dozens, and a catalogue lookup costs microseconds.
 	fixed map[string]string
+	// done remembers texts with values, by key and values: x/text takes
+	// 3 to 10 µs to render one, and the same page, finding or size is
+	// asked for again and again (a customer page reloads and polls; a
+	// job's findings reach its page, the API and its callbacks).
+	done Memo
+}
+
+// memoLimit bounds a Memo. When it is full the memo starts again empty:
+// simpler than evicting, and a burst of new values costs one miss each,
+// as without a memo.
+const memoLimit = 4096
+
+// Memo remembers rendered texts by a key that says everything they were
+// made from, for the printers and for callers that build a message from
+// several texts (preflight's findings). Safe for concurrent use; the zero
+// value is empty and ready.
+type Memo struct {
+	mu sync.RWMutex
+	m  map[string]string
+}
+
+// Get returns the text remembered for k.
+func (m *Memo) Get(k string) (string, bool) {
+	m.mu.RLock()
+	s, ok := m.m[k]
+	m.mu.RUnlock()
+	return s, ok
+}
+
+// Put remembers s for k.
+func (m *Memo) Put(k, s string) {
+	m.mu.Lock()
+	if m.m == nil || len(m.m) >= memoLimit {
+		m.m = make(map[string]string, 64)
+	}
+	m.m[k] = s
+	m.mu.Unlock()
+}
+
+// memoKey writes key and values into one string that no other key and
+// values write (strings are length-prefixed), or reports false for a
+// value of a type it does not know, which is then rendered every time.
+func memoKey(key string, args []any) (string, bool) {
+	b := make([]byte, 0, len(key)+16*len(args))
+	b = append(b, key...)
+	for _, a := range args {
+		switch v := a.(type) {
+		case nil:
+			b = append(b, 0, '-')
+		case string:
+			b = append(b, 0, 's')
+			b = strconv.AppendInt(b, int64(len(v)), 10)
+			b = append(b, ':')
+			b = append(b, v...)
+		case int:
+			b = append(b, 0, 'i')
+			b = strconv.AppendInt(b, int64(v), 10)
+		case int64:
+			b = append(b, 0, 'i')
+			b = strconv.AppendInt(b, v, 10)
+		case float64:
+			b = append(b, 0, 'f')
+			b = strconv.AppendFloat(b, v, 'g', -1, 64)
+		case Number:
+			b = append(b, 0, 'n')
+			b = strconv.AppendFloat(b, v.V, 'g', -1, 64)
+			b = append(b, ',')
+			b = strconv.AppendInt(b, int64(v.Digits), 10)
+		default:
+			return "", false
+		}
+	}
+	return string(b), true
 }
 
 var printers = func() map[language.Tag]*Printer {
@@ -220,19 +295,45 @@ func (p *Printer) T(key string, pairs ...any) string {
 			args[j] = pairs[i+1]
 		}
 	}
-	return p.p.Sprintf(key, args...)
+	k, ok := memoKey(key, args)
+	if ok {
+		if s, ok := p.done.Get(k); ok {
+			return s
+		}
+	}
+	for i, a := range args {
+		args[i] = formatter(a)
+	}
+	s := p.p.Sprintf(key, args...)
+	if ok {
+		p.done.Put(k, s)
+	}
+	return s
+}
+
+// Number is a number to print with at most Digits after the decimal
+// separator, in the printer's language.
+type Number struct {
+	V      float64
+	Digits int
 }
 
 // Num is a number to print with at most digits after the decimal
 // separator, in the printer's language: Num(0.25, 2) is "0.25" in English
 // and "0,25" in German.
-func Num(v float64, digits int) any {
-	return number.Decimal(v, number.MaxFractionDigits(digits))
+func Num(v float64, digits int) Number { return Number{V: v, Digits: digits} }
+
+// formatter hands a Number to x/text as its decimal formatter.
+func formatter(v any) any {
+	if n, ok := v.(Number); ok {
+		return number.Decimal(n.V, number.MaxFractionDigits(n.Digits))
+	}
+	return v
 }
 
 // Sprint formats one value as T does its arguments: for numbers in page
 // templates.
-func (p *Printer) Sprint(v any) string { return p.p.Sprint(v) }
+func (p *Printer) Sprint(v any) string { return p.p.Sprint(formatter(v)) }
 
 // Keys returns the catalogue's keys that start with prefix, sorted.
 func Keys(prefix string) []string {

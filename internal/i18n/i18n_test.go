@@ -124,3 +124,44 @@ func TestPreferenceOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestMemo checks that remembered texts are the texts x/text renders: the
+// same key with other values, or a number with other digits, is rendered
+// anew, and a full memo starts again without losing a text.
+func TestMemo(t *testing.T) {
+	p := NewPrinter(language.German)
+	fresh := func(key string, args ...any) string {
+		for i := range args {
+			args[i] = formatter(args[i])
+		}
+		return p.p.Sprintf(key, args...)
+	}
+	for range 2 { // the second round reads the memo
+		if got, want := p.T("size.kb", "n", Num(1234.5, 1)), fresh("size.kb", Num(1234.5, 1)); got != want || got == "" {
+			t.Errorf("T(size.kb, 1234.5 to 1 digit) = %q, want %q", got, want)
+		}
+		if got, want := p.T("size.kb", "n", Num(1234.5, 0)), fresh("size.kb", Num(1234.5, 0)); got != want {
+			t.Errorf("T(size.kb, 1234.5 to 0 digits) = %q, want %q", got, want)
+		}
+	}
+	if p.T("size.kb", "n", Num(1234.5, 1)) == p.T("size.kb", "n", Num(1234.5, 0)) {
+		t.Error("a number with other digits was given the remembered text")
+	}
+	for i := range memoLimit + 10 {
+		if got, want := p.T("size.bytes", "n", i), fresh("size.bytes", i); got != want {
+			t.Fatalf("T(size.bytes, %d) = %q, want %q", i, got, want)
+		}
+	}
+	// Keys of different values never meet: a string holding the separator
+	// is length-prefixed.
+	a, _ := memoKey("k", []any{"a\x00i5"})
+	b, _ := memoKey("k", []any{"a", 5})
+	c, _ := memoKey("k", []any{5})
+	d, _ := memoKey("k", []any{int64(5)})
+	if a == b || c != d {
+		t.Errorf("memo keys: %q %q %q %q", a, b, c, d)
+	}
+	if _, ok := memoKey("k", []any{struct{}{}}); ok {
+		t.Error("a value of an unknown type was given a memo key")
+	}
+}

@@ -62,7 +62,8 @@ const (
 )
 
 // Codes lists every finding code with its check, for documentation and
-// for the test that keeps docs/preflight.md complete.
+// for the test that keeps docs/preflight.md complete. Each call returns a
+// new map; the package reads its own copy, codeChecks.
 func Codes() map[string]string {
 	return map[string]string{
 		CodeFileUnreadable: chkFile, CodeNotPDF: chkFile, CodeFileDamaged: chkFile,
@@ -81,6 +82,10 @@ func Codes() map[string]string {
 		CodeInkCoverage:  chkInkCoverage, CodeInkNotMeasured: chkInkCoverage,
 	}
 }
+
+// codeChecks is Codes, made once: messages look codes up for every
+// finding they say again.
+var codeChecks = Codes()
 
 // unusableCodes are findings after which the file could not be checked:
 // the CLI exits 2 for them, and no other check has run, except that

@@ -41,7 +41,12 @@ func Localize(fs []job.Finding, t language.Tag) []job.Finding {
 	out := make([]job.Finding, len(fs))
 	for i, f := range fs {
 		out[i] = f
-		if _, ok := Codes()[f.Code]; !ok {
+		if _, ok := codeChecks[f.Code]; !ok {
+			continue
+		}
+		k := p.Tag().String() + "\x00" + f.Code + "\x00" + f.Severity + "\x00" + strconv.Itoa(f.Page) + "\x00" + string(f.Details)
+		if m, ok := localized.Get(k); ok {
+			out[i].Message = m
 			continue
 		}
 		d := map[string]any{}
@@ -50,10 +55,17 @@ func Localize(fs []job.Finding, t language.Tag) []job.Finding {
 		}
 		if m := message(p, f.Code, Severity(f.Severity), f.Page, d); m != "" {
 			out[i].Message = m
+			localized.Put(k, m)
 		}
 	}
 	return out
 }
+
+// localized remembers findings said again, by language and by everything
+// their message is made from: a job's stored findings are localised on
+// every view of its page, every API read and every callback, and reading
+// their details and writing several texts takes 10 µs or more each.
+var localized i18n.Memo
 
 // Localized returns the report's findings with their messages in the
 // language t, for the HTML report.
@@ -131,7 +143,7 @@ func message(p *i18n.Printer, code string, sev Severity, page int, d map[string]
 	case CodeInkNotMeasured:
 		return p.T(key, "n", int(num(d, "measured")))
 	}
-	if _, ok := Codes()[code]; ok {
+	if _, ok := codeChecks[code]; ok {
 		return p.T(key) // the messages without placeholders
 	}
 	return ""

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/atomyx/submit/internal/i18n"
 )
@@ -81,8 +82,9 @@ func (w *Web) render(rw http.ResponseWriter, r *http.Request, status int, v *vie
 	if v.Palette.Accent == "" {
 		v.Palette = newPalette("")
 	}
-	var buf bytes.Buffer
-	if err := w.pages.byLang[v.Lang].ExecuteTemplate(&buf, "layout", v); err != nil {
+	buf := pagebufs.Get().(*bytes.Buffer)
+	defer putPagebuf(buf)
+	if err := w.pages.byLang[v.Lang].ExecuteTemplate(buf, "layout", v); err != nil {
 		w.log.ErrorContext(r.Context(), "render page", "template", v.Template, "error", err)
 		http.Error(rw, "Something went wrong on our side. Reload the page in a minute.", http.StatusInternalServerError)
 		return
@@ -92,6 +94,20 @@ func (w *Web) render(rw http.ResponseWriter, r *http.Request, status int, v *vie
 	rw.Header().Set("Cache-Control", "no-store")
 	rw.WriteHeader(status)
 	buf.WriteTo(rw)
+}
+
+// pagebufs keeps the buffers pages are rendered into: a page is 5 to
+// 10 KB, which a fresh buffer reaches by growing and copying eight times.
+var pagebufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// putPagebuf returns a buffer to the pool, unless a rare page grew it
+// large: the pool should not keep that memory.
+func putPagebuf(b *bytes.Buffer) {
+	if b.Cap() > 64<<10 {
+		return
+	}
+	b.Reset()
+	pagebufs.Put(b)
 }
 
 // refuse answers a refused request: JSON for scripts (which ask for it),
