@@ -112,8 +112,8 @@ func (m *Manage) charts(ctx context.Context, tenant string, live bool) (map[stri
 	jobChart, jobRows := jobsChart(jd, days.Since)
 	hourChart, hourRows := hoursChart(ah, hour.Add(-(chartHours-1)*time.Hour))
 	return map[string]any{
-		"JobChart": jobChart, "JobRows": jobRows, "Outcomes": outcomeLabels(),
-		"HourChart": hourChart, "HourRows": hourRows,
+		"JobChart": jobChart, "JobRows": jobRowsHTML(jobRows), "Outcomes": outcomeLabels(),
+		"HourChart": hourChart, "HourRows": hourRowsHTML(hourRows),
 		"FindingChart": findingsChart(fs), "Findings": fs,
 		"Approval": at, "ApprovalChart": approvalChart(at),
 		"ApprovalMedian": duration(at.Median), "ApprovalP90": duration(at.P90),
