@@ -4,10 +4,10 @@ import (
 	"context"
 	"time"
 
+	"github.com/atomyx/submit/internal/findingtext"
 	"github.com/atomyx/submit/internal/i18n"
 	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/pdffix"
-	"github.com/atomyx/submit/internal/preflight"
 	"github.com/atomyx/submit/internal/store"
 )
 
@@ -123,7 +123,7 @@ func (a *API) fullJobResponse(ctx context.Context, j job.Job) (jobResponse, erro
 	for _, v := range vs {
 		vr := versionResponse{
 			ID: v.ID, Filename: v.Filename, Size: v.Size, SHA256: v.SHA256, CreatedAt: seconds(v.CreatedAt),
-			Status: string(v.Status), Errors: preflight.Localize(v.Errors, lang), Files: a.links(v.Files), Fixes: pdffix.Localize(v.Fixes, lang),
+			Status: string(v.Status), Errors: findingtext.Localize(v.Errors, lang), Files: a.links(v.Files), Fixes: pdffix.Localize(v.Fixes, lang),
 		}
 		if vr.Errors == nil {
 			vr.Errors = []job.Finding{}

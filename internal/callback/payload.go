@@ -15,10 +15,10 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/atomyx/submit/internal/findingtext"
 	"github.com/atomyx/submit/internal/i18n"
 	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/pdffix"
-	"github.com/atomyx/submit/internal/preflight"
 	"github.com/atomyx/submit/internal/store"
 	"github.com/atomyx/submit/pkg/webhook"
 )
@@ -67,7 +67,7 @@ func NewPayload(e job.Event, attempt int, files map[string]string) Payload {
 	if files == nil {
 		files = map[string]string{}
 	}
-	errs := preflight.Localize(e.Errors, i18n.Locale(e.Locale))
+	errs := findingtext.Localize(e.Errors, i18n.Locale(e.Locale))
 	if errs == nil {
 		errs = []job.Finding{}
 	}

@@ -335,6 +335,21 @@ func formatter(v any) any {
 // templates.
 func (p *Printer) Sprint(v any) string { return p.p.Sprint(formatter(v)) }
 
+// Bytes writes a size in binary units, as workflow.FormatBytes does in
+// English: whole GiB when exact, else MiB, KiB or bytes.
+func (p *Printer) Bytes(n int64) string {
+	const unit = 1024
+	switch {
+	case n >= unit*unit*unit && n%(unit*unit*unit) == 0:
+		return p.T("size.gib", "n", n/(unit*unit*unit))
+	case n >= unit*unit:
+		return p.T("size.mib", "n", Num(float64(n)/(unit*unit), 0))
+	case n >= unit:
+		return p.T("size.kib", "n", Num(float64(n)/unit, 0))
+	}
+	return p.T("size.bytes", "n", n)
+}
+
 // Keys returns the catalogue's keys that start with prefix, sorted.
 func Keys(prefix string) []string {
 	var out []string

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -14,6 +13,8 @@ import (
 	"path"
 	"syscall"
 
+	"github.com/atomyx/submit/internal/findingtext"
+	"github.com/atomyx/submit/internal/i18n"
 	"github.com/atomyx/submit/internal/id"
 	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/netguard"
@@ -21,16 +22,11 @@ import (
 	"github.com/atomyx/submit/internal/workflow"
 )
 
-// Finding codes of a failed artwork fetch. Codes are stable API
-// (docs/pipeline.md lists them with their details).
+// Finding codes of a failed artwork fetch (findingtext has their words).
 const (
-	// CodeFetchFailed: the URL did not give a file: an HTTP error status
-	// (details.httpStatus), or no answer (details.reason).
-	CodeFetchFailed = "ARTWORK_FETCH_FAILED"
-	// CodeTooLarge: the file is above the upload limit.
-	CodeTooLarge = "ARTWORK_TOO_LARGE"
-	// CodeNotPDF: the URL gave something that is not a PDF.
-	CodeNotPDF = "ARTWORK_NOT_PDF"
+	CodeFetchFailed = findingtext.FetchFailed
+	CodeTooLarge    = findingtext.TooLarge
+	CodeNotPDF      = findingtext.NotPDF
 )
 
 // fetch downloads the job's artwork URL into a new version, or records why
@@ -92,12 +88,12 @@ func (p *Pipeline) fetchFailedAgain(ctx context.Context, j store.Job, f *job.Fin
 func (p *Pipeline) download(ctx context.Context, j store.Job) (*job.Finding, error) {
 	u, err := url.Parse(j.ArtworkURL)
 	if err != nil {
-		return fetchFinding(CodeFetchFailed, "", "The artwork URL is not a valid URL.", map[string]any{"reason": "invalid_url"}), nil
+		return fetchFinding(CodeFetchFailed, "", map[string]any{"reason": "invalid_url"}), nil
 	}
 	host := u.Hostname()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, j.ArtworkURL, nil)
 	if err != nil {
-		return fetchFinding(CodeFetchFailed, host, "The artwork URL is not a valid URL.", map[string]any{"reason": "invalid_url"}), nil
+		return fetchFinding(CodeFetchFailed, host, map[string]any{"reason": "invalid_url"}), nil
 	}
 	// Like callbacks': the file's host can tell Submit's fetches, and
 	// which version made them, in its own logs.
@@ -105,13 +101,11 @@ func (p *Pipeline) download(ctx context.Context, j store.Job) (*job.Finding, err
 	req.Header.Set("Accept", "application/pdf, */*;q=0.5")
 	resp, err := p.cfg.Client.Do(req)
 	if err != nil {
-		reason, msg := whyUnreachable(err)
-		return fetchFinding(CodeFetchFailed, host, msg, map[string]any{"reason": reason}), nil
+		return fetchFinding(CodeFetchFailed, host, map[string]any{"reason": whyUnreachable(err)}), nil
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		msg := fmt.Sprintf("Downloading the artwork failed: %s answered HTTP %d. Check that the link is public and still valid, or upload the file instead.", host, resp.StatusCode)
-		return fetchFinding(CodeFetchFailed, host, msg, map[string]any{"httpStatus": resp.StatusCode}), nil
+		return fetchFinding(CodeFetchFailed, host, map[string]any{"httpStatus": resp.StatusCode}), nil
 	}
 	limit := p.cfg.Flow.MaxUpload()
 	_, err = p.cfg.Flow.Upload(ctx, workflow.UploadParams{
@@ -121,45 +115,41 @@ func (p *Pipeline) download(ctx context.Context, j store.Job) (*job.Finding, err
 	case err == nil:
 		return nil, nil
 	case errors.Is(err, workflow.ErrTooLarge):
-		msg := fmt.Sprintf("The artwork at %s is larger than the %s limit. Reduce its size or upload a smaller file.", host, workflow.FormatBytes(limit))
 		d := map[string]any{"limitBytes": limit}
 		if resp.ContentLength > 0 {
 			d["sizeBytes"] = resp.ContentLength
 		}
-		return fetchFinding(CodeTooLarge, host, msg, d), nil
+		return fetchFinding(CodeTooLarge, host, d), nil
 	case errors.Is(err, workflow.ErrNotPDF):
 		d := map[string]any{}
 		if ct := resp.Header.Get("Content-Type"); ct != "" {
 			d["contentType"] = ct
 		}
-		return fetchFinding(CodeNotPDF, host, fmt.Sprintf("The artwork URL at %s does not give a PDF file. Link to the PDF itself, or upload it instead.", host), d), nil
+		return fetchFinding(CodeNotPDF, host, d), nil
 	case errors.Is(err, job.ErrTransition), errors.Is(err, store.ErrStale):
 		return nil, err // the job moved on meanwhile (cancelled, a customer upload)
 	case ctx.Err() != nil:
-		return fetchFinding(CodeFetchFailed, host, fmt.Sprintf("Downloading the artwork from %s took too long and was stopped. Try a faster host, or upload the file instead.", host),
-			map[string]any{"reason": "timeout"}), nil
+		return fetchFinding(CodeFetchFailed, host, map[string]any{"reason": "timeout"}), nil
 	case isNetError(err):
-		return fetchFinding(CodeFetchFailed, host, fmt.Sprintf("The download from %s broke off before the file was complete. Try again, or upload the file instead.", host),
-			map[string]any{"reason": "interrupted"}), nil
+		return fetchFinding(CodeFetchFailed, host, map[string]any{"reason": "interrupted"}), nil
 	}
 	return nil, retry(err)
 }
 
-// whyUnreachable names why no response came, for details.reason, and says
-// it in words for the customer.
-func whyUnreachable(err error) (reason, msg string) {
+// whyUnreachable names why no response came, for details.reason.
+func whyUnreachable(err error) string {
 	var dns *net.DNSError
 	switch {
 	case errors.Is(err, netguard.ErrRefused):
-		return "address_not_allowed", "The artwork URL points to a private or internal address, which Submit does not fetch from. Use a public link, or upload the file instead."
+		return "address_not_allowed"
 	case errors.Is(err, context.DeadlineExceeded) || os.IsTimeout(err):
-		return "timeout", "The server of the artwork URL did not answer in time. Try again later, or upload the file instead."
+		return "timeout"
 	case errors.As(err, &dns):
-		return "host_not_found", "The host name of the artwork URL does not exist. Check the link, or upload the file instead."
+		return "host_not_found"
 	case errors.Is(err, syscall.ECONNREFUSED):
-		return "connection_refused", "The server of the artwork URL refused the connection. Check the link, or upload the file instead."
+		return "connection_refused"
 	}
-	return "unreachable", "The server of the artwork URL could not be reached. Check the link, or upload the file instead."
+	return "unreachable"
 }
 
 func isNetError(err error) bool {
@@ -167,15 +157,20 @@ func isNetError(err error) bool {
 	return errors.As(err, &ne) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
-// fetchFinding builds the finding. Details name the host only, never the
-// URL: its path and query often carry a signature or token.
-func fetchFinding(code, host, msg string, details map[string]any) *job.Finding {
+// fetchFinding builds the finding, its message in English from its code
+// and details (findingtext says it again in the job's language). Details
+// name the host only, never the URL: its path and query often carry a
+// signature or token.
+func fetchFinding(code, host string, details map[string]any) *job.Finding {
 	if host != "" {
 		details["host"] = host
 	}
 	b, _ := json.Marshal(details)
-	return &job.Finding{Code: code, Check: "artwork_fetch", Severity: "error", Message: msg, Details: b}
+	return &job.Finding{Code: code, Check: "artwork_fetch", Severity: "error", Message: findingtext.Message(english, code, details), Details: b}
 }
+
+// english writes the pipeline's findings as stored.
+var english = i18n.NewPrinter(i18n.English)
 
 // urlFilename is the last segment of the URL's path: what the customer or
 // the ERP called the file.

@@ -4,26 +4,22 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 
+	"github.com/atomyx/submit/internal/findingtext"
 	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/proof"
 	"github.com/atomyx/submit/internal/store"
 	"github.com/atomyx/submit/internal/workflow"
 )
 
-// Finding codes of a step the pipeline gave up on. Codes are stable API
-// (docs/pipeline.md lists them).
+// Finding codes of a step the pipeline gave up on (findingtext has their
+// words; the workflow knows the proof codes too, and a test keeps the two
+// the same).
 const (
-	// CodeEngineFailed: preflight could not finish checking the file.
-	CodeEngineFailed = "PREFLIGHT_ENGINE_FAILED"
-	// CodeProofFailed: the proof pages could not be rendered from this
-	// file (the file's fault).
-	CodeProofFailed = workflow.CodeProofFailed
-	// CodeProofServiceFailed: the proof could not be made because of a
-	// fault of Submit's (storage, renderer), not of the file.
-	CodeProofServiceFailed = workflow.CodeProofServiceFailed
+	CodeEngineFailed       = findingtext.EngineFailed
+	CodeProofFailed        = findingtext.ProofFailed
+	CodeProofServiceFailed = findingtext.ProofServiceFailed
 )
 
 // giveUp ends the tries of a step that failed attempts times, or once on
@@ -54,8 +50,7 @@ func (p *Pipeline) giveUp(ctx context.Context, j store.Job, attempts int, cause 
 		_, err = p.cfg.Flow.Transition(ctx, workflow.Change{
 			TenantID: j.TenantID, JobID: j.ID, To: job.PreflightFailed, ArtworkVersionID: j.CurrentVersionID,
 			Errors: []job.Finding{{Code: CodeEngineFailed, Check: "preflight", Severity: "error",
-				Message: "We could not check this file: the check stopped on it several times. " +
-					"Please export the PDF again from your design program and upload it again."}},
+				Message: findingtext.Message(english, CodeEngineFailed, nil)}},
 		})
 	case j.Status == job.PreflightPassed:
 		_, err = p.cfg.Flow.Transition(ctx, workflow.Change{
@@ -84,39 +79,29 @@ func (p *Pipeline) giveUp(ctx context.Context, j store.Job, attempts int, cause 
 // a step that never finished are Submit's, and the message says that the
 // file needs no change.
 func proofFailed(cause error, attempts int) job.Finding {
+	code, d := CodeProofServiceFailed, map[string]any{"fault": "submit", "attempts": attempts, "cause": "renderer"}
 	var fault *faultError
-	if errors.As(cause, &fault) {
-		return job.Finding{
-			Code: CodeProofFailed, Check: "proof", Severity: "error",
-			Message: "The proof could not be made from this file: " + fileFailure(cause) +
-				". Export the PDF again from your design program (flattened, as PDF/X if it offers it) and upload the new file.",
-			Details: json.RawMessage(`{"fault":"file"}`),
-		}
-	}
-	why := "our proof renderer failed"
 	var st *storageError
-	if errors.As(cause, &st) {
-		why = "our file storage refused to save the proof"
+	switch {
+	case errors.As(cause, &fault):
+		code, d = CodeProofFailed, map[string]any{"fault": "file", "reason": fileFailure(cause)}
+	case errors.As(cause, &st):
+		d["cause"] = "storage"
 	}
-	details, _ := json.Marshal(map[string]any{"fault": "submit", "attempts": attempts})
-	return job.Finding{
-		Code: CodeProofServiceFailed, Check: "proof", Severity: "error",
-		Message: fmt.Sprintf("The proof could not be made because %s (%d attempts). This is not a problem with the file: "+
-			"our operators have been told and will make the proof again; nothing needs to change in the file.", why, attempts),
-		Details: details,
-	}
+	details, _ := json.Marshal(d)
+	return job.Finding{Code: code, Check: "proof", Severity: "error", Message: findingtext.Message(english, code, d), Details: details}
 }
 
-// fileFailure says in words why the renderer could not make a proof of
-// the file.
+// fileFailure names why the renderer could not make a proof of the file,
+// for details.reason.
 func fileFailure(cause error) string {
 	switch {
 	case errors.Is(cause, proof.ErrTimeout):
-		return "it takes too long to render"
+		return "timeout"
 	case errors.Is(cause, proof.ErrUnreadable):
-		return "the renderer cannot open it"
+		return "unreadable"
 	}
-	return "the renderer fails on one of its pages"
+	return "page"
 }
 
 // storageError marks a failure to store a file the step made: the blob
