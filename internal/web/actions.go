@@ -2,9 +2,10 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
-	"strconv"
 
+	"github.com/atomyx/submit/internal/i18n"
 	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/workflow"
 )
@@ -41,9 +42,10 @@ func (w *Web) reject(rw http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	reason, problem := checkReason(r.PostFormValue("reason"))
+	p := w.language(rw, r, &j)
+	reason, problem := checkReason(p, r.PostFormValue("reason"))
 	if problem != "" {
-		v, err := w.jobView(r.Context(), j, w.language(rw, r, &j), false)
+		v, err := w.jobView(r.Context(), j, p, false)
 		if err != nil {
 			w.unavailable(rw, r, err)
 			return
@@ -59,44 +61,43 @@ func (w *Web) reject(rw http.ResponseWriter, r *http.Request) {
 	http.Redirect(rw, r, "/u/"+j.UploadToken, http.StatusSeeOther)
 }
 
+// charKinds are the catalogue keys of job.ControlKind's kinds.
+var charKinds = map[string]string{
+	"a line break": "refuse.char.lineBreak", "a tab": "refuse.char.tab",
+	"a control character": "refuse.char.control", "a bidirectional control character": "refuse.char.bidi",
+}
+
 // checkReason returns the reason as the workflow stores it and, in the
-// customer's words, what is wrong with it, or "".
-func checkReason(s string) (reason, problem string) {
+// customer's words in p's language, what is wrong with it, or "".
+func checkReason(p *i18n.Printer, s string) (reason, problem string) {
 	reason, err := workflow.CleanReason(s)
 	var te *job.TextError
 	switch {
 	case err == nil:
 		return reason, ""
+	case errors.As(err, &te) && te.Kind == "":
+		return reason, p.T("refuse.reasonNotUTF8", "at", te.At)
 	case errors.As(err, &te):
-		return reason, "The reason " + te.Error() + "."
+		return reason, p.T("refuse.reasonChar", "kind", p.T(charKinds[te.Kind]), "char", fmt.Sprintf("U+%04X", te.Rune), "at", te.At)
 	case reason == "":
-		return reason, "Tell us what should change, so that the printer can help."
+		return reason, p.T("refuse.reasonMissing")
 	}
-	return reason, "Keep the reason under " + formatCount(maxReason) + " characters."
-}
-
-// formatCount writes n with thousands separators, as people read it.
-func formatCount(n int) string {
-	s := strconv.Itoa(n)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
+	return reason, p.T("refuse.reasonTooLong", "n", maxReason)
 }
 
 // actionFailed answers an approve or reject that the workflow refused: most
 // often the job moved on in another tab.
 func (w *Web) actionFailed(rw http.ResponseWriter, r *http.Request, err error, what string) {
 	if errors.Is(err, workflow.ErrReason) {
-		w.refuse(rw, r, http.StatusUnprocessableEntity, "Say in a few words what should change, then send the request again.")
+		w.refuse(rw, r, http.StatusUnprocessableEntity, "refuse.reason")
 		return
 	}
 	if errors.Is(err, workflow.ErrNoChoice) {
-		w.refuse(rw, r, http.StatusConflict, "There is no unchanged file to approve for this proof. Open your link again and approve the proof shown.")
+		w.refuse(rw, r, http.StatusConflict, "refuse.noUnchanged")
 		return
 	}
 	if errors.Is(err, job.ErrTransition) {
-		w.refuse(rw, r, http.StatusConflict, "This proof can no longer be "+what+"d: the order has moved on meanwhile. Open your link again to see where it stands.")
+		w.refuse(rw, r, http.StatusConflict, "refuse.movedOn."+what)
 		return
 	}
 	w.unavailable(rw, r, err)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/atomyx/submit/internal/i18n"
 	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/workflow"
 )
@@ -88,7 +89,7 @@ func FuzzRejectForm(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body string) {
 		r := httptest.NewRequest("POST", "/u/token/reject", strings.NewReader(body))
 		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		reason, problem := checkReason(r.PostFormValue("reason"))
+		reason, problem := checkReason(i18n.NewPrinter(i18n.English), r.PostFormValue("reason"))
 		if problem != "" {
 			if !strings.HasSuffix(problem, ".") || !strings.HasPrefix(problem, strings.ToUpper(problem[:1])) {
 				t.Fatalf("problem %q is not a sentence", problem)

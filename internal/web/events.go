@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/atomyx/submit/internal/i18n"
 	"github.com/atomyx/submit/internal/job"
 )
 
@@ -19,26 +20,24 @@ type statusBody struct {
 	Message  string     `json:"message"`
 }
 
+// statusOf is the body for a job. Its message, for the live region, is
+// English: one body goes to every stream open on the job, and the page's
+// script shows its own words for the status (web.js.status.*, in the
+// page's language), this message only for a status it does not know.
 func statusOf(j job.Job) statusBody {
 	view, _ := templateFor(j)
-	msg := statusMessages[j.Status]
+	key := "web.js.status." + string(j.Status)
 	if view == "proofdelayed" {
-		msg = "Your proof is delayed. Nothing is lost: the print shop sees this on their side."
+		key = "web.js.status.delayed"
+	}
+	msg := english.T(key)
+	if msg == key {
+		msg = "" // a status without words (expired, cancelled): the page reloads
 	}
 	return statusBody{Status: j.Status, Sequence: j.Sequence, View: view, Message: msg}
 }
 
-// statusMessages say, for the live region, what is happening now.
-var statusMessages = map[job.Status]string{
-	job.AwaitingUpload:  "Waiting for your file.",
-	job.Uploaded:        "File received. The check starts in a moment.",
-	job.Preflighting:    "Checking your file for print…",
-	job.PreflightPassed: "Your file passed the check. Preparing your proof…",
-	job.PreflightFailed: "The check found problems in your file.",
-	job.ProofGenerated:  "Your proof is ready.",
-	job.Approved:        "Approved for print.",
-	job.Rejected:        "Changes requested.",
-}
+var english = i18n.NewPrinter(i18n.English)
 
 // status is GET /u/{token}/status, the polling fallback for browsers or
 // proxies that do not carry server-sent events.
@@ -63,13 +62,12 @@ const (
 	streamPing = 20 * time.Second
 )
 
-// streamRefusals say why a stream was refused. The page's script polls
-// /status instead; the words are for whoever reads the answer itself.
+// streamRefusals are the catalogue keys of why a stream was refused. The
+// page's script polls /status instead; the words are for whoever reads
+// the answer itself.
 var streamRefusals = map[error]string{
-	errJobStreams: "This order is open in too many windows to update them all live. " +
-		"Close the ones you do not need; this one checks for news every few seconds instead.",
-	errAddrStreams: "Too many pages are updating live from your network. " +
-		"Close the ones you do not need; this one checks for news every few seconds instead.",
+	errJobStreams:  "refuse.streams.job",
+	errAddrStreams: "refuse.streams.address",
 }
 
 // events is GET /u/{token}/events: server-sent events, one "status" event

@@ -22,6 +22,27 @@ const langCookie = "submit_lang"
 // form so that it works without JavaScript.
 const langParam = "lang"
 
+// pageLangParam carries a page's language on its forms' actions
+// (…/approve?hl=de), so that a refusal of the form speaks it without
+// reading the job. It is not a choice: it sets no cookie.
+const pageLangParam = "hl"
+
+// refusalPrinter picks a refusal's language without reading the job (a
+// refusal must stay cheap; the rate limit answers with one): the page's
+// language when the request names it (its forms carry hl=, its scripts
+// send the page's language as Accept-Language), else the customer's
+// choice (the cookie), else Accept-Language, else English.
+func refusalPrinter(r *http.Request) *i18n.Printer {
+	if t, err := i18n.Parse(r.URL.Query().Get(pageLangParam)); err == nil {
+		return i18n.NewPrinter(t)
+	}
+	p := i18n.Preference{AcceptLanguage: r.Header.Get("Accept-Language")}
+	if c, err := r.Cookie(langCookie); err == nil {
+		p.Chosen = c.Value
+	}
+	return i18n.NewPrinter(p.Tag())
+}
+
 // language picks the page's language: the customer's choice (the switcher
 // now, else its cookie), else the job's locale, else the browser's
 // Accept-Language, else the tenant's default, else English. The tenant is
@@ -88,7 +109,7 @@ func langFuncs(p *i18n.Printer) template.FuncMap {
 		"fname": func(key string, pairs ...any) template.HTML {
 			return marked(p, key, `<span class="fname">`, "</span>", pairs)
 		},
-		"bytes": func(n int64) string { return bytesIn(p, n) },
+		"bytes": func(n int64) string { return p.Bytes(n) },
 		"date":  func(t time.Time) string { return dateIn(p, t) },
 	}
 }
@@ -120,21 +141,6 @@ func dateIn(p *i18n.Printer, t time.Time) string {
 	t = t.UTC()
 	return p.T("web.date", "day", t.Format("2"), "month", p.T("web.month."+t.Format("1")),
 		"year", t.Format("2006"), "hour", t.Format("15"), "minute", t.Format("04"))
-}
-
-// bytesIn writes a size in binary units, as workflow.FormatBytes does in
-// English.
-func bytesIn(p *i18n.Printer, n int64) string {
-	const unit = 1024
-	switch {
-	case n >= unit*unit*unit && n%(unit*unit*unit) == 0:
-		return p.T("size.gib", "n", n/(unit*unit*unit))
-	case n >= unit*unit:
-		return p.T("size.mib", "n", i18n.Num(float64(n)/(unit*unit), 0))
-	case n >= unit:
-		return p.T("size.kib", "n", i18n.Num(float64(n)/unit, 0))
-	}
-	return p.T("size.bytes", "n", n)
 }
 
 // wordFiles are the words of the page's scripts in each language, one

@@ -1,15 +1,23 @@
 package web
 
 import (
+	"bytes"
+	"encoding/base64"
 	"encoding/json"
+	"html"
 	"io"
+	"mime/multipart"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/atomyx/submit/internal/i18n"
 	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/store"
 	"github.com/atomyx/submit/internal/workflow"
+	"golang.org/x/text/language"
 )
 
 // getIn fetches u with c, sending Accept-Language when it is set.
@@ -163,4 +171,102 @@ func attr(t *testing.T, body, name string) string {
 		t.Fatalf("no %s in the page", name)
 	}
 	return strings.ReplaceAll(v, "&amp;", "&")
+}
+
+// TestRefusalsSpeakThePageLanguage: a refused request is answered in the
+// page's language (its forms name it with hl=, its scripts send it as
+// Accept-Language), else the browser's, else English, as a page and as
+// the JSON the scripts show; a refused reason is said in the job's
+// language. Each answer is compared with the catalogue's text, and the
+// German and Finnish texts must differ from the English ones, so an
+// English answer fails.
+func TestRefusalsSpeakThePageLanguage(t *testing.T) {
+	t.Parallel()
+	de, fi, en := i18n.NewPrinter(language.German), i18n.NewPrinter(language.Finnish), i18n.NewPrinter(i18n.English)
+	for _, key := range []string{"refuse.session", "refuse.h.403", "refuse.notPDF", "refuse.rateLimit", "refuse.reasonMissing"} {
+		if de.T(key) == en.T(key) || fi.T(key) == en.T(key) {
+			t.Fatalf("%s is not translated: %q", key, de.T(key))
+		}
+	}
+	e := setup(t, setupOpts{maxUpload: 1 << 20})
+	j := e.newJob(t, workflow.NewJobParams{Locale: "de"})
+	e.proofReady(t, j, e.upload(t, j), 1, nil)
+	c := e.browser(t)
+	token := csrfOf(t, e, c, j)
+
+	post := func(path string, form url.Values, hdr map[string]string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest("POST", e.url(j, path), strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		for k, v := range hdr {
+			req.Header.Set(k, v)
+		}
+		resp := send(t, c, req)
+		return resp.StatusCode, html.UnescapeString(bodyOf(resp))
+	}
+	for _, tc := range []struct {
+		name, path string
+		hdr        map[string]string
+		p          *i18n.Printer
+	}{
+		{"the form's hl", "/approve?hl=de", map[string]string{"Accept-Language": "fi"}, de},
+		{"Accept-Language", "/approve", map[string]string{"Accept-Language": "fi-FI,fi;q=0.9"}, fi},
+		{"nothing", "/approve", nil, en},
+		{"an unknown hl", "/approve?hl=xx", nil, en},
+	} {
+		status, body := post(tc.path, url.Values{"csrf": {"wrong"}}, tc.hdr)
+		lang := tc.p.Tag().String()
+		if status != http.StatusForbidden || !strings.Contains(body, `<html lang="`+lang+`"`) ||
+			!strings.Contains(body, tc.p.T("refuse.h.403")) || !strings.Contains(body, tc.p.T("refuse.session")) {
+			t.Errorf("%s: %d, want a %s page saying %q\n%s", tc.name, status, lang, tc.p.T("refuse.session"), body)
+		}
+	}
+	// The scripts ask for JSON and send the page's language.
+	status, body := post("/approve", url.Values{"csrf": {"wrong"}}, map[string]string{"Accept": "application/json", "Accept-Language": "de"})
+	var answer struct{ Error string }
+	if json.Unmarshal([]byte(body), &answer); status != http.StatusForbidden || answer.Error != de.T("refuse.session") {
+		t.Errorf("JSON refusal: %d %s, want %q", status, body, de.T("refuse.session"))
+	}
+	// A reason refused on a German job's page is said in German.
+	status, body = post("/reject?hl=de", url.Values{"csrf": {token}, "reason": {"  "}}, map[string]string{"Accept-Language": "en"})
+	if status != http.StatusUnprocessableEntity || !strings.Contains(body, de.T("refuse.reasonMissing")) {
+		t.Errorf("reason refused: %d, want %q", status, de.T("refuse.reasonMissing"))
+	}
+	// tus: a file that is not a PDF, refused by tusd's hook with the words
+	// in the language the script sent.
+	waiting := e.newJob(t, workflow.NewJobParams{Locale: "de"})
+	csrf := csrfOf(t, e, c, waiting)
+	resp := tusRequest(t, c, "POST", e.url(waiting, "/tus/"), csrf, nil, map[string]string{
+		"Upload-Length": "10", "Accept-Language": "fi",
+		"Upload-Metadata": "filename " + base64.StdEncoding.EncodeToString([]byte("photo.jpg")),
+	})
+	if got := bodyOf(resp); resp.StatusCode != http.StatusUnsupportedMediaType || !strings.Contains(got, fi.T("refuse.notPDF")) {
+		t.Errorf("tus refusal: %d %q, want %q", resp.StatusCode, got, fi.T("refuse.notPDF"))
+	}
+	// A plain upload over the limit: the size in the language's form.
+	var form bytes.Buffer
+	mw := multipart.NewWriter(&form)
+	fw, _ := mw.CreateFormFile("file", "big.pdf")
+	fw.Write(append([]byte("%PDF-1.7\n"), make([]byte, 2<<20)...))
+	mw.Close()
+	req, _ := http.NewRequest("POST", e.url(waiting, "/upload?hl=de&csrf="+url.QueryEscape(csrf)), &form)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	resp = send(t, c, req)
+	want := de.T("refuse.tooLarge", "size", de.Bytes(1<<20))
+	if got := html.UnescapeString(bodyOf(resp)); resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(got, want) {
+		t.Errorf("upload too large: %d, want %q\n%s", resp.StatusCode, want, got)
+	}
+}
+
+// TestRefusalHeadings: every status a refusal answers has a heading in
+// every language, so no refusal page has an empty or raw-key heading.
+func TestRefusalHeadings(t *testing.T) {
+	for _, status := range []int{400, 403, 404, 409, 413, 415, 422, 429, 503, 507} {
+		for _, tag := range i18n.Supported() {
+			key := "refuse.h." + strconv.Itoa(status)
+			if h := i18n.NewPrinter(tag).T(key); h == "" || h == key {
+				t.Errorf("%s: no heading for %d", tag, status)
+			}
+		}
+	}
 }

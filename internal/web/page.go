@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/atomyx/submit/internal/findingtext"
 	"github.com/atomyx/submit/internal/i18n"
 	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/logo"
 	"github.com/atomyx/submit/internal/pdffix"
-	"github.com/atomyx/submit/internal/preflight"
 	"github.com/atomyx/submit/internal/store"
 	"github.com/atomyx/submit/internal/workflow"
 )
@@ -100,7 +100,7 @@ func (w *Web) gone(rw http.ResponseWriter, r *http.Request, status int, j *job.J
 // customer gets words, never a stack trace.
 func (w *Web) unavailable(rw http.ResponseWriter, r *http.Request, err error) {
 	w.log.ErrorContext(r.Context(), "customer page", "path_route", r.Pattern, "error", err)
-	w.refuse(rw, r, http.StatusServiceUnavailable, "This page is unavailable for a moment. Wait a minute and reload it.")
+	w.refuse(rw, r, http.StatusServiceUnavailable, "refuse.unavailable")
 }
 
 // brand is the job's brand, falling back field by field to its tenant's,
@@ -197,7 +197,7 @@ func (w *Web) addVersion(ctx context.Context, j job.Job, v *view) error {
 	}
 	v.Version.Fixes = pdffix.Localize(v.Version.Fixes, v.p.Tag())
 	var shown []job.Finding
-	for _, f := range preflight.Localize(v.Version.Errors, v.p.Tag()) {
+	for _, f := range findingtext.Localize(v.Version.Errors, v.p.Tag()) {
 		switch {
 		case f.Check == checkFetch:
 			// The ERP's artwork URL failed (not found, too large, not a

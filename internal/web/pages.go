@@ -110,29 +110,25 @@ func putPagebuf(b *bytes.Buffer) {
 	pagebufs.Put(b)
 }
 
-// refuse answers a refused request: JSON for scripts (which ask for it),
-// a short page for browsers.
-func (w *Web) refuse(rw http.ResponseWriter, r *http.Request, status int, msg string) {
+// refuse answers a refused request with the catalogue's text of key and
+// its values, in the language refusalPrinter picks.
+func (w *Web) refuse(rw http.ResponseWriter, r *http.Request, status int, key string, pairs ...any) {
+	p := refusalPrinter(r)
+	w.refuseIn(rw, r, p, status, p.T(key, pairs...))
+}
+
+// refuseIn answers a refused request with words already in p's language:
+// JSON for scripts (which ask for it; they show the words), a short page
+// for browsers, headed by the catalogue's refuse.h.<status>.
+func (w *Web) refuseIn(rw http.ResponseWriter, r *http.Request, p *i18n.Printer, status int, msg string) {
 	if wantsJSON(r) {
 		writeJSON(rw, status, map[string]string{"error": msg})
 		return
 	}
-	// Refusals are in English for now: their words come from many places.
-	v := &view{Template: "message", Title: refusalHeadings[status], Heading: refusalHeadings[status], Text: msg,
-		p: i18n.NewPrinter(i18n.English)}
+	h := p.T("refuse.h." + strconv.Itoa(status))
+	v := &view{Template: "message", Title: h, Heading: h, Text: msg, p: p}
 	if t := r.PathValue("token"); plausibleToken(t) {
 		v.Back = "/u/" + t
 	}
 	w.render(rw, r, status, v)
-}
-
-var refusalHeadings = map[int]string{
-	http.StatusForbidden:             "Please reload the page",
-	http.StatusConflict:              "This order has moved on",
-	http.StatusTooManyRequests:       "Slow down a little",
-	http.StatusServiceUnavailable:    "Back in a moment",
-	http.StatusRequestEntityTooLarge: "This file is too large",
-	http.StatusUnsupportedMediaType:  "This is not a PDF",
-	http.StatusBadRequest:            "Something was missing",
-	http.StatusInsufficientStorage:   "No room for your file",
 }

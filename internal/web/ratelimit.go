@@ -109,7 +109,7 @@ func (w *Web) limit(next http.HandlerFunc) http.HandlerFunc {
 		if ok, wait := w.limiter.take(r.Context(), clientAddr(r)); !ok {
 			secs := int(math.Ceil(wait.Seconds()))
 			rw.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
-			w.refuse(rw, r, http.StatusTooManyRequests, "Too many requests from your network. Wait a few seconds and try again.")
+			w.refuse(rw, r, http.StatusTooManyRequests, "refuse.rateLimit")
 			return
 		}
 		next(rw, r)

@@ -102,7 +102,7 @@ func (w *Web) checkCSRF(next http.HandlerFunc) http.HandlerFunc {
 			return
 		}
 		if err := w.origin.Check(r); err != nil {
-			w.refuse(rw, r, http.StatusForbidden, "This request came from another site, so it was refused. Open your upload link again and retry.")
+			w.refuse(rw, r, http.StatusForbidden, "refuse.crossSite")
 			return
 		}
 		if strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
@@ -110,18 +110,17 @@ func (w *Web) checkCSRF(next http.HandlerFunc) http.HandlerFunc {
 			r.Body = http.MaxBytesReader(rw, r.Body, maxFormBytes)
 			if err := r.ParseForm(); err != nil {
 				if tooBig := new(http.MaxBytesError); errors.As(err, &tooBig) {
-					w.refuse(rw, r, http.StatusRequestEntityTooLarge, "What you sent is far too long. A reason must stay under "+
-						formatCount(maxReason)+" characters: shorten it and send it again.")
+					w.refuse(rw, r, http.StatusRequestEntityTooLarge, "refuse.formTooLong", "n", maxReason)
 					return
 				}
-				w.refuse(rw, r, http.StatusBadRequest, "The form could not be read. Reload the page and send it again.")
+				w.refuse(rw, r, http.StatusBadRequest, "refuse.formUnreadable")
 				return
 			}
 		}
 		c, err := r.Cookie(w.cookie.name)
 		sent := csrfSent(r)
 		if err != nil || sent == "" || subtle.ConstantTimeCompare([]byte(c.Value), []byte(sent)) != 1 {
-			w.refuse(rw, r, http.StatusForbidden, "Your session on this page has ended. Reload the page and try again (your browser must allow cookies for this site).")
+			w.refuse(rw, r, http.StatusForbidden, "refuse.session")
 			return
 		}
 		next(rw, r)

@@ -107,14 +107,15 @@ func (t *tusUploads) serve(rw http.ResponseWriter, r *http.Request) {
 	}
 	uploadID := r.PathValue("id") // unescaped: %2F is a slash here
 	if uploadID != "" && !t.store.backend.validID(j.ID, uploadID) {
-		writeJSON(rw, http.StatusNotFound, map[string]string{"error": "This upload does not belong to this link. Start the upload again."})
+		writeJSON(rw, http.StatusNotFound, map[string]string{"error": refusalPrinter(r).T("refuse.otherUpload")})
 		return
 	}
 	if (r.Method == http.MethodPost || r.Method == http.MethodPatch) && !job.CanMove(j.Status, job.Uploaded) {
-		t.w.refuse(rw, r, http.StatusConflict, msgNotWaiting)
+		t.w.refuse(rw, r, http.StatusConflict, "refuse.notWaiting")
 		return
 	}
-	r = r.WithContext(context.WithValue(r.Context(), jobKey{}, j))
+	ctx := context.WithValue(r.Context(), jobKey{}, j)
+	r = r.WithContext(context.WithValue(ctx, printerKey{}, refusalPrinter(r)))
 	r.URL.Path = "/" + uploadID // tusd reads the id from the path
 	base := "/u/" + j.UploadToken + "/tus/"
 	h.Middleware(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
@@ -142,7 +143,7 @@ func (t *tusUploads) beforeCreate(hook tusd.HookEvent) (tusd.HTTPResponse, tusd.
 	name := hook.Upload.MetaData["filename"]
 	if !looksLikePDF(name, hook.Upload.MetaData["filetype"]) {
 		return tusd.HTTPResponse{}, tusd.FileInfoChanges{}, tusd.NewError("ERR_NOT_PDF",
-			"This file is not a PDF. Export your artwork as a PDF and upload that file.", http.StatusUnsupportedMediaType)
+			printerOf(hook.Context).T("refuse.notPDF"), http.StatusUnsupportedMediaType)
 	}
 	return tusd.HTTPResponse{}, tusd.FileInfoChanges{
 		ID:       newUploadID(j.ID),
@@ -204,10 +205,11 @@ func (t *tusUploads) finish(hook tusd.HookEvent) (tusd.HTTPResponse, error) {
 		_, err = t.w.store(hook.Context, j, hook.Upload.MetaData["filename"], body, hook.Upload.Size)
 	}
 	if err != nil {
-		status, msg := t.w.uploadProblem(err)
+		p := printerOf(hook.Context)
+		status, msg := t.w.uploadProblem(p, err)
 		if status == 0 {
 			t.w.log.ErrorContext(hook.Context, "store resumable upload", "job", j.ID, "error", err)
-			status, msg = http.StatusServiceUnavailable, "Your file arrived but could not be stored. Wait a minute and upload it again."
+			status, msg = http.StatusServiceUnavailable, p.T("refuse.notStored")
 		}
 		return tusd.HTTPResponse{}, tusd.NewError("ERR_UPLOAD_REFUSED", msg, status)
 	}

@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -11,18 +10,21 @@ import (
 	"time"
 
 	"github.com/atomyx/submit/internal/disk"
-	"github.com/atomyx/submit/internal/workflow"
+	"github.com/atomyx/submit/internal/i18n"
 	tusd "github.com/tus/tusd/v2/pkg/handler"
 )
 
-// Words for the customer when an upload cannot be kept.
-const (
-	msgNoRoom   = "There is no room to store your file right now. Try again later; if this keeps happening, tell the company that sent you this link."
-	msgNotSaved = "Your file could not be saved. Wait a minute and upload it again."
-	// resumeOrWait follows a refusal for too many unfinished uploads;
-	// UploadSweeper clears them after a day.
-	resumeOrWait = "To continue one, choose the same file again. Unfinished uploads are cleared after a day; then you can start a new one."
-)
+// printerKey carries the request's refusal language (refusalPrinter) to
+// tusd's hooks and the store, whose errors tusd sends as they are.
+type printerKey struct{}
+
+// printerOf is the printer a tus request carries, English without one.
+func printerOf(ctx context.Context) *i18n.Printer {
+	if p, ok := ctx.Value(printerKey{}).(*i18n.Printer); ok {
+		return p
+	}
+	return i18n.NewPrinter(i18n.English)
+}
 
 // uploadStore is tusd's store (tusBackend) with Submit's limits on top:
 // one job may have only so many unfinished uploads, of only so many bytes
@@ -107,12 +109,11 @@ func (s *uploadStore) admit(ctx context.Context, jobID string, info tusd.FileInf
 	}
 	switch {
 	case count >= s.maxCount:
-		return tusd.NewError("ERR_TOO_MANY_UPLOADS", fmt.Sprintf(
-			"This order already has %d uploads that were started and not finished. %s", count, resumeOrWait), http.StatusConflict)
+		// UploadSweeper clears unfinished uploads after a day, as the words say.
+		return tusd.NewError("ERR_TOO_MANY_UPLOADS", printerOf(ctx).T("refuse.unfinished.count", "n", count), http.StatusConflict)
 	case size+info.Size > s.maxBytes:
-		return tusd.NewError("ERR_TOO_MANY_UPLOADS", fmt.Sprintf(
-			"This order already has unfinished uploads, and with this file they would come to more than %s. %s",
-			workflow.FormatBytes(s.maxBytes), resumeOrWait), http.StatusConflict)
+		p := printerOf(ctx)
+		return tusd.NewError("ERR_TOO_MANY_UPLOADS", p.T("refuse.unfinished.size", "size", p.Bytes(s.maxBytes)), http.StatusConflict)
 	}
 	release, err := s.disk.Reserve(s.copies() * info.Size)
 	if err != nil {
@@ -139,10 +140,10 @@ func (s *uploadStore) unfinished(ctx context.Context, jobID string) (count int, 
 func (s *uploadStore) noRoom(ctx context.Context, err error) error {
 	if errors.Is(err, disk.ErrFull) {
 		s.log.WarnContext(ctx, "upload refused: the disk is at its floor", slog.Any("error", err))
-		return tusd.NewError("ERR_NO_ROOM", msgNoRoom, http.StatusInsufficientStorage)
+		return tusd.NewError("ERR_NO_ROOM", printerOf(ctx).T("refuse.noRoom"), http.StatusInsufficientStorage)
 	}
 	s.log.ErrorContext(ctx, "measure free disk space", slog.Any("error", err))
-	return tusd.NewError("ERR_NOT_SAVED", msgNotSaved, http.StatusServiceUnavailable)
+	return tusd.NewError("ERR_NOT_SAVED", printerOf(ctx).T("refuse.notSaved"), http.StatusServiceUnavailable)
 }
 
 // writeFailed turns a failure of the file store into words: tusd would
@@ -150,9 +151,9 @@ func (s *uploadStore) noRoom(ctx context.Context, err error) error {
 func (s *uploadStore) writeFailed(ctx context.Context, id string, err error) error {
 	s.log.ErrorContext(ctx, "write resumable upload", slog.String("upload", id), slog.Any("error", err))
 	if disk.IsFull(err) {
-		return tusd.NewError("ERR_NO_ROOM", msgNoRoom, http.StatusInsufficientStorage)
+		return tusd.NewError("ERR_NO_ROOM", printerOf(ctx).T("refuse.noRoom"), http.StatusInsufficientStorage)
 	}
-	return tusd.NewError("ERR_NOT_SAVED", msgNotSaved, http.StatusServiceUnavailable)
+	return tusd.NewError("ERR_NOT_SAVED", printerOf(ctx).T("refuse.notSaved"), http.StatusServiceUnavailable)
 }
 
 // diskUpload is one upload of the store, written within the disk's floor.

@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/atomyx/submit/internal/disk"
+	"github.com/atomyx/submit/internal/i18n"
 	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/store"
 	"github.com/atomyx/submit/internal/workflow"
@@ -14,9 +15,6 @@ import (
 
 // multipartSlack is room for the multipart framing around the file.
 const multipartSlack = 1 << 20
-
-// msgNotWaiting answers an upload to a job that takes no new version.
-const msgNotWaiting = "This order is not waiting for a file right now. Reload the page to see where it stands."
 
 // uploadForm is POST /u/{token}/upload: the plain multipart upload, used
 // without JavaScript and by the script when the resumable upload fails.
@@ -42,7 +40,7 @@ func (w *Web) uploadForm(rw http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(rw, readCloser{body, r.Body}, limit)
 	mr, err := r.MultipartReader()
 	if err != nil {
-		w.refuse(rw, r, http.StatusBadRequest, "Choose a PDF file to upload, then send the form again.")
+		w.refuse(rw, r, http.StatusBadRequest, "refuse.noFile")
 		return
 	}
 	for {
@@ -55,7 +53,7 @@ func (w *Web) uploadForm(rw http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		if part.FileName() == "" {
-			w.refuse(rw, r, http.StatusBadRequest, "Choose a PDF file to upload, then send the form again.")
+			w.refuse(rw, r, http.StatusBadRequest, "refuse.noFile")
 			return
 		}
 		_, err = w.store(r.Context(), j, part.FileName(), part, -1)
@@ -82,22 +80,22 @@ func (w *Web) store(ctx context.Context, j job.Job, filename string, body io.Rea
 }
 
 // uploadProblem turns an upload error into a status and words for the
-// customer; 0 means a failure on our side.
-func (w *Web) uploadProblem(err error) (int, string) {
+// customer in p's language; 0 means a failure on our side.
+func (w *Web) uploadProblem(p *i18n.Printer, err error) (int, string) {
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.Is(err, workflow.ErrTooLarge), errors.As(err, &tooLarge):
-		return http.StatusRequestEntityTooLarge, "This file is larger than " + workflow.FormatBytes(w.maxUpload()) + ". Reduce it (for example by exporting with compressed images) and upload it again."
+		return http.StatusRequestEntityTooLarge, p.T("refuse.tooLarge", "size", p.Bytes(w.maxUpload()))
 	case errors.Is(err, workflow.ErrNotPDF):
-		return http.StatusUnsupportedMediaType, "This file is not a PDF. Export your artwork as a PDF and upload that file."
+		return http.StatusUnsupportedMediaType, p.T("refuse.notPDF")
 	case errors.Is(err, job.ErrTransition):
-		return http.StatusConflict, msgNotWaiting
+		return http.StatusConflict, p.T("refuse.notWaiting")
 	case disk.IsFull(err):
-		return http.StatusInsufficientStorage, msgNoRoom
+		return http.StatusInsufficientStorage, p.T("refuse.noRoom")
 	case errors.Is(err, store.ErrNotFound):
-		return http.StatusNotFound, "This order no longer exists."
+		return http.StatusNotFound, p.T("refuse.gone")
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return http.StatusBadRequest, "The upload was cut off before the file arrived. Check your connection and try again."
+		return http.StatusBadRequest, p.T("refuse.cutOff")
 	}
 	return 0, ""
 }
@@ -110,10 +108,11 @@ type readCloser struct {
 }
 
 func (w *Web) uploadFailed(rw http.ResponseWriter, r *http.Request, err error) {
-	status, msg := w.uploadProblem(err)
+	p := refusalPrinter(r)
+	status, msg := w.uploadProblem(p, err)
 	if status == 0 {
 		w.unavailable(rw, r, err)
 		return
 	}
-	w.refuse(rw, r, status, msg)
+	w.refuseIn(rw, r, p, status, msg)
 }

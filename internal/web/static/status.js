@@ -24,7 +24,7 @@ export function watchStatus(body) {
 
   const poll = async () => {
     try {
-      const r = await fetch(base + "/status", { headers: { Accept: "application/json" }, cache: "no-store" });
+      const r = await fetch(base + "/status", { headers: { Accept: "application/json", "Accept-Language": document.documentElement.lang }, cache: "no-store" });
       if (r.status === 404 || r.status === 410) { location.reload(); return; }
       if (r.ok) apply(await r.json());
     } catch { /* offline for a moment: try again */ }

@@ -82,7 +82,9 @@ class Upload {
   constructor(file, cfg, ui) {
     Object.assign(this, { file, cfg, ui });
     this.key = `submit-tus:${cfg.tus}:${file.name}:${file.size}:${file.lastModified}`;
-    this.headers = { "Tus-Resumable": "1.0.0", "X-CSRF-Token": cfg.csrf };
+    // Accept-Language: the page's language, so that a refusal the script
+    // shows is in the page's words whatever the browser prefers.
+    this.headers = { "Tus-Resumable": "1.0.0", "X-CSRF-Token": cfg.csrf, "Accept-Language": document.documentElement.lang };
     this.xhr = null;
     this.cancelled = false;
     this.samples = [];
