@@ -3,8 +3,11 @@ package manage
 import (
 	"context"
 	"fmt"
+	"html/template"
+	"maps"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/atomyx/submit/internal/job"
@@ -54,6 +57,14 @@ type chart struct {
 	PlotT, PlotB    int
 	Legend          []legend
 	Texts           []text // row labels of horizontal charts
+	// SVG is the chart drawn, by drawn, for the template.
+	SVG template.HTML
+}
+
+// drawn returns the chart with its SVG written.
+func (c chart) drawn() chart {
+	c.SVG = c.svg()
+	return c
 }
 
 // text is a label drawn in a chart, ending at X.
@@ -87,6 +98,55 @@ type hourRow struct {
 	P95               string
 }
 
+// chartsFresh is how long an account's charts are shown again before
+// they are read and drawn anew. Their four reads and drawing were most of
+// the dashboard's time on a small account (twice the page before the
+// charts); they count days and hours, so half a minute changes little in
+// them. The tiles and jobs by status are read on every view.
+const chartsFresh = 30 * time.Second
+
+// chartCache holds the charts of the accounts viewed lately, in this
+// process, at most chartAccounts of them.
+type chartCache struct {
+	mu sync.Mutex
+	m  map[chartKey]drawn
+}
+
+const chartAccounts = 1000
+
+type chartKey struct {
+	tenant string
+	live   bool
+}
+
+type drawn struct {
+	at   time.Time
+	data map[string]any
+}
+
+// recentCharts returns the account's charts as charts lays them out, read
+// anew when older than chartsFresh. The map is the caller's to add to.
+func (m *Manage) recentCharts(ctx context.Context, tenant string, live bool) (map[string]any, error) {
+	k, now := chartKey{tenant, live}, m.now()
+	m.recent.mu.Lock()
+	d, ok := m.recent.m[k]
+	m.recent.mu.Unlock()
+	if ok && !now.Before(d.at) && now.Sub(d.at) < chartsFresh {
+		return maps.Clone(d.data), nil
+	}
+	data, err := m.charts(ctx, tenant, live)
+	if err != nil {
+		return nil, err
+	}
+	m.recent.mu.Lock()
+	if m.recent.m == nil || len(m.recent.m) >= chartAccounts {
+		m.recent.m = map[chartKey]drawn{} // start again rather than evict
+	}
+	m.recent.m[k] = drawn{at: now, data: data}
+	m.recent.mu.Unlock()
+	return maps.Clone(data), nil
+}
+
 // charts reads the four charts' figures and lays them out.
 func (m *Manage) charts(ctx context.Context, tenant string, live bool) (map[string]any, error) {
 	now := m.now().UTC()
@@ -112,10 +172,10 @@ func (m *Manage) charts(ctx context.Context, tenant string, live bool) (map[stri
 	jobChart, jobRows := jobsChart(jd, days.Since)
 	hourChart, hourRows := hoursChart(ah, hour.Add(-(chartHours-1)*time.Hour))
 	return map[string]any{
-		"JobChart": jobChart, "JobRows": jobRowsHTML(jobRows), "Outcomes": outcomeLabels(),
-		"HourChart": hourChart, "HourRows": hourRowsHTML(hourRows),
-		"FindingChart": findingsChart(fs), "Findings": fs,
-		"Approval": at, "ApprovalChart": approvalChart(at),
+		"JobChart": jobChart.drawn(), "JobRows": jobRowsHTML(jobRows), "Outcomes": outcomeLabels(),
+		"HourChart": hourChart.drawn(), "HourRows": hourRowsHTML(hourRows),
+		"FindingChart": findingsChart(fs).drawn(), "Findings": fs,
+		"Approval": at, "ApprovalChart": approvalChart(at).drawn(),
 		"ApprovalMedian": duration(at.Median), "ApprovalP90": duration(at.P90),
 	}, nil
 }

@@ -45,7 +45,7 @@ func (m *Manage) dashboard(w http.ResponseWriter, r *http.Request, c *call) erro
 	if err != nil {
 		return err
 	}
-	data, err := m.charts(ctx, tenant, c.live)
+	data, err := m.recentCharts(ctx, tenant, c.live)
 	if err != nil {
 		return err
 	}

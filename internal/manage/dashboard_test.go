@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/workflow"
@@ -39,6 +40,7 @@ func TestDashboardCharts(t *testing.T) {
 	}
 	e.failedDelivery(e.acme.ID, "CHART-2", "http://127.0.0.1:9/hook")
 
+	e.clock.advance(chartsFresh) // the sign-in's dashboard drew the charts before the jobs
 	res, body := b.get("/manage/")
 	wantStatus(t, "dashboard", res, body, http.StatusOK)
 	for _, id := range []string{"jobs-chart", "callbacks-chart", "findings-chart", "approval-chart"} {
@@ -89,5 +91,34 @@ func TestDashboardCharts(t *testing.T) {
 	}
 	if strings.Contains(body, "BAD&lt;script") {
 		t.Error("globex's dashboard shows acme's finding")
+	}
+}
+
+// TestDashboardChartsKeptForAWhile: an account's charts are drawn again
+// only once chartsFresh has passed, while the tiles are read on every
+// view, and each account and mode has its own.
+func TestDashboardChartsKeptForAWhile(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	b := e.signIn("admin@acme.test")
+	e.clock.advance(chartsFresh)
+	_, before := b.get("/manage/")
+	if !strings.Contains(before, "Last 30 days: 0 jobs created") {
+		t.Fatalf("a new account's chart:\n%s", before)
+	}
+	e.newJob(e.acme.ID, "KEPT-1", "")
+	e.newJob(e.globex.ID, "OTHER-1", "")
+	e.clock.advance(chartsFresh - time.Second)
+	res, body := b.get("/manage/")
+	wantStatus(t, "dashboard", res, body, http.StatusOK)
+	if !strings.Contains(body, "Last 30 days: 0 jobs created") || !strings.Contains(body, `<span class="num">1</span><span>jobs</span>`) {
+		t.Errorf("within %s: want the kept chart and a live tile of 1 job\n%s", chartsFresh, body)
+	}
+	if _, body := e.signIn("admin@globex.test").get("/manage/"); !strings.Contains(body, "Last 30 days: 1 jobs created") {
+		t.Errorf("another account was shown kept charts\n%s", body)
+	}
+	e.clock.advance(time.Second)
+	if _, body := b.get("/manage/"); !strings.Contains(body, "Last 30 days: 1 jobs created") {
+		t.Errorf("after %s: the chart was not drawn again\n%s", chartsFresh, body)
 	}
 }

@@ -101,6 +101,8 @@ type Manage struct {
 	origin *http.CrossOriginProtection
 	// throttle counts failed sign-ins in the store, across processes.
 	throttle *throttle
+	// recent keeps each account's charts for chartsFresh (charts.go).
+	recent chartCache
 }
 
 // Sign-in throttling: five failures per email or fifty per address within

@@ -21,10 +21,10 @@ func (m *markup) int(n int)           { m.WriteString(strconv.Itoa(n)) }
 func (m *markup) num(f float64)       { m.WriteString(strconv.FormatFloat(f, 'f', 1, 64)) }
 func (m *markup) html() template.HTML { return template.HTML(m.String()) }
 
-// SVG is the chart's image, with its title and description for screen
-// readers, its axes' labels, bars (each with its words as a title), line
-// and row labels.
-func (c chart) SVG() template.HTML {
+// svg writes the chart's image, with its title and description for
+// screen readers, its axes' labels, bars (each with its words as a
+// title), line and row labels.
+func (c chart) svg() template.HTML {
 	var m markup
 	m.raw(`<svg id="`)
 	m.text(c.ID)
