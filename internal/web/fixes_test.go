@@ -123,6 +123,13 @@ func TestChooseUnchanged(t *testing.T) {
 	if !strings.Contains(body, `src="`+src+`"`) || !strings.Contains(body, `name="print" value="unchanged"`) {
 		t.Fatalf("the unchanged view does not show the unchanged proof and approve it:\n%s", body)
 	}
+	// The language menu keeps the view: its GET form carries print too.
+	if strings.Count(body, `name="print" value="unchanged"`) < 2 {
+		t.Error("the language menu of the unchanged view leaves it")
+	}
+	if _, de := get(t, e.browser(t), e.url(j, "?print=unchanged&lang=de")); !strings.Contains(de, `src="`+src+`"`) || !strings.Contains(de, `<html lang="de"`) {
+		t.Error("the unchanged view in German does not show the unchanged proof")
+	}
 	if _, img := get(t, c, e.srv.URL+src); img != string(unchangedPage) {
 		t.Error("the unchanged proof image is not the unchanged file's page")
 	}
