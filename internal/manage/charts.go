@@ -57,13 +57,13 @@ type chart struct {
 	PlotT, PlotB    int
 	Legend          []legend
 	Texts           []text // row labels of horizontal charts
-	// SVG is the chart drawn, by drawn, for the template.
-	SVG template.HTML
+	// Figure is the chart drawn, by drawn, for the template.
+	Figure template.HTML
 }
 
-// drawn returns the chart with its SVG written.
+// drawn returns the chart with its figure written.
 func (c chart) drawn() chart {
-	c.SVG = c.svg()
+	c.Figure = c.figure()
 	return c
 }
 
@@ -172,7 +172,7 @@ func (m *Manage) charts(ctx context.Context, tenant string, live bool) (map[stri
 	jobChart, jobRows := jobsChart(jd, days.Since)
 	hourChart, hourRows := hoursChart(ah, hour.Add(-(chartHours-1)*time.Hour))
 	return map[string]any{
-		"JobChart": jobChart.drawn(), "JobRows": jobRowsHTML(jobRows), "Outcomes": outcomeLabels(),
+		"JobChart": jobChart.drawn(), "JobRows": jobRowsHTML(jobRows), "Outcomes": outcomeHeads(),
 		"HourChart": hourChart.drawn(), "HourRows": hourRowsHTML(hourRows),
 		"FindingChart": findingsChart(fs).drawn(), "Findings": fs,
 		"Approval": at, "ApprovalChart": approvalChart(at).drawn(),
@@ -230,13 +230,15 @@ func jobsChart(days []store.JobDay, from time.Time) (chart, []jobDayRow) {
 	return c, rows
 }
 
-// outcomeLabels are the outcomes' names, for the table's head.
-func outcomeLabels() []string {
-	out := make([]string, len(outcomes))
-	for k, o := range outcomes {
-		out[k] = statusLabel(o.status)
+// outcomeHeads are the outcomes' cells of the jobs table's head.
+func outcomeHeads() template.HTML {
+	var m markup
+	for _, o := range outcomes {
+		m.raw(`<th scope="col" class="num">`)
+		m.text(statusLabel(o.status))
+		m.raw(`</th>`)
 	}
-	return out
+	return m.html()
 }
 
 // outcomeWords says the totals of the outcomes in words.

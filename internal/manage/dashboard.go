@@ -1,7 +1,9 @@
 package manage
 
 import (
+	"html/template"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -49,7 +51,7 @@ func (m *Manage) dashboard(w http.ResponseWriter, r *http.Request, c *call) erro
 	if err != nil {
 		return err
 	}
-	data["Title"], data["Jobs"], data["Total"], data["Deliveries"] = "Dashboard", rows, total, dc
+	data["Title"], data["Jobs"], data["Total"], data["Deliveries"] = "Dashboard", statusRowsHTML(rows), total, dc
 	data["FetchFailures"] = capped(len(fetch), "artwork fetch failure", "artwork fetch failures")
 	data["ProofFailures"] = capped(len(proof), "proof that could not be made", "proofs that could not be made")
 	return m.render(w, r, c, http.StatusOK, "dashboard", data)
@@ -67,4 +69,22 @@ func capped(n int, one, many string) string {
 		return "more than " + strconv.Itoa(dashboardCap) + " " + many
 	}
 	return strconv.Itoa(n) + " " + many
+}
+
+// statusRowsHTML is the body of the jobs by status table, written as the
+// charts' tables are (svg.go): a row per status, linked to its jobs.
+func statusRowsHTML(rows []statusCount) template.HTML {
+	var m markup
+	for _, r := range rows {
+		m.raw(`<tr><td><a href="/manage/jobs?status=`)
+		m.text(url.QueryEscape(string(r.Status)))
+		m.raw(`"><span class="badge `)
+		m.text(statusTone(r.Status))
+		m.raw(`">`)
+		m.text(statusLabel(r.Status))
+		m.raw(`</span></a></td><td class="num">`)
+		m.int(r.Count)
+		m.raw(`</td></tr>`)
+	}
+	return m.html()
 }

@@ -6,13 +6,13 @@ import (
 	"strings"
 )
 
-// markup writes the charts and their tables in Go rather than through
-// html/template: they hold hundreds of values (30 days and 48 hours, every
-// one a row of the tables), and the template's reflective call and escaper
-// per value made the dashboard of a new account three times slower than
-// before the charts. Every value goes through text, which escapes it for
-// HTML text and quoted attributes alike; element and attribute names are
-// constants.
+// markup writes the dashboard's charts and tables in Go rather than
+// through html/template: they hold hundreds of values (30 days and 48
+// hours, every one a row of the tables), and the template's reflective
+// call and escaper per value made the dashboard of a new account three
+// times slower than before the charts. Every value goes through text,
+// which escapes it for HTML text and quoted attributes alike; element and
+// attribute names are constants.
 type markup struct{ strings.Builder }
 
 func (m *markup) raw(s string)        { m.WriteString(s) }
@@ -20,6 +20,34 @@ func (m *markup) text(s string)       { m.WriteString(template.HTMLEscapeString(
 func (m *markup) int(n int)           { m.WriteString(strconv.Itoa(n)) }
 func (m *markup) num(f float64)       { m.WriteString(strconv.FormatFloat(f, 'f', 1, 64)) }
 func (m *markup) html() template.HTML { return template.HTML(m.String()) }
+
+// figure writes the chart as a figure: its image and, for sighted
+// readers, its legend (hidden from screen readers, which read the
+// description and the table); a chart with nothing to draw is its
+// description alone.
+func (c chart) figure() template.HTML {
+	var m markup
+	if len(c.Bars) == 0 && c.YMax == "" {
+		m.raw(`<p class="empty">`)
+		m.text(c.Desc)
+		m.raw(`</p>`)
+		return m.html()
+	}
+	m.raw(`<figure class="chart">` + string(c.svg()))
+	if len(c.Legend) > 0 {
+		m.raw(`<figcaption class="legend" aria-hidden="true">`)
+		for _, l := range c.Legend {
+			m.raw(`<span><i class="`)
+			m.text(l.Class)
+			m.raw(`"></i>`)
+			m.text(l.Label)
+			m.raw(`</span>`)
+		}
+		m.raw(`</figcaption>`)
+	}
+	m.raw(`</figure>`)
+	return m.html()
+}
 
 // svg writes the chart's image, with its title and description for
 // screen readers, its axes' labels, bars (each with its words as a
