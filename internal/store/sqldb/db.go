@@ -89,6 +89,7 @@ type DB struct {
 	w, r *sql.DB
 	d    Dialect
 	gc   *groupCommit // nil unless the dialect asks for group commit
+	jb   *jobBatch    // shared job inserts, where there is no group commit (PostgreSQL)
 	// changes are the job changes this process hears of (changes.go).
 	changes changes
 }
@@ -101,6 +102,8 @@ func New(w, r *sql.DB, d Dialect) *DB {
 	db := &DB{w: w, r: r, d: d}
 	if d.GroupCommit {
 		db.gc = newGroupCommit(w)
+	} else if d.WritableCTE {
+		db.jb = newJobBatch(db)
 	}
 	return db
 }
@@ -115,6 +118,9 @@ func (db *DB) Reader() *sql.DB { return db.r }
 func (db *DB) Close() error {
 	if db.gc != nil {
 		db.gc.close()
+	}
+	if db.jb != nil {
+		db.jb.close()
 	}
 	err := db.w.Close()
 	if db.r != db.w {

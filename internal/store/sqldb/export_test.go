@@ -25,3 +25,26 @@ func (db *DB) DashboardQueries(p store.DashboardParams) []DashboardQuery {
 	}
 	return out
 }
+
+// CreateJobsInOneBatch runs the creates as one batch of PostgreSQL's job
+// inserts, whatever else is queued, and returns each one's outcome; nil
+// when the store does not batch them.
+func (db *DB) CreateJobsInOneBatch(ps []store.CreateJobParams) []error {
+	if db.jb == nil {
+		return nil
+	}
+	batch := make([]*jobCreate, len(ps))
+	for i, p := range ps {
+		args, err := db.jobArgs(p.Job)
+		if err != nil {
+			panic(err)
+		}
+		batch[i] = &jobCreate{p: p, args: args, done: make(chan error, 1)}
+	}
+	db.jb.run(batch)
+	errs := make([]error, len(ps))
+	for i, c := range batch {
+		errs[i] = <-c.done
+	}
+	return errs
+}

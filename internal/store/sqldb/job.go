@@ -64,13 +64,17 @@ func (db *DB) jobArgs(j store.Job) ([]any, error) {
 
 // CreateJob inserts a job and, with p.Idempotency set, its idempotency
 // record in the same transaction. The record goes first: when its key is
-// taken the transaction ends there and nothing is written.
+// taken the transaction ends there and nothing is written. On PostgreSQL
+// the creates of concurrent callers share statements (jobbatch.go); a
+// caller waits for its batch's commit even when ctx ends.
 func (db *DB) CreateJob(ctx context.Context, p store.CreateJobParams) error {
 	args, err := db.jobArgs(p.Job)
 	if err != nil {
 		return fmt.Errorf("create job %s: %w", p.Job.ID, err)
 	}
-	if db.d.WritableCTE {
+	if db.jb != nil {
+		err = db.jb.create(p, args)
+	} else if db.d.WritableCTE {
 		err = db.createJobStatement(ctx, p, args)
 	} else {
 		err = db.inTx(ctx, func(tx *sql.Tx) error {

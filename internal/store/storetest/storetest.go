@@ -33,6 +33,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"CreateAndReadJob", testCreateAndReadJob},
 		{"JobsByID", testJobsByID},
 		{"JobIdempotency", testJobIdempotency},
+		{"ConcurrentCreates", testConcurrentCreates},
 		{"ListJobs", testListJobs},
 		{"ExpiredJobs", testExpiredJobs},
 		{"Transition", testTransition},
