@@ -69,7 +69,7 @@ func testConcurrentCreates(t *testing.T, s store.Store) {
 	}
 	round(1, len(creates)-7)
 	round(len(creates)-7, len(creates)) // five of the pairs' creates beside the two
-	round(0, 1) // the token's first holder, after the job that reused it
+	round(0, 1)                         // the token's first holder, after the job that reused it
 
 	pairs := map[string][]error{}
 	tokenWinner := 0
