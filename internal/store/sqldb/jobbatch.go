@@ -140,12 +140,15 @@ func (b *jobBatch) run(batch []*jobCreate) {
 		return
 	}
 	for _, c := range batch {
-		if made[c.p.Job.ID] {
+		switch {
+		case made[c.p.Job.ID]:
 			c.done <- nil
-		} else {
+		case c.p.Idempotency != nil:
 			// Only a record's conflict skips a job without failing the
 			// statement.
 			c.done <- fmt.Errorf("%w: idempotency key %q is taken", store.ErrConflict, c.p.Idempotency.Key)
+		default:
+			c.done <- fmt.Errorf("job %s was not made by its batch", c.p.Job.ID)
 		}
 	}
 }
