@@ -21,7 +21,7 @@ cp "$root/internal/manage/dashboard_small_test.go" "$tmp/base/internal/manage/"
 (cd "$root" && go test -c -tags benchdashboard -o "$tmp/head.test" ./internal/manage/)
 run() { # run BINARY LABEL
 	(cd "$tmp" && "$1" -test.run '^TestDashboardSmallServerTime$' -test.count=1) |
-		awk -v label="$2" '/^dashboard-small/ { print label, $2 }'
+		awk -v label="$2" '/^dashboard-small/ { print label, "dashboard/new-account", $2 }'
 }
 i=0
 while [ "$i" -lt "$count" ]; do
@@ -29,9 +29,4 @@ while [ "$i" -lt "$count" ]; do
 	run "$tmp/head.test" head
 	i=$((i + 1))
 done | tee "$tmp/runs"
-sort -n -k2 "$tmp/runs" | awk '
-	{ v[$1, ++n[$1]] = $2 }
-	END {
-		mb = v["base", int((n["base"] + 1) / 2)]; mh = v["head", int((n["head"] + 1) / 2)]
-		printf "dashboard, new account: base %.0f ns/op, head %.0f ns/op, head/base %.3f\n", mb, mh, mh / mb
-	}'
+awk -f "$root/bench/internal/medians.awk" "$tmp/runs"
