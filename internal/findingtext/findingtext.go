@@ -117,13 +117,6 @@ func str(d map[string]any, k string) string {
 }
 
 func num(d map[string]any, k string) float64 {
-	switch v := d[k].(type) {
-	case float64:
-		return v
-	case int:
-		return float64(v)
-	case int64:
-		return float64(v)
-	}
-	return 0
+	n, _ := job.DetailNumber(d[k])
+	return n
 }

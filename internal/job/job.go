@@ -117,6 +117,21 @@ type Finding struct {
 	Details  json.RawMessage `json:"details,omitempty"`
 }
 
+// DetailNumber reads a number from a finding's or a fix's details,
+// however it got there: float64 after JSON, int or int64 as the checks
+// and fixers build them. ok is false for anything else.
+func DetailNumber(v any) (n float64, ok bool) {
+	switch x := v.(type) {
+	case float64:
+		return x, true
+	case int:
+		return float64(x), true
+	case int64:
+		return float64(x), true
+	}
+	return 0, false
+}
+
 // Fix is a change Submit made to a version's file so that it prints as
 // ordered (issue #15): a stable code, what was done in the customer's
 // words, and the pages it was done on (1-based).

@@ -19,25 +19,14 @@ import (
 func message(p *i18n.Printer, code string, pages int, details map[string]any) string {
 	key := "fix." + code
 	pairs := []any{"n", pages}
-	if pct, ok := number(details["percent"]); ok {
+	if pct, ok := job.DetailNumber(details["percent"]); ok {
 		key += ".percent"
 		pairs = append(pairs, "percent", int(math.Round(pct)))
 	}
-	if b, ok := number(details["bleed"]); ok {
+	if b, ok := job.DetailNumber(details["bleed"]); ok {
 		pairs = append(pairs, "bleed", i18n.Num(b, 1))
 	}
 	return p.T(key, pairs...)
-}
-
-// number reads a detail that is a number, however it was decoded.
-func number(v any) (float64, bool) {
-	switch n := v.(type) {
-	case float64:
-		return n, true
-	case int:
-		return float64(n), true
-	}
-	return 0, false
 }
 
 // Localize returns fixes with their messages in the language t, for the

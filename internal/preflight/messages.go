@@ -1,6 +1,7 @@
 package preflight
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -44,7 +45,10 @@ func Localize(fs []job.Finding, t language.Tag) []job.Finding {
 		if _, ok := codeChecks[f.Code]; !ok {
 			continue
 		}
-		k := p.Tag().String() + "\x00" + f.Code + "\x00" + f.Severity + "\x00" + strconv.Itoa(f.Page) + "\x00" + string(f.Details)
+		// The details by their hash: they come from the uploaded file
+		// (a font's name, every page short of bleed) and may be long.
+		sum := sha256.Sum256(f.Details)
+		k := p.Tag().String() + "\x00" + f.Code + "\x00" + f.Severity + "\x00" + strconv.Itoa(f.Page) + "\x00" + string(sum[:])
 		if m, ok := localized.Get(k); ok {
 			out[i].Message = m
 			continue
@@ -263,15 +267,8 @@ func pagesOf(d map[string]any, page int) []int {
 }
 
 func num(d map[string]any, k string) float64 {
-	switch v := d[k].(type) {
-	case float64:
-		return v
-	case int:
-		return float64(v)
-	case int64:
-		return float64(v)
-	}
-	return 0
+	n, _ := job.DetailNumber(d[k])
+	return n
 }
 
 func str(d map[string]any, k string) string {
