@@ -172,7 +172,7 @@ func (w *Web) jobView(ctx context.Context, j job.Job, p *i18n.Printer, unchanged
 		v.Pages = pages
 	case job.Approved:
 		// What was approved is a reassurance, not a necessity.
-		chosen := v.Version != nil && v.Version.Print != nil && v.Version.Print.Chosen == store.PrintUnchanged
+		chosen := v.Version != nil && workflow.PrintsUnchanged(*v.Version)
 		v.Pages, _ = w.proofPages(ctx, j, v.Version, chosen)
 	}
 	return v, nil

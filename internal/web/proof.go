@@ -70,7 +70,7 @@ type choice struct {
 
 // newChoice is the choice a version offers, nil when it offers none.
 func newChoice(j job.Job, v *store.ArtworkVersion, unchanged bool) *choice {
-	if v == nil || v.Print == nil || v.Print.Unchanged == nil || v.Print.Unchanged.Proof == "" {
+	if v == nil || workflow.UnchangedFile(*v) == nil {
 		return nil
 	}
 	base := "/u/" + j.UploadToken
@@ -136,7 +136,7 @@ func (w *Web) proofImage(rw http.ResponseWriter, r *http.Request) {
 	// page list on every image (a proof page loads each image twice).
 	keys := workflow.ProofKeys(workflow.VersionPrefix(v.JobID, v.ID))
 	if r.URL.Query().Get("print") == printUnchanged {
-		if v.Print == nil || v.Print.Unchanged == nil || v.Print.Unchanged.Proof == "" {
+		if workflow.UnchangedFile(v) == nil {
 			http.NotFound(rw, r)
 			return
 		}

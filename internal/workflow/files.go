@@ -159,17 +159,22 @@ func (s *Service) ProofPages(ctx context.Context, tenantID, versionID string) ([
 		return nil, ErrNoProof
 	}
 	manifest := ProofManifestKey(v.JobID, v.ID)
-	if u := printUnchanged(v); u != nil && v.Files[FileProof] == u.Proof {
-		// The customer approved their file without the offered fixes: its
-		// proof is the version's now.
+	if PrintsUnchanged(v) {
 		manifest = ProofKeys(UnchangedPrefix(v.JobID, v.ID)).Manifest
 	}
 	return s.proofPages(ctx, v, manifest)
 }
 
-// printUnchanged is the version's file without the offered fixes, nil
+// PrintsUnchanged says whether the customer approved their file without
+// the offered fixes: its proof is the version's proof now.
+func PrintsUnchanged(v store.ArtworkVersion) bool {
+	u := UnchangedFile(v)
+	return u != nil && v.Files[FileProof] == u.Proof
+}
+
+// UnchangedFile is the version's file without the offered fixes, nil
 // when it has none with a proof.
-func printUnchanged(v store.ArtworkVersion) *store.PrintFile {
+func UnchangedFile(v store.ArtworkVersion) *store.PrintFile {
 	if v.Print == nil || v.Print.Unchanged == nil || v.Print.Unchanged.Proof == "" {
 		return nil
 	}
@@ -184,7 +189,7 @@ func (s *Service) UnchangedProofPages(ctx context.Context, tenantID, versionID s
 	if err != nil {
 		return nil, err
 	}
-	if printUnchanged(v) == nil {
+	if UnchangedFile(v) == nil {
 		return nil, ErrNoProof
 	}
 	return s.proofPages(ctx, v, ProofKeys(UnchangedPrefix(v.JobID, v.ID)).Manifest)
