@@ -2,8 +2,9 @@ package callback
 
 import (
 	"context"
-	"sync"
 	"time"
+
+	"github.com/atomyx/submit/internal/batch"
 
 	"github.com/atomyx/submit/internal/store"
 )
@@ -26,10 +27,7 @@ const maxCommits = 4
 // committed.
 type recorder struct {
 	store deliveryStore
-	wake  chan struct{}
-
-	mu    sync.Mutex
-	queue []*pendingRecord
+	queue *batch.Queue[*pendingRecord]
 }
 
 type pendingRecord struct {
@@ -38,19 +36,20 @@ type pendingRecord struct {
 }
 
 func newRecorder(st deliveryStore) *recorder {
-	return &recorder{store: st, wake: make(chan struct{}, 1)}
+	r := &recorder{store: st}
+	r.queue = batch.New(maxBatch, maxCommits, r.commit)
+	return r
 }
+
+// run commits batches until ctx ends, up to maxCommits at once. It runs
+// until the last attempt under way has been recorded (Worker.Stop ends it
+// after that), and returns once its commits have.
+func (r *recorder) run(ctx context.Context) { r.queue.Run(ctx) }
 
 // record queues p for the next batch and waits for its outcome or for ctx.
 func (r *recorder) record(ctx context.Context, p store.AttemptParams) error {
 	pr := &pendingRecord{p: p, done: make(chan error, 1)}
-	r.mu.Lock()
-	r.queue = append(r.queue, pr)
-	r.mu.Unlock()
-	select {
-	case r.wake <- struct{}{}:
-	default:
-	}
+	r.queue.Add(pr)
 	select {
 	case err := <-pr.done:
 		return err
@@ -59,48 +58,16 @@ func (r *recorder) record(ctx context.Context, p store.AttemptParams) error {
 	}
 }
 
-// run commits batches until ctx ends, up to maxCommits at once. It runs
-// until the last attempt under way has been recorded (Worker.Stop ends it
-// after that), and returns once its commits have.
-func (r *recorder) run(ctx context.Context) {
-	var commits sync.WaitGroup
-	defer commits.Wait()
-	slots := make(chan struct{}, maxCommits)
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-r.wake:
-		}
-		for {
-			slots <- struct{}{} // wait for a commit to end when maxCommits run
-			r.mu.Lock()
-			n := min(len(r.queue), maxBatch)
-			batch := r.queue[:n:n]
-			r.queue = r.queue[n:]
-			r.mu.Unlock()
-			if n == 0 {
-				<-slots
-				break
-			}
-			commits.Go(func() {
-				defer func() { <-slots }()
-				r.commit(batch)
-			})
-		}
-	}
-}
-
-func (r *recorder) commit(batch []*pendingRecord) {
+func (r *recorder) commit(items []*pendingRecord) {
 	ctx, cancel := context.WithTimeout(context.Background(), recordTimeout)
 	defer cancel()
-	ps := make([]store.AttemptParams, len(batch))
-	for i, pr := range batch {
+	ps := make([]store.AttemptParams, len(items))
+	for i, pr := range items {
 		ps[i] = pr.p
 	}
 	// A failed transaction wrote nothing, and its attempts were sent: one
 	// not recorded is sent again when its lease ends, a duplicate. So a
-	// batch is tried again (a deadlock or a dropped connection passes)
+	// items is tried again (a deadlock or a dropped connection passes)
 	// until recordTimeout.
 	errs, err := r.store.RecordAttempts(ctx, ps)
 	for wait := 10 * time.Millisecond; err != nil && ctx.Err() == nil; wait = min(2*wait, time.Second) {
@@ -110,7 +77,7 @@ func (r *recorder) commit(batch []*pendingRecord) {
 			errs, err = r.store.RecordAttempts(ctx, ps)
 		}
 	}
-	for i, pr := range batch {
+	for i, pr := range items {
 		if err != nil {
 			pr.done <- err
 		} else {

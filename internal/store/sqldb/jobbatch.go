@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/atomyx/submit/internal/batch"
+
 	"github.com/atomyx/submit/internal/store"
 )
 
@@ -30,13 +32,11 @@ import (
 // every create in the batch, which are then made one by one, each with its
 // own error. A caller hears only after the commit.
 type jobBatch struct {
-	db    *DB
-	mu    sync.Mutex
-	queue []*jobCreate
-	wake  chan struct{}
-	slots chan struct{} // batches running at once
-	stop  chan struct{}
-	done  sync.WaitGroup
+	db      *DB
+	queue   *batch.Queue[*jobCreate]
+	stopped context.Context // ends when the store closes
+	stop    context.CancelFunc
+	done    sync.WaitGroup
 }
 
 // jobCreate is one CreateJob waiting for its batch.
@@ -62,26 +62,21 @@ const (
 const batchTimeout = 30 * time.Second
 
 func newJobBatch(db *DB) *jobBatch {
-	b := &jobBatch{db: db, wake: make(chan struct{}, 1), slots: make(chan struct{}, jobBatches), stop: make(chan struct{})}
-	b.done.Add(1)
-	go b.loop()
+	b := &jobBatch{db: db}
+	b.queue = batch.New(maxJobBatch, jobBatches, b.run)
+	b.stopped, b.stop = context.WithCancel(context.Background())
+	b.done.Go(func() { b.queue.Run(b.stopped) })
 	return b
 }
 
 // create queues a job and waits for the outcome of its batch.
 func (b *jobBatch) create(p store.CreateJobParams, args []any) error {
 	c := &jobCreate{p: p, args: args, done: make(chan error, 1)}
-	b.mu.Lock()
-	b.queue = append(b.queue, c)
-	b.mu.Unlock()
-	select {
-	case b.wake <- struct{}{}:
-	default:
-	}
+	b.queue.Add(c)
 	select {
 	case err := <-c.done:
 		return err
-	case <-b.stop:
+	case <-b.stopped.Done():
 		// close waits for the batches under way; one not taken is not
 		// made.
 		select {
@@ -93,53 +88,24 @@ func (b *jobBatch) create(p store.CreateJobParams, args []any) error {
 	}
 }
 
-func (b *jobBatch) loop() {
-	defer b.done.Done()
-	var running sync.WaitGroup
-	defer running.Wait()
-	for {
-		select {
-		case <-b.stop:
-			return
-		case <-b.wake:
-		}
-		for {
-			b.slots <- struct{}{}
-			b.mu.Lock()
-			n := min(len(b.queue), maxJobBatch)
-			batch := b.queue[:n:n]
-			b.queue = b.queue[n:]
-			b.mu.Unlock()
-			if n == 0 {
-				<-b.slots
-				break
-			}
-			running.Go(func() {
-				defer func() { <-b.slots }()
-				b.run(batch)
-			})
-		}
-	}
-}
-
 func (b *jobBatch) close() {
-	close(b.stop)
+	b.stop()
 	b.done.Wait()
 }
 
 // run makes one batch's jobs: in one statement, or, when it fails, one by
 // one.
-func (b *jobBatch) run(batch []*jobCreate) {
+func (b *jobBatch) run(items []*jobCreate) {
 	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
 	defer cancel()
-	made, err := b.db.createJobs(ctx, batch)
+	made, err := b.db.createJobs(ctx, items)
 	if err != nil {
-		for _, c := range batch {
+		for _, c := range items {
 			c.done <- b.db.createJobStatement(ctx, c.p, c.args)
 		}
 		return
 	}
-	for _, c := range batch {
+	for _, c := range items {
 		switch {
 		case made[c.p.Job.ID]:
 			c.done <- nil
@@ -168,14 +134,14 @@ var batchColumns = []struct{ name, typ string }{
 
 // createJobs inserts the batch's jobs, and their records, in one
 // statement, and returns the ids of the jobs made.
-func (db *DB) createJobs(ctx context.Context, batch []*jobCreate) (map[string]bool, error) {
+func (db *DB) createJobs(ctx context.Context, items []*jobCreate) (map[string]bool, error) {
 	names := make([]string, len(batchColumns))
 	for i, c := range batchColumns {
 		names[i] = c.name
 	}
 	var q params
-	rows := make([]string, len(batch))
-	for i, c := range batch {
+	rows := make([]string, len(items))
+	for i, c := range items {
 		vals := append([]any(nil), c.args...)
 		if r := c.p.Idempotency; r != nil {
 			vals = append(vals, r.Key, r.RequestHash, r.StatusCode, r.Body, db.t(r.CreatedAt))
@@ -203,7 +169,7 @@ func (db *DB) createJobs(ctx context.Context, batch []*jobCreate) (map[string]bo
 		return id, err
 	}, query, q.args...)
 	if err != nil {
-		return nil, fmt.Errorf("create %d jobs: %w", len(batch), err)
+		return nil, fmt.Errorf("create %d jobs: %w", len(items), err)
 	}
 	made := make(map[string]bool, len(ids))
 	for _, id := range ids {
