@@ -2,7 +2,6 @@ package api_test
 
 import (
 	"bytes"
-	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -25,6 +24,7 @@ import (
 	"github.com/atomyx/submit/internal/api"
 	"github.com/atomyx/submit/internal/apikey"
 	"github.com/atomyx/submit/internal/callback"
+	"github.com/atomyx/submit/internal/id"
 	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/logo"
 	"github.com/atomyx/submit/internal/store"
@@ -1412,10 +1412,21 @@ func TestOpenAPIWebhooks(t *testing.T) {
 	}))
 	t.Cleanup(receiver.Close)
 	// Two secrets, as during a rotation, newest first.
-	secrets := []string{webhook.NewSecret(), webhook.NewSecret()}
+	var secrets []string
+	for i, expiry := range []time.Time{time.Now(), time.Now().Add(time.Hour)} {
+		created := time.Now().Add(time.Duration(i-2) * time.Minute)
+		s := store.SigningSecret{ID: id.NewAt(id.Secret, created), TenantID: e.tenantID,
+			Secret: webhook.NewSecret(), CreatedAt: created}
+		if err := e.store.RotateSigningSecret(t.Context(), store.RotateSecretParams{New: s, OldExpiresAt: expiry}); err != nil {
+			t.Fatal(err)
+		}
+		secrets = append([]string{s.Secret}, secrets...)
+	}
+	if got, err := e.store.ListSigningSecrets(t.Context(), e.tenantID, time.Now()); err != nil || len(got) != 2 {
+		t.Fatalf("the tenant has %d signing secrets (%v), want the two of a rotation", len(got), err)
+	}
 	w, err := callback.New(callback.Config{
 		Store: e.store, Client: receiver.Client(), Version: "1.2.3", PollInterval: 50 * time.Millisecond,
-		Secrets: func(context.Context, string) ([]string, error) { return secrets, nil },
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -19,7 +19,7 @@ const recordTimeout = 10 * time.Second
 // ctx ends (the worker's hard stop) an attempt under way is cut off.
 func (w *Worker) deliver(ctx context.Context, c store.ClaimedDelivery) {
 	d := c.Delivery
-	q, err := w.prepare(ctx, c)
+	q, err := w.prepare(c)
 	if err != nil {
 		w.notSent(ctx, d, err)
 		return
@@ -50,7 +50,7 @@ func (w *Worker) notSent(ctx context.Context, d store.Delivery, err error) {
 }
 
 // prepare builds the request of the next attempt of a claimed delivery.
-func (w *Worker) prepare(ctx context.Context, c store.ClaimedDelivery) (request, error) {
+func (w *Worker) prepare(c store.ClaimedDelivery) (request, error) {
 	d := c.Delivery
 	q := request{url: d.URL, deliveryID: d.ID, attempt: c.Attempt}
 	var p Payload
@@ -68,9 +68,8 @@ func (w *Worker) prepare(ctx context.Context, c store.ClaimedDelivery) (request,
 	if err != nil {
 		return q, err
 	}
-	q.body = body
-	q.secrets, err = w.cfg.Secrets(ctx, d.TenantID)
-	return q, err
+	q.body, q.secrets = body, c.Secrets
+	return q, nil
 }
 
 // decide turns an attempt's result into the delivery's next state.

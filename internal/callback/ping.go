@@ -38,7 +38,7 @@ func (w *Worker) Ping(ctx context.Context, p PingParams) (store.Delivery, Result
 	if err != nil {
 		return d, Result{}, err
 	}
-	secrets, err := w.cfg.Secrets(ctx, p.TenantID)
+	secrets, err := storeSecrets(ctx, w.cfg.Store, p.TenantID)
 	if err != nil {
 		return d, Result{}, fmt.Errorf("ping: %w", err)
 	}

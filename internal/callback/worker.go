@@ -20,9 +20,9 @@ import (
 // 10 s.
 const Timeout = 10 * time.Second
 
-// deliveryStore is what the worker claims due deliveries from and records
-// their attempts in, and where test pings and the default signing secrets
-// come from.
+// deliveryStore is what the worker claims due deliveries (with their
+// signing secrets) from and records their attempts in, and where test
+// pings' signing secrets come from.
 type deliveryStore interface {
 	ClaimDeliveries(ctx context.Context, p store.ClaimParams) ([]store.ClaimedDelivery, error)
 	NextDeliveryAt(ctx context.Context) (time.Time, error)
@@ -41,9 +41,6 @@ type Config struct {
 	// Schedule is when attempts are made. Default DefaultSchedule. New
 	// deliveries get Schedule.Attempts() attempts from the workflow.
 	Schedule Schedule
-	// Secrets returns a tenant's valid signing secrets, newest first.
-	// Default: Store.ListSigningSecrets at the current time.
-	Secrets func(ctx context.Context, tenantID string) ([]string, error)
 	// Files makes the links of an event's files ("proof" → https://…).
 	// Default nil: no links, the body's files is {}.
 	Files func(job.Event) map[string]string
@@ -114,12 +111,6 @@ func New(cfg Config) (*Worker, error) {
 	}
 	if cfg.Client == nil {
 		cfg.Client = netguard.NewClient(netguard.Options{Timeout: cfg.Timeout})
-	}
-	if cfg.Secrets == nil {
-		st := cfg.Store
-		cfg.Secrets = func(ctx context.Context, tenantID string) ([]string, error) {
-			return storeSecrets(ctx, st, tenantID)
-		}
 	}
 	if cfg.Version == "" {
 		cfg.Version = "unknown"

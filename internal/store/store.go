@@ -416,6 +416,9 @@ type ClaimedDelivery struct {
 	// claimed, before anything is sent, so that an attempt cut off by a
 	// crash is never numbered again.
 	Attempt int
+	// Secrets are the tenant's signing secrets valid at the claim, newest
+	// first, read with the claim so that sending needs no read of its own.
+	Secrets []string
 }
 
 // RenewDeliveriesParams moves a worker's leases.

@@ -194,6 +194,7 @@ func dialect() sqldb.Dialect {
 		ClaimDeliveriesLock: `SELECT pg_advisory_xact_lock(hashtext('submit.claim_deliveries.' ||
 			COALESCE(current_schema(), '')))`,
 		LockRows:    `FOR UPDATE`,
+		Pipeline:    pipeline,
 		Time:        func(t time.Time) any { return t },
 		IsUnique:    isUnique,
 		WritableCTE: true,

@@ -46,6 +46,15 @@ type Dialect struct {
 	// one before it took (pg_advisory_xact_lock). SQLite's single writer
 	// serialises them already.
 	ClaimDeliveriesLock string
+	// Pipeline, when set, sends statements to the database in one round
+	// trip, to run as one transaction, and reads their rows in order
+	// (pgx's SendBatch: PostgreSQL runs what comes before one Sync as one
+	// implicit transaction). On a busy machine each round trip costs a
+	// wake-up of both the process and the database's backend, which is
+	// what a claim of deliveries spent most of its time on. SQLite, in
+	// process, has no round trips to save: without it the statements run
+	// one after another in a transaction.
+	Pipeline func(ctx context.Context, db *sql.DB, stmts []Statement) error
 	// LockRows ends a subquery that locks the rows a write is about to
 	// change, in its ORDER BY order ("FOR UPDATE"), so that two
 	// transactions changing the same leased deliveries (a heartbeat's

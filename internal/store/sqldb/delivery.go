@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/atomyx/submit/internal/job"
@@ -22,12 +23,22 @@ const deliverySelect = `SELECT d.id, d.tenant_id, d.job_id, d.event_id, d.livemo
 
 func scanDelivery(row scanner) (store.Delivery, error) {
 	var d store.Delivery
-	err := row.Scan(&d.ID, &d.TenantID, stringDest{&d.JobID}, stringDest{&d.EventID}, &d.Livemode,
+	err := row.Scan(append(deliveryDests(&d), &d.Sequence)...)
+	return d, err
+}
+
+// deliveryColumns are a delivery's own columns, in deliveryDests' order.
+const deliveryColumns = `id, tenant_id, job_id, event_id, livemode, url, state, attempts,
+	attempts_left, next_attempt_at, last_attempt_at, last_status, last_error, created_at,
+	delivered_at, failed_at, resolved_at, resolved_note`
+
+// deliveryDests are where a row's deliveryColumns are scanned into d.
+func deliveryDests(d *store.Delivery) []any {
+	return []any{&d.ID, &d.TenantID, stringDest{&d.JobID}, stringDest{&d.EventID}, &d.Livemode,
 		&d.URL, &d.State, &d.Attempts, &d.AttemptsLeft, timeDest{&d.NextAttemptAt},
 		nullTimeDest{&d.LastAttemptAt}, &d.LastStatus, &d.LastError, timeDest{&d.CreatedAt},
 		nullTimeDest{&d.DeliveredAt}, nullTimeDest{&d.FailedAt}, nullTimeDest{&d.ResolvedAt},
-		&d.ResolvedNote, &d.Sequence)
-	return d, err
+		&d.ResolvedNote}
 }
 
 // insertDelivery inserts d with q, inside a transition's transaction or
@@ -117,7 +128,7 @@ func (db *DB) ListExceptions(ctx context.Context, p store.ListExceptionsParams) 
 // literals, not arguments, here and wherever a partial index is meant to
 // serve the query: PostgreSQL matches a partial index only against
 // constants.
-const claimQuery = `WITH busy AS (
+var claimQuery = `WITH busy AS (
 	SELECT host, COUNT(*) AS n FROM deliveries
 	WHERE lease_until IS NOT NULL AND lease_until > $3
 	GROUP BY host),
@@ -143,14 +154,38 @@ pick AS (
 UPDATE deliveries SET lease_owner = $1, lease_until = $2, attempts_started = attempts_started + 1
 FROM pick WHERE deliveries.id = pick.id AND deliveries.state = 'pending'
 	AND (deliveries.lease_until IS NULL OR deliveries.lease_until <= $3)
-RETURNING deliveries.id, deliveries.attempts_started`
+RETURNING ` + qualify("deliveries", deliveryColumns) + `, deliveries.attempts_started`
+
+// claimedEvents reads the events of the deliveries just leased to $1
+// until $2: a claim's own, as no other claim has that worker and that
+// lease end. lease_until IS NOT NULL, a constant, lets deliveries_leased
+// serve it.
+var claimedEvents = `SELECT ` + eventColumns + ` FROM events WHERE id IN (
+	SELECT event_id FROM deliveries WHERE lease_until IS NOT NULL AND lease_owner = $1 AND lease_until = $2)`
+
+// claimedSecrets reads the signing secrets valid at $3 of the tenants of
+// the deliveries just leased to $1 until $2, newest first.
+const claimedSecrets = `SELECT tenant_id, secret FROM signing_secrets
+	WHERE (expires_at IS NULL OR expires_at > $3) AND tenant_id IN (
+		SELECT tenant_id FROM deliveries WHERE lease_until IS NOT NULL AND lease_owner = $1 AND lease_until = $2)
+	ORDER BY created_at DESC, id DESC`
+
+// qualify puts table. before each of the comma-separated columns.
+func qualify(table, columns string) string {
+	cols := strings.Split(columns, ",")
+	for i, c := range cols {
+		cols[i] = table + "." + strings.TrimSpace(c)
+	}
+	return strings.Join(cols, ", ")
+}
 
 // noHostLimit stands for "no per-host limit" in claimQuery.
 const noHostLimit = 1 << 30
 
 // ClaimDeliveries leases up to p.Limit due deliveries to p.Worker until
 // p.Now + p.Lease, at most p.PerHost per host across every worker, and
-// returns them, earliest due first, with their event.
+// returns them, earliest due first, with their event and their tenant's
+// signing secrets.
 func (db *DB) ClaimDeliveries(ctx context.Context, p store.ClaimParams) ([]store.ClaimedDelivery, error) {
 	if p.Worker == "" {
 		return nil, errors.New("claim deliveries: no worker name")
@@ -167,39 +202,57 @@ func (db *DB) ClaimDeliveries(ctx context.Context, p store.ClaimParams) ([]store
 	// rows keep a claim cheap however long the backlog: the rows ranked
 	// are most of a claim's cost.
 	lookAhead := int64(limit) + min(perHost, 64)
-	started := map[string]int{}
-	var ids []string
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
-		if db.d.ClaimDeliveriesLock != "" {
-			if _, err := tx.ExecContext(ctx, db.d.ClaimDeliveriesLock); err != nil {
-				return fmt.Errorf("take the claim lock: %w", err)
-			}
-		}
-		var err error
-		ids, err = queryAll(ctx, tx, func(row scanner) (string, error) {
-			var id string
-			var n int
-			err := row.Scan(&id, &n)
-			started[id] = n
-			return id, err
-		}, claimQuery, p.Worker, db.t(p.Now.Add(p.Lease)), db.t(p.Now), limit, perHost, lookAhead)
-		return err
-	})
-	if err != nil {
+	leaseEnd := db.t(p.Now.Add(p.Lease))
+	var claimed []store.ClaimedDelivery
+	events := map[string]*job.Event{}
+	secrets := map[string][]string{}
+	stmts := []Statement{{
+		SQL:  claimQuery,
+		Args: []any{p.Worker, leaseEnd, db.t(p.Now), limit, perHost, lookAhead},
+		Row: func(row interface{ Scan(...any) error }) error {
+			var c store.ClaimedDelivery
+			err := row.Scan(append(deliveryDests(&c.Delivery), &c.Attempt)...)
+			claimed = append(claimed, c)
+			return err
+		},
+	}, {
+		SQL:  claimedEvents,
+		Args: []any{p.Worker, leaseEnd},
+		Row: func(row interface{ Scan(...any) error }) error {
+			e, err := scanEvent(row)
+			events[e.ID] = &e
+			return err
+		},
+	}, {
+		SQL:  claimedSecrets,
+		Args: []any{p.Worker, leaseEnd, db.t(p.Now)},
+		Row: func(row interface{ Scan(...any) error }) error {
+			var tenantID, secret string
+			err := row.Scan(&tenantID, &secret)
+			secrets[tenantID] = append(secrets[tenantID], secret)
+			return err
+		},
+	}}
+	if db.d.ClaimDeliveriesLock != "" {
+		stmts = append([]Statement{{SQL: db.d.ClaimDeliveriesLock}}, stmts...)
+	}
+	// One round trip on PostgreSQL: the claim lock, the claim and the
+	// reads of its events and signing secrets. The lock holds until the
+	// claim commits.
+	if err := db.pipeline(ctx, stmts...); err != nil {
 		return nil, fmt.Errorf("claim deliveries for %s: %w", p.Worker, err)
 	}
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	// Read after the commit, which ends the claim lock: the rows are
-	// leased to p.Worker now, and other claims need not wait for this.
-	claimed, err := db.loadClaimed(ctx, db.w, ids)
-	if err != nil {
-		return nil, fmt.Errorf("read the deliveries claimed for %s: %w", p.Worker, err)
-	}
 	for i := range claimed {
-		claimed[i].Attempt = started[claimed[i].Delivery.ID]
+		claimed[i].Secrets = secrets[claimed[i].Delivery.TenantID]
+		if e := events[claimed[i].Delivery.EventID]; e != nil {
+			claimed[i].Event = e
+			claimed[i].Delivery.Sequence = e.Sequence
+		}
 	}
+	slices.SortFunc(claimed, func(a, b store.ClaimedDelivery) int {
+		return cmp.Or(a.Delivery.NextAttemptAt.Compare(b.Delivery.NextAttemptAt),
+			cmp.Compare(a.Delivery.ID, b.Delivery.ID))
+	})
 	return claimed, nil
 }
 
@@ -218,39 +271,6 @@ func (db *DB) RenewDeliveries(ctx context.Context, p store.RenewDeliveriesParams
 		return fmt.Errorf("renew %d delivery leases of %s: %w", len(p.IDs), p.Worker, err)
 	}
 	return nil
-}
-
-// loadClaimed reads the claimed deliveries and their events.
-func (db *DB) loadClaimed(ctx context.Context, tx querier, ids []string) ([]store.ClaimedDelivery, error) {
-	var q params
-	ds, err := queryAll(ctx, tx, scanDelivery, deliverySelect+` WHERE d.id IN (`+q.list(ids)+`)
-		ORDER BY d.next_attempt_at, d.id`, q.args...)
-	if err != nil {
-		return nil, err
-	}
-	var eventIDs []string
-	for _, d := range ds {
-		if d.EventID != "" {
-			eventIDs = append(eventIDs, d.EventID)
-		}
-	}
-	events := map[string]*job.Event{}
-	if len(eventIDs) > 0 {
-		q = params{}
-		es, err := queryAll(ctx, tx, scanEvent, `SELECT `+eventColumns+` FROM events WHERE id IN (`+
-			q.list(eventIDs)+`)`, q.args...)
-		if err != nil {
-			return nil, err
-		}
-		for i := range es {
-			events[es[i].ID] = &es[i]
-		}
-	}
-	out := make([]store.ClaimedDelivery, len(ds))
-	for i, d := range ds {
-		out[i] = store.ClaimedDelivery{Delivery: d, Event: events[d.EventID]}
-	}
-	return out, nil
 }
 
 // RecordAttempt stores one attempt and the delivery's new state in one
@@ -284,22 +304,60 @@ func (db *DB) RecordAttempts(ctx context.Context, ps []store.AttemptParams) (err
 		order[i] = i
 	}
 	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(ps[a].DeliveryID, ps[b].DeliveryID) })
-	err = db.inTx(ctx, func(tx *sql.Tx) error {
-		errs = make([]error, len(ps))
-		for _, i := range order {
-			p := ps[i]
-			_, err := db.recordAttempt(ctx, tx, p)
-			switch {
-			case errors.Is(err, store.ErrStale) || errors.Is(err, store.ErrNotFound):
-				errs[i] = fmt.Errorf("record attempt on %s: %w", p.DeliveryID, err)
-			case err != nil:
-				return err
+	if db.d.Pipeline != nil && db.d.WritableCTE {
+		errs, err = db.recordInOneTrip(ctx, ps, order)
+	} else {
+		err = db.inTx(ctx, func(tx *sql.Tx) error {
+			errs = make([]error, len(ps))
+			for _, i := range order {
+				_, err := db.recordAttempt(ctx, tx, ps[i])
+				switch {
+				case errors.Is(err, store.ErrStale) || errors.Is(err, store.ErrNotFound):
+					errs[i] = err
+				case err != nil:
+					return err
+				}
 			}
-		}
-		return nil
-	})
+			return nil
+		})
+	}
 	if err != nil {
 		return nil, fmt.Errorf("record %d attempts: %w", len(ps), err)
+	}
+	for i, err := range errs {
+		if err != nil {
+			errs[i] = fmt.Errorf("record attempt on %s: %w", ps[i].DeliveryID, err)
+		}
+	}
+	return errs, nil
+}
+
+// recordInOneTrip is RecordAttempts in one round trip: a pipeline of one
+// endAttemptCTE per attempt, in the given order. A statement that returns
+// no row changed nothing (the lease was lost, or the delivery is gone),
+// and is told apart after the commit.
+func (db *DB) recordInOneTrip(ctx context.Context, ps []store.AttemptParams, order []int) ([]error, error) {
+	recorded := make([]bool, len(ps))
+	stmts := make([]Statement, 0, len(ps))
+	for _, i := range order {
+		args, err := db.attemptArgs(ps[i])
+		if err != nil {
+			return nil, err
+		}
+		stmts = append(stmts, Statement{SQL: endAttemptCTE, Args: args,
+			Row: func(interface{ Scan(...any) error }) error {
+				recorded[i] = true
+				return nil
+			}})
+	}
+	if err := db.pipeline(ctx, stmts...); err != nil {
+		return nil, db.conflict(err)
+	}
+	errs := make([]error, len(ps))
+	for i, ok := range recorded {
+		if !ok {
+			errs[i] = whyNotLeased(ctx, db.w, ps[i].DeliveryID)
+		}
 	}
 	return errs, nil
 }
@@ -310,35 +368,15 @@ func (db *DB) RecordAttempts(ctx context.Context, ps []store.AttemptParams) (err
 // repeat, not even after an attempt a crash cut off. ErrStale when the
 // lease was lost, ErrNotFound when the delivery is gone; neither writes.
 func (db *DB) recordAttempt(ctx context.Context, tx *sql.Tx, p store.AttemptParams) (string, error) {
-	a := p.Attempt
-	finished := db.t(a.StartedAt.Add(a.Duration))
-	var next, delivered, failed any
-	switch p.Outcome {
-	case store.DeliveryPending:
-		next = db.t(p.NextAttemptAt)
-	case store.DeliveryDelivered:
-		delivered = finished
-	case store.DeliveryFailed:
-		failed = finished
-	default:
-		return "", fmt.Errorf("unknown outcome %q", p.Outcome)
+	args, err := db.attemptArgs(p)
+	if err != nil {
+		return "", err
 	}
-	// $1 to $10 end the attempt; $11 to $17 are the attempt's own row.
-	// Matching lease_owner is what makes a lost lease ErrStale: once
-	// another worker claims the delivery, this worker's attempt no longer
-	// changes it.
-	args := []any{p.Outcome, next, delivered, failed, db.t(a.StartedAt), a.StatusCode, a.Error,
-		p.DeliveryID, p.Worker, store.DeliveryPending,
-		a.ID, p.DeliveryID, db.t(a.StartedAt), int64(a.Duration), a.StatusCode, a.Response, a.Error}
+	a := p.Attempt
 	var tenantID string
-	var err error
 	if db.d.WritableCTE {
 		// One statement, one round trip.
-		err = tx.QueryRowContext(ctx, `WITH d AS (`+endAttempt+` RETURNING attempts_started, tenant_id),
-			a AS (INSERT INTO delivery_attempts
-				(id, delivery_id, number, started_at, duration_ns, status_code, response, error)
-				SELECT $11, $12, d.attempts_started, $13, $14, $15, $16, $17 FROM d)
-			SELECT tenant_id FROM d`, args...).Scan(&tenantID)
+		err = tx.QueryRowContext(ctx, endAttemptCTE, args...).Scan(&tenantID)
 	} else {
 		var number int
 		err = tx.QueryRowContext(ctx, endAttempt+` RETURNING attempts_started, tenant_id`,
@@ -358,6 +396,38 @@ func (db *DB) recordAttempt(ctx context.Context, tx *sql.Tx, p store.AttemptPara
 	}
 	return tenantID, nil
 }
+
+// attemptArgs are the arguments of endAttemptCTE for p: $1 to $10 end the
+// attempt (endAttempt's), $11 to $17 are the attempt's own row.
+func (db *DB) attemptArgs(p store.AttemptParams) ([]any, error) {
+	a := p.Attempt
+	finished := db.t(a.StartedAt.Add(a.Duration))
+	var next, delivered, failed any
+	switch p.Outcome {
+	case store.DeliveryPending:
+		next = db.t(p.NextAttemptAt)
+	case store.DeliveryDelivered:
+		delivered = finished
+	case store.DeliveryFailed:
+		failed = finished
+	default:
+		return nil, fmt.Errorf("unknown outcome %q", p.Outcome)
+	}
+	return []any{p.Outcome, next, delivered, failed, db.t(a.StartedAt), a.StatusCode, a.Error,
+		p.DeliveryID, p.Worker, store.DeliveryPending,
+		a.ID, p.DeliveryID, db.t(a.StartedAt), int64(a.Duration), a.StatusCode, a.Response, a.Error}, nil
+}
+
+// endAttemptCTE ends an attempt and inserts its row in one statement
+// (WritableCTE), and returns the delivery's tenant; no row when the
+// worker no longer holds the delivery. Matching lease_owner is what makes
+// a lost lease ErrStale: once another worker claims the delivery, this
+// worker's attempt no longer changes it.
+var endAttemptCTE = `WITH d AS (` + endAttempt + ` RETURNING attempts_started, tenant_id),
+	a AS (INSERT INTO delivery_attempts
+		(id, delivery_id, number, started_at, duration_ns, status_code, response, error)
+		SELECT $11, $12, d.attempts_started, $13, $14, $15, $16, $17 FROM d)
+	SELECT tenant_id FROM d`
 
 // endAttempt ends an attempt on a delivery its worker holds: $1 outcome,
 // $2 next attempt, $3 delivered, $4 failed, $5 started, $6 status,

@@ -446,3 +446,46 @@ func testListJobAttempts(t *testing.T, s store.Store) {
 		t.Errorf("another tenant's ListJobAttempts = %d attempts, %v; want none", len(got), err)
 	}
 }
+
+// testClaimedSecrets: a claimed delivery carries its own tenant's signing
+// secrets valid at the claim, newest first, as ListSigningSecrets gives
+// them, so that the worker signs without reading them again.
+func testClaimedSecrets(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	acme, globex, none := newTenant(t, s, "acme"), newTenant(t, s, "globex"), newTenant(t, s, "initech")
+	secret := func(tenantID string, created time.Time) store.SigningSecret {
+		return store.SigningSecret{ID: id.NewAt(id.Secret, created), TenantID: tenantID,
+			Secret: "whsec_" + id.Token(32), CreatedAt: created}
+	}
+	rotate := func(n store.SigningSecret, oldExpiry time.Time) {
+		t.Helper()
+		if err := s.RotateSigningSecret(ctx, store.RotateSecretParams{New: n, OldExpiresAt: oldExpiry}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old, current, theirs := secret(acme.ID, at(0)), secret(acme.ID, at(time.Minute)), secret(globex.ID, at(0))
+	rotate(old, at(0))
+	rotate(theirs, at(0))
+	rotate(current, at(time.Hour)) // old stays valid for the hour
+
+	want := map[string][]string{
+		acme.ID: {current.Secret, old.Secret}, globex.ID: {theirs.Secret}, none.ID: nil,
+	}
+	for tenantID := range want {
+		newPing(t, s, tenantID, at(2*time.Minute))
+	}
+	check := func(now time.Time, worker string) {
+		t.Helper()
+		cs := claim(t, s, now, worker)
+		if len(cs) != len(want) {
+			t.Fatalf("claimed %d deliveries, want %d", len(cs), len(want))
+		}
+		for _, c := range cs {
+			equal(t, "secrets of "+c.Delivery.TenantID+" at "+now.Format(time.TimeOnly), c.Secrets, want[c.Delivery.TenantID])
+		}
+	}
+	check(at(2*time.Minute), "w1")
+	// After the old secret's expiry, once w1's leases have ended too.
+	want[acme.ID] = []string{current.Secret}
+	check(at(time.Hour+time.Second), "w2")
+}

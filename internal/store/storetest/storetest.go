@@ -40,6 +40,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"TransitionRefused", testTransitionRefused},
 		{"ConcurrentTransitions", testConcurrentTransitions},
 		{"ClaimAndRecord", testClaimAndRecord},
+		{"ClaimedSecrets", testClaimedSecrets},
 		{"ListJobAttempts", testListJobAttempts},
 		{"ClaimOrdering", testClaimOrdering},
 		{"LeaseExpiry", testLeaseExpiry},
