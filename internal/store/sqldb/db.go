@@ -35,7 +35,8 @@ type Dialect struct {
 	// migrations run in BEGIN IMMEDIATE transactions, one writer at a time,
 	// and each checks again whether it was applied.
 	MigrateLock, MigrateUnlock string
-	// ClaimLock ends the query that picks deliveries to claim. PostgreSQL
+	// ClaimLock ends the queries that pick pipeline work and logos to
+	// claim (deliveries take ClaimDeliveriesLock instead). PostgreSQL
 	// uses FOR UPDATE SKIP LOCKED so that concurrent claimers skip each
 	// other's rows instead of waiting for them or taking them twice; SQLite
 	// has a single writer, which already serialises claims.
