@@ -157,10 +157,11 @@ FROM pick WHERE deliveries.id = pick.id AND deliveries.state = 'pending'
 RETURNING ` + qualify("deliveries", deliveryColumns) + `, deliveries.attempts_started`
 
 // claimedEvents reads the events of the deliveries just leased to $1
-// until $2: a claim's own, as no other claim has that worker and that
-// lease end. lease_until IS NOT NULL, a constant, lets deliveries_leased
-// serve it.
-var claimedEvents = `SELECT ` + eventColumns + ` FROM events WHERE id IN (
+// until $2: the claim's own. Another lease of that worker with that very
+// end (a claim at the same instant) adds only rows that are not looked
+// up. lease_until IS NOT NULL, a constant, lets deliveries_leased serve
+// it.
+const claimedEvents = `SELECT ` + eventColumns + ` FROM events WHERE id IN (
 	SELECT event_id FROM deliveries WHERE lease_until IS NOT NULL AND lease_owner = $1 AND lease_until = $2)`
 
 // claimedSecrets reads the signing secrets valid at $3 of the tenants of
@@ -423,7 +424,7 @@ func (db *DB) attemptArgs(p store.AttemptParams) ([]any, error) {
 // worker no longer holds the delivery. Matching lease_owner is what makes
 // a lost lease ErrStale: once another worker claims the delivery, this
 // worker's attempt no longer changes it.
-var endAttemptCTE = `WITH d AS (` + endAttempt + ` RETURNING attempts_started, tenant_id),
+const endAttemptCTE = `WITH d AS (` + endAttempt + ` RETURNING attempts_started, tenant_id),
 	a AS (INSERT INTO delivery_attempts
 		(id, delivery_id, number, started_at, duration_ns, status_code, response, error)
 		SELECT $11, $12, d.attempts_started, $13, $14, $15, $16, $17 FROM d)
