@@ -19,6 +19,9 @@
 // be none:
 //
 //	go run ./bench/callbacks -db 'postgres://postgres@127.0.0.1:5432/test?sslmode=disable' -processes 3
+//
+// On a shared machine one run says little: -runs 3 repeats the
+// throughput runs in turn and prints each round and the medians.
 package main
 
 import (
@@ -62,6 +65,7 @@ func main() {
 	dbURL := flag.String("db", "", "a PostgreSQL URL: also run the throughput run on PostgreSQL")
 	processes := flag.Int("processes", 3, "with -db, how many worker processes share the database in the last run")
 	child := flag.String("child", "", "internal: run a worker on this PostgreSQL URL until killed")
+	runs := flag.Int("runs", 1, "rounds of the throughput runs (SQLite, then with -db one PostgreSQL process and -processes of them), interleaved so that a noisy machine weighs on each alike; with more than one, the medians are printed too")
 	flag.Parse()
 	profile = *cpuprofile
 	if *child != "" {
@@ -78,22 +82,54 @@ func main() {
 	defer srv.Close()
 
 	fmt.Printf("callback delivery, SQLite, receiver answering 204 on loopback\n\n")
-	tput := throughput(dir, srv.URL, rc, *n)
-	anchor := direct(srv.URL, rc, *n)
-	fmt.Printf("throughput: %d deliveries in %s = %.0f/s (target ≥ 2000/s)\n", *n, tput.Round(time.Millisecond), float64(*n)/tput.Seconds())
-	fmt.Printf("anchor:     %d signed POSTs straight to the receiver, 16 clients, no database: %.0f/s\n", *n, float64(*n)/anchor.Seconds())
-	fmt.Printf("ratio:      %.0f%% of the anchor\n\n", 100*anchor.Seconds()/tput.Seconds())
-	p50, p99 := latency(dir, srv.URL, rc, *latN, *rate)
-	fmt.Printf("latency at %d events/s, event committed → first attempt received: p50 %s, p99 %s (target p99 < 50ms)\n",
-		*rate, p50.Round(10*time.Microsecond), p99.Round(10*time.Microsecond))
-	if *dbURL != "" {
+	var sqliteRates []float64
+	pgRates := map[int][]float64{}
+	for round := range *runs {
+		if *runs > 1 {
+			fmt.Printf("round %d of %d\n", round+1, *runs)
+		}
+		tput := throughput(dir, srv.URL, rc, *n)
+		sqliteRates = append(sqliteRates, float64(*n)/tput.Seconds())
+		fmt.Printf("throughput: %d deliveries in %s = %.0f/s (target ≥ 2000/s)\n", *n, tput.Round(time.Millisecond), float64(*n)/tput.Seconds())
+		if round == 0 {
+			anchor := direct(srv.URL, rc, *n)
+			fmt.Printf("anchor:     %d signed POSTs straight to the receiver, 16 clients, no database: %.0f/s\n", *n, float64(*n)/anchor.Seconds())
+			fmt.Printf("ratio:      %.0f%% of the anchor\n\n", 100*anchor.Seconds()/tput.Seconds())
+			p50, p99 := latency(dir, srv.URL, rc, *latN, *rate)
+			fmt.Printf("latency at %d events/s, event committed → first attempt received: p50 %s, p99 %s (target p99 < 50ms)\n",
+				*rate, p50.Round(10*time.Microsecond), p99.Round(10*time.Microsecond))
+		}
+		if *dbURL == "" {
+			continue
+		}
 		fmt.Println()
 		for _, procs := range []int{1, *processes} {
 			took, dups := throughputPostgres(*dbURL, srv.URL, rc, *n, procs)
+			pgRates[procs] = append(pgRates[procs], float64(*n)/took.Seconds())
 			fmt.Printf("PostgreSQL, %d worker process(es): %d deliveries in %s = %.0f/s (target ≥ 2000/s with 3; %.2f× SQLite's); (delivery, attempt) pairs received twice: %d\n",
 				procs, *n, took.Round(time.Millisecond), float64(*n)/took.Seconds(), tput.Seconds()/took.Seconds(), dups)
 		}
+		fmt.Println()
 	}
+	if *runs > 1 {
+		fmt.Printf("medians of %d rounds: SQLite %.0f/s (%.0f to %.0f)", *runs, median(sqliteRates), slices.Min(sqliteRates), slices.Max(sqliteRates))
+		for _, procs := range []int{1, *processes} {
+			if rates := pgRates[procs]; len(rates) > 0 {
+				fmt.Printf(", PostgreSQL with %d process(es) %.0f/s (%.0f to %.0f)", procs, median(rates), slices.Min(rates), slices.Max(rates))
+			}
+		}
+		fmt.Println()
+	}
+}
+
+// median is the middle of xs, or the mean of the two middle values.
+func median(xs []float64) float64 {
+	s := slices.Sorted(slices.Values(xs))
+	m := len(s) / 2
+	if len(s)%2 == 0 {
+		return (s[m-1] + s[m]) / 2
+	}
+	return s[m]
 }
 
 // profile is where the throughput run's CPU profile goes, if anywhere.
