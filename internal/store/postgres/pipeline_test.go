@@ -34,10 +34,10 @@ func TestPipeline(t *testing.T) {
 			}
 			var inserted, seen int
 			var txids []int64
-			scanInt := func(dst *int) func(interface{ Scan(...any) error }) error {
-				return func(row interface{ Scan(...any) error }) error { return row.Scan(dst) }
+			scanInt := func(dst *int) func(sqldb.Scanner) error {
+				return func(row sqldb.Scanner) error { return row.Scan(dst) }
 			}
-			txid := func(row interface{ Scan(...any) error }) error {
+			txid := func(row sqldb.Scanner) error {
 				var id int64
 				err := row.Scan(&id)
 				txids = append(txids, id)

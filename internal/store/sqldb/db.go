@@ -163,6 +163,10 @@ type querier interface {
 // either.
 type scanner interface{ Scan(dest ...any) error }
 
+// Scanner is scanner for the dialects' packages: a Statement's Row reads
+// its row from one (*sql.Rows here, pgx.Rows in store/postgres).
+type Scanner = scanner
+
 // inTx runs fn in a writer transaction and commits if fn returns nil. On
 // SQLite the transaction begins IMMEDIATE (set in the DSN), so it holds the
 // write lock from the start and never fails half-way on a lock upgrade.

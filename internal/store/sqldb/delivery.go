@@ -210,7 +210,7 @@ func (db *DB) ClaimDeliveries(ctx context.Context, p store.ClaimParams) ([]store
 	stmts := []Statement{{
 		SQL:  claimQuery,
 		Args: []any{p.Worker, leaseEnd, db.t(p.Now), limit, perHost, lookAhead},
-		Row: func(row interface{ Scan(...any) error }) error {
+		Row: func(row scanner) error {
 			var c store.ClaimedDelivery
 			err := row.Scan(append(deliveryDests(&c.Delivery), &c.Attempt)...)
 			claimed = append(claimed, c)
@@ -219,7 +219,7 @@ func (db *DB) ClaimDeliveries(ctx context.Context, p store.ClaimParams) ([]store
 	}, {
 		SQL:  claimedEvents,
 		Args: []any{p.Worker, leaseEnd},
-		Row: func(row interface{ Scan(...any) error }) error {
+		Row: func(row scanner) error {
 			e, err := scanEvent(row)
 			events[e.ID] = &e
 			return err
@@ -227,7 +227,7 @@ func (db *DB) ClaimDeliveries(ctx context.Context, p store.ClaimParams) ([]store
 	}, {
 		SQL:  claimedSecrets,
 		Args: []any{p.Worker, leaseEnd, db.t(p.Now)},
-		Row: func(row interface{ Scan(...any) error }) error {
+		Row: func(row scanner) error {
 			var tenantID, secret string
 			err := row.Scan(&tenantID, &secret)
 			secrets[tenantID] = append(secrets[tenantID], secret)
@@ -346,7 +346,7 @@ func (db *DB) recordInOneTrip(ctx context.Context, ps []store.AttemptParams, ord
 			return nil, err
 		}
 		stmts = append(stmts, Statement{SQL: endAttemptCTE, Args: args,
-			Row: func(interface{ Scan(...any) error }) error {
+			Row: func(scanner) error {
 				recorded[i] = true
 				return nil
 			}})

@@ -10,7 +10,7 @@ import (
 type Statement struct {
 	SQL  string
 	Args []any
-	Row  func(row interface{ Scan(dest ...any) error }) error
+	Row  func(row Scanner) error
 }
 
 // pipeline runs stmts in order as one transaction: in one round trip
