@@ -33,10 +33,10 @@ const (
 	EngineFailed = "PREFLIGHT_ENGINE_FAILED"
 	// ProofFailed: the proof could not be rendered from this file, the
 	// file's fault (details.reason: timeout, unreadable or page).
-	ProofFailed = "PROOF_RENDER_FAILED"
+	ProofFailed = job.CodeProofFailed
 	// ProofServiceFailed: the proof could not be made because of a fault
 	// of Submit's (details.cause: storage or renderer; details.attempts).
-	ProofServiceFailed = "PROOF_SERVICE_FAILED"
+	ProofServiceFailed = job.CodeProofServiceFailed
 )
 
 // ours are the codes Message writes.

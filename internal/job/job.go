@@ -132,6 +132,15 @@ func DetailNumber(v any) (n float64, ok bool) {
 	return 0, false
 }
 
+// The finding codes of a proof the pipeline gave up rendering: on the
+// file's fault, or on Submit's. The pipeline records them, the workflow
+// drops them when the proof is tried again, and findingtext says them;
+// each names them from here, so that the three cannot drift apart.
+const (
+	CodeProofFailed        = "PROOF_RENDER_FAILED"
+	CodeProofServiceFailed = "PROOF_SERVICE_FAILED"
+)
+
 // Fix is a change Submit made to a version's file so that it prints as
 // ordered (issue #15): a stable code, what was done in the customer's
 // words, and the pages it was done on (1-based).

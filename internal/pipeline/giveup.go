@@ -14,8 +14,7 @@ import (
 )
 
 // Finding codes of a step the pipeline gave up on (findingtext has their
-// words; the workflow knows the proof codes too, and a test keeps the two
-// the same).
+// words; the proof codes are job's, which the workflow names too).
 const (
 	CodeEngineFailed       = findingtext.EngineFailed
 	CodeProofFailed        = findingtext.ProofFailed

@@ -301,12 +301,3 @@ func fault(f job.Finding) string {
 	_ = json.Unmarshal(f.Details, &d)
 	return d.Fault
 }
-
-// TestProofCodesAgree: the workflow names the proof codes too (it marks a
-// job whose proof was given up); they must be findingtext's.
-func TestProofCodesAgree(t *testing.T) {
-	if workflow.CodeProofFailed != CodeProofFailed || workflow.CodeProofServiceFailed != CodeProofServiceFailed {
-		t.Fatalf("workflow %s/%s, findingtext %s/%s", workflow.CodeProofFailed, workflow.CodeProofServiceFailed,
-			CodeProofFailed, CodeProofServiceFailed)
-	}
-}

@@ -330,12 +330,12 @@ func (s *Service) settle(ctx context.Context, tenantID, jobID string, to job.Sta
 	return j, err
 }
 
-// The finding codes of a proof the pipeline gave up rendering: on the
-// file's fault, or on Submit's. The pipeline records them with a
-// proof_failed event; RetryProof removes them.
+// The finding codes of a proof the pipeline gave up rendering (job's).
+// The pipeline records them with a proof_failed event; RetryProof removes
+// them.
 const (
-	CodeProofFailed        = "PROOF_RENDER_FAILED"
-	CodeProofServiceFailed = "PROOF_SERVICE_FAILED"
+	CodeProofFailed        = job.CodeProofFailed
+	CodeProofServiceFailed = job.CodeProofServiceFailed
 )
 
 // RetryProof has the pipeline render a job's proof again after it gave
