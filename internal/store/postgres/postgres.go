@@ -193,11 +193,12 @@ func dialect() sqldb.Dialect {
 		ClaimLock:     `FOR UPDATE OF d SKIP LOCKED`,
 		ClaimDeliveriesLock: `SELECT pg_advisory_xact_lock(hashtext('submit.claim_deliveries.' ||
 			COALESCE(current_schema(), '')))`,
-		LockRows:    `FOR UPDATE`,
-		Pipeline:    pipeline,
-		Time:        func(t time.Time) any { return t },
-		IsUnique:    isUnique,
-		WritableCTE: true,
+		LockRows:      `FOR UPDATE`,
+		Pipeline:      pipeline,
+		Time:          func(t time.Time) any { return t },
+		IsUnique:      isUnique,
+		WritableCTE:   true,
+		SharedLookups: true,
 		// Migration 0014's trigger announces each change of a job.
 		AnnouncesChanges: true,
 		TimeText: func(col string) string {

@@ -78,6 +78,10 @@ type Dialect struct {
 	// more. PostgreSQL can; SQLite cannot, and gains nothing from it, its
 	// writes being group-committed in process.
 	WritableCTE bool
+	// SharedLookups says that concurrent reads of API keys share one
+	// statement (keyLookups): worth it where each statement is a round
+	// trip to another process, as on PostgreSQL; SQLite reads in process.
+	SharedLookups bool
 	// AnnouncesChanges says that the database itself announces each
 	// change of a job (PostgreSQL's trigger; see changes). False on
 	// SQLite, where the one process publishes its own.
@@ -100,6 +104,7 @@ type DB struct {
 	d    Dialect
 	gc   *groupCommit // nil unless the dialect asks for group commit
 	jb   *jobBatch    // shared job inserts, where there is no group commit (PostgreSQL)
+	kl   *keyLookups  // shared reads of API keys (SharedLookups)
 	// changes are the job changes this process hears of (changes.go).
 	changes changes
 }
@@ -114,6 +119,9 @@ func New(w, r *sql.DB, d Dialect) *DB {
 		db.gc = newGroupCommit(w)
 	} else if d.WritableCTE {
 		db.jb = newJobBatch(db)
+	}
+	if d.SharedLookups {
+		db.kl = newKeyLookups(db)
 	}
 	return db
 }
@@ -131,6 +139,9 @@ func (db *DB) Close() error {
 	}
 	if db.jb != nil {
 		db.jb.close()
+	}
+	if db.kl != nil {
+		db.kl.close()
 	}
 	err := db.w.Close()
 	if db.r != db.w {

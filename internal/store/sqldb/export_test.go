@@ -48,3 +48,24 @@ func (db *DB) CreateJobsInOneBatch(ps []store.CreateJobParams) []error {
 	}
 	return errs
 }
+
+// LookupKeysInOneStatement answers the lookups with one of PostgreSQL's
+// shared statements, whatever else is queued; nil when the store does not
+// share them.
+func (db *DB) LookupKeysInOneStatement(lookups []string) ([]store.APIKey, []error) {
+	if db.kl == nil {
+		return nil, nil
+	}
+	batch := make([]*keyLookup, len(lookups))
+	for i, l := range lookups {
+		batch[i] = &keyLookup{lookup: l, done: make(chan keyFound, 1)}
+	}
+	db.kl.run(batch)
+	keys := make([]store.APIKey, len(lookups))
+	errs := make([]error, len(lookups))
+	for i, l := range batch {
+		f := <-l.done
+		keys[i], errs[i] = f.key, f.err
+	}
+	return keys, errs
+}

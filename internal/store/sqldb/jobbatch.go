@@ -2,13 +2,9 @@ package sqldb
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
-
-	"github.com/atomyx/submit/internal/batch"
 
 	"github.com/atomyx/submit/internal/store"
 )
@@ -32,11 +28,8 @@ import (
 // every create in the batch, which are then made one by one, each with its
 // own error. A caller hears only after the commit.
 type jobBatch struct {
-	db      *DB
-	queue   *batch.Queue[*jobCreate]
-	stopped context.Context // ends when the store closes
-	stop    context.CancelFunc
-	done    sync.WaitGroup
+	db *DB
+	*shared[*jobCreate]
 }
 
 // jobCreate is one CreateJob waiting for its batch.
@@ -63,9 +56,7 @@ const batchTimeout = 30 * time.Second
 
 func newJobBatch(db *DB) *jobBatch {
 	b := &jobBatch{db: db}
-	b.queue = batch.New(maxJobBatch, jobBatches, b.run)
-	b.stopped, b.stop = context.WithCancel(context.Background())
-	b.done.Go(func() { b.queue.Run(b.stopped) })
+	b.shared = startShared(maxJobBatch, jobBatches, b.run)
 	return b
 }
 
@@ -83,14 +74,9 @@ func (b *jobBatch) create(p store.CreateJobParams, args []any) error {
 		case err := <-c.done:
 			return err
 		default:
-			return errors.New("the database is closed")
+			return errClosed
 		}
 	}
-}
-
-func (b *jobBatch) close() {
-	b.stop()
-	b.done.Wait()
 }
 
 // run makes one batch's jobs: in one statement, or, when it fails, one by

@@ -132,6 +132,9 @@ func (db *DB) CreateAPIKey(ctx context.Context, k store.APIKey) error {
 
 // APIKeyByLookup returns the key with the given lookup, revoked or not.
 func (db *DB) APIKeyByLookup(ctx context.Context, lookup string) (store.APIKey, error) {
+	if db.kl != nil {
+		return db.kl.find(ctx, lookup)
+	}
 	k, err := scanAPIKey(db.r.QueryRowContext(ctx,
 		`SELECT `+apiKeyColumns+` FROM api_keys WHERE lookup = $1`, lookup))
 	if err != nil {

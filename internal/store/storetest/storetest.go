@@ -29,6 +29,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Tenants", testTenants},
 		{"APIKeys", testAPIKeys},
 		{"TouchAPIKey", testTouchAPIKey},
+		{"ConcurrentKeyLookups", testConcurrentKeyLookups},
 		{"SigningSecretRotation", testSigningSecretRotation},
 		{"CreateAndReadJob", testCreateAndReadJob},
 		{"JobsByID", testJobsByID},
