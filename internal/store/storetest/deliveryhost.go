@@ -137,13 +137,24 @@ func testRecordAttempts(t *testing.T, s store.Store) {
 		return store.AttemptParams{DeliveryID: d.ID, Worker: "w1", Outcome: outcome, NextAttemptAt: at(time.Minute),
 			Attempt: store.Attempt{ID: id.New(id.Attempt), DeliveryID: d.ID, StartedAt: at(0), Duration: time.Millisecond, StatusCode: 204}}
 	}
+	// The last attempt names a again: the first one ended its lease.
 	errs, err := s.RecordAttempts(t.Context(), []store.AttemptParams{
-		attempt(a, store.DeliveryDelivered), attempt(b, store.DeliveryDelivered), attempt(c, store.DeliveryPending)})
+		attempt(a, store.DeliveryDelivered), attempt(b, store.DeliveryDelivered), attempt(c, store.DeliveryPending),
+		attempt(a, store.DeliveryFailed)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(errs) != 3 || errs[0] != nil || !errors.Is(errs[1], store.ErrStale) || errs[2] != nil {
-		t.Fatalf("errs = %v, want nil, ErrStale, nil", errs)
+	if len(errs) != 4 || errs[0] != nil || !errors.Is(errs[1], store.ErrStale) || errs[2] != nil || !errors.Is(errs[3], store.ErrStale) {
+		t.Fatalf("errs = %v, want nil, ErrStale, nil, ErrStale", errs)
+	}
+	for _, d := range []store.Delivery{a, c} {
+		as, err := s.ListAttempts(t.Context(), d.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(as) != 1 || as[0].Number != 1 || as[0].StatusCode != 204 || as[0].Duration != time.Millisecond {
+			t.Errorf("attempts of %s: %+v, want one, number 1, 204 in 1ms", d.ID, as)
+		}
 	}
 	for _, want := range []struct {
 		d     store.Delivery
