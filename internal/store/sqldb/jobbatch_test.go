@@ -19,13 +19,8 @@ import (
 // its own outcome.
 func TestJobBatch(t *testing.T) {
 	t.Parallel()
-	pg := storetest.Postgres(t).(*postgres.DB)
+	pg, tn, now := postgresWithTenant(t)
 	ctx := t.Context()
-	now := time.Now().UTC().Truncate(time.Second)
-	tn := store.Tenant{ID: id.New(id.Tenant), Name: "acme", CreatedAt: now}
-	if err := pg.CreateTenant(ctx, tn); err != nil {
-		t.Fatal(err)
-	}
 	newJob := func() store.Job {
 		return store.Job{ID: id.New(id.Job), TenantID: tn.ID, Livemode: true, ExternalID: "ORDER-1",
 			Status: job.AwaitingUpload, UploadToken: id.Token(16), CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(time.Hour)}
@@ -65,4 +60,17 @@ func TestJobBatch(t *testing.T) {
 			t.Errorf("job %d of the failed statement made: %v, want %v", i, !want, want)
 		}
 	}
+}
+
+// postgresWithTenant returns a PostgreSQL store of the test's own with one
+// tenant, made now (to the second).
+func postgresWithTenant(t *testing.T) (*postgres.DB, store.Tenant, time.Time) {
+	t.Helper()
+	pg := storetest.Postgres(t).(*postgres.DB)
+	now := time.Now().UTC().Truncate(time.Second)
+	tn := store.Tenant{ID: id.New(id.Tenant), Name: "acme", CreatedAt: now}
+	if err := pg.CreateTenant(t.Context(), tn); err != nil {
+		t.Fatal(err)
+	}
+	return pg, tn, now
 }

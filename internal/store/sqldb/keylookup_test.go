@@ -3,12 +3,9 @@ package sqldb_test
 import (
 	"errors"
 	"testing"
-	"time"
 
 	"github.com/atomyx/submit/internal/id"
 	"github.com/atomyx/submit/internal/store"
-	"github.com/atomyx/submit/internal/store/postgres"
-	"github.com/atomyx/submit/internal/store/storetest"
 )
 
 // TestKeyLookups runs one of PostgreSQL's shared key lookups on a chosen
@@ -16,13 +13,8 @@ import (
 // each answered as its own lookup would be.
 func TestKeyLookups(t *testing.T) {
 	t.Parallel()
-	pg := storetest.Postgres(t).(*postgres.DB)
+	pg, tn, now := postgresWithTenant(t)
 	ctx := t.Context()
-	now := time.Now().UTC().Truncate(time.Second)
-	tn := store.Tenant{ID: id.New(id.Tenant), Name: "acme", CreatedAt: now}
-	if err := pg.CreateTenant(ctx, tn); err != nil {
-		t.Fatal(err)
-	}
 	live := store.APIKey{ID: id.New(id.APIKey), TenantID: tn.ID, Lookup: "sk_live_a", Hash: []byte{1}, Livemode: true, CreatedAt: now}
 	old := store.APIKey{ID: id.New(id.APIKey), TenantID: tn.ID, Lookup: "sk_test_b", Hash: []byte{2}, CreatedAt: now}
 	for _, k := range []store.APIKey{live, old} {
