@@ -155,21 +155,27 @@ type proofFailureView struct {
 }
 
 func (m *Manage) proofFailures(ctx context.Context, tenant string, jobs []store.Job) ([]proofFailureView, error) {
+	ids := make([]string, 0, len(jobs))
+	for _, j := range jobs {
+		if j.CurrentVersionID != "" {
+			ids = append(ids, j.CurrentVersionID)
+		}
+	}
+	// One read for all the jobs' current versions, not one per job.
+	vs, err := m.st.ArtworkVersionsByID(ctx, tenant, ids)
+	if err != nil {
+		return nil, err
+	}
+	current := make(map[string]store.ArtworkVersion, len(vs))
+	for _, v := range vs {
+		current[v.ID] = v
+	}
 	out := make([]proofFailureView, 0, len(jobs))
 	for _, j := range jobs {
 		v := proofFailureView{Job: j}
-		vs, err := m.st.ListArtworkVersions(ctx, tenant, j.ID)
-		if err != nil {
-			return nil, err
-		}
-		for _, av := range vs {
-			if av.ID != j.CurrentVersionID {
-				continue
-			}
-			for _, f := range av.Errors {
-				if f.Code == workflow.CodeProofFailed || f.Code == workflow.CodeProofServiceFailed {
-					v.OurFault, v.Message = f.Code == workflow.CodeProofServiceFailed, f.Message
-				}
+		for _, f := range current[j.CurrentVersionID].Errors {
+			if f.Code == workflow.CodeProofFailed || f.Code == workflow.CodeProofServiceFailed {
+				v.OurFault, v.Message = f.Code == workflow.CodeProofServiceFailed, f.Message
 			}
 		}
 		out = append(out, v)

@@ -43,6 +43,7 @@ type manageStore interface {
 	ListJobsByID(ctx context.Context, tenantID string, ids []string) ([]store.Job, error)
 	ListEvents(ctx context.Context, tenantID, jobID string) ([]job.Event, error)
 	ListArtworkVersions(ctx context.Context, tenantID, jobID string) ([]store.ArtworkVersion, error)
+	ArtworkVersionsByID(ctx context.Context, tenantID string, ids []string) ([]store.ArtworkVersion, error)
 	Delivery(ctx context.Context, tenantID, deliveryID string) (store.Delivery, error)
 	ListDeliveries(ctx context.Context, tenantID, jobID string) ([]store.Delivery, error)
 	ListJobAttempts(ctx context.Context, tenantID, jobID string) (map[string][]store.Attempt, error)

@@ -14,6 +14,10 @@ type ArtworkStore interface {
 	ListArtworkVersions(ctx context.Context, tenantID, jobID string) ([]ArtworkVersion, error)
 	// ArtworkVersion returns one version of the tenant's.
 	ArtworkVersion(ctx context.Context, tenantID, versionID string) (ArtworkVersion, error)
+	// ArtworkVersionsByID returns the tenant's versions among ids, in no
+	// particular order: for a page that lists many jobs' current versions
+	// in one read.
+	ArtworkVersionsByID(ctx context.Context, tenantID string, ids []string) ([]ArtworkVersion, error)
 
 	// AddVersionFinding appends p.Finding to a version's errors outside
 	// any transition: for what goes wrong after the version's last event,

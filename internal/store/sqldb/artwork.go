@@ -35,6 +35,20 @@ func (db *DB) ListArtworkVersions(ctx context.Context, tenantID, jobID string) (
 	return vs, nil
 }
 
+// ArtworkVersionsByID returns the tenant's versions among ids.
+func (db *DB) ArtworkVersionsByID(ctx context.Context, tenantID string, ids []string) ([]store.ArtworkVersion, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var q params
+	vs, err := queryAll(ctx, db.r, scanVersion, `SELECT `+versionColumns+` FROM artwork_versions
+		WHERE tenant_id = `+q.add(tenantID)+` AND id IN (`+q.list(ids)+`)`, q.args...)
+	if err != nil {
+		return nil, fmt.Errorf("artwork versions by id: %w", err)
+	}
+	return vs, nil
+}
+
 // ArtworkVersion returns one version of the tenant's.
 func (db *DB) ArtworkVersion(ctx context.Context, tenantID, versionID string) (store.ArtworkVersion, error) {
 	v, err := scanVersion(db.r.QueryRowContext(ctx, `SELECT `+versionColumns+` FROM artwork_versions

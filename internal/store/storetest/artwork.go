@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -101,6 +102,24 @@ func testNewVersion(t *testing.T, s store.Store) {
 	}
 	if vs, err := s.ListArtworkVersions(ctx, other.ID, j.ID); err != nil || len(vs) != 0 {
 		t.Errorf("ListArtworkVersions of another tenant's job = %v, %v; want none", vs, err)
+	}
+
+	// By id, several jobs' versions in one read; another tenant's and
+	// unknown ids are left out.
+	j2 := newJob(t, s, tn.ID, at(0))
+	v2 := upload(t, s, j2, job.AwaitingUpload, at(2*time.Second))
+	oj := newJob(t, s, other.ID, at(0))
+	ov := upload(t, s, oj, job.AwaitingUpload, at(3*time.Second))
+	byID, err := s.ArtworkVersionsByID(ctx, tn.ID, []string{v2.ID, ov.ID, "ver_unknown", v.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.SortFunc(byID, func(a, b store.ArtworkVersion) int { return strings.Compare(a.ID, b.ID) })
+	want := []store.ArtworkVersion{v, v2}
+	slices.SortFunc(want, func(a, b store.ArtworkVersion) int { return strings.Compare(a.ID, b.ID) })
+	equal(t, "ArtworkVersionsByID", byID, want)
+	if vs, err := s.ArtworkVersionsByID(ctx, tn.ID, nil); err != nil || len(vs) != 0 {
+		t.Errorf("ArtworkVersionsByID of no ids = %v, %v; want none", vs, err)
 	}
 
 	// A transition records the artwork fetch state with it, or keeps it.
