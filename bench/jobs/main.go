@@ -18,6 +18,10 @@
 //
 //	go run ./bench/jobs -db 'postgres://postgres@127.0.0.1:5432/test?sslmode=disable' -processes 3
 //
+// Each configuration's line also gives the CPU per job of the server
+// processes and, on PostgreSQL, of the database's processes, read from
+// /proc (Linux) while it is driven.
+//
 // The servers inherit the environment, so SUBMIT_* variables set their
 // settings: SUBMIT_DB_MAX_CONNS=8 tries a smaller pool. For PostgreSQL it
 // also prints how many sessions the database opened while being driven.
@@ -79,7 +83,9 @@ func main() {
 	floorAddrs := freeAddr()
 	floor := start(exec.Command(self, "-serve-floor", floorAddrs, "-floor-db", filepath.Join(dir, "floor.db")))
 	waitUp("http://" + floorAddrs + "/healthz")
-	base := drive([]string{"http://" + floorAddrs + "/jobs"}, "", *clients, *duration)
+	base := measure([]int{floor.Process.Pid}, false, func() result {
+		return drive([]string{"http://" + floorAddrs + "/jobs"}, "", *clients, *duration)
+	})
 	stop(floor)
 
 	lite := runSubmit(bin, filepath.Join(dir, "sqlite"), "", 1, *clients, *duration, nil)
@@ -89,7 +95,7 @@ func main() {
 		pgN = runPostgres(bin, filepath.Join(dir, "pgN"), *pgURL, *processes, *clients, *duration)
 	}
 
-	fmt.Printf("%-40s %9s %9s %9s %7s %9s\n", "", "jobs/s", "p50", "p99", "errors", "sessions")
+	fmt.Printf("%-40s %9s %9s %9s %7s %11s %11s %9s\n", "", "jobs/s", "p50", "p99", "errors", "server CPU", "db CPU", "sessions")
 	base.print("floor (decode + one INSERT, SQLite)")
 	lite.print("submit serve, SQLite")
 	if *pgURL != "" {
@@ -113,20 +119,25 @@ func main() {
 func runSubmit(bin, dir, dbURL string, n, clients int, d time.Duration, sessions func() int64) result {
 	var urls []string
 	var key string
+	var pids []int
 	for i := range n {
 		addr := freeAddr()
 		cmd, k := startSubmit(bin, filepath.Join(dir, fmt.Sprint(i)), addr, dbURL, i == 0)
 		defer stop(cmd)
+		pids = append(pids, cmd.Process.Pid)
 		if i == 0 {
 			key = k
 		}
 		urls = append(urls, "http://"+addr+"/api/jobs")
 	}
+	run := func() result {
+		return measure(pids, dbURL != "", func() result { return drive(urls, key, clients, d) })
+	}
 	if sessions == nil {
-		return drive(urls, key, clients, d)
+		return run()
 	}
 	before := sessions()
-	r := drive(urls, key, clients, d)
+	r := run()
 	r.sessions = sessions() - before
 	return r
 }
@@ -155,13 +166,18 @@ func body(i int64) []byte {
 
 type result struct {
 	rate     float64
+	jobs     int
 	p50, p99 time.Duration
 	errors   int64
 	sessions int64 // new database sessions while driving, on PostgreSQL
+	// CPU per job of the server processes (SQLite's work is inside them)
+	// and of PostgreSQL's processes.
+	serverCPU, dbCPU time.Duration
 }
 
 func (r result) print(name string) {
-	fmt.Printf("%-40s %9.0f %9s %9s %7d", clip(name, 40), r.rate, r.p50.Round(10*time.Microsecond), r.p99.Round(10*time.Microsecond), r.errors)
+	fmt.Printf("%-40s %9.0f %9s %9s %7d %11s %11s", clip(name, 40), r.rate, r.p50.Round(10*time.Microsecond),
+		r.p99.Round(10*time.Microsecond), r.errors, perJob(r.serverCPU), perJob(r.dbCPU))
 	if r.sessions > 0 {
 		fmt.Printf(" %9d", r.sessions)
 	}
@@ -212,7 +228,7 @@ func drive(urls []string, key string, n int, d time.Duration) result {
 		log.Fatalf("no successful request to %s", strings.Join(urls, ", "))
 	}
 	return result{
-		rate: float64(len(all)) / elapsed.Seconds(), errors: errs.Load(),
+		rate: float64(len(all)) / elapsed.Seconds(), jobs: len(all), errors: errs.Load(),
 		p50: all[len(all)/2], p99: all[len(all)*99/100],
 	}
 }
@@ -342,6 +358,14 @@ func run(name string, args ...string) {
 func numCPU() int {
 	b, _ := os.ReadFile("/proc/cpuinfo")
 	return max(strings.Count(string(b), "processor\t:"), 1)
+}
+
+// perJob prints a CPU time per job in µs, "-" when not measured.
+func perJob(d time.Duration) string {
+	if d <= 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%d µs/job", d.Microseconds())
 }
 
 func clip(s string, n int) string {
