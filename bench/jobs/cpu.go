@@ -17,34 +17,34 @@ import (
 // clockTick is the unit of /proc's CPU times: USER_HZ, 100 on Linux.
 const clockTick = 10 * time.Millisecond
 
-// cpuTimes returns the CPU time (user and system) of each process in pids
-// so far, or of every process named postgres when pids is nil.
+// cpuTimes returns the CPU time (user and system) so far of each process
+// in pids, or, when pids is nil, of every process named postgres: the
+// server and its backends.
 func cpuTimes(pids []int) map[int]time.Duration {
-	out := map[int]time.Duration{}
-	if pids == nil {
+	onlyPostgres := pids == nil
+	if onlyPostgres {
 		entries, _ := os.ReadDir("/proc")
 		for _, e := range entries {
 			if pid, err := strconv.Atoi(e.Name()); err == nil {
 				pids = append(pids, pid)
 			}
 		}
-		defer func() {
-			for pid := range out {
-				if comm, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm"); strings.TrimSpace(string(comm)) != "postgres" {
-					delete(out, pid)
-				}
-			}
-		}()
 	}
+	out := map[int]time.Duration{}
 	for _, pid := range pids {
 		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 		if err != nil {
 			continue
 		}
-		// The fields after the command, which is in parentheses and may
-		// hold spaces: state is the 3rd field, utime the 14th, stime the 15th.
+		// "pid (command) state …": the command may hold spaces, so the
+		// fields are counted after its closing parenthesis, where utime
+		// and stime are the 12th and 13th.
 		s := string(b)
-		f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+		open, end := strings.IndexByte(s, '('), strings.LastIndexByte(s, ')')
+		if open < 0 || end < open || (onlyPostgres && s[open+1:end] != "postgres") {
+			continue
+		}
+		f := strings.Fields(s[end+1:])
 		if len(f) < 13 {
 			continue
 		}
