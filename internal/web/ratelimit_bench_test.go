@@ -18,7 +18,8 @@ import (
 )
 
 // BenchmarkCustomerPage serves GET /u/{token} of a job waiting for its
-// file, whose rate limit costs one UPSERT in the database ("counted"),
+// file, whose rate limit counts the request in the store ("counted": an
+// UPSERT on PostgreSQL, the serving process's memory on SQLite),
 // beside the same page whose limiter counts nothing ("uncounted"), so that
 // the two compare within one run on a busy machine. Limits are high enough
 // that nothing is refused.

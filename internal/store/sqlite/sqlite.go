@@ -36,9 +36,10 @@ var migrations embed.FS
 const busyTimeout = 10 * time.Second
 
 // DB is the SQLite store. Its methods, store.Store and Migrate, come from
-// sqldb.DB.
+// sqldb.DB, but for the rate limit's counts (ratelimit.go).
 type DB struct {
 	*sqldb.DB
+	rates rateCounts
 }
 
 var _ store.Store = (*DB)(nil)
@@ -71,7 +72,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	n := max(4, runtime.NumCPU())
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
-	return &DB{sqldb.New(w, r, dialect())}, nil
+	return &DB{DB: sqldb.New(w, r, dialect())}, nil
 }
 
 // dialect is what SQLite does its own way.
