@@ -16,8 +16,8 @@ import (
 // memory is already shared by all, and a page view need not write: the
 // UPSERT was the one write of a customer page, about 35 µs through the
 // single writer, and a disk write per view. The windows and answers are
-// sqldb's (the store conformance tests run both). Counts start again when
-// the server does, which loses at most one window's allowance; they are
+// sqldb's (the store conformance tests run both). A restart forgets the
+// counts, which gives a client at most one more burst; they are
 // forgotten as the table's rows were, a window after it ends, so they
 // hold the addresses of the last two windows.
 type rateCounts struct {
