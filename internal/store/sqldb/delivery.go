@@ -16,9 +16,7 @@ import (
 
 // deliverySelect reads deliveries with their event's sequence (0 for a
 // ping, which has no event).
-const deliverySelect = `SELECT d.id, d.tenant_id, d.job_id, d.event_id, d.livemode, d.url, d.state,
-	d.attempts, d.attempts_left, d.next_attempt_at, d.last_attempt_at, d.last_status, d.last_error,
-	d.created_at, d.delivered_at, d.failed_at, d.resolved_at, d.resolved_note, COALESCE(e.sequence, 0)
+var deliverySelect = `SELECT ` + qualify("d", deliveryColumns) + `, COALESCE(e.sequence, 0)
 	FROM deliveries d LEFT JOIN events e ON e.id = d.event_id`
 
 func scanDelivery(row scanner) (store.Delivery, error) {
