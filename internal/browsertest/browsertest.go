@@ -4,6 +4,8 @@ package browsertest
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -48,6 +50,46 @@ func New(t testing.TB) context.Context {
 		}
 	}()
 	return ctx
+}
+
+// Shown waits until the element that the CSS selector css finds is visible
+// in a document that has finished loading, and reloads and navigations on
+// the way are waited out. Wait with it, not with chromedp.WaitVisible,
+// after anything that loads a page: Chromium announces a new document
+// twice, when it commits and again at DOMContentLoaded, and the second
+// announcement invalidates every node id that a step took in between, so a
+// click or a read started right after a navigation fails with "Could not
+// find node with given id". Shown reads the page in JavaScript, holding no
+// node id, and once the load event has fired both announcements are past.
+func Shown(css string) chromedp.Action[chromedp.Void] {
+	sel, _ := json.Marshal(css)
+	check := fmt.Sprintf(`(() => {
+		const el = document.querySelector(%s);
+		return document.readyState === "complete" && el !== null &&
+			!!(el.offsetWidth || el.offsetHeight || el.getClientRects().length);
+	})()`, sel)
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		for {
+			// An error is a page going away under the check: try again.
+			if ok, err := chromedp.Evaluate[bool](check)(ctx, t); err == nil && ok {
+				return chromedp.Void{}, nil
+			}
+			select {
+			case <-ctx.Done():
+				return chromedp.Void{}, fmt.Errorf("waiting for %s: %w", css, ctx.Err())
+			case <-time.After(25 * time.Millisecond):
+			}
+		}
+	}
+}
+
+// Started is Shown on a page whose script marks <html> with class js when
+// it starts, as the customer pages' script does. That script waits for its
+// words first (words.js), which can end after the page's load event: a
+// step before it starts would choose a file that no script sends, or
+// press a button that no script heeds.
+func Started(css string) chromedp.Action[chromedp.Void] {
+	return Shown("html.js " + css)
 }
 
 // Do runs browser steps within limit and fails the test with what was being

@@ -21,13 +21,13 @@ func TestBrowserAxe(t *testing.T) {
 	ctx := newBrowser(t)
 	base := e.srv.URL
 
-	do(t, ctx, "open sign-in", chromedp.Navigate(base+"/manage/signin"), chromedp.WaitVisible(chromedp.ID("email")))
+	do(t, ctx, "open sign-in", chromedp.Navigate(base+"/manage/signin"), browsertest.Shown("#email"))
 	browsertest.CheckAxe(t, ctx, browserTimeout, "sign-in")
 	do(t, ctx, "sign in wrongly",
 		chromedp.SendKeys(chromedp.ID("email"), "admin@acme.test"),
 		chromedp.SendKeys(chromedp.ID("password"), "not it"),
 		chromedp.Click(chromedp.CSS("form button[type=submit]")),
-		chromedp.WaitVisible(chromedp.ID("signin-problem")))
+		browsertest.Shown("#signin-problem"))
 	browsertest.CheckAxe(t, ctx, browserTimeout, "sign-in refused")
 
 	signInBrowser(t, ctx, base, "admin@acme.test")
@@ -44,14 +44,14 @@ func TestBrowserAxe(t *testing.T) {
 		{"account", "/manage/account", "main form"},
 		{"not found", "/manage/nothing-here", "main"},
 	} {
-		do(t, ctx, "open "+p.name, chromedp.Navigate(base+p.path), chromedp.WaitVisible(chromedp.CSS(p.ready)))
+		do(t, ctx, "open "+p.name, chromedp.Navigate(base+p.path), browsertest.Shown(p.ready))
 		browsertest.CheckAxe(t, ctx, browserTimeout, p.name)
 	}
 
 	// Test data, with its badge (an admin signs in to live data).
-	do(t, ctx, "switch mode", chromedp.Navigate(base+"/manage/jobs"), chromedp.WaitVisible(chromedp.CSS("form.mode button")),
-		chromedp.Click(chromedp.CSS(`form.mode button[value="test"]`)), chromedp.WaitVisible(chromedp.CSS(`form.mode button[value="live"]`)))
+	do(t, ctx, "switch mode", chromedp.Navigate(base+"/manage/jobs"), browsertest.Shown("form.mode button"),
+		chromedp.Click(chromedp.CSS(`form.mode button[value="test"]`)), browsertest.Shown(`form.mode button[value="live"]`))
 	browsertest.CheckAxe(t, ctx, browserTimeout, "jobs, other mode")
-	do(t, ctx, "open the dashboard", chromedp.Navigate(base+"/manage/"), chromedp.WaitVisible(chromedp.CSS("main")))
+	do(t, ctx, "open the dashboard", chromedp.Navigate(base+"/manage/"), browsertest.Shown("main"))
 	browsertest.CheckAxe(t, ctx, browserTimeout, "dashboard, other mode")
 }

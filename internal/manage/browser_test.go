@@ -36,11 +36,11 @@ func signInBrowser(t *testing.T, ctx context.Context, base, email string) {
 	t.Helper()
 	do(t, ctx, "sign in",
 		chromedp.Navigate(base+"/manage/signin"),
-		chromedp.WaitVisible(chromedp.ID("email")),
+		browsertest.Shown("#email"),
 		chromedp.SendKeys(chromedp.ID("email"), email),
 		chromedp.SendKeys(chromedp.ID("password"), password),
 		chromedp.Click(chromedp.CSS("form button[type=submit]")),
-		chromedp.WaitVisible(chromedp.ID("open-exceptions")),
+		browsertest.Shown("#open-exceptions"),
 	)
 }
 
@@ -56,11 +56,11 @@ func TestBrowser(t *testing.T) {
 	t.Run("SignInRefusesWrongPassword", func(t *testing.T) {
 		do(t, ctx, "wrong password",
 			chromedp.Navigate(base+"/manage/signin"),
-			chromedp.WaitVisible(chromedp.ID("email")),
+			browsertest.Shown("#email"),
 			chromedp.SendKeys(chromedp.ID("email"), "admin@acme.test"),
 			chromedp.SendKeys(chromedp.ID("password"), "not it"),
 			chromedp.Click(chromedp.CSS("form button[type=submit]")),
-			chromedp.WaitVisible(chromedp.ID("signin-problem")),
+			browsertest.Shown("#signin-problem"),
 		)
 		msg := get(t, ctx, "read the problem", chromedp.Text(chromedp.ID("signin-problem")))
 		if msg != "The email or the password is not right." {
@@ -72,9 +72,9 @@ func TestBrowser(t *testing.T) {
 	t.Run("RetryException", func(t *testing.T) {
 		do(t, ctx, "retry",
 			chromedp.Navigate(base+"/manage/exceptions"),
-			chromedp.WaitVisible(chromedp.ID("exception-"+d.ID)),
+			browsertest.Shown("#exception-"+d.ID),
 			chromedp.Click(chromedp.CSS("#exception-"+d.ID+" button.primary")),
-			chromedp.WaitVisible(chromedp.ID("no-exceptions")),
+			browsertest.Shown("#no-exceptions"),
 		)
 		if got, _ := e.st.Delivery(t.Context(), e.acme.ID, d.ID); got.State != store.DeliveryPending {
 			t.Errorf("delivery is %s after retry, want pending", got.State)
@@ -84,10 +84,10 @@ func TestBrowser(t *testing.T) {
 	t.Run("CreateAndRevokeKey", func(t *testing.T) {
 		do(t, ctx, "create key",
 			chromedp.Navigate(base+"/manage/vault"),
-			chromedp.WaitVisible(chromedp.ID("key-name")),
+			browsertest.Shown("#key-name"),
 			chromedp.SendKeys(chromedp.ID("key-name"), "Browser ERP"),
 			chromedp.Click(chromedp.CSS("#create-key button[type=submit]")),
-			chromedp.WaitVisible(chromedp.ID("new-key")),
+			browsertest.Shown("#new-key"),
 		)
 		key := get(t, ctx, "read the key", chromedp.Value(chromedp.ID("new-key")))
 		if status := apiStatus(t, base, key); status != http.StatusOK {
@@ -101,9 +101,9 @@ func TestBrowser(t *testing.T) {
 			}
 		}
 		do(t, ctx, "revoke key",
-			chromedp.WaitVisible(chromedp.CSS("#key-"+id+" button.danger")),
+			browsertest.Shown("#key-"+id+" button.danger"),
 			chromedp.Click(chromedp.CSS("#key-"+id+" button.danger")),
-			chromedp.WaitVisible(chromedp.CSS("#key-"+id+".revoked")),
+			browsertest.Shown("#key-"+id+".revoked"),
 		)
 		if status := apiStatus(t, base, key); status != http.StatusUnauthorized {
 			t.Errorf("revoked key: API answered %d, want 401", status)
@@ -114,9 +114,9 @@ func TestBrowser(t *testing.T) {
 		before, _ := e.vault.ActiveSecret(t.Context(), e.acme.ID)
 		do(t, ctx, "rotate",
 			chromedp.Navigate(base+"/manage/vault"),
-			chromedp.WaitVisible(chromedp.ID("rotate-secret")),
+			browsertest.Shown("#rotate-secret"),
 			chromedp.Click(chromedp.ID("rotate-secret")),
-			chromedp.WaitVisible(chromedp.ID("previous-secrets")),
+			browsertest.Shown("#previous-secrets"),
 		)
 		shown := get(t, ctx, "read the secret", chromedp.Value(chromedp.ID("active-secret")))
 		after, _ := e.vault.ActiveSecret(t.Context(), e.acme.ID)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/atomyx/submit/internal/browsertest"
 	"github.com/atomyx/submit/internal/callback"
 	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/netguard"
@@ -70,9 +71,9 @@ func TestBrowserCancelReachesERP(t *testing.T) {
 	signInBrowser(t, ctx, base, "admin@acme.test") // settings are for admins
 	do(t, ctx, "cancel the job",
 		chromedp.Navigate(base+"/manage/jobs/"+j.ID),
-		chromedp.WaitVisible(chromedp.ID("cancel-job")),
+		browsertest.Shown("#cancel-job"),
 		chromedp.Click(chromedp.ID("cancel-job")),
-		chromedp.WaitVisible(chromedp.ID("event-1")),
+		browsertest.Shown("#event-1"),
 	)
 	deadline := time.Now().Add(10 * time.Second)
 	for len(received(j.ID)) == 0 && time.Now().Before(deadline) {
@@ -90,10 +91,10 @@ func TestBrowserCancelReachesERP(t *testing.T) {
 	// Untick uploaded in Settings: an upload is then recorded, not sent.
 	do(t, ctx, "untick uploaded",
 		chromedp.Navigate(base+"/manage/settings"),
-		chromedp.WaitVisible(chromedp.CSS(`input[name=events][value=uploaded]`)),
+		browsertest.Shown(`input[name=events][value=uploaded]`),
 		chromedp.Click(chromedp.CSS(`input[name=events][value=uploaded]`)),
 		chromedp.Click(chromedp.CSS(`form[action="/manage/settings"] button.primary`)),
-		chromedp.WaitVisible(chromedp.CSS(`p.flash[role=status]`)), // "Settings saved."
+		browsertest.Shown(`p.flash[role=status]`), // "Settings saved."
 	)
 	tn, err := e.st.Tenant(t.Context(), e.acme.ID)
 	if err != nil {
@@ -112,7 +113,7 @@ func TestBrowserCancelReachesERP(t *testing.T) {
 	}
 	do(t, ctx, "open the quiet job",
 		chromedp.Navigate(base+"/manage/jobs/"+quiet.ID),
-		chromedp.WaitVisible(chromedp.ID("event-1")),
+		browsertest.Shown("#event-1"),
 	)
 	page := get(t, ctx, "read its timeline", chromedp.Text(chromedp.ID("event-1")))
 	if !strings.Contains(page, "Not sent: the events chosen") {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/atomyx/submit/internal/browsertest"
 	"github.com/atomyx/submit/internal/id"
 	"github.com/atomyx/submit/internal/job"
 	"github.com/atomyx/submit/internal/store"
@@ -37,7 +38,7 @@ func TestScreenshots(t *testing.T) {
 		{"vault", "/manage/vault", "signing-secret"},
 		{"exceptions", "/manage/exceptions", "exceptions"},
 	} {
-		do(t, ctx, s.name, chromedp.Navigate(e.srv.URL+s.path), chromedp.WaitVisible(chromedp.ID(s.wait)))
+		do(t, ctx, s.name, chromedp.Navigate(e.srv.URL+s.path), browsertest.Shown("#"+s.wait))
 		png := get(t, ctx, "screenshot "+s.name, chromedp.FullScreenshot(100))
 		if err := os.WriteFile(filepath.Join(out, "manage-"+s.name+".png"), png, 0o644); err != nil {
 			t.Fatal(err)
@@ -59,7 +60,7 @@ func TestScreenshotDashboard(t *testing.T) {
 	e.clock.mu.Unlock()
 	ctx := newBrowser(t)
 	signInBrowser(t, ctx, e.srv.URL, "admin@acme.test")
-	do(t, ctx, "dashboard", chromedp.Navigate(e.srv.URL+"/manage/"), chromedp.WaitVisible(chromedp.ID("jobs-chart")))
+	do(t, ctx, "dashboard", chromedp.Navigate(e.srv.URL+"/manage/"), browsertest.Shown("#jobs-chart"))
 	png := get(t, ctx, "screenshot dashboard", chromedp.FullScreenshot(100))
 	out := filepath.Join("..", "..", "docs", "screenshots", "manage-dashboard.png")
 	if err := os.WriteFile(out, png, 0o644); err != nil {

@@ -102,15 +102,15 @@ func TestBrowserAxe(t *testing.T) {
 		{"proof with fixes offered", e.url(choice, ""), `body[data-view="proof"] .fixes`},
 		{"proof of the file unchanged", e.url(choice, "?print=unchanged"), `body[data-view="proof"] #page-1 img`},
 	} {
-		browsertest.Do(t, ctx, a11yLimit, "open "+tt.name, chromedp.Navigate(tt.url), chromedp.WaitVisible(chromedp.CSS(tt.ready)))
+		browsertest.Do(t, ctx, a11yLimit, "open "+tt.name, chromedp.Navigate(tt.url), browsertest.Started(tt.ready))
 		browsertest.CheckAxe(t, ctx, a11yLimit, tt.name)
 	}
 
 	// The proof's change request form, opened, with the error it shows
 	// when sent empty.
 	browsertest.Do(t, ctx, a11yLimit, "open the change request", chromedp.Navigate(e.url(proof, "")),
-		chromedp.WaitVisible(chromedp.CSS(`#page-2 img`)), chromedp.Click(chromedp.CSS(`.reject summary`)),
-		chromedp.WaitVisible(chromedp.ID("reason")))
+		browsertest.Started(`#page-2 img`), chromedp.Click(chromedp.CSS(`.reject summary`)),
+		browsertest.Started("#reason"))
 	browsertest.CheckAxe(t, ctx, a11yLimit, "change request")
 
 	// Upload in progress: the browser holds the upload's requests, so the
@@ -126,9 +126,9 @@ func TestBrowserAxe(t *testing.T) {
 		t.Fatalf("hold uploads: %v", err)
 	}
 	browsertest.Do(t, ctx, a11yLimit, "start an upload that does not finish",
-		chromedp.Navigate(e.url(progress, "")), chromedp.WaitVisible(chromedp.CSS(`body[data-view="upload"] main`)),
+		chromedp.Navigate(e.url(progress, "")), browsertest.Started(`body[data-view="upload"] main`),
 		chromedp.SetUploadFiles(chromedp.ID("file"), []string{writePDF(t)}),
-		chromedp.WaitVisible(chromedp.CSS(`.progress`)))
+		browsertest.Started(`.progress`))
 	browsertest.CheckAxe(t, ctx, a11yLimit, "upload in progress")
 }
 

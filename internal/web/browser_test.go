@@ -35,7 +35,7 @@ func read[T any](t *testing.T, ctx context.Context, what string, a chromedp.Acti
 // view waits until the page shows the given view of the job (the body's
 // data-view), after however many reloads the live status causes.
 func view(name string) chromedp.Action[chromedp.Void] {
-	return chromedp.WaitVisible(chromedp.CSS(`body[data-view="` + name + `"] main`))
+	return browsertest.Started(`body[data-view="` + name + `"] main`)
 }
 
 // artwork writes the test PDFs where the browser can pick them.
@@ -87,7 +87,7 @@ func TestBrowserApprove(t *testing.T) {
 	screenshot(t, ctx, "upload")
 	do(t, ctx, "upload the PDF and wait for the proof",
 		chromedp.SetUploadFiles(chromedp.ID("file"), []string{good}), view("proof"),
-		chromedp.WaitVisible(chromedp.CSS(`#page-2 img`)))
+		browsertest.Started(`#page-2 img`))
 	pages := read(t, ctx, "count proof pages", chromedp.Evaluate[int](`document.querySelectorAll(".sheet").length`))
 	trims := read(t, ctx, "count trim lines", chromedp.Evaluate[int](`document.querySelectorAll(".guides .trim").length`))
 	if pages != 2 || trims != 2 {
@@ -127,7 +127,7 @@ func TestBrowserFixAndReject(t *testing.T) {
 	jobID, link := newOrder(t, s, rc, "PO-2026-0419", "https://127.0.0.1:1/logo.png")
 
 	do(t, ctx, "open the link with a broken logo", chromedp.Navigate(link), view("upload"),
-		chromedp.WaitVisible(chromedp.CSS(".top .site-title")))
+		browsertest.Started(".top .site-title"))
 	if n := read(t, ctx, "count logos", chromedp.Evaluate[int](`document.querySelectorAll("img.logo").length`)); n != 0 {
 		t.Errorf("the page shows %d logo images for a logo that cannot be fetched", n)
 	}

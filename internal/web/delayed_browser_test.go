@@ -32,7 +32,7 @@ func TestBrowserProofDelayed(t *testing.T) {
 	ctx := browsertest.New(t)
 	const limit = time.Minute
 	onView := func(name string) chromedp.Action[chromedp.Void] {
-		return chromedp.WaitVisible(chromedp.CSS(`body[data-view="` + name + `"] main`))
+		return browsertest.Started(`body[data-view="` + name + `"] main`)
 	}
 	browsertest.Do(t, ctx, limit, "open the page", chromedp.Navigate(e.url(j, "")), onView("processing"))
 

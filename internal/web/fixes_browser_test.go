@@ -11,6 +11,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/atomyx/submit/internal/browsertest"
 	"github.com/atomyx/submit/internal/pdfwrite"
 )
 
@@ -63,7 +64,7 @@ func TestBrowserApproveFixes(t *testing.T) {
 
 	do(t, ctx, "upload an A4 file for the A5 order", chromedp.Navigate(link), view("upload"),
 		chromedp.SetUploadFiles(chromedp.ID("file"), []string{a4NoBleed(t)}), view("proof"),
-		chromedp.WaitVisible(chromedp.CSS(`#page-2 img`)), chromedp.WaitVisible(chromedp.CSS(`.fixes`)))
+		browsertest.Started(`#page-2 img`), browsertest.Started(`.fixes`))
 	card := read(t, ctx, "read what was fixed", chromedp.Text(chromedp.CSS(".fixes")))
 	for _, want := range []string{"We fixed 2 things for you", "We scaled 2 pages", "We added 3 mm of bleed"} {
 		if !strings.Contains(card, want) {
@@ -114,7 +115,7 @@ func TestBrowserKeepMyFile(t *testing.T) {
 
 	do(t, ctx, "upload an A4 file for the A5 order", chromedp.Navigate(link), view("upload"),
 		chromedp.SetUploadFiles(chromedp.ID("file"), []string{a4NoBleed(t)}), view("proof"),
-		chromedp.WaitVisible(chromedp.CSS(`.fixes`)))
+		browsertest.Started(`.fixes`))
 	card := read(t, ctx, "read what was fixed", chromedp.Text(chromedp.CSS(".fixes")))
 	for _, want := range []string{"We fixed 2 things for you", "optional", "Use my file unchanged"} {
 		if !strings.Contains(card, want) {

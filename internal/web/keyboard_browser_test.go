@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/atomyx/submit/internal/browsertest"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 )
@@ -26,7 +27,7 @@ func TestBrowserKeyboardApprove(t *testing.T) {
 	tabTo(t, ctx, "#file")
 	do(t, ctx, "upload the PDF and wait for the proof",
 		chromedp.SetUploadFiles(chromedp.ID("file"), []string{good}), view("proof"),
-		chromedp.WaitVisible(chromedp.CSS(`#page-2 img`)))
+		browsertest.Started(`#page-2 img`))
 
 	tabTo(t, ctx, `[data-zoom="in"]`)
 	do(t, ctx, "zoom in with Enter", chromedp.KeyEvent(kb.Enter))

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/atomyx/submit/internal/browsertest"
 	"github.com/chromedp/chromedp"
 )
 
@@ -56,7 +57,7 @@ func TestBrowserLanguages(t *testing.T) {
 
 	do(t, ctx, "switch to Finnish with the page's form",
 		chromedp.SetValue(chromedp.ID("lang"), "fi"), chromedp.Click(chromedp.CSS("form.lang button")), view("findings"),
-		chromedp.WaitVisible(chromedp.CSS(`html[lang="fi"]`)))
+		browsertest.Shown(`html.js[lang="fi"]`))
 	findings = read(t, ctx, "read the Finnish findings", chromedp.Text(chromedp.CSS(".findings")))
 	for _, want := range []string{"Korjattava", "Tiedostossasi on 1 sivu; tilauksessa on 2 sivua."} {
 		if !strings.Contains(findings, want) {

@@ -50,7 +50,7 @@ func TestBrowserTestJobBanner(t *testing.T) {
 	ctx := browsertest.New(t)
 	const limit = time.Minute
 	browsertest.Do(t, ctx, limit, "open the test job's page",
-		chromedp.Navigate(e.url(j, "")), chromedp.WaitVisible(chromedp.CSS(`#test-banner`)))
+		chromedp.Navigate(e.url(j, "")), browsertest.Started(`#test-banner`))
 	text := browsertest.Get(t, ctx, limit, "read the banner", chromedp.Text(chromedp.CSS("#test-banner")))
 	if !strings.Contains(text, "Test job: nothing will be printed.") {
 		t.Errorf("banner text = %q", text)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/atomyx/submit/internal/browsertest"
 	"github.com/chromedp/chromedp"
 )
 
@@ -24,7 +25,7 @@ func TestBrowserUploadRefused(t *testing.T) {
 
 	do(t, ctx, "open the upload link", chromedp.Navigate(link), view("upload"))
 	do(t, ctx, "choose a file", chromedp.SetUploadFiles(chromedp.ID("file"), []string{good}),
-		chromedp.WaitVisible(chromedp.CSS(".upload-error")))
+		browsertest.Started(".upload-error"))
 	msg := read(t, ctx, "read the error", chromedp.Text(chromedp.CSS(".upload-error")))
 	if !strings.HasPrefix(msg, "This order already has 3 uploads that were started and not finished.") || strings.Contains(msg, "ERR_") {
 		t.Errorf("the page says %q, want the refusal in words", msg)
