@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"encoding/base64"
 	"io"
 	"net/http"
@@ -10,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/atomyx/submit/internal/browsertest"
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/chromedp"
 )
 
@@ -30,6 +33,47 @@ func TestBrowserUploadRefused(t *testing.T) {
 	if !strings.HasPrefix(msg, "This order already has 3 uploads that were started and not finished.") || strings.Contains(msg, "ERR_") {
 		t.Errorf("the page says %q, want the refusal in words", msg)
 	}
+}
+
+// TestBrowserFilePickedEarly: a customer on a slow line chooses a file
+// while the page still works without its script, which waits for its
+// words. When the script starts it hides the plain form's button, so it
+// sends the chosen file itself, as choosing a file does once it runs.
+func TestBrowserFilePickedEarly(t *testing.T) {
+	s := startServer(t)
+	rc := newReceiver(t, func() string { return s.secret })
+	ctx := newBrowser(t)
+	good, _ := artwork(t)
+	jobID, link := newOrder(t, s, rc, "PO-2026-0421", "")
+
+	// The browser holds the words, and with them the script.
+	wctx, cancel := context.WithTimeout(ctx, browserTimeout)
+	defer cancel()
+	held := chromedp.Events(wctx, fetch.RequestPaused)
+	if _, err := chromedp.Call(ctx, fetch.Enable, fetch.EnableParams{
+		Patterns: []*fetch.RequestPattern{{URLPattern: "*/words-*.json*"}},
+	}); err != nil {
+		t.Fatalf("hold the words: %v", err)
+	}
+	do(t, ctx, "open the link", chromedp.Navigate(link), browsertest.Shown(`body[data-view="upload"] main`))
+	if read(t, ctx, "look for the script", chromedp.Evaluate[bool](`document.documentElement.classList.contains("js")`)) {
+		t.Fatal("the page's script started with its words held")
+	}
+	do(t, ctx, "choose a file before the script starts", chromedp.SetUploadFiles(chromedp.ID("file"), []string{good}))
+	for ev, err := range held {
+		if err != nil {
+			t.Fatalf("wait for the held words: %v", err)
+		}
+		if _, err := chromedp.Call(ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: ev.RequestID}); err != nil {
+			t.Fatalf("let the words through: %v", err)
+		}
+		if _, err := chromedp.Call(ctx, fetch.Disable, cdp.Empty{}); err != nil {
+			t.Fatalf("stop holding the words: %v", err)
+		}
+		break
+	}
+	do(t, ctx, "wait for the proof", view("proof"))
+	checkCallbacks(t, rc.events(t, jobID, "proof_generated"), "uploaded", "preflighting", "preflight_passed", "proof_generated")
 }
 
 var csrfAttr = regexp.MustCompile(`data-csrf="([^"]+)"`)

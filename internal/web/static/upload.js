@@ -37,6 +37,10 @@ export function initUploader(form) {
   };
 
   ui.input.addEventListener("change", () => start(ui.input.files[0]));
+  // A file chosen while the page still worked without its script (the
+  // script waits for its words) gets no change event now, and the form's
+  // own button is hidden from here on: send it, as choosing a file does.
+  if (ui.input.files.length) start(ui.input.files[0]);
   form.addEventListener("submit", (e) => { e.preventDefault(); start(ui.input.files[0]); });
   ui.cancel.addEventListener("click", () => current?.cancel());
 
