@@ -84,7 +84,7 @@ func (k *keyLookups) run(batch []*keyLookup) {
 	keys, err := queryAll(ctx, k.db.r, scanAPIKey,
 		`SELECT `+apiKeyColumns+` FROM api_keys WHERE lookup IN (`+q.list(lookups)+`)`, q.args...)
 	for _, l := range batch {
-		f := keyFound{err: err}
+		var f keyFound
 		if err != nil {
 			f.err = fmt.Errorf("api key by lookup: %w", err)
 		} else if i := slices.IndexFunc(keys, func(key store.APIKey) bool { return key.Lookup == l.lookup }); i >= 0 {

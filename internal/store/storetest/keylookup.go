@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"sync"
@@ -44,7 +45,7 @@ func testConcurrentKeyLookups(t *testing.T, s store.Store) {
 				switch {
 				case err != nil:
 					t.Errorf("lookup of %s: %v", want.Lookup, err)
-				case got.ID != want.ID || got.Name != want.Name || got.Hash[0] != want.Hash[0]:
+				case got.ID != want.ID || got.Name != want.Name || !bytes.Equal(got.Hash, want.Hash):
 					t.Errorf("lookup of %s got %s (%s), want %s", want.Lookup, got.ID, got.Name, want.ID)
 				case (got.RevokedAt != nil) != revoked[want.ID]:
 					t.Errorf("lookup of %s: revoked at %v, want revoked %v", want.Lookup, got.RevokedAt, revoked[want.ID])
